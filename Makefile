@@ -1,0 +1,46 @@
+# Tessera: `make run` starts the whole storefront, `make test` runs every test.
+# Both set up what they need first and skip whatever is already done.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint format setup browser lock bench clean
+
+run: setup
+	$(PY) manage.py up
+
+test: setup browser
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest
+
+setup: $(STAMP)
+
+# The virtualenv is rebuilt only when the dependency files change.
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+# Playwright drives Debian's Chromium (browsers cannot be downloaded here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Chromium from Debian's packages"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Re-pin every dependency (run after changing pyproject.toml's dependencies).
+lock:
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
+	.lockenv/bin/pip install --quiet --disable-pip-version-check '.[dev]'
+	.lockenv/bin/pip freeze --exclude-editable | grep -v '^tessera' > requirements.lock
+	rm -rf .lockenv
+
+clean:
+	rm -rf $(VENV) var test-artifacts .pytest_cache .ruff_cache

@@ -1,0 +1,77 @@
+"""Catalog API: categories, product listing and search, product details, product images."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema
+
+from backends.catalog.models import Category, Product
+
+router = Router(tags=["catalog"])
+
+
+class CategoryOut(Schema):
+    slug: str
+    name: str
+
+
+class ProductOut(Schema):
+    sku: str
+    name: str
+    category: str
+    description: str
+    attributes: dict[str, str]
+    image_url: str
+
+
+class ProductPage(Schema):
+    total: int
+    items: list[ProductOut]
+
+
+def _out(product: Product) -> dict:
+    return {
+        "sku": product.sku,
+        "name": product.name,
+        "category": product.category.slug,
+        "description": product.description,
+        "attributes": product.attributes,
+        "image_url": f"/products/{product.sku}/image.svg",
+    }
+
+
+@router.get("/categories", response=list[CategoryOut])
+def categories(request: HttpRequest):
+    return Category.objects.all()
+
+
+@router.get("/products", response=ProductPage)
+def products(
+    request: HttpRequest,
+    category: str | None = None,
+    q: str | None = Query(None, max_length=100),
+    limit: int = Query(12, ge=1, le=100),
+    offset: int = Query(0, ge=0),
+):
+    """Products, optionally of one category and/or matching a text query."""
+    query = Product.objects.select_related("category")
+    if category:
+        query = query.filter(category__slug=category)
+    if q:
+        query = query.filter(Q(name__icontains=q) | Q(description__icontains=q))
+    return {"total": query.count(), "items": [_out(p) for p in query[offset : offset + limit]]}
+
+
+@router.get("/products/{sku}", response=ProductOut)
+def product(request: HttpRequest, sku: str):
+    return _out(get_object_or_404(Product.objects.select_related("category"), sku=sku))
+
+
+@router.get("/products/{sku}/image.svg")
+def product_image(request: HttpRequest, sku: str) -> HttpResponse:
+    image = get_object_or_404(Product.objects.only("image_svg"), sku=sku).image_svg
+    response = HttpResponse(image, content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -1,0 +1,79 @@
+"""Fixtures shared by the integration and end-to-end tests: a whole stack, started for real.
+
+The stack is started through the same `Supervisor` that `manage.py up` uses, on ports chosen
+free at run time and with its own data directory, so tests never touch a developer's stack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tessera.secrets import local_secrets
+from tessera.stack.services import SERVICES, Resolved, resolve
+from tessera.stack.supervisor import Supervisor
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RunningStack:
+    """A stack running in a background event loop, with its URLs and captured output."""
+
+    def __init__(self, data_dir: Path) -> None:
+        environ = {
+            **os.environ,
+            "TESSERA_DATA_DIR": str(data_dir),
+            "TESSERA_HEARTBEAT_INTERVAL": "1",
+            "NO_COLOR": "1",
+        }
+        environ.pop("DJANGO_SETTINGS_MODULE", None)
+        for service in SERVICES:
+            environ[service.port_variable] = str(free_port())
+        self.secrets = local_secrets(data_dir)
+        environ.update(self.secrets)
+        self.stack: list[Resolved] = resolve(SERVICES, environ)
+        self.output = io.StringIO()
+        self.supervisor = Supervisor(self.stack, environ=environ, out=self.output)
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def url(self, name: str) -> str:
+        return next(r.url for r in self.stack if r.name == name)
+
+    def run(self, coroutine, timeout: float = 120):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def start(self) -> None:
+        self.thread.start()
+        try:
+            self.run(self.supervisor.prepare())
+            self.run(self.supervisor.start())
+        except Exception:
+            print(self.output.getvalue()[-5000:])
+            raise
+
+    def stop(self) -> None:
+        self.run(self.supervisor.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    running = RunningStack(tmp_path_factory.mktemp("stack"))
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()

@@ -1,0 +1,55 @@
+"""Settings of the fragment registry service (admin UI + API, its own database)."""
+
+from tessera.conf import data_dir, env_float, env_list
+from tessera.django_settings import service_settings
+from tessera.secrets import secret
+
+globals().update(
+    service_settings(
+        "registry",
+        installed_apps=[
+            "django.contrib.admin",
+            "django.contrib.auth",
+            "django.contrib.contenttypes",
+            "django.contrib.sessions",
+            "django.contrib.messages",
+            "django.contrib.staticfiles",
+            "registry",
+        ],
+        root_urlconf="registry.urls",
+        middleware=[
+            "django.middleware.security.SecurityMiddleware",
+            "whitenoise.middleware.WhiteNoiseMiddleware",
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.middleware.common.CommonMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+            "django.contrib.messages.middleware.MessageMiddleware",
+            "django.middleware.clickjacking.XFrameOptionsMiddleware",
+        ],
+    )
+)
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+STATIC_URL = "/static/"
+STATIC_ROOT = data_dir() / "registry" / "static"
+
+#: Bearer token that fragment services present to register, heartbeat and deregister.
+REGISTRY_TOKEN = secret("TESSERA_REGISTRY_TOKEN")
+#: Hosts a registered instance URL may point at (SSRF allowlist).
+REGISTRY_ALLOWED_HOSTS = env_list("TESSERA_REGISTRY_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+#: An instance whose last heartbeat is older than this many seconds receives no traffic.
+REGISTRY_HEARTBEAT_TTL = env_float("TESSERA_REGISTRY_HEARTBEAT_TTL", 15.0)

@@ -1,0 +1,39 @@
+// Hero fragment: loads more deals through the hero's own BFF. Touches only its own root.
+const card = (deal) => {
+  const item = document.createElement("li");
+  item.className = "hero__deal";
+  const link = document.createElement("a");
+  link.href = `/product/${encodeURIComponent(deal.sku)}`;
+  const img = document.createElement("img");
+  Object.assign(img, { src: deal.image, alt: deal.name, width: 240, height: 200, loading: "lazy" });
+  const name = document.createElement("span");
+  name.className = "hero__name";
+  name.textContent = deal.name;
+  link.append(img, name);
+  item.append(link);
+  return item;
+};
+
+for (const root of document.querySelectorAll(".hero")) {
+  const list = root.querySelector(".hero__deals");
+  const more = root.querySelector(".hero__more");
+  const status = root.querySelector(".hero__status");
+  if (!list || !more) continue;
+  more.addEventListener("click", async () => {
+    more.disabled = true;
+    const page = Number(list.dataset.page) + 1;
+    try {
+      const response = await fetch(`/bff/hero/deals?page=${page}`, { headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const data = await response.json();
+      list.append(...data.items.map(card));
+      list.dataset.page = String(data.page);
+      status.textContent = `${data.items.length} more deals loaded`;
+      more.hidden = !data.has_more;
+    } catch (error) {
+      status.textContent = "Could not load more deals. Please try again.";
+    } finally {
+      more.disabled = false;
+    }
+  });
+}

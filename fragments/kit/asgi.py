@@ -1,0 +1,41 @@
+"""The ASGI application of whichever fragment `TESSERA_FRAGMENT` names."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+from tessera.asgi import ServiceApp
+from tessera.conf import env_float, service_url
+from tessera.secrets import secret
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fragments.kit.settings")
+django_app = get_asgi_application()
+
+from django.conf import settings  # noqa: E402  (settings are configured above)
+
+from fragments.kit.backends import close_all  # noqa: E402
+from fragments.kit.fragment import load  # noqa: E402
+from fragments.kit.registration import Registration  # noqa: E402
+
+fragment = load(settings.FRAGMENT)
+registration = Registration(
+    registry_url=service_url("registry"),
+    token=secret("TESSERA_REGISTRY_TOKEN"),
+    payload={
+        "fragment": fragment.name,
+        "base_url": os.environ.get("TESSERA_SELF_URL", "http://127.0.0.1:8100"),
+        "version": settings.FRAGMENT_VERSION,
+        "path_template": fragment.path,
+        "timeout_ms": fragment.timeout_ms,
+    },
+    heartbeat_interval=env_float("TESSERA_HEARTBEAT_INTERVAL", 5.0),
+)
+
+application = ServiceApp(
+    django_app,
+    service=fragment.name,
+    version=settings.FRAGMENT_VERSION,
+    on_startup=[registration.start],
+    on_shutdown=[close_all, registration.stop],
+    health=lambda: {"registered": registration.registered.is_set()},
+)

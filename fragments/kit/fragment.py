@@ -1,0 +1,44 @@
+"""What a fragment service declares: its name, path, renderer, assets and BFF.
+
+A fragment module builds one `Fragment`; the kit turns it into a whole service (settings,
+URLs, static files, health, registration). Nothing else about the service is the fragment
+team's concern.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from importlib import import_module
+
+from ninja import Router
+
+Renderer = Callable[..., Awaitable[str]]
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A fragment service's contract with the kit."""
+
+    name: str
+    render: Renderer  # async (request, **route params) -> HTML
+    path: str = "/fragment"  # path template, `{param}` placeholders filled by the shell
+    styles: tuple[str, ...] = ()  # static file names announced as rel=stylesheet
+    scripts: tuple[str, ...] = ()  # ES modules announced as rel=script
+    bff: Router | None = None  # served at /bff/<name>/
+    timeout_ms: int = 1000  # the default deadline the shell gives it
+
+    def django_path(self) -> str:
+        """The path template as a Django URL pattern (`/fragment/{sku}` -> `fragment/<str:sku>`)."""
+        return _PLACEHOLDER.sub(r"<str:\1>", self.path.lstrip("/"))
+
+
+def load(name: str) -> Fragment:
+    """The `Fragment` declared by `fragments.<name>.fragment`."""
+    fragment = import_module(f"fragments.{name}.fragment").fragment
+    if fragment.name != name:
+        raise RuntimeError(f"fragments.{name} declares a fragment named {fragment.name!r}")
+    return fragment

@@ -1,0 +1,94 @@
+"""Self-registration with the fragment registry: register, heartbeat, deregister.
+
+Registration must never block a fragment service from serving: the registry may start later
+or restart, so registering retries with backoff in the background, and a heartbeat answered
+with 404 (the registry forgot us) registers again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import httpx
+
+logger = logging.getLogger("tessera.registration")
+
+
+class Registration:
+    """Keeps one fragment instance registered for as long as it runs."""
+
+    def __init__(
+        self,
+        *,
+        registry_url: str,
+        token: str,
+        payload: dict[str, Any],
+        heartbeat_interval: float = 5.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.payload = payload
+        self.heartbeat_interval = heartbeat_interval
+        self.instance_id: int | None = None
+        self.registered = asyncio.Event()
+        self._client = httpx.AsyncClient(
+            base_url=registry_url.rstrip("/") + "/api/v1",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=2.0,
+            transport=transport,
+        )
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Begin registering in the background."""
+        self._task = asyncio.create_task(self._run(), name="registration")
+
+    async def stop(self) -> None:
+        """Stop heartbeating and deregister, so shells stop sending traffic here."""
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self.instance_id is not None:
+            try:
+                await self._client.delete(f"/instances/{self.instance_id}")
+            except httpx.HTTPError as exc:
+                logger.warning("deregistration failed", extra={"error": str(exc)})
+            self.instance_id = None
+        await self._client.aclose()
+
+    async def _register(self) -> None:
+        delay = 0.1
+        while True:
+            try:
+                response = await self._client.post("/instances", json=self.payload)
+                if response.status_code == 201:
+                    self.instance_id = response.json()["id"]
+                    self.registered.set()
+                    logger.info("registered", extra={"instance_id": self.instance_id})
+                    return
+                # A 4xx will not fix itself: say why, loudly, and keep trying slowly.
+                logger.error(
+                    "registry refused registration",
+                    extra={"status": response.status_code, "body": response.text[:500]},
+                )
+                delay = self.heartbeat_interval
+            except httpx.HTTPError as exc:
+                logger.debug("registry not reachable yet", extra={"error": str(exc)})
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.heartbeat_interval)
+
+    async def _run(self) -> None:
+        await self._register()
+        while True:
+            await asyncio.sleep(self.heartbeat_interval)
+            try:
+                response = await self._client.post(f"/instances/{self.instance_id}/heartbeat")
+            except httpx.HTTPError as exc:
+                logger.warning("heartbeat failed", extra={"error": str(exc)})
+                continue
+            if response.status_code == 404:
+                self.registered.clear()
+                await self._register()

@@ -1,0 +1,28 @@
+"""Settings for a fragment service; `TESSERA_FRAGMENT` names which fragment it serves."""
+
+from tessera.conf import REPO_ROOT, data_dir, env_str
+from tessera.django_settings import service_settings
+
+FRAGMENT = env_str("TESSERA_FRAGMENT", "hero")
+FRAGMENT_VERSION = env_str("TESSERA_VERSION", "dev")
+
+globals().update(
+    service_settings(
+        FRAGMENT,
+        installed_apps=["django.contrib.staticfiles"],
+        root_urlconf="fragments.kit.urls",
+        middleware=[
+            "django.middleware.security.SecurityMiddleware",
+            "whitenoise.middleware.WhiteNoiseMiddleware",
+        ],
+        database=False,
+    )
+)
+
+# Assets are content-hashed by collectstatic and served under /_assets/<fragment>/, the
+# prefix the shell proxies to this fragment's instances.
+STATIC_URL = f"/_assets/{FRAGMENT}/"
+STATICFILES_DIRS = [REPO_ROOT / "fragments" / FRAGMENT / "static"]
+STATIC_ROOT = data_dir() / FRAGMENT / "static"
+STORAGES = {"staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+WHITENOISE_MAX_AGE = 31536000  # hashed names never change content

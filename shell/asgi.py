@@ -1,0 +1,25 @@
+"""The shell's ASGI application: pages composed by the engine, everything else by Django."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+from tessera.asgi import ServiceApp
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shell.settings")
+django_app = get_asgi_application()
+
+from shell import gateway  # noqa: E402  (needs the settings configured above)
+from shell.engine import fetch  # noqa: E402
+from shell.engine.page import PageApp  # noqa: E402
+from shell.engine.routing import Router  # noqa: E402
+from shell.pages import PAGES  # noqa: E402
+from shell.snapshot import poller  # noqa: E402
+
+application = ServiceApp(
+    PageApp(Router(PAGES), lambda: poller.current.fragments, django_app),
+    service="shell",
+    on_startup=[poller.start],
+    on_shutdown=[poller.stop, fetch.close, gateway.close],
+    health=lambda: {"fragments": len(poller.current.fragments)},
+)

@@ -1,0 +1,52 @@
+"""Fragment assets: parse `Link` headers, dedupe across fragments, render the tags."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from html import escape
+
+_LINK = re.compile(r"<([^>]*)>\s*((?:;\s*[a-zA-Z*-]+\s*=\s*(?:\"[^\"]*\"|[^;,\s]+)\s*)*)")
+_PARAM = re.compile(r";\s*([a-zA-Z*-]+)\s*=\s*(?:\"([^\"]*)\"|([^;,\s]+))")
+
+#: The only `rel` values taken from fragments; anything else in `Link` is ignored.
+ASSET_RELS = ("stylesheet", "script")
+
+
+@dataclass(frozen=True)
+class Asset:
+    url: str
+    rel: str  # "stylesheet" or "script" (an ES module)
+
+
+def parse_link_header(value: str) -> list[Asset]:
+    """The stylesheet and script entries of a `Link` header value (RFC 8288 syntax)."""
+    assets = []
+    for match in _LINK.finditer(value):
+        url, params = match.group(1).strip(), match.group(2)
+        rels = set()
+        for param in _PARAM.finditer(params):
+            if param.group(1).lower() == "rel":
+                rels.update((param.group(2) or param.group(3) or "").lower().split())
+        for rel in ASSET_RELS:
+            if rel in rels and url:
+                assets.append(Asset(url, rel))
+    return assets
+
+
+def asset_tags(assets: Iterable[Asset]) -> str:
+    """HTML for `assets`, each URL once, in first-seen order."""
+    seen: set[tuple[str, str]] = set()
+    tags = []
+    for asset in assets:
+        key = (asset.rel, asset.url)
+        if key in seen:
+            continue
+        seen.add(key)
+        url = escape(asset.url, quote=True)
+        if asset.rel == "stylesheet":
+            tags.append(f'<link rel="stylesheet" href="{url}">')
+        else:
+            tags.append(f'<script type="module" src="{url}"></script>')
+    return "\n".join(tags)

@@ -1,0 +1,35 @@
+"""Settings of the shell: Django serves the /bff/ gateway, assets and everything but pages."""
+
+from tessera.conf import REPO_ROOT, data_dir, env_float, env_str
+from tessera.django_settings import service_settings
+from tessera.secrets import secret
+
+globals().update(
+    service_settings(
+        "shell",
+        installed_apps=["django.contrib.staticfiles"],
+        root_urlconf="shell.urls",
+        middleware=[
+            "django.middleware.security.SecurityMiddleware",
+            "whitenoise.middleware.WhiteNoiseMiddleware",
+            "django.middleware.common.CommonMiddleware",
+            # BFF writes through the gateway need a CSRF token (cookie + X-CSRFToken header).
+            "django.middleware.csrf.CsrfViewMiddleware",
+        ],
+        database=False,
+    )
+)
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [REPO_ROOT / "shell" / "static"]
+STATIC_ROOT = data_dir() / "shell" / "static"
+STORAGES = {"staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+
+#: Where the registry is; the shell polls its snapshot for fragments and instances.
+REGISTRY_URL = env_str("TESSERA_REGISTRY_URL", "http://127.0.0.1:8001")
+#: Seconds between snapshot polls (each a conditional GET answered 304 when unchanged).
+SNAPSHOT_POLL_INTERVAL = env_float("TESSERA_SNAPSHOT_POLL_INTERVAL", 1.0)
+#: Seconds the gateway waits for a fragment's BFF or asset.
+GATEWAY_TIMEOUT = env_float("TESSERA_GATEWAY_TIMEOUT", 10.0)
+#: Key signing the visitor token the shell sends to fragments.
+CONTEXT_KEY = secret("TESSERA_CONTEXT_KEY")

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TesseraConfig(AppConfig):
+    name = "tessera"
+    verbose_name = "Tessera operations"

@@ -1,0 +1,120 @@
+"""The ASGI envelope every Tessera service runs in.
+
+Django's ASGI handler speaks only HTTP. Services also need start-up and shutdown work
+(self-registration, snapshot polling, connection pools) and a `/healthz` that answers without
+touching Django. `ServiceApp` adds exactly that around any ASGI app, and puts the caller's
+request id and trace id into the logging context.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from tessera.jsonlog import request_id, trace_id
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+Hook = Callable[[], Awaitable[None]]
+
+logger = logging.getLogger("tessera.service")
+
+
+async def send_response(
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: bytes = b"text/plain; charset=utf-8",
+    headers: Sequence[tuple[bytes, bytes]] = (),
+) -> None:
+    """Send a complete, small HTTP response."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    """The first value of request header `name` (lower-case bytes), decoded, or None."""
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+class ServiceApp:
+    """Wrap `app` with lifespan hooks, a `/healthz` endpoint and per-request log context."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        service: str,
+        version: str = "dev",
+        on_startup: Sequence[Hook] = (),
+        on_shutdown: Sequence[Hook] = (),
+        health: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
+        self.app = app
+        self.service = service
+        self.version = version
+        self.on_startup = list(on_startup)
+        self.on_shutdown = list(on_shutdown)
+        self.health = health
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if kind == "http" and scope["path"] == "/healthz":
+            payload = {"status": "ok", "service": self.service, "version": self.version}
+            if self.health is not None:
+                payload.update(self.health())
+            await send_response(send, 200, json.dumps(payload).encode(), b"application/json")
+            return
+        rid_token = request_id.set(header(scope, b"x-request-id"))
+        parent = header(scope, b"traceparent")
+        tid_token = trace_id.set(
+            parent.split("-")[1] if parent and parent.count("-") == 3 else None
+        )
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            request_id.reset(rid_token)
+            trace_id.reset(tid_token)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    for hook in self.on_startup:
+                        await hook()
+                except Exception as exc:
+                    logger.exception("start-up failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                logger.info("started", extra={"version": self.version})
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                for hook in reversed(self.on_shutdown):
+                    try:
+                        await hook()
+                    except Exception:
+                        logger.exception("shutdown hook failed")
+                logger.info("stopped")
+                await send({"type": "lifespan.shutdown.complete"})
+                return

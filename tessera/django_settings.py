@@ -1,0 +1,83 @@
+"""The Django settings every service starts from.
+
+A service's settings module calls `service_settings()` and adds only what is its own (apps,
+URLs, templates). Keeping the shared part here means every service reads the same
+environment variables the same way: secret key, debug, hosts, database, logging.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tessera.conf import data_dir, env_bool, env_list, env_str
+from tessera.jsonlog import logging_config
+from tessera.secrets import secret
+
+
+def database_settings(service: str) -> dict[str, Any]:
+    """`DATABASES` for a service: `DATABASE_URL` (PostgreSQL) when set, else its own SQLite."""
+    url = env_str("DATABASE_URL", "")
+    if url:
+        from urllib.parse import unquote, urlsplit
+
+        parts = urlsplit(url)
+        if parts.scheme not in {"postgres", "postgresql"}:
+            raise ValueError(f"DATABASE_URL scheme {parts.scheme!r} is not supported")
+        return {
+            "default": {
+                "ENGINE": "django.db.backends.postgresql",
+                "NAME": parts.path.lstrip("/"),
+                "USER": unquote(parts.username or ""),
+                "PASSWORD": unquote(parts.password or ""),
+                "HOST": parts.hostname or "",
+                "PORT": str(parts.port or ""),
+            }
+        }
+    path = data_dir() / service / "db.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(path),
+            # WAL lets readers proceed while a write is in flight; the timeout absorbs short
+            # write contention between the async server's threads.
+            "OPTIONS": {
+                "timeout": 10,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+
+
+def service_settings(
+    service: str,
+    *,
+    installed_apps: list[str],
+    root_urlconf: str,
+    middleware: list[str] | None = None,
+    database: bool = True,
+) -> dict[str, Any]:
+    """Return a settings namespace for `service`, to be merged into its settings module."""
+    debug = env_bool("TESSERA_DEBUG", False)
+    return {
+        "SERVICE_NAME": service,
+        "SECRET_KEY": secret("TESSERA_SECRET_KEY"),
+        "DEBUG": debug,
+        "ALLOWED_HOSTS": env_list("TESSERA_ALLOWED_HOSTS", ["127.0.0.1", "localhost"]),
+        "INSTALLED_APPS": installed_apps,
+        "MIDDLEWARE": middleware
+        if middleware is not None
+        else [
+            "django.middleware.security.SecurityMiddleware",
+            "django.middleware.common.CommonMiddleware",
+        ],
+        "ROOT_URLCONF": root_urlconf,
+        "DATABASES": database_settings(service) if database else {},
+        "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
+        "USE_TZ": True,
+        "TIME_ZONE": "UTC",
+        "LANGUAGE_CODE": "en-us",
+        "LOGGING": logging_config(service, env_str("TESSERA_LOG_LEVEL", "INFO")),
+        "SECURE_CONTENT_TYPE_NOSNIFF": True,
+        "X_FRAME_OPTIONS": "SAMEORIGIN",
+    }

@@ -1,0 +1,161 @@
+"""The declarative table of every service in a local Tessera stack.
+
+`up`, the integration tests and (later) `deploy` all start services from this one table, so a
+service added here is started, prepared, health-checked and stopped everywhere alike. Each
+service listens on its own loopback port; `TESSERA_PORT_<NAME>` overrides the default.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["registry", "backend", "fragment", "shell"]
+
+#: Order in which kinds start; they stop in the reverse order, so fragments deregister
+#: while the registry is still up and the shell goes first of all.
+KIND_ORDER: tuple[Kind, ...] = ("registry", "backend", "fragment", "shell")
+
+MIGRATE = ("migrate", "--noinput", "-v", "0")
+SEED = ("seed",)
+COLLECTSTATIC = ("collectstatic", "--noinput", "-v", "0")
+
+
+@dataclass(frozen=True)
+class Service:
+    """One kind of process in the stack and how to run it."""
+
+    name: str
+    kind: Kind
+    asgi: str  # "module:attribute" of the ASGI application
+    settings: str  # its DJANGO_SETTINGS_MODULE
+    port: int  # default port, overridden by TESSERA_PORT_<NAME>
+    env: Mapping[str, str] = field(default_factory=dict)
+    prepare: tuple[tuple[str, ...], ...] = ()  # manage.py commands run before it starts
+
+    @property
+    def port_variable(self) -> str:
+        return f"TESSERA_PORT_{self.name.upper().replace('-', '_')}"
+
+    @property
+    def url_variable(self) -> str:
+        return f"TESSERA_{self.name.upper().replace('-', '_')}_URL"
+
+
+def _backend(name: str, port: int) -> Service:
+    return Service(
+        name,
+        "backend",
+        "backends.kit.asgi:application",
+        "backends.kit.settings",
+        port,
+        env={"TESSERA_BACKEND": name},
+        prepare=(MIGRATE, SEED),
+    )
+
+
+def _fragment(name: str, port: int) -> Service:
+    return Service(
+        name,
+        "fragment",
+        "fragments.kit.asgi:application",
+        "fragments.kit.settings",
+        port,
+        env={"TESSERA_FRAGMENT": name},
+        prepare=(COLLECTSTATIC,),
+    )
+
+
+SERVICES: tuple[Service, ...] = (
+    Service(
+        "registry",
+        "registry",
+        "registry.asgi:application",
+        "registry.settings",
+        8001,
+        prepare=(MIGRATE, COLLECTSTATIC, SEED),
+    ),
+    _backend("catalog", 8201),
+    _fragment("header", 8101),
+    _fragment("hero", 8102),
+    Service(
+        "shell", "shell", "shell.asgi:application", "shell.settings", 8000, prepare=(COLLECTSTATIC,)
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A service with the address it runs at in this stack."""
+
+    service: Service
+    host: str
+    port: int
+
+    @property
+    def name(self) -> str:
+        return self.service.name
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def command(self) -> list[str]:
+        """The command line that runs this service's ASGI app."""
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            self.service.asgi,
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--lifespan",
+            "on",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--timeout-graceful-shutdown",
+            "10",
+        ]
+
+
+def resolve(
+    services: Sequence[Service], environ: Mapping[str, str], host: str = "127.0.0.1"
+) -> list[Resolved]:
+    """Give each service its port: `TESSERA_PORT_<NAME>` from `environ`, else its default."""
+    resolved = []
+    for service in services:
+        raw = environ.get(service.port_variable)
+        if raw:
+            if not raw.isdigit() or not 0 < int(raw) < 65536:
+                raise ValueError(f"{service.port_variable}={raw!r} is not a TCP port")
+            port = int(raw)
+        else:
+            port = service.port
+        resolved.append(Resolved(service, host, port))
+    ports = [r.port for r in resolved]
+    if len(set(ports)) != len(ports):
+        clash = sorted({p for p in ports if ports.count(p) > 1})
+        raise ValueError(f"two services are configured on the same port: {clash}")
+    return resolved
+
+
+def stack_env(stack: Sequence[Resolved]) -> dict[str, str]:
+    """The variables that tell every service where the others are (`TESSERA_<NAME>_URL`)."""
+    return {r.service.url_variable: r.url for r in stack}
+
+
+def service_env(resolved: Resolved, stack_vars: Mapping[str, str]) -> dict[str, str]:
+    """The environment one service process is started with, on top of the inherited one."""
+    return {
+        **stack_vars,
+        **resolved.service.env,
+        "DJANGO_SETTINGS_MODULE": resolved.service.settings,
+        "TESSERA_SERVICE": resolved.name,
+        "TESSERA_SELF_URL": resolved.url,
+        "PYTHONUNBUFFERED": "1",
+    }

@@ -1,0 +1,240 @@
+"""Run a stack of services as child processes: prepare, start, health-check, stop.
+
+Each service is its own OS process in its own process group, so stopping it stops everything
+it spawned; on Linux the kernel also kills a child whose supervisor dies (PR_SET_PDEATHSIG),
+so even `kill -9` on `up` leaves no orphan. Every line a child prints is forwarded with the
+service's name in front.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import errno
+import os
+import signal
+import socket
+import sys
+import time
+from collections import deque
+from collections.abc import Mapping, Sequence
+from typing import TextIO
+
+import httpx
+
+from tessera.conf import REPO_ROOT
+from tessera.stack.services import KIND_ORDER, Resolved, service_env, stack_env
+
+_COLOURS = (36, 33, 35, 32, 34, 31, 96, 93, 95, 92, 94, 91)
+_PR_SET_PDEATHSIG = 1
+
+
+class StackError(RuntimeError):
+    """The stack could not be brought up; the message is one line an operator can act on."""
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the forked child
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether something already listens on (or holds) `host:port`."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                return True
+            raise
+    return False
+
+
+class Process:
+    """One running service: its OS process and the tail of its output."""
+
+    def __init__(self, resolved: Resolved, proc: asyncio.subprocess.Process) -> None:
+        self.resolved = resolved
+        self.proc = proc
+        self.tail: deque[str] = deque(maxlen=20)
+        self.pump: asyncio.Task[None] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.resolved.name
+
+    def signal(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signum)
+
+
+class Supervisor:
+    """Prepare, start, watch and stop the services of one stack."""
+
+    def __init__(
+        self,
+        stack: Sequence[Resolved],
+        *,
+        environ: Mapping[str, str] | None = None,
+        out: TextIO | None = None,
+        health_timeout: float = 60.0,
+        stop_timeout: float = 15.0,
+    ) -> None:
+        self.stack = list(stack)
+        self.environ = dict(os.environ if environ is None else environ)
+        self.out = out or sys.stdout
+        self.health_timeout = health_timeout
+        self.stop_timeout = stop_timeout
+        self.processes: dict[str, Process] = {}
+        self._width = max((len(r.name) for r in self.stack), default=0)
+        self._colours = {r.name: _COLOURS[i % len(_COLOURS)] for i, r in enumerate(self.stack)}
+        self._colour = self.out.isatty() and "NO_COLOR" not in self.environ
+        self._stack_vars = stack_env(self.stack)
+
+    # -- output ---------------------------------------------------------------------------
+
+    def _prefix(self, name: str) -> str:
+        label = f"{name:<{self._width}} |"
+        if not self._colour:
+            return label
+        return f"\x1b[{self._colours.get(name, 0)}m{label}\x1b[0m"
+
+    def emit(self, name: str, line: str) -> None:
+        """Write one line of a service's output, prefixed with the service's name."""
+        self.out.write(f"{self._prefix(name)} {line}\n")
+        self.out.flush()
+
+    async def _pump(self, name: str, stream: asyncio.StreamReader, tail: deque[str]) -> None:
+        while raw := await stream.readline():
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            tail.append(line)
+            self.emit(name, line)
+
+    def _env(self, resolved: Resolved) -> dict[str, str]:
+        return {**self.environ, **service_env(resolved, self._stack_vars)}
+
+    # -- prepare --------------------------------------------------------------------------
+
+    async def prepare(self) -> None:
+        """Run every service's preparation commands (migrate, seed, ...), services in parallel."""
+        await asyncio.gather(*(self._prepare_one(r) for r in self.stack))
+
+    async def _prepare_one(self, resolved: Resolved) -> None:
+        manage = str(REPO_ROOT / "manage.py")
+        for command in resolved.service.prepare:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                manage,
+                *command,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                env=self._env(resolved),
+                preexec_fn=_die_with_parent,
+            )
+            assert proc.stdout is not None
+            tail: deque[str] = deque(maxlen=20)
+            await self._pump(resolved.name, proc.stdout, tail)
+            if await proc.wait() != 0:
+                last = tail[-1] if tail else "no output"
+                raise StackError(
+                    f"{resolved.name}: `manage.py {' '.join(command)}` failed "
+                    f"(exit {proc.returncode}): {last}"
+                )
+
+    # -- start ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start every service and wait until each answers `/healthz`.
+
+        Raises StackError (after stopping whatever did start) when a port is taken, a
+        service exits, or a service is not healthy within `health_timeout` seconds.
+        """
+        for resolved in self.stack:
+            if port_in_use(resolved.host, resolved.port):
+                raise StackError(
+                    f"port {resolved.port} on {resolved.host} is already in use "
+                    f"(wanted by {resolved.name}; set {resolved.service.port_variable} "
+                    "to use another)"
+                )
+        try:
+            for kind in KIND_ORDER:
+                for resolved in self.stack:
+                    if resolved.service.kind == kind:
+                        await self._spawn(resolved)
+            async with httpx.AsyncClient(timeout=2.0) as client:
+                await asyncio.gather(
+                    *(self._await_healthy(p, client) for p in self.processes.values())
+                )
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _spawn(self, resolved: Resolved) -> None:
+        proc = await asyncio.create_subprocess_exec(
+            *resolved.command(),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            env=self._env(resolved),
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+        process = Process(resolved, proc)
+        assert proc.stdout is not None
+        process.pump = asyncio.create_task(self._pump(resolved.name, proc.stdout, process.tail))
+        self.processes[resolved.name] = process
+
+    async def _await_healthy(self, process: Process, client: httpx.AsyncClient) -> None:
+        url = f"{process.resolved.url}/healthz"
+        deadline = time.monotonic() + self.health_timeout
+        while time.monotonic() < deadline:
+            if process.proc.returncode is not None:
+                if process.pump:
+                    await process.pump
+                last = process.tail[-1] if process.tail else "no output"
+                raise StackError(
+                    f"{process.name} exited with code {process.proc.returncode} before "
+                    f"becoming healthy: {last}"
+                )
+            with contextlib.suppress(httpx.HTTPError):
+                response = await client.get(url)
+                if response.status_code == 200:
+                    return
+            await asyncio.sleep(0.1)
+        raise StackError(f"{process.name} did not answer {url} within {self.health_timeout:.0f} s")
+
+    # -- watch and stop -------------------------------------------------------------------
+
+    async def wait_for_exit(self) -> Process:
+        """Wait until any service exits by itself and return it."""
+        waits = {asyncio.create_task(p.proc.wait()): p for p in self.processes.values()}
+        try:
+            done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            return waits[done.pop()]
+        finally:
+            for task in waits:
+                task.cancel()
+
+    async def stop(self) -> None:
+        """Stop every service, kind by kind in reverse start order: SIGTERM, then SIGKILL."""
+        for kind in reversed(KIND_ORDER):
+            wave = [p for p in self.processes.values() if p.resolved.service.kind == kind]
+            for process in wave:
+                if process.proc.returncode is None:
+                    process.signal(signal.SIGTERM)
+            await asyncio.gather(*(self._reap(p) for p in wave))
+        self.processes.clear()
+
+    async def _reap(self, process: Process) -> None:
+        try:
+            await asyncio.wait_for(process.proc.wait(), self.stop_timeout)
+        except TimeoutError:
+            self.emit(process.name, f"did not stop within {self.stop_timeout:.0f} s; killing it")
+            process.signal(signal.SIGKILL)
+            await process.proc.wait()
+        # The group may hold children the service spawned; none may outlive it.
+        process.signal(signal.SIGKILL)
+        if process.pump:
+            with contextlib.suppress(asyncio.CancelledError):
+                await process.pump

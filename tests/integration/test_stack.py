@@ -1,0 +1,91 @@
+"""The walking skeleton, end to end over real HTTP between real processes."""
+
+import time
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def _wait_for_fragments(stack, names, timeout=15.0):
+    """Wait until the shell composes every fragment in `names` successfully."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = httpx.get(stack.url("shell") + "/")
+        timing = response.headers.get("server-timing", "")
+        if all(f"{name};" in timing for name in names) and "failed" not in timing:
+            return response
+        if time.monotonic() > deadline:
+            pytest.fail(f"fragments never all resolved: {timing!r}")
+        time.sleep(0.2)
+
+
+def test_every_service_answers_healthz(stack):
+    for resolved in stack.stack:
+        response = httpx.get(resolved.url + "/healthz")
+        assert response.status_code == 200
+        assert response.json()["service"] == resolved.name
+
+
+def test_home_page_is_composed_from_both_fragment_services(stack):
+    response = _wait_for_fragments(stack, ["header", "hero"])
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    html = response.text
+    assert '<div data-fragment="header"><header class="site-header">' in html
+    assert '<a href="/c/kitchen">Kitchen</a>' in html  # categories from the catalog backend
+    assert '<div data-fragment="hero"><section class="hero"' in html
+    assert html.count('class="hero__deal"') == 4
+    # Each fragment's stylesheet is announced once in the head, through the shell's prefix.
+    assert html.count('href="/_assets/header/header.') == 1
+    assert '<script type="module" src="/_assets/hero/hero.' in html
+    assert response.headers["x-request-id"]
+
+
+def test_registry_lists_the_self_registered_instances(stack):
+    instances = httpx.get(stack.url("registry") + "/api/v1/instances").json()
+    registered = {i["fragment"]: i for i in instances}
+    assert registered["header"]["base_url"] == stack.url("header")
+    assert registered["hero"]["base_url"] == stack.url("hero")
+    assert all(i["up"] for i in instances)
+
+
+def test_bff_is_reached_through_the_shell_gateway(stack):
+    _wait_for_fragments(stack, ["hero"])
+    first = httpx.get(stack.url("shell") + "/bff/hero/deals", params={"page": 1}).json()
+    second = httpx.get(stack.url("shell") + "/bff/hero/deals", params={"page": 2}).json()
+    assert second["page"] == 2
+    assert len(second["items"]) == 4
+    assert {d["sku"] for d in first["items"]}.isdisjoint(d["sku"] for d in second["items"])
+
+
+def test_bff_validation_errors_reach_the_browser_as_4xx(stack):
+    _wait_for_fragments(stack, ["hero"])
+    response = httpx.get(stack.url("shell") + "/bff/hero/deals", params={"page": "zero"})
+    assert response.status_code == 422
+    assert "page" in response.text
+
+
+def test_gateway_refuses_an_unknown_fragment(stack):
+    response = httpx.get(stack.url("shell") + "/bff/nope/anything")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "no fragment named 'nope' is registered"}
+
+
+def test_fragment_assets_are_served_through_the_shell(stack):
+    html = _wait_for_fragments(stack, ["hero"]).text
+    start = html.index('href="/_assets/hero/hero.') + len('href="')
+    url = html[start : html.index('"', start)]
+    response = httpx.get(stack.url("shell") + url)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/css")
+    assert ".hero" in response.text
+
+
+def test_product_images_come_through_the_hero_bff(stack):
+    deals = httpx.get(stack.url("shell") + "/bff/hero/deals").json()
+    response = httpx.get(stack.url("shell") + deals["items"][0]["image"])
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/svg+xml"
+    assert response.text.startswith("<svg")

@@ -1,0 +1,87 @@
+"""`manage.py up` as an operator runs it: serves the storefront, Ctrl-C leaves nothing behind."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import free_port
+from tessera.conf import REPO_ROOT
+from tessera.stack.services import SERVICES
+
+pytestmark = pytest.mark.integration
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def test_up_serves_the_composed_storefront_and_ctrl_c_stops_every_process(tmp_path):
+    env = {**os.environ, "TESSERA_DATA_DIR": str(tmp_path), "NO_COLOR": "1"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    ports = {service.name: free_port() for service in SERVICES}
+    for service in SERVICES:
+        env[service.port_variable] = str(ports[service.name])
+    up = subprocess.Popen(
+        [sys.executable, str(REPO_ROOT / "manage.py"), "up"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        lines = []
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            line = up.stdout.readline()
+            assert line, "up exited early:\n" + "".join(lines[-30:])
+            lines.append(line)
+            if line.startswith("Press Ctrl-C"):
+                break
+        output = "".join(lines)
+        assert f"storefront: http://127.0.0.1:{ports['shell']}/" in output
+        assert f"admin:      http://127.0.0.1:{ports['registry']}/admin/" in output
+
+        deadline = time.monotonic() + 15
+        while "hero__deal" not in (page := httpx.get(f"http://127.0.0.1:{ports['shell']}/").text):
+            assert time.monotonic() < deadline, page
+            time.sleep(0.2)
+        assert 'data-fragment="header"' in page
+
+        services = _descendants(up.pid)
+        assert len(services) >= len(SERVICES)
+        up.send_signal(signal.SIGINT)
+        assert up.wait(timeout=60) == 0
+        remaining = up.stdout.read()
+        assert "Every service stopped." in remaining
+        # Every service's output reached the terminal, prefixed with the service's name.
+        width = max(len(s.name) for s in SERVICES)
+        for service in SERVICES:
+            assert f'{service.name:<{width}} | {{"ts": ' in output + remaining
+        time.sleep(0.2)
+        alive = {pid for pid in services if Path(f"/proc/{pid}").exists()}
+        assert alive == set()
+        for port in ports.values():
+            with pytest.raises(httpx.ConnectError):
+                httpx.get(f"http://127.0.0.1:{port}/healthz")
+    finally:
+        if up.poll() is None:
+            up.kill()
+            up.wait()

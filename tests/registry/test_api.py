@@ -1,0 +1,142 @@
+"""The registry API: self-registration, heartbeats, listing and snapshots."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from registry.models import Fragment, Instance
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("registry.urls")]
+
+TOKEN = {"HTTP_AUTHORIZATION": "Bearer unit-test-registry-token"}
+HERO = {"fragment": "hero", "base_url": "http://127.0.0.1:8102", "version": "1.0.0"}
+
+
+@pytest.fixture
+def client() -> Client:
+    return Client()
+
+
+def register(client, payload=HERO, **headers):
+    return client.post(
+        "/api/v1/instances", payload, content_type="application/json", **(headers or TOKEN)
+    )
+
+
+def test_registering_creates_the_fragment_and_its_instance(client):
+    response = register(client, {**HERO, "path_template": "/fragment/{sku}", "timeout_ms": 700})
+    assert response.status_code == 201
+    body = response.json()
+    assert body["fragment"] == "hero" and body["base_url"] == "http://127.0.0.1:8102"
+    assert body["up"] is True
+    fragment = Fragment.objects.get(name="hero")
+    assert (fragment.path_template, fragment.timeout_ms) == ("/fragment/{sku}", 700)
+
+
+def test_registering_again_updates_the_same_instance(client):
+    first = register(client).json()
+    second = register(client, {**HERO, "base_url": "http://127.0.0.1:8102/", "version": "1.1.0"})
+    assert second.json()["id"] == first["id"]
+    assert Instance.objects.get().version == "1.1.0"
+
+
+def test_re_registration_does_not_overwrite_operator_settings(client):
+    Fragment.objects.create(name="hero", path_template="/custom", timeout_ms=2000)
+    register(client, {**HERO, "path_template": "/fragment", "timeout_ms": 100})
+    fragment = Fragment.objects.get(name="hero")
+    assert (fragment.path_template, fragment.timeout_ms) == ("/custom", 2000)
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"HTTP_AUTHORIZATION": "Bearer wrong"}, {"HTTP_AUTHORIZATION": "Basic x"}]
+)
+def test_writes_without_the_token_are_refused_and_change_nothing(client, headers):
+    response = client.post("/api/v1/instances", HERO, content_type="application/json", **headers)
+    assert response.status_code == 401
+    assert not Fragment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ({**HERO, "base_url": "file:///etc/passwd"}, "base_url: URL scheme must be http or https"),
+        ({**HERO, "base_url": "http://169.254.169.254/"}, "metadata or link-local"),
+        ({**HERO, "base_url": "http://10.1.2.3:80"}, "not on the registry's allowlist"),
+        ({**HERO, "path_template": "no-slash"}, "path_template: path template must start"),
+    ],
+)
+def test_invalid_registrations_get_422_with_the_reason_and_store_nothing(client, payload, message):
+    response = register(client, payload)
+    assert response.status_code == 422
+    assert message in response.json()["detail"]
+    assert not Fragment.objects.exists() and not Instance.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({**HERO, "fragment": "Bad Name"}, "fragment"),
+        ({**HERO, "timeout_ms": 0}, "timeout_ms"),
+        ({"base_url": "http://127.0.0.1:1"}, "fragment"),
+    ],
+)
+def test_schema_violations_name_the_field(client, payload, field):
+    response = register(client, payload)
+    assert response.status_code == 422
+    assert field in str(response.json()["detail"])
+    assert not Fragment.objects.exists()
+
+
+def test_heartbeat_keeps_an_instance_up_and_404s_for_an_unknown_one(client):
+    instance_id = register(client).json()["id"]
+    Instance.objects.update(last_heartbeat=timezone.now() - timedelta(minutes=5))
+    assert client.get("/api/v1/instances").json()[0]["up"] is False
+    response = client.post(f"/api/v1/instances/{instance_id}/heartbeat", **TOKEN)
+    assert response.status_code == 200 and response.json()["up"] is True
+    assert client.post("/api/v1/instances/999/heartbeat", **TOKEN).status_code == 404
+    assert client.post(f"/api/v1/instances/{instance_id}/heartbeat").status_code == 401
+
+
+def test_deregistering_removes_the_instance(client):
+    instance_id = register(client).json()["id"]
+    assert client.delete(f"/api/v1/instances/{instance_id}").status_code == 401
+    assert client.delete(f"/api/v1/instances/{instance_id}", **TOKEN).status_code == 204
+    assert not Instance.objects.exists()
+    assert client.delete(f"/api/v1/instances/{instance_id}", **TOKEN).status_code == 404
+
+
+def test_snapshot_lists_only_enabled_fragments_and_live_instances(client):
+    register(client)
+    register(client, {**HERO, "base_url": "http://127.0.0.1:8103"})
+    register(client, {"fragment": "header", "base_url": "http://127.0.0.1:8101"})
+    Instance.objects.filter(base_url__endswith="8103").update(
+        last_heartbeat=timezone.now() - timedelta(minutes=1)
+    )
+    Fragment.objects.filter(name="header").update(enabled=False)
+    snapshot = client.get("/api/v1/snapshot").json()
+    assert [f["name"] for f in snapshot["fragments"]] == ["hero"]
+    assert snapshot["fragments"][0]["instances"] == [
+        {"base_url": "http://127.0.0.1:8102", "version": "1.0.0"}
+    ]
+
+
+def test_snapshot_etag_answers_304_until_something_changes(client):
+    register(client)
+    first = client.get("/api/v1/snapshot")
+    etag = first["ETag"]
+    unchanged = client.get("/api/v1/snapshot", HTTP_IF_NONE_MATCH=etag)
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    register(client, {"fragment": "header", "base_url": "http://127.0.0.1:8101"})
+    changed = client.get("/api/v1/snapshot", HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+
+
+def test_openapi_document_describes_the_api(client):
+    paths = client.get("/api/openapi.json").json()["paths"]
+    assert {"/api/v1/instances", "/api/v1/snapshot"} <= set(paths)
+
+
+def test_admin_requires_login(client):
+    response = client.get("/admin/registry/fragment/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]

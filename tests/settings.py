@@ -1,0 +1,63 @@
+"""One Django configuration for the in-process unit tests of every Django app.
+
+Each service runs with its own settings; unit tests run in one process, so this module
+installs the apps of the registry, the backends and the shell side by side (their tables
+never overlap) and tests pick each service's URLconf with `pytest.mark.urls`.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("TESSERA_DATA_DIR", tempfile.mkdtemp(prefix="tessera-unit-"))
+
+from tessera.conf import REPO_ROOT
+from tessera.django_settings import service_settings
+
+globals().update(
+    service_settings(
+        "unit",
+        installed_apps=[
+            "django.contrib.admin",
+            "django.contrib.auth",
+            "django.contrib.contenttypes",
+            "django.contrib.sessions",
+            "django.contrib.messages",
+            "django.contrib.staticfiles",
+            "registry",
+            "backends.catalog",
+        ],
+        root_urlconf="registry.urls",
+        middleware=[
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.middleware.common.CommonMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+            "django.contrib.messages.middleware.MessageMiddleware",
+        ],
+    )
+)
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [REPO_ROOT / "shell" / "static"]
+
+REGISTRY_TOKEN = "unit-test-registry-token"
+REGISTRY_ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+REGISTRY_HEARTBEAT_TTL = 15.0
+
+BACKEND = "catalog"
+REGISTRY_URL = "http://127.0.0.1:1"
+SNAPSHOT_POLL_INTERVAL = 1.0
+GATEWAY_TIMEOUT = 2.0
+CONTEXT_KEY = "unit-test-context-key"

@@ -1,0 +1,36 @@
+from shell.engine.layout import Marker, Slot, load_layout
+from shell.engine.routing import Page, Router, compile_route
+from shell.pages import PAGES
+
+
+def test_home_layout_compiles_to_static_parts_slots_and_markers():
+    layout = load_layout("home.html")
+    assert layout.slots == ("header", "hero", "main", "footer")
+    assert Marker("title") in layout.parts and Marker("assets") in layout.parts
+    html = "".join(p for p in layout.parts if isinstance(p, str))
+    assert html.startswith("<!doctype html>")
+    assert '<link rel="stylesheet" href="/static/shell/tokens.' in html
+    assert "\x00" not in html
+    # The title comes before the assets, which come before the first slot.
+    positions = {p: i for i, p in enumerate(layout.parts) if not isinstance(p, str)}
+    assert positions[Marker("title")] < positions[Marker("assets")] < positions[Slot("header")]
+
+
+def test_every_page_fills_only_slots_its_layout_has():
+    for page in PAGES:
+        assert set(page.slots) <= set(load_layout(page.layout).slots), page.name
+
+
+def test_routes_capture_one_segment_per_parameter():
+    pattern = compile_route("/product/{sku}")
+    assert pattern.match("/product/SKU-1").groupdict() == {"sku": "SKU-1"}
+    assert pattern.match("/product/a/b") is None
+    assert pattern.match("/product/") is None
+
+
+def test_router_quotes_parameters_so_they_cannot_change_the_fragment_path():
+    router = Router([Page("p", "/product/{sku}", "home.html", "t")])
+    page, params = router.match("/product/..%2F..%2Fadmin x")
+    assert page.name == "p"
+    assert params == {"sku": "..%252F..%252Fadmin%20x"}
+    assert router.match("/elsewhere") is None

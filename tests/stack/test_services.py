@@ -1,0 +1,49 @@
+import pytest
+
+from tessera.stack.services import SERVICES, Service, resolve, service_env, stack_env
+
+
+def test_every_service_has_its_default_port_unless_overridden():
+    stack = resolve(SERVICES, {"TESSERA_PORT_SHELL": "9000"})
+    ports = {r.name: r.port for r in stack}
+    assert ports["shell"] == 9000
+    assert ports["registry"] == 8001
+    assert len(set(ports.values())) == len(ports)
+
+
+def test_malformed_port_override_is_refused_with_the_variable_name():
+    with pytest.raises(ValueError, match="TESSERA_PORT_HERO='80a' is not a TCP port"):
+        resolve(SERVICES, {"TESSERA_PORT_HERO": "80a"})
+
+
+def test_two_services_on_one_port_are_refused():
+    with pytest.raises(ValueError, match=r"same port: \[8001\]"):
+        resolve(SERVICES, {"TESSERA_PORT_SHELL": "8001"})
+
+
+def test_each_service_learns_where_every_other_service_is():
+    stack = resolve(SERVICES, {}, host="127.0.0.1")
+    shared = stack_env(stack)
+    assert shared["TESSERA_REGISTRY_URL"] == "http://127.0.0.1:8001"
+    hero = next(r for r in stack if r.name == "hero")
+    env = service_env(hero, shared)
+    assert env["TESSERA_FRAGMENT"] == "hero"
+    assert env["TESSERA_SELF_URL"] == "http://127.0.0.1:8102"
+    assert env["DJANGO_SETTINGS_MODULE"] == "fragments.kit.settings"
+    assert env["TESSERA_CATALOG_URL"] == "http://127.0.0.1:8201"
+
+
+def test_the_stack_has_a_shell_a_registry_two_fragments_and_a_backend():
+    kinds = {s.name: s.kind for s in SERVICES}
+    assert kinds["shell"] == "shell"
+    assert kinds["registry"] == "registry"
+    assert sum(1 for k in kinds.values() if k == "fragment") >= 2
+    assert "backend" in kinds.values()
+
+
+def test_command_runs_uvicorn_on_the_resolved_address():
+    service = Service("x", "backend", "pkg.asgi:app", "pkg.settings", 8500)
+    (resolved,) = resolve([service], {"TESSERA_PORT_X": "8600"})
+    command = resolved.command()
+    assert command[1:4] == ["-m", "uvicorn", "pkg.asgi:app"]
+    assert command[command.index("--port") + 1] == "8600"
