@@ -25,10 +25,12 @@ class Server:
     routes: dict[str, Reply]
     requests: list[tuple[str, str, dict[str, str], bytes]] = field(default_factory=list)
     url: str = ""
+    connections: int = 0  # connections accepted so far: proves keep-alive reuse
     in_flight: int = 0
     max_in_flight: int = 0  # most requests being answered at once: proves parallel fetching
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
         with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from html import escape
 
 from shell.engine.assets import Asset, asset_tags, parse_link_header
-from shell.engine.balance import pick_instance
 from shell.engine.config import FragmentConfig
-from shell.engine.fetch import FetchError, fetch
+from shell.engine.fetch import FetchError, Response, fetch
 from shell.engine.layout import Layout, Marker, Slot
 
 
@@ -31,14 +30,14 @@ class Outcome:
     error: str = ""
 
 
-def _content(response_status: int, headers: Mapping[str, str], body: bytes) -> str:
-    if response_status != 200:
-        raise FetchError(f"status {response_status}")
-    content_type = headers.get("content-type", "")
+def _content(response: Response) -> str:
+    if response.status != 200:
+        raise FetchError(f"status {response.status}")
+    content_type = response.header(b"content-type") or ""
     if not content_type.startswith("text/html"):
         raise FetchError(f"content type {content_type or 'missing'!r} is not text/html")
     try:
-        return body.decode("utf-8")
+        return response.body.decode("utf-8")
     except UnicodeDecodeError:
         raise FetchError("body is not valid UTF-8") from None
 
@@ -47,7 +46,7 @@ async def resolve(
     name: str,
     config: FragmentConfig | None,
     params: Mapping[str, str],
-    headers: Mapping[str, str],
+    headers: bytes,
 ) -> Outcome:
     """Fetch fragment `name` and return its outcome; never raises for a fragment failure."""
     started = time.perf_counter()
@@ -57,15 +56,12 @@ async def resolve(
 
     if config is None:
         return Outcome(name, "", False, 0.0, error="not registered or disabled")
-    base = pick_instance(config)
-    if base is None:
-        return Outcome(name, config.fallback_html, False, 0.0, error="no live instance")
     try:
-        response = await fetch(base + config.path(params), headers, config.timeout)
-        html = _content(response.status, response.headers, response.body)
+        response = await fetch(config, config.path(params), headers)
+        html = _content(response)
     except FetchError as exc:
         return Outcome(name, config.fallback_html, False, elapsed(), error=str(exc))
-    assets = tuple(parse_link_header(response.headers.get("link", "")))
+    assets = parse_link_header(response.header(b"link") or "")
     return Outcome(name, html, True, elapsed(), assets)
 
 
@@ -74,7 +70,7 @@ async def assemble(
     slots: Mapping[str, tuple[str, ...]],
     fragments: Mapping[str, FragmentConfig],
     params: Mapping[str, str],
-    headers: Mapping[str, str],
+    headers: bytes,
     title: str,
 ) -> tuple[str, list[Outcome]]:
     """Fetch every fragment of the page in parallel and return the page HTML and outcomes."""

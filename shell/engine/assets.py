@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
 _LINK = re.compile(r"<([^>]*)>\s*((?:;\s*[a-zA-Z*-]+\s*=\s*(?:\"[^\"]*\"|[^;,\s]+)\s*)*)")
@@ -20,8 +21,12 @@ class Asset:
     rel: str  # "stylesheet" or "script" (an ES module)
 
 
-def parse_link_header(value: str) -> list[Asset]:
-    """The stylesheet and script entries of a `Link` header value (RFC 8288 syntax)."""
+@lru_cache(maxsize=4096)
+def parse_link_header(value: str) -> tuple[Asset, ...]:
+    """The stylesheet and script entries of a `Link` header value (RFC 8288 syntax).
+
+    Memoised: a fragment sends the same `Link` value with every response.
+    """
     assets = []
     for match in _LINK.finditer(value):
         url, params = match.group(1).strip(), match.group(2)
@@ -32,7 +37,7 @@ def parse_link_header(value: str) -> list[Asset]:
         for rel in ASSET_RELS:
             if rel in rels and url:
                 assets.append(Asset(url, rel))
-    return assets
+    return tuple(assets)
 
 
 def asset_tags(assets: Iterable[Asset]) -> str:

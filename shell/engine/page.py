@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from shell.engine.assemble import assemble
 from shell.engine.config import FragmentConfig
 from shell.engine.context import fragment_headers, new_request_id
+from shell.engine.httpclient import encode_headers
 from shell.engine.layout import load_layout
 from shell.engine.routing import Router
 from tessera.asgi import ASGIApp, Receive, Scope, Send
@@ -46,7 +47,9 @@ class PageApp:
             return
         page, params = found
         request_id = new_request_id()
-        headers = fragment_headers(scope["headers"], request_id=request_id, path=scope["path"])
+        headers = encode_headers(
+            fragment_headers(scope["headers"], request_id=request_id, path=scope["path"])
+        )
         html, outcomes = await assemble(
             load_layout(page.layout), page.slots, self.fragments(), params, headers, page.title
         )

@@ -8,7 +8,7 @@ from shell.engine.config import FragmentConfig
 from shell.engine.layout import load_layout
 from tests.httpserver import Reply, serve
 
-HEADERS = {"x-request-id": "r1"}
+HEADERS = b"x-request-id: r1\r\n"
 
 
 def run(coroutine):

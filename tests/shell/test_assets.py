@@ -7,16 +7,16 @@ def test_link_header_yields_stylesheets_and_scripts_only():
         "<https://cdn.example/font.woff2>; rel=preload; as=font, "
         '</x.css>; rel="alternate stylesheet"'
     )
-    assert parse_link_header(header) == [
+    assert parse_link_header(header) == (
         Asset("/_assets/a/a.css", "stylesheet"),
         Asset("/_assets/a/a.js", "script"),
         Asset("/x.css", "stylesheet"),
-    ]
+    )
 
 
 def test_malformed_link_header_yields_nothing():
-    assert parse_link_header("garbage; rel=stylesheet") == []
-    assert parse_link_header("") == []
+    assert parse_link_header("garbage; rel=stylesheet") == ()
+    assert parse_link_header("") == ()
 
 
 def test_asset_tags_dedupe_across_fragments_and_escape_urls():

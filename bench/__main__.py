@@ -1,0 +1,289 @@
+"""Tessera's page benchmark: `python -m bench [--origin URL] [--duration S]`.
+
+Starts an nginx fragment origin (Debian's nginx with the echo module, for fixed latencies) on
+core 1, the shell's page handler under uvicorn pinned to core 0, and measures with wrk from
+core 1: pages/s with 0 ms fragments; composition overhead (page latency minus the slowest
+fragment's) at 8 clients with 5-80 ms fragments; time to first byte after the primary; the
+shell's RSS; and, in the same run, nginx SSI composing the same page on core 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from bench.app import PRIMARY_MS, SLOWEST_MS, STANDARD_PAGE
+from tessera.conf import REPO_ROOT
+
+NGINX_ECHO = "/usr/lib/nginx/modules/ngx_http_echo_module.so"
+DEBIAN_PACKAGES = ("nginx-light", "libnginx-mod-http-echo", "wrk")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def ensure_tools() -> None:
+    if all(shutil.which(t) for t in ("nginx", "wrk")) and Path(NGINX_ECHO).exists():
+        return
+    print("installing", " ".join(DEBIAN_PACKAGES), "from Debian's packages")
+    subprocess.run(["apt-get", "update", "-qq"], check=True)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", *DEBIAN_PACKAGES],
+        check=True,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
+
+
+def nginx_conf(work: Path, origin_port: int, ssi_port: int | None) -> str:
+    """An origin server (fragments with ?delay=) and optionally an SSI server composing the page."""
+    common = f"""
+worker_processes 1;
+daemon off;
+pid {work}/nginx-{origin_port if ssi_port is None else ssi_port}.pid;
+error_log {work}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {work}; proxy_temp_path {work}; fastcgi_temp_path {work};
+  uwsgi_temp_path {work}; scgi_temp_path {work};
+  keepalive_requests 1000000;
+"""
+    if ssi_port is None:
+        return f"""load_module {NGINX_ECHO};
+{common}
+  server {{
+    listen 127.0.0.1:{origin_port} backlog=4096;
+    default_type "text/html; charset=utf-8";
+    add_header Link "</assets/$name.css>; rel=\\"stylesheet\\"" always;
+    location /body/ {{ internal; alias {work}/html/; }}
+    location ~ ^/f/(?<name>[a-z]+)$ {{
+      echo_sleep $arg_delay;
+      echo_exec /body/$name.html;
+    }}
+  }}
+}}
+"""
+    return f"""{common}
+  upstream origin {{ server 127.0.0.1:{origin_port}; keepalive 64; }}
+  server {{
+    listen 127.0.0.1:{ssi_port} backlog=4096;
+    default_type "text/html; charset=utf-8";
+    location /f/ {{
+      proxy_pass http://origin;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }}
+    location / {{ root {work}/ssi; ssi on; try_files /page.html =404; }}
+  }}
+}}
+"""
+
+
+@contextlib.contextmanager
+def process(command: list[str], *, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
+    proc = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+    try:
+        yield proc
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def wait_http(url: str, timeout: float = 30) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        time.sleep(0.1)
+    raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
+
+
+def wrk(url: str, connections: int, duration: float) -> dict[str, float]:
+    """Run wrk on core 1 and return requests/s, errors and latency percentiles (ms)."""
+    out = subprocess.run(
+        [
+            "taskset",
+            "-c",
+            "1",
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{round(duration)}s",
+            "--latency",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    )
+    result["errors"] = float(errors.group(1)) if errors else 0.0
+    if socket_errors:
+        result["errors"] += sum(float(n) for n in socket_errors.groups())
+    for pct in ("50", "99"):
+        value, unit = re.search(rf"{pct}%\s+([\d.]+)(us|ms|s)", out).groups()
+        result[f"p{pct}"] = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    return result
+
+
+def first_byte_after_primary(host: str, port: int, path: str, samples: int) -> list[float]:
+    """Milliseconds from request to first response byte, minus the primary's latency."""
+    results = []
+    with socket.create_connection((host, port)) as conn:
+        for _ in range(samples):
+            started = time.perf_counter()
+            conn.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+            data = conn.recv(65536)
+            results.append((time.perf_counter() - started) * 1000 - PRIMARY_MS)
+            head, _, rest = data.partition(b"\r\n\r\n")
+            while not head.endswith(b"\r\n") and b"\r\n\r\n" not in data:
+                data += conn.recv(65536)
+                head, _, rest = data.partition(b"\r\n\r\n")
+            _drain_body(conn, head, rest)
+    return results
+
+
+def _drain_body(conn: socket.socket, head: bytes, rest: bytes) -> None:
+    headers = head.decode("latin-1").lower()
+    if match := re.search(r"content-length:\s*(\d+)", headers):
+        length = int(match.group(1))
+        while len(rest) < length:
+            rest += conn.recv(65536)
+        return
+    while not rest.endswith(b"0\r\n\r\n"):  # chunked
+        rest += conn.recv(65536)
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--origin", help="fragment origin base URL (default: start nginx)")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run")
+    args = parser.parse_args()
+    ensure_tools()
+
+    work = Path(tempfile.mkdtemp(prefix="tessera-bench-"))
+    (work / "html").mkdir()
+    (work / "ssi").mkdir()
+    for name, (size, _) in STANDARD_PAGE.items():
+        opening, closing = f'<section class="{name}"><h2>{name}</h2><p>', "</p></section>"
+        filler = ("lorem ipsum dolor sit amet " * (size // 20))[
+            : size - len(opening) - len(closing)
+        ]
+        (work / "html" / f"{name}.html").write_text(opening + filler + closing)
+    (work / "ssi" / "page.html").write_text(
+        "<!doctype html><html><head><title>SSI</title></head><body>"
+        + "".join(f'<!--# include virtual="/f/{name}?delay=0" -->' for name in STANDARD_PAGE)
+        + "</body></html>"
+    )
+    origin_port, ssi_port, shell_port = free_port(), free_port(), free_port()
+    (work / "origin.conf").write_text(nginx_conf(work, origin_port, None))
+    (work / "ssi.conf").write_text(nginx_conf(work, origin_port, ssi_port))
+    origin = args.origin or f"http://127.0.0.1:{origin_port}/f"
+
+    env = {
+        **os.environ,
+        "TESSERA_DATA_DIR": str(work / "data"),
+        "DJANGO_SETTINGS_MODULE": "shell.settings",
+        "BENCH_ORIGIN": origin,
+    }
+    subprocess.run(
+        [sys.executable, str(REPO_ROOT / "manage.py"), "collectstatic", "--noinput", "-v", "0"],
+        env=env,
+        check=True,
+    )
+    shell = [
+        "taskset", "-c", "0", sys.executable, "-m", "uvicorn", "bench.app:application",
+        "--port", str(shell_port), "--lifespan", "off", "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+    base = f"http://127.0.0.1:{shell_port}"
+    report: dict[str, str] = {}
+    with contextlib.ExitStack() as stack:
+        if not args.origin:
+            stack.enter_context(
+                process(["taskset", "-c", "1", "nginx", "-c", str(work / "origin.conf")])
+            )
+            wait_http(f"{origin}/header")
+        server = stack.enter_context(process(shell, env=env))
+        wait_http(f"{base}/fast/SKU-1")
+        wrk(f"{base}/fast/SKU-1", 16, 2)  # warm up pools and caches
+
+        fast = wrk(f"{base}/fast/SKU-1", 16, args.duration)
+        report["pages/s, 0 ms fragments (shell, 1 core)"] = (
+            f"{fast['rps']:,.0f}  (errors {fast['errors']:.0f})"
+        )
+        slow = wrk(f"{base}/slow/SKU-1", 8, args.duration)
+        report["composition overhead p50 / p99, 8 clients"] = (
+            f"{slow['p50'] - SLOWEST_MS:.2f} ms / {slow['p99'] - SLOWEST_MS:.2f} ms"
+            f"  (page p50 {slow['p50']:.1f} ms, slowest fragment {SLOWEST_MS} ms)"
+        )
+        ttfb = first_byte_after_primary("127.0.0.1", shell_port, "/slow/SKU-1", 50)
+        report["first byte after the primary p50 / p99"] = (
+            f"{statistics.median(ttfb):.2f} ms / {percentile(ttfb, 99):.2f} ms"
+        )
+        report["shell RSS"] = f"{rss_mb(server.pid):.0f} MB"
+
+        if not args.origin:
+            server_pid = server.pid
+            os.killpg(server_pid, signal.SIGSTOP)  # keep core 0 for nginx SSI alone
+            try:
+                with process(["taskset", "-c", "0", "nginx", "-c", str(work / "ssi.conf")]):
+                    wait_http(f"http://127.0.0.1:{ssi_port}/page")
+                    wrk(f"http://127.0.0.1:{ssi_port}/page", 16, 2)
+                    ssi = wrk(f"http://127.0.0.1:{ssi_port}/page", 16, args.duration)
+                    report["pages/s, 0 ms fragments (nginx SSI, 1 core)"] = f"{ssi['rps']:,.0f}"
+            finally:
+                os.killpg(server_pid, signal.SIGCONT)
+
+    width = max(len(k) for k in report)
+    print(
+        f"\nTessera benchmark — standard page: {len(STANDARD_PAGE)} fragments, 24 KB, "
+        f"origin {origin}"
+    )
+    for key, value in report.items():
+        print(f"  {key:<{width}}  {value}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""The shell's page handler composing the benchmark's standard page from a fragment origin.
+
+The standard page is the product page: six fragments of 2-6 KB (24 KB in all), the product
+fragment primary. `BENCH_ORIGIN` is the origin's base URL; fragment `name` is fetched from
+`<origin>/<name>`, with `size` and `delay` query parameters that the bench origin honours
+and any other origin ignores. `/fast/<sku>` asks for no delay; `/slow/<sku>` for 5-80 ms.
+"""
+
+from __future__ import annotations
+
+import os
+from types import MappingProxyType
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shell.settings")
+django.setup()
+
+from shell.engine.config import FragmentConfig  # noqa: E402
+from shell.engine.page import PageApp  # noqa: E402
+from shell.engine.routing import Page, Router  # noqa: E402
+from tessera.asgi import send_response  # noqa: E402
+
+#: name -> (body bytes, delay in ms on the slow page); the first is the primary.
+STANDARD_PAGE = {
+    "product": (6000, 20),
+    "header": (2000, 5),
+    "buybox": (3000, 10),
+    "reviews": (5000, 40),
+    "recommendations": (4000, 80),
+    "footer": (4000, 5),
+}
+SLOWEST_MS = max(delay for _, delay in STANDARD_PAGE.values())
+PRIMARY_MS = STANDARD_PAGE["product"][1]
+
+
+def fragments(origin: str) -> dict[str, FragmentConfig]:
+    configs = {}
+    for speed in ("fast", "slow"):
+        for name, (size, delay) in STANDARD_PAGE.items():
+            seconds = delay / 1000 if speed == "slow" else 0
+            configs[f"{name}-{speed}"] = FragmentConfig(
+                name=f"{name}-{speed}",
+                path_template=f"/{name}?size={size}&delay={seconds}",
+                timeout_ms=1000,
+                primary=name == "product",
+                instances=(origin,),
+            )
+    return configs
+
+
+def pages() -> list[Page]:
+    return [
+        Page(
+            name=speed,
+            route=f"/{speed}/{{sku}}",
+            layout="product.html",
+            title="Benchmark product",
+            slots={name: (f"{name}-{speed}",) for name in STANDARD_PAGE},
+        )
+        for speed in ("fast", "slow")
+    ]
+
+
+async def not_found(scope, receive, send) -> None:
+    if scope["type"] == "http":
+        await send_response(send, 404, b"not found")
+
+
+_fragments = MappingProxyType(fragments(os.environ.get("BENCH_ORIGIN", "http://127.0.0.1:9301/f")))
+application = PageApp(Router(pages()), lambda: _fragments, not_found)

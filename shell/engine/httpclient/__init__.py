@@ -1,0 +1,33 @@
+"""The engine's own HTTP/1.1 client for fetching fragments.
+
+General-purpose clients spend more per request than a whole composed page may cost (see
+ARCHITECTURE.md), so the engine fetches with this small client instead: asyncio protocols,
+httptools' C response parser, per-origin keep-alive pools with a connection limit each. It
+does exactly what fragment fetching needs: GET, Content-Length and chunked bodies, a body
+cap, TLS, no compression, no redirects followed. Deadlines belong to the caller
+(`asyncio.timeout`); a request cancelled mid-response closes its connection.
+"""
+
+from shell.engine.httpclient.client import Client, encode_headers
+from shell.engine.httpclient.config import DEFAULT_LIMITS, Limits
+from shell.engine.httpclient.errors import (
+    BodyTooLarge,
+    ConnectError,
+    ConnectionClosed,
+    HTTPClientError,
+    InvalidResponse,
+)
+from shell.engine.httpclient.protocol import Response
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "BodyTooLarge",
+    "Client",
+    "ConnectError",
+    "ConnectionClosed",
+    "HTTPClientError",
+    "InvalidResponse",
+    "Limits",
+    "Response",
+    "encode_headers",
+]

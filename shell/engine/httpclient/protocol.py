@@ -1,0 +1,183 @@
+"""One HTTP/1.1 connection: an asyncio protocol feeding httptools' response parser.
+
+A connection carries one exchange at a time (no pipelining). The exchange's future resolves
+with the complete `Response`, or fails with a client error; once anything has gone wrong the
+connection is closed and never reused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httptools
+
+from shell.engine.httpclient.errors import (
+    BodyTooLarge,
+    ConnectionClosed,
+    HTTPClientError,
+    InvalidResponse,
+)
+
+
+class Response:
+    """A complete response.
+
+    `headers` maps lower-case names to values, repeated headers joined by ", "; it is built
+    on first use, since most of a fragment's headers are never looked at.
+    """
+
+    __slots__ = ("_headers", "body", "raw_headers", "status")
+
+    def __init__(self, status: int, raw_headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        self.status = status
+        self.raw_headers = raw_headers
+        self.body = body
+        self._headers: dict[str, str] | None = None
+
+    def __repr__(self) -> str:
+        return f"<Response {self.status} {len(self.body)} bytes>"
+
+    def header(self, name: bytes) -> str | None:
+        """The value of one header, by lower-case name (repeats joined by ", "), or None."""
+        values = [v for n, v in self.raw_headers if len(n) == len(name) and n.lower() == name]
+        return b", ".join(values).decode("latin-1") if values else None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        if self._headers is None:
+            headers: dict[str, str] = {}
+            for raw_name, raw_value in self.raw_headers:
+                name = raw_name.decode("latin-1").lower()
+                value = raw_value.decode("latin-1")
+                headers[name] = f"{headers[name]}, {value}" if name in headers else value
+            self._headers = headers
+        return self._headers
+
+
+class HTTPConnection(asyncio.Protocol):
+    """An HTTP/1.1 client connection, reusable while the server keeps it alive."""
+
+    def __init__(self, max_body_bytes: int) -> None:
+        self.max_body_bytes = max_body_bytes
+        self.transport: asyncio.Transport | None = None
+        self.closed = False
+        self.idle_since = time.monotonic()
+        self._parser = httptools.HttpResponseParser(self)
+        self._waiter: asyncio.Future[Response] | None = None
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._length: bytes | None = None  # the Content-Length value, if any
+        self._chunked = False
+        self._body: list[bytes] = []
+        self._size = 0
+        self._received_any = False
+        self._complete = False
+        self._keep_alive = False
+        self._until_close = False  # body delimited by the server closing the connection
+        self._callback_error: HTTPClientError | None = None
+
+    # -- asyncio.Protocol ------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        if self._waiter is None or self._waiter.done():
+            # Bytes nobody asked for: the connection's state is unknown, so drop it.
+            self.close()
+            return
+        self._received_any = True
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            # A callback's own error reaches us wrapped by the parser; report the original.
+            self._fail(self._callback_error or InvalidResponse(f"invalid HTTP response: {exc}"))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if self._waiter is None or self._waiter.done():
+            return
+        if self._until_close and exc is None:
+            self._finish(keep_alive=False)
+        else:
+            self._fail(
+                ConnectionClosed(
+                    "connection closed before the response was complete",
+                    received_any=self._received_any,
+                )
+            )
+
+    # -- httptools callbacks ---------------------------------------------------------------
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers.append((name, value))
+        if len(name) == 14 and name.lower() == b"content-length":
+            self._length = value
+        elif len(name) == 17 and name.lower() == b"transfer-encoding":
+            self._chunked = b"chunked" in value.lower()
+
+    def on_headers_complete(self) -> None:
+        declared = self._length
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            size = declared.decode()
+            self._callback_error = BodyTooLarge(
+                f"declared body of {size} bytes exceeds {self.max_body_bytes}"
+            )
+            raise self._callback_error
+        status = self._parser.get_status_code()
+        self._until_close = (
+            declared is None and not self._chunked and status >= 200 and status not in (204, 304)
+        )
+
+    def on_body(self, body: bytes) -> None:
+        self._size += len(body)
+        if self._size > self.max_body_bytes:
+            self._callback_error = BodyTooLarge(f"body larger than {self.max_body_bytes} bytes")
+            raise self._callback_error
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        self._finish(keep_alive=self._parser.should_keep_alive())
+
+    def _finish(self, *, keep_alive: bool) -> None:
+        self._complete = True
+        self._keep_alive = keep_alive
+        if self._waiter is not None and not self._waiter.done():
+            status = self._parser.get_status_code()
+            self._waiter.set_result(Response(status, self._headers, b"".join(self._body)))
+
+    # -- use -------------------------------------------------------------------------------
+
+    @property
+    def reusable(self) -> bool:
+        """Whether another request may be sent on this connection."""
+        return self._complete and self._keep_alive and not self.closed
+
+    def send(self, request: bytes) -> asyncio.Future[Response]:
+        """Write `request` and return the future of its response."""
+        assert self.transport is not None and not self.closed
+        self._waiter = asyncio.get_running_loop().create_future()
+        self._headers = []
+        self._length = None
+        self._chunked = False
+        self._body = []
+        self._size = 0
+        self._received_any = False
+        self._complete = False
+        self._keep_alive = False
+        self._until_close = False
+        self.transport.write(request)
+        return self._waiter
+
+    def received_any(self) -> bool:
+        return self._received_any
+
+    def close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+    def _fail(self, error: HTTPClientError) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_exception(error)
+        self.close()
