@@ -68,4 +68,6 @@ async def not_found(scope, receive, send) -> None:
 
 
 _fragments = MappingProxyType(fragments(os.environ.get("BENCH_ORIGIN", "http://127.0.0.1:9301/f")))
-application = PageApp(Router(pages()), lambda: _fragments, not_found)
+application = PageApp(
+    Router(pages()), lambda: _fragments, not_found, context_key=b"bench-context-key"
+)

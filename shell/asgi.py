@@ -9,6 +9,8 @@ from tessera.asgi import ServiceApp
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shell.settings")
 django_app = get_asgi_application()
 
+from django.conf import settings  # noqa: E402
+
 from shell import gateway  # noqa: E402  (needs the settings configured above)
 from shell.engine import fetch  # noqa: E402
 from shell.engine.page import PageApp  # noqa: E402
@@ -17,7 +19,14 @@ from shell.pages import PAGES  # noqa: E402
 from shell.snapshot import poller  # noqa: E402
 
 application = ServiceApp(
-    PageApp(Router(PAGES), lambda: poller.current.fragments, django_app),
+    PageApp(
+        Router(PAGES),
+        lambda: poller.current.fragments,
+        django_app,
+        context_key=settings.CONTEXT_KEY.encode(),
+        trust_request_id=settings.TRUST_REQUEST_ID,
+        page_budget=settings.PAGE_BUDGET,
+    ),
     service="shell",
     on_startup=[poller.start],
     on_shutdown=[poller.stop, fetch.close, gateway.close],

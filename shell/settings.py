@@ -1,6 +1,6 @@
 """Settings of the shell: Django serves the /bff/ gateway, assets and everything but pages."""
 
-from tessera.conf import REPO_ROOT, data_dir, env_float, env_str
+from tessera.conf import REPO_ROOT, data_dir, env_bool, env_float, env_str
 from tessera.django_settings import service_settings
 from tessera.secrets import secret
 
@@ -33,3 +33,7 @@ SNAPSHOT_POLL_INTERVAL = env_float("TESSERA_SNAPSHOT_POLL_INTERVAL", 1.0)
 GATEWAY_TIMEOUT = env_float("TESSERA_GATEWAY_TIMEOUT", 10.0)
 #: Key signing the visitor token the shell sends to fragments.
 CONTEXT_KEY = secret("TESSERA_CONTEXT_KEY")
+#: Take the caller's X-Request-ID (only behind a proxy that sets it); otherwise generate one.
+TRUST_REQUEST_ID = env_bool("TESSERA_TRUST_REQUEST_ID", False)
+#: Seconds a whole page may take; fragments still pending then are retried by the browser.
+PAGE_BUDGET = env_float("TESSERA_PAGE_BUDGET", 10.0)

@@ -1,93 +1,101 @@
-"""Resolving a page's fragments in parallel and joining them into the layout.
+"""Turning a plan and its outcomes into HTML, in document order.
 
-Each fragment resolves to an `Outcome`: its HTML when the fetch succeeded, otherwise its
-fallback HTML (or nothing). A failed fragment never fails the page.
+Each fragment is wrapped in `<div data-fragment="name">` with its markup contained; its
+stylesheets and scripts are emitted once per page, just before the first fragment that
+needs them (or in the head, for those known when the head goes out). Async fragments get a
+placeholder in place and arrive later at the end of the body, with a tiny script that moves
+them in (BigPipe); without JavaScript they still show, at the end of the page.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
+from functools import lru_cache
 from html import escape
 
-from shell.engine.assets import Asset, asset_tags, parse_link_header
-from shell.engine.config import FragmentConfig
-from shell.engine.fetch import FetchError, Response, fetch
-from shell.engine.layout import Layout, Marker, Slot
+from shell.engine.assets import Asset, asset_tags
+from shell.engine.containment import contain
+from shell.engine.plan import Placement
+from shell.engine.resolve import Outcome
+
+#: Moves an async fragment's HTML from the end of the body into its placeholder.
+FILL_SCRIPT = (
+    "<script>(function(s){var d=s.previousElementSibling,"
+    "t=document.getElementById(d.getAttribute('data-tessera-fill'));"
+    "if(t){t.replaceChildren.apply(t,Array.prototype.slice.call(d.childNodes));d.remove()}"
+    "})(document.currentScript)</script>"
+)
+#: Asks the shell again, from the browser, for fragments that failed on the server.
+RETRY_SCRIPT = (
+    "<script>document.querySelectorAll('[data-tessera-retry]').forEach(function(e){"
+    "fetch(e.getAttribute('data-tessera-retry')).then(function(r){return r.ok?r.text():''})"
+    ".then(function(h){if(!h)return;var t=document.createElement('template');t.innerHTML=h;"
+    "t.content.querySelectorAll('script').forEach(function(o){var n=document.createElement("
+    "'script');Array.prototype.forEach.call(o.attributes,function(a){n.setAttribute(a.name,"
+    "a.value)});n.textContent=o.textContent;o.replaceWith(n)});e.replaceWith(t.content)})"
+    ".catch(function(){})})</script>"
+)
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """How one fragment of a page resolved."""
-
-    name: str
-    html: str
-    ok: bool
-    duration_ms: float
-    assets: tuple[Asset, ...] = ()
-    error: str = ""
+@lru_cache(maxsize=1024)
+def _opening(name: str) -> str:
+    return f'<div data-fragment="{escape(name, quote=True)}">'
 
 
-def _content(response: Response) -> str:
-    if response.status != 200:
-        raise FetchError(f"status {response.status}")
-    content_type = response.header(b"content-type") or ""
-    if not content_type.startswith("text/html"):
-        raise FetchError(f"content type {content_type or 'missing'!r} is not text/html")
-    try:
-        return response.body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise FetchError("body is not valid UTF-8") from None
+def wrap(name: str, html: str) -> str:
+    """A fragment's contained markup in the box that marks its boundary."""
+    return f"{_opening(name)}{contain(html)}</div>"
 
 
-async def resolve(
-    name: str,
-    config: FragmentConfig | None,
-    params: Mapping[str, str],
-    headers: bytes,
-) -> Outcome:
-    """Fetch fragment `name` and return its outcome; never raises for a fragment failure."""
-    started = time.perf_counter()
+class Assembler:
+    """Renders the pieces of one page, remembering which assets it already emitted."""
 
-    def elapsed() -> float:
-        return (time.perf_counter() - started) * 1000
+    def __init__(self) -> None:
+        self._emitted: set[Asset] = set()
+        self.has_placeholders = False
 
-    if config is None:
-        return Outcome(name, "", False, 0.0, error="not registered or disabled")
-    try:
-        response = await fetch(config, config.path(params), headers)
-        html = _content(response)
-    except FetchError as exc:
-        return Outcome(name, config.fallback_html, False, elapsed(), error=str(exc))
-    assets = parse_link_header(response.header(b"link") or "")
-    return Outcome(name, html, True, elapsed(), assets)
+    def assets(self, outcomes: Iterable[Outcome]) -> str:
+        """Tags for the assets of `outcomes` not emitted yet on this page."""
+        fresh = []
+        for outcome in outcomes:
+            for asset in outcome.assets:
+                if asset not in self._emitted:
+                    self._emitted.add(asset)
+                    fresh.append(asset)
+        return asset_tags(fresh)
+
+    def fragment(self, outcome: Outcome) -> str:
+        """A resolved fragment in its box, preceded by its not-yet-emitted assets."""
+        if outcome.kind == "placeholder":
+            self.has_placeholders = True
+        return self.assets((outcome,)) + wrap(outcome.name, outcome.html)
+
+    @staticmethod
+    def placeholder_id(placement: Placement) -> str:
+        return f"tessera-async-{placement.index}"
+
+    def async_placeholder(self, placement: Placement) -> str:
+        """The empty box an async fragment will be moved into."""
+        return (
+            f'<div data-fragment="{escape(placement.name, quote=True)}" '
+            f'id="{self.placeholder_id(placement)}" aria-busy="true"></div>'
+        )
+
+    def async_fill(self, placement: Placement, outcome: Outcome) -> str:
+        """An async fragment's HTML, sent late, with the script that moves it in place."""
+        if outcome.kind == "placeholder":
+            self.has_placeholders = True
+        return (
+            f'{self.assets((outcome,))}<div data-tessera-fill="{self.placeholder_id(placement)}">'
+            f"{contain(outcome.html)}</div>{FILL_SCRIPT}"
+        )
+
+    def tail(self) -> str:
+        """What closes the body: the browser-side retry, if any fragment needs it."""
+        return RETRY_SCRIPT if self.has_placeholders else ""
 
 
-async def assemble(
-    layout: Layout,
-    slots: Mapping[str, tuple[str, ...]],
-    fragments: Mapping[str, FragmentConfig],
-    params: Mapping[str, str],
-    headers: bytes,
-    title: str,
-) -> tuple[str, list[Outcome]]:
-    """Fetch every fragment of the page in parallel and return the page HTML and outcomes."""
-    names = [name for slot in layout.slots for name in slots.get(slot, ())]
-    outcomes = await asyncio.gather(
-        *(resolve(name, fragments.get(name), params, headers) for name in names)
-    )
-    by_name = dict(zip(names, outcomes, strict=True))
-    html = []
-    for part in layout.parts:
-        if isinstance(part, str):
-            html.append(part)
-        elif isinstance(part, Slot):
-            for name in slots.get(part.name, ()):
-                html.append(f'<div data-fragment="{name}">{by_name[name].html}</div>')
-        elif isinstance(part, Marker) and part.name == "title":
-            html.append(escape(title))
-        elif isinstance(part, Marker) and part.name == "assets":
-            html.append(asset_tags(a for o in outcomes for a in o.assets))
-    return "".join(html), list(outcomes)
+def head_meta(title: str, description: str) -> tuple[str, str]:
+    """The escaped title text and the description `<meta>` (empty without one)."""
+    meta = f'<meta name="description" content="{escape(description, quote=True)}">'
+    return escape(title), meta if description else ""

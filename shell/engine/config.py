@@ -12,6 +12,14 @@ from typing import Any
 
 DEFAULT_TIMEOUT_MS = 1000
 MAX_TIMEOUT_MS = 30_000
+DEFAULT_MAX_BODY_BYTES = 1 << 20
+
+#: Request headers a fragment may be configured to receive beyond the default allowlist.
+#: Hop-by-hop headers (RFC 9110 §7.6.1) are never forwarded, whatever the configuration.
+HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
+     "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -21,9 +29,13 @@ class FragmentConfig:
     name: str
     path_template: str = "/fragment"
     timeout_ms: int = DEFAULT_TIMEOUT_MS
-    primary: bool = False
-    required: bool = False
-    fallback_html: str = ""
+    primary: bool = False  # decides the page's status, redirect, title
+    required: bool = False  # the page is an error page if this one fails
+    is_async: bool = False  # below the fold: streamed later into a placeholder
+    fallback_url: str = ""  # fetched when the fragment fails
+    fallback_html: str = ""  # used when the fallback URL fails too
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    forward_headers: tuple[str, ...] = ()  # e.g. ("cookie",): off by default, on purpose
     instances: tuple[str, ...] = ()  # base URLs of live instances
 
     def __post_init__(self) -> None:
@@ -31,13 +43,18 @@ class FragmentConfig:
             raise ValueError(f"{self.name}: timeout_ms {self.timeout_ms} out of range")
         if not self.path_template.startswith("/"):
             raise ValueError(f"{self.name}: path template must start with '/'")
+        if not 0 < self.max_body_bytes <= 16 * DEFAULT_MAX_BODY_BYTES:
+            raise ValueError(f"{self.name}: max_body_bytes {self.max_body_bytes} out of range")
+        hop = HOP_BY_HOP.intersection(h.lower() for h in self.forward_headers)
+        if hop:
+            raise ValueError(f"{self.name}: hop-by-hop headers cannot be forwarded: {sorted(hop)}")
 
     @property
     def timeout(self) -> float:
         return self.timeout_ms / 1000
 
     def path(self, params: Mapping[str, str]) -> str:
-        """The fragment path with route parameters filled in (already URL-safe values)."""
+        """The fragment path with route parameters filled in (values already URL-quoted)."""
         return self.path_template.format_map(params)
 
     @classmethod
@@ -49,6 +66,10 @@ class FragmentConfig:
             timeout_ms=int(entry.get("timeout_ms", DEFAULT_TIMEOUT_MS)),
             primary=bool(entry.get("primary", False)),
             required=bool(entry.get("required", False)),
+            is_async=bool(entry.get("async", False)),
+            fallback_url=entry.get("fallback_url", ""),
             fallback_html=entry.get("fallback_html", ""),
+            max_body_bytes=int(entry.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
+            forward_headers=tuple(entry.get("forward_headers", ())),
             instances=tuple(i["base_url"] for i in entry.get("instances", ())),
         )

@@ -1,32 +1,139 @@
-"""What the shell tells a fragment about the request: allowlisted headers plus context.
+"""What the shell tells a fragment about the request: allowlisted headers plus typed context.
 
 Forwarding is an allowlist on purpose (security): cookies, credentials and anything else the
-browser sent stay with the shell unless a fragment is configured to receive them.
+browser sent stay with the shell unless a fragment is configured to receive them. Instead of
+cookies, fragments get a signed, short-lived visitor token (HMAC-SHA256 over the visitor id
+and an expiry), which a fragment's BFF can verify with the shared context key.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable
+import base64
+import hashlib
+import hmac
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
-#: Request headers passed through to fragments unchanged.
-FORWARDED_HEADERS = (b"accept-language", b"user-agent", b"referer")
+#: Request headers passed through to every fragment unchanged.
+FORWARDED_HEADERS = frozenset({b"accept-language", b"user-agent", b"referer"})
+#: The cookie that identifies a visitor to the shell (never sent to fragments as such).
+VISITOR_COOKIE = "tessera_visitor"
+TOKEN_LIFETIME = 300  # seconds a visitor token is valid
+
+_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+_VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_LOCALE = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
 
 
-def new_request_id() -> str:
-    return uuid.uuid4().hex
+def _random_hex(size: int) -> str:
+    return os.urandom(size).hex()
 
 
-def fragment_headers(
-    request_headers: Iterable[tuple[bytes, bytes]], *, request_id: str, path: str
-) -> dict[str, str]:
-    """The headers the shell sends with every fragment request of one page."""
-    headers = {
+def sign_visitor(visitor: str, key: bytes, now: float) -> str:
+    """A token `<visitor>.<expiry>.<mac>` that proves the shell vouched for `visitor`."""
+    payload = f"{visitor}.{int(now) + TOKEN_LIFETIME}"
+    mac = hmac.new(key, payload.encode(), hashlib.sha256).digest()
+    return f"{payload}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
+
+
+def verify_visitor(token: str, key: bytes, now: float) -> str | None:
+    """The visitor id in `token` if its signature is valid and it has not expired."""
+    try:
+        visitor, expiry, mac = token.rsplit(".", 2)
+        expected = hmac.new(key, f"{visitor}.{expiry}".encode(), hashlib.sha256).digest()
+        given = base64.urlsafe_b64decode(mac + "=" * (-len(mac) % 4))
+    except (ValueError, TypeError):
+        return None
+    if not hmac.compare_digest(expected, given) or int(expiry) < now:
+        return None
+    return visitor
+
+
+def _cookie(header: str, name: str) -> str | None:
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value
+    return None
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """The per-request facts the shell shares with fragments."""
+
+    request_id: str
+    trace_id: str
+    span_id: str
+    locale: str
+    path: str
+    visitor: str
+    new_visitor: bool  # the shell must set the visitor cookie on the response
+    forwarded: Mapping[str, str]  # allowlisted request headers
+    raw: Mapping[bytes, bytes]  # every request header, for per-fragment forwarding
+
+    @property
+    def traceparent(self) -> str:
+        return f"00-{self.trace_id}-{self.span_id}-01"
+
+    def headers(self, key: bytes, now: float) -> dict[str, str]:
+        """The headers sent with each fragment request of this page."""
+        return {
+            **self.forwarded,
+            "accept": "text/html",
+            "x-request-id": self.request_id,
+            "traceparent": self.traceparent,
+            "x-tessera-locale": self.locale,
+            "x-tessera-path": self.path,
+            "x-tessera-visitor": sign_visitor(self.visitor, key, now),
+        }
+
+    def extra_headers(self, names: Iterable[str]) -> dict[str, str]:
+        """Headers a fragment is configured to receive (e.g. cookie), if the request had them."""
+        found = {}
+        for name in names:
+            value = self.raw.get(name.lower().encode("latin-1"))
+            if value is not None:
+                found[name.lower()] = value.decode("latin-1")
+        return found
+
+
+def request_context(
+    headers: Iterable[tuple[bytes, bytes]], path: str, *, trust_request_id: bool = False
+) -> RequestContext:
+    """Derive the context of one page request from its headers."""
+    raw: dict[bytes, bytes] = {}
+    for name, value in headers:
+        raw[name] = raw[name] + b", " + value if name in raw and name == b"cookie" else value
+    forwarded = {
         name.decode("latin-1"): value.decode("latin-1")
-        for name, value in request_headers
+        for name, value in raw.items()
         if name in FORWARDED_HEADERS
     }
-    headers["x-request-id"] = request_id
-    headers["x-tessera-path"] = path
-    headers["accept"] = "text/html"
-    return headers
+    request_id = raw.get(b"x-request-id", b"").decode("latin-1") if trust_request_id else ""
+    if not re.fullmatch(r"[A-Za-z0-9._-]{8,128}", request_id):
+        request_id = _random_hex(16)
+    parent = _TRACEPARENT.match(raw.get(b"traceparent", b"").decode("latin-1"))
+    trace_id = parent.group(1) if parent and parent.group(1) != "0" * 32 else _random_hex(16)
+    language = forwarded.get("accept-language", "").split(",")[0].split(";")[0].strip()
+    visitor = _cookie(raw.get(b"cookie", b"").decode("latin-1"), VISITOR_COOKIE)
+    new_visitor = visitor is None or not _VISITOR_ID.match(visitor)
+    return RequestContext(
+        request_id=request_id,
+        trace_id=trace_id,
+        span_id=_random_hex(8),
+        locale=language if _LOCALE.match(language) else "en",
+        path=path,
+        visitor=_random_hex(16) if new_visitor else visitor,
+        new_visitor=new_visitor,
+        forwarded=forwarded,
+        raw=raw,
+    )
+
+
+def visitor_cookie(context: RequestContext) -> bytes:
+    """The Set-Cookie value that makes a new visitor recognisable on the next page."""
+    return (
+        f"{VISITOR_COOKIE}={context.visitor}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax"
+    ).encode()

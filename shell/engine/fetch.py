@@ -28,7 +28,9 @@ class FetchError(Exception):
 client = Client()
 
 
-async def fetch(config: FragmentConfig, path: str, headers: bytes) -> Response:
+async def fetch(
+    config: FragmentConfig, path: str, headers: bytes, max_body_bytes: int | None = None
+) -> Response:
     """GET `path` from an instance of `config` with encoded `headers`; the whole response."""
     base = pick_instance(config)
     if base is None:
@@ -36,12 +38,12 @@ async def fetch(config: FragmentConfig, path: str, headers: bytes) -> Response:
     try:
         async with asyncio.timeout(config.timeout):
             try:
-                return await client.get(base + path, headers)
+                return await client.get(base + path, headers, max_body_bytes)
             except (ConnectError, ConnectionClosed) as exc:
                 other = pick_instance(config)
                 if other is None or other == base or getattr(exc, "received_any", False):
                     raise
-                return await client.get(other + path, headers)
+                return await client.get(other + path, headers, max_body_bytes)
     except TimeoutError:
         raise FetchError(f"no complete response within {config.timeout_ms} ms") from None
     except HTTPClientError as exc:

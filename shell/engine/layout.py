@@ -31,7 +31,7 @@ class Slot:
 
 @dataclass(frozen=True)
 class Marker:
-    """A place filled per page: `title` or `assets`."""
+    """A place filled per page: `title`, `description`, `assets` or `tail` (end of body)."""
 
     name: str
 
@@ -71,6 +71,8 @@ def load_layout(name: str) -> Layout:
             slot=lambda slot: Markup(f"{_MARK}slot:{slot}{_MARK}"),  # noqa: S704
             title=Markup(f"{_MARK}marker:title{_MARK}"),  # noqa: S704
             assets=Markup(f"{_MARK}marker:assets{_MARK}"),  # noqa: S704
+            description=Markup(f"{_MARK}marker:description{_MARK}"),  # noqa: S704
+            tail=Markup(f"{_MARK}marker:tail{_MARK}"),  # noqa: S704
         )
     )
     parts: list[Part] = []

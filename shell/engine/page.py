@@ -1,27 +1,44 @@
 """The page hot path: an ASGI handler in front of Django for the storefront's pages.
 
-Requests whose path matches a page route are composed here; everything else (the /bff/
-gateway, assets, Django's own views) goes on to Django untouched.
+Requests whose path matches a page route are composed here, and `/_fragment/<name>` serves a
+single fragment through the same pipeline (for browser-side retries and previews);
+everything else (the /bff/ gateway, assets, Django's own views) goes on to Django untouched.
+
+A page: plan it, start every fragment at once, wait for the primary and required ones, let
+the primary decide (redirect, 404, error, or the page with its title), then stream.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable, Mapping
+from urllib.parse import parse_qsl, quote
 
-from shell.engine.assemble import assemble
+from shell.engine.assemble import wrap
+from shell.engine.assets import asset_tags
 from shell.engine.config import FragmentConfig
-from shell.engine.context import fragment_headers, new_request_id
+from shell.engine.context import RequestContext, request_context, visitor_cookie
 from shell.engine.httpclient import encode_headers
-from shell.engine.layout import load_layout
-from shell.engine.routing import Router
-from tessera.asgi import ASGIApp, Receive, Scope, Send
+from shell.engine.plan import Placement, Plan, PlanCache, make_plan
+from shell.engine.resolve import Outcome, resolve
+from shell.engine.routing import Page, Router
+from shell.engine.stream import PageStream, server_timing
+from tessera.asgi import ASGIApp, Receive, Scope, Send, send_response
+
+FRAGMENT_PREFIX = "/_fragment/"
+USABLE = ("ok", "fallback")
 
 
-def server_timing(outcomes) -> str:
-    """`Server-Timing` entries: each fragment's duration and whether it succeeded."""
-    return ", ".join(
-        f'{o.name};dur={o.duration_ms:.1f};desc="{"ok" if o.ok else "failed"}"' for o in outcomes
-    )
+def preload_links(outcome: Outcome) -> bytes:
+    """`Link: rel=preload` for the primary's assets, so the browser fetches them early."""
+    links = [
+        f"<{a.url}>; rel=preload; as=style"
+        if a.rel == "stylesheet"
+        else f"<{a.url}>; rel=modulepreload"
+        for a in outcome.assets
+    ]
+    return ", ".join(links).encode("latin-1", "replace")
 
 
 class PageApp:
@@ -32,41 +49,160 @@ class PageApp:
         router: Router,
         fragments: Callable[[], Mapping[str, FragmentConfig]],
         fallback: ASGIApp,
+        *,
+        context_key: bytes,
+        trust_request_id: bool = False,
+        page_budget: float = 10.0,
     ) -> None:
         self.router = router
         self.fragments = fragments
         self.fallback = fallback
+        self.context_key = context_key
+        self.trust_request_id = trust_request_id
+        self.page_budget = page_budget
+        self.plans = PlanCache()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
             await self.fallback(scope, receive, send)
             return
-        found = self.router.match(scope["path"])
+        path = scope["path"]
+        if path.startswith(FRAGMENT_PREFIX):
+            await self._single_fragment(scope, send, path[len(FRAGMENT_PREFIX) :])
+            return
+        found = self.router.match(path)
         if found is None:
             await self.fallback(scope, receive, send)
             return
-        page, params = found
-        request_id = new_request_id()
-        headers = encode_headers(
-            fragment_headers(scope["headers"], request_id=request_id, path=scope["path"])
+        await self._page(scope, receive, send, *found)
+
+    def _context(self, scope: Scope) -> tuple[RequestContext, bytes]:
+        context = request_context(
+            scope["headers"], scope["path"], trust_request_id=self.trust_request_id
         )
-        html, outcomes = await assemble(
-            load_layout(page.layout), page.slots, self.fragments(), params, headers, page.title
+        return context, encode_headers(context.headers(self.context_key, time.time()))
+
+    @staticmethod
+    def _start(context: RequestContext, placement: Placement, params, headers: bytes):
+        config = placement.config
+        if config is not None and config.forward_headers:
+            headers += encode_headers(context.extra_headers(config.forward_headers))
+        return asyncio.create_task(resolve(placement, params, headers))
+
+    async def _page(
+        self, scope: Scope, receive: Receive, send: Send, page: Page, params: dict[str, str]
+    ) -> None:
+        deadline = time.monotonic() + self.page_budget
+        context, headers = self._context(scope)
+        plan = self.plans.get(page, params, self.fragments())
+        tasks = {p: self._start(context, p, params, headers) for p in plan.placements}
+        main = asyncio.current_task()
+        disconnected = False
+
+        async def watch() -> None:
+            nonlocal disconnected
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            disconnected = True
+            if main is not None:
+                main.cancel()
+
+        watcher = asyncio.create_task(watch())
+        try:
+            if plan.blocking:
+                await asyncio.wait([tasks[p] for p in plan.blocking])
+            await self._respond(scope, send, plan, tasks, context, deadline)
+        except asyncio.CancelledError:
+            if not disconnected:
+                raise
+            if main is not None:
+                main.uncancel()  # the client left: nothing more to do
+        finally:
+            watcher.cancel()
+            for task in tasks.values():
+                task.cancel()
+
+    async def _respond(self, scope, send, plan: Plan, tasks, context, deadline: float) -> None:
+        headers = [
+            (b"content-type", b"text/html; charset=utf-8"),
+            (b"cache-control", b"no-store"),
+            (b"x-request-id", context.request_id.encode()),
+        ]
+        if context.new_visitor:
+            headers.append((b"set-cookie", visitor_cookie(context)))
+        primary = tasks[plan.primary].result() if plan.primary else None
+        if primary is not None:
+            headers.extend((b"set-cookie", c.encode("latin-1")) for c in primary.set_cookies)
+            if primary.kind == "redirect":
+                location = primary.location.encode("latin-1", "replace")
+                await send_response(
+                    send, primary.status, b"", headers=[(b"location", location), *headers[1:]]
+                )
+                return
+        status, title, description = 200, plan.page.title, ""
+        if primary is not None and primary.kind == "not-found":
+            status = 404
+        elif any(tasks[p].result().kind not in USABLE for p in plan.blocking):
+            status = 503
+        elif primary is not None:
+            title = primary.title or title
+            description = primary.description
+            if primary.assets:
+                headers.append((b"link", preload_links(primary)))
+        if status != 200:
+            plan = self._error_plan(plan, status)
+            title = "Page not found" if status == 404 else "Temporarily unavailable"
+        stream = PageStream(
+            send,
+            plan,
+            tasks,
+            title=title,
+            description=description,
+            deadline=deadline,
+            head_only=scope["method"] == "HEAD",
         )
-        body = html.encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    (b"content-type", b"text/html; charset=utf-8"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"cache-control", b"no-store"),
-                    (b"x-request-id", request_id.encode()),
-                    (b"server-timing", server_timing(outcomes).encode()),
-                ],
-            }
-        )
-        await send(
-            {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}
+        headers.append((b"server-timing", server_timing(plan, tasks).encode()))
+        await stream.start(status, headers)
+        await stream.body()
+
+    @staticmethod
+    def _error_plan(plan: Plan, status: int) -> Plan:
+        """The shell's own error page, keeping the page's header and footer fragments."""
+        layout = f"{status}.html"
+        kept = {slot: plan.slots.get(slot, ()) for slot in ("header", "footer")}
+        error_page = Page(f"error-{status}", plan.page.route, layout, "", {})
+        base = make_plan(error_page, {}, {})
+        placements = tuple(p for slot in base.layout.slots for p in kept.get(slot, ()))
+        return Plan(error_page, base.layout, kept, placements, None, ())
+
+    async def _single_fragment(self, scope: Scope, send: Send, name: str) -> None:
+        """`/_fragment/<name>?<route params>`: one fragment, wrapped, with its assets."""
+        config = self.fragments().get(name)
+        if config is None:
+            await send_response(send, 404, b"no such fragment")
+            return
+        params = {
+            k: quote(v, safe="")
+            for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"))
+        }
+        try:
+            path = config.path(params)
+        except (KeyError, IndexError, ValueError):
+            await send_response(send, 400, b"missing route parameters for this fragment")
+            return
+        context, headers = self._context(scope)
+        solo = FragmentConfig(**{**config.__dict__, "primary": False, "is_async": False})
+        outcome = await resolve(Placement(name, solo, path, 0), params, headers)
+        if outcome.kind not in USABLE:
+            await send_response(
+                send, 502, b"", headers=[(b"x-request-id", context.request_id.encode())]
+            )
+            return
+        body = (asset_tags(outcome.assets) + wrap(name, outcome.html)).encode()
+        await send_response(
+            send,
+            200,
+            body,
+            b"text/html; charset=utf-8",
+            [(b"cache-control", b"no-store"), (b"x-request-id", context.request_id.encode())],
         )

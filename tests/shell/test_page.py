@@ -1,64 +1,260 @@
-"""The ASGI page handler in front of Django."""
+"""The ASGI page handler: decisions, streaming, async fragments, disconnects, /_fragment."""
 
 import asyncio
 from types import MappingProxyType
 
 from shell.engine import fetch
 from shell.engine.config import FragmentConfig
+from shell.engine.context import verify_visitor
 from shell.engine.page import PageApp
 from shell.engine.routing import Page, Router
 from tests.httpserver import Reply, serve
 
-PAGES = [Page("home", "/", "home.html", "Home", {"hero": ("hero",), "main": ("missing",)})]
+KEY = b"test-context-key"
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+PRODUCT = Page(
+    "product",
+    "/product/{sku}",
+    "product.html",
+    "Shop",
+    {
+        "header": ("header",),
+        "product": ("product",),
+        "buybox": ("buybox",),
+        "recommendations": ("recs",),
+    },
+)
 
 
-async def call(app, method="GET", path="/"):
-    scope = {
+class Recorder:
+    """An ASGI `send` that records messages and what the fragment server was doing then."""
+
+    def __init__(self, server=None) -> None:
+        self.messages = []
+        self.in_flight_at_send = []
+        self.server = server
+
+    async def __call__(self, message):
+        self.messages.append(message)
+        self.in_flight_at_send.append(self.server.in_flight if self.server else 0)
+
+    @property
+    def start(self):
+        return self.messages[0]
+
+    @property
+    def headers(self):
+        return {k.decode(): v.decode() for k, v in self.start["headers"]}
+
+    @property
+    def body(self) -> str:
+        return b"".join(m.get("body", b"") for m in self.messages[1:]).decode()
+
+
+def request(path, method="GET", headers=(), query=b""):
+    return {
         "type": "http",
         "method": method,
         "path": path,
-        "headers": [(b"cookie", b"secret=1"), (b"accept-language", b"fr")],
+        "query_string": query,
+        "headers": list(headers),
     }
-    sent = []
-
-    async def receive():
-        return {"type": "http.request", "body": b""}
-
-    async def send(message):
-        sent.append(message)
-
-    await app(scope, receive, send)
-    return sent
 
 
-def test_page_routes_are_composed_and_other_requests_go_to_django():
-    passed_on = []
+async def never_disconnect():
+    await asyncio.sleep(3600)
+
+
+def app_for(server_url, passed_on=None, **overrides):
+    configs = {
+        "header": FragmentConfig("header", "/header", instances=(server_url,)),
+        "product": FragmentConfig(
+            "product", "/product/{sku}", primary=True, instances=(server_url,)
+        ),
+        "buybox": FragmentConfig("buybox", "/buybox/{sku}", instances=(server_url,)),
+        "recs": FragmentConfig("recs", "/recs/{sku}", is_async=True, instances=(server_url,)),
+    }
+    for name, changes in overrides.items():
+        configs[name] = FragmentConfig(**{**configs[name].__dict__, **changes})
+    fragments = MappingProxyType(configs)
 
     async def django(scope, receive, send):
         passed_on.append((scope["method"], scope["path"]))
 
-    async def scenario():
-        async with serve({"/fragment": Reply(body=b"<p>deals</p>")}) as server:
-            fragments = MappingProxyType({"hero": FragmentConfig("hero", instances=(server.url,))})
-            app = PageApp(Router(PAGES), lambda: fragments, django)
-            page = await call(app)
-            await call(app, path="/bff/x/y")
-            await call(app, method="POST", path="/")
-            await fetch.close()
-            return page, server.requests
+    return PageApp(Router([PRODUCT]), lambda: fragments, django, context_key=KEY)
 
-    (start, body), requests = asyncio.run(scenario())
-    assert passed_on == [("GET", "/bff/x/y"), ("POST", "/")]
-    headers = dict(start["headers"])
-    assert start["status"] == 200
-    assert len(headers[b"x-request-id"]) == 32
-    assert headers[b"server-timing"].startswith(b"hero;dur=")
-    assert b'missing;dur=0.0;desc="failed"' in headers[b"server-timing"]
-    assert b'<div data-fragment="hero"><p>deals</p></div>' in body["body"]
-    assert b'<div data-fragment="missing"></div>' in body["body"]
-    # Cookies stay with the shell; allowlisted headers and the context go to the fragment.
-    fragment_headers = requests[0][2]
-    assert "cookie" not in fragment_headers
-    assert fragment_headers["accept-language"] == "fr"
-    assert fragment_headers["x-request-id"] == headers[b"x-request-id"].decode()
-    assert fragment_headers["x-tessera-path"] == "/"
+
+ROUTES = {
+    "/header": Reply(body=b"<header>head</header>"),
+    "/product/SKU-1": Reply(
+        body=b"<h1>Kettle</h1>",
+        headers={**HTML, "X-Page-Title": "Kettle <3", "Link": "</p.css>; rel=stylesheet"},
+    ),
+    "/buybox/SKU-1": Reply(body=b"<p>buy</p><div>unclosed", headers={**HTML, "Set-Cookie": "x=1"}),
+    "/recs/SKU-1": Reply(body=b"<p>recs</p>", delay=0.3),
+}
+
+
+def compose(path="/product/SKU-1", routes=ROUTES, scope_changes=None, **overrides):
+    async def scenario():
+        async with serve(routes) as server:
+            passed_on = []
+            app = app_for(server.url, passed_on, **overrides)
+            recorder = Recorder(server)
+            scope = {**request(path), **(scope_changes or {})}
+            await app(scope, never_disconnect, recorder)
+            await fetch.close()
+            return recorder, server, passed_on
+
+    return asyncio.run(scenario())
+
+
+def test_a_page_is_composed_in_document_order_with_the_primary_title():
+    recorder, _server, _ = compose()
+    html = recorder.body
+    assert recorder.start["status"] == 200
+    assert "<title>Kettle &lt;3</title>" in html
+    order = [html.index(s) for s in ("<header>head", "<h1>Kettle", "<p>buy", 'id="tessera-async-')]
+    assert order == sorted(order)
+    assert '<div data-fragment="buybox"><p>buy</p><div>unclosed</div></div>' in html
+    assert recorder.headers["link"] == "</p.css>; rel=preload; as=style"
+    assert '<link rel="stylesheet" href="/p.css">' in html.split("</head>")[0]
+    assert "set-cookie" not in {k for k, v in recorder.start["headers"] if v == b"x=1"}
+    assert all(v != b"x=1" for k, v in recorder.start["headers"])
+
+
+def test_the_head_goes_out_before_a_slow_async_fragment_which_is_moved_in_later():
+    recorder, _server, _ = compose()
+    # The first body chunk was sent while the async fragment was still being served.
+    assert recorder.in_flight_at_send[1] == 1
+    html = recorder.body
+    placeholder = html.index('<div data-fragment="recs" id="tessera-async-')
+    filled = html.index('<div data-tessera-fill="tessera-async-')
+    assert placeholder < filled < html.index("</body>")
+    assert "<p>recs</p>" in html[filled:]
+    assert "replaceChildren" in html[filled:]
+    timing = recorder.headers["server-timing"]
+    assert "product;dur=" in timing and 'recs;desc="streamed"' in timing
+
+
+def test_every_fragment_gets_context_but_no_cookies():
+    cookie = (b"cookie", b"tessera_visitor=abcdefghijklmnop1234; session=secret")
+    recorder, server, _ = compose(
+        scope_changes={"headers": [cookie, (b"accept-language", b"de-DE,de;q=0.9")]}
+    )
+    for _, _, headers, _ in server.requests:
+        assert "cookie" not in headers
+        assert headers["x-tessera-locale"] == "de-DE"
+        assert headers["x-tessera-path"] == "/product/SKU-1"
+        assert headers["traceparent"].startswith("00-")
+        assert verify_visitor(headers["x-tessera-visitor"], KEY, 0) == "abcdefghijklmnop1234"
+    assert "set-cookie" not in recorder.headers  # a known visitor gets no new cookie
+
+
+def test_a_fragment_configured_for_cookies_receives_them():
+    cookie = (b"cookie", b"session=secret")
+    _, server, _ = compose(
+        scope_changes={"headers": [cookie]}, buybox={"forward_headers": ("cookie",)}
+    )
+    by_path = {target.split("?")[0]: headers for _, target, headers, _ in server.requests}
+    assert by_path["/buybox/SKU-1"]["cookie"] == "session=secret"
+    assert "cookie" not in by_path["/header"]
+
+
+def test_a_new_visitor_gets_a_visitor_cookie():
+    recorder, _, _ = compose()
+    assert recorder.headers["set-cookie"].startswith("tessera_visitor=")
+    assert "HttpOnly" in recorder.headers["set-cookie"]
+
+
+def test_primary_redirect_becomes_the_page_redirect_with_location_only():
+    routes = {
+        **ROUTES,
+        "/product/SKU-1": Reply(302, b"body", headers={"Location": "/product/SKU-2"}),
+    }
+    recorder, _, _ = compose(routes=routes)
+    assert recorder.start["status"] == 302
+    assert recorder.headers["location"] == "/product/SKU-2"
+    assert recorder.body == ""
+
+
+def test_primary_404_gives_the_shells_404_page_with_header():
+    routes = {**ROUTES, "/product/SKU-1": Reply(404, b"")}
+    recorder, _, _ = compose(routes=routes)
+    assert recorder.start["status"] == 404
+    assert "We couldn't find that page" in recorder.body
+    assert "<header>head</header>" in recorder.body
+    assert "<p>buy</p>" not in recorder.body
+
+
+def test_failed_primary_without_fallback_is_a_503_page_and_with_fallback_a_page():
+    routes = {**ROUTES, "/product/SKU-1": Reply(500, b"")}
+    failed, _, _ = compose(routes=routes)
+    assert failed.start["status"] == 503
+    assert "taking a break" in failed.body
+    rescued, _, _ = compose(routes=routes, product={"fallback_html": "<p>product later</p>"})
+    assert rescued.start["status"] == 200
+    assert "<p>product later</p>" in rescued.body
+
+
+def test_a_failed_required_fragment_fails_the_page():
+    routes = {**ROUTES, "/buybox/SKU-1": Reply(500, b"")}
+    optional, _, _ = compose(routes=routes)
+    required, _, _ = compose(routes=routes, buybox={"required": True})
+    assert optional.start["status"] == 200
+    assert 'data-tessera-retry="/_fragment/buybox?sku=SKU-1"' in optional.body
+    assert "querySelectorAll('[data-tessera-retry]')" in optional.body
+    assert required.start["status"] == 503
+
+
+def test_head_requests_get_headers_only():
+    recorder, _, _ = compose(scope_changes={"method": "HEAD"})
+    assert recorder.start["status"] == 200
+    assert recorder.body == ""
+
+
+def test_other_requests_go_to_django():
+    recorder, _, passed_on = compose("/bff/cart/items")
+    _post, _, passed_on_post = compose(scope_changes={"method": "POST"})
+    assert passed_on == [("GET", "/bff/cart/items")]
+    assert passed_on_post == [("POST", "/product/SKU-1")]
+    assert recorder.messages == []
+
+
+def test_a_client_disconnect_cancels_outstanding_fetches():
+    routes = {**ROUTES, "/product/SKU-1": Reply(body=b"<h1>x</h1>", delay=5)}
+
+    async def scenario():
+        async with serve(routes) as server:
+            app = app_for(server.url)
+            gone = asyncio.Event()
+
+            async def receive():
+                await gone.wait()
+                return {"type": "http.disconnect"}
+
+            recorder = Recorder(server)
+            page = asyncio.create_task(app(request("/product/SKU-1"), receive, recorder))
+            while server.in_flight == 0:
+                await asyncio.sleep(0.01)
+            gone.set()
+            await asyncio.wait_for(page, 1)  # returns promptly, not after the 5 s fragment
+            client_connections = [p.open for p in fetch.client._pools.values()]
+            await fetch.close()
+            return recorder, client_connections, page
+
+    recorder, open_connections, page = asyncio.run(scenario())
+    assert recorder.messages == []  # nothing was sent: the primary never answered
+    assert not page.cancelled()
+    assert sum(open_connections) <= 2  # the cancelled fetch's connection was closed
+
+
+def test_single_fragment_endpoint_serves_one_fragment_through_the_pipeline():
+    recorder, _server, _ = compose(
+        "/_fragment/buybox", scope_changes={"query_string": b"sku=SKU-1"}
+    )
+    assert recorder.start["status"] == 200
+    assert recorder.body == '<div data-fragment="buybox"><p>buy</p><div>unclosed</div></div>'
+    missing, _, _ = compose("/_fragment/buybox")
+    unknown, _, _ = compose("/_fragment/nope")
+    assert (missing.start["status"], unknown.start["status"]) == (400, 404)

@@ -76,10 +76,16 @@ class Client:
             self._targets[url] = found
         return found
 
-    async def get(self, url: str, headers: bytes | Mapping[str, str] = b"") -> Response:
+    async def get(
+        self,
+        url: str,
+        headers: bytes | Mapping[str, str] = b"",
+        max_body_bytes: int | None = None,
+    ) -> Response:
         """GET `url` with `headers` (a mapping, or lines from `encode_headers`).
 
-        The caller bounds the time; cancelling closes the connection.
+        The body may be at most `max_body_bytes` (default: the limits'). The caller bounds
+        the time; cancelling closes the connection.
         """
         pool, head = self._route(url)
         self._maybe_sweep()
@@ -87,18 +93,20 @@ class Client:
         request = b"".join((head, block, b"\r\n"))
         connection, reused = await pool.acquire()
         try:
-            return await self._exchange(pool, connection, request)
+            return await self._exchange(pool, connection, request, max_body_bytes)
         except ConnectionClosed as exc:
             # A kept-alive connection the server had already closed: try once more on a new
             # one, but only if nothing of the response arrived (a GET is safe to repeat).
             if not reused or exc.received_any:
                 raise
         connection, _ = await pool.acquire(fresh=True)
-        return await self._exchange(pool, connection, request)
+        return await self._exchange(pool, connection, request, max_body_bytes)
 
-    async def _exchange(self, pool: Pool, connection: HTTPConnection, request: bytes) -> Response:
+    async def _exchange(
+        self, pool: Pool, connection: HTTPConnection, request: bytes, max_body: int | None
+    ) -> Response:
         try:
-            response = await connection.send(request)
+            response = await connection.send(request, max_body)
         except BaseException:
             connection.close()  # cancelled or failed mid-response: never reuse it
             pool.release(connection)

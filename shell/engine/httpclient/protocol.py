@@ -23,36 +23,41 @@ from shell.engine.httpclient.errors import (
 class Response:
     """A complete response.
 
-    `headers` maps lower-case names to values, repeated headers joined by ", "; it is built
-    on first use, since most of a fragment's headers are never looked at.
+    Header names are matched lower-case; repeated headers are joined by ", ". Values are
+    decoded only when asked for: most of a fragment's headers are never looked at.
     """
 
-    __slots__ = ("_headers", "body", "raw_headers", "status")
+    __slots__ = ("_index", "body", "raw_headers", "status")
 
-    def __init__(self, status: int, raw_headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    def __init__(
+        self,
+        status: int,
+        raw_headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        index: dict[bytes, bytes] | None = None,
+    ) -> None:
         self.status = status
         self.raw_headers = raw_headers
         self.body = body
-        self._headers: dict[str, str] | None = None
+        if index is None:
+            index = {}
+            for name, value in raw_headers:
+                key = name.lower()
+                index[key] = index[key] + b", " + value if key in index else value
+        self._index = index
 
     def __repr__(self) -> str:
         return f"<Response {self.status} {len(self.body)} bytes>"
 
     def header(self, name: bytes) -> str | None:
-        """The value of one header, by lower-case name (repeats joined by ", "), or None."""
-        values = [v for n, v in self.raw_headers if len(n) == len(name) and n.lower() == name]
-        return b", ".join(values).decode("latin-1") if values else None
+        """The value of one header, by lower-case name, or None."""
+        value = self._index.get(name)
+        return None if value is None else value.decode("latin-1")
 
     @property
     def headers(self) -> dict[str, str]:
-        if self._headers is None:
-            headers: dict[str, str] = {}
-            for raw_name, raw_value in self.raw_headers:
-                name = raw_name.decode("latin-1").lower()
-                value = raw_value.decode("latin-1")
-                headers[name] = f"{headers[name]}, {value}" if name in headers else value
-            self._headers = headers
-        return self._headers
+        """Every header, lower-case name to value."""
+        return {k.decode("latin-1"): v.decode("latin-1") for k, v in self._index.items()}
 
 
 class HTTPConnection(asyncio.Protocol):
@@ -60,12 +65,14 @@ class HTTPConnection(asyncio.Protocol):
 
     def __init__(self, max_body_bytes: int) -> None:
         self.max_body_bytes = max_body_bytes
+        self.body_cap = max_body_bytes  # this exchange's cap
         self.transport: asyncio.Transport | None = None
         self.closed = False
         self.idle_since = time.monotonic()
         self._parser = httptools.HttpResponseParser(self)
         self._waiter: asyncio.Future[Response] | None = None
         self._headers: list[tuple[bytes, bytes]] = []
+        self._index: dict[bytes, bytes] = {}
         self._length: bytes | None = None  # the Content-Length value, if any
         self._chunked = False
         self._body: list[bytes] = []
@@ -111,17 +118,20 @@ class HTTPConnection(asyncio.Protocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._headers.append((name, value))
-        if len(name) == 14 and name.lower() == b"content-length":
+        key = name.lower()
+        index = self._index
+        index[key] = index[key] + b", " + value if key in index else value
+        if key == b"content-length":
             self._length = value
-        elif len(name) == 17 and name.lower() == b"transfer-encoding":
+        elif key == b"transfer-encoding":
             self._chunked = b"chunked" in value.lower()
 
     def on_headers_complete(self) -> None:
         declared = self._length
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+        if declared is not None and declared.isdigit() and int(declared) > self.body_cap:
             size = declared.decode()
             self._callback_error = BodyTooLarge(
-                f"declared body of {size} bytes exceeds {self.max_body_bytes}"
+                f"declared body of {size} bytes exceeds {self.body_cap}"
             )
             raise self._callback_error
         status = self._parser.get_status_code()
@@ -131,8 +141,8 @@ class HTTPConnection(asyncio.Protocol):
 
     def on_body(self, body: bytes) -> None:
         self._size += len(body)
-        if self._size > self.max_body_bytes:
-            self._callback_error = BodyTooLarge(f"body larger than {self.max_body_bytes} bytes")
+        if self._size > self.body_cap:
+            self._callback_error = BodyTooLarge(f"body larger than {self.body_cap} bytes")
             raise self._callback_error
         self._body.append(body)
 
@@ -144,7 +154,8 @@ class HTTPConnection(asyncio.Protocol):
         self._keep_alive = keep_alive
         if self._waiter is not None and not self._waiter.done():
             status = self._parser.get_status_code()
-            self._waiter.set_result(Response(status, self._headers, b"".join(self._body)))
+            body = b"".join(self._body)
+            self._waiter.set_result(Response(status, self._headers, body, self._index))
 
     # -- use -------------------------------------------------------------------------------
 
@@ -153,11 +164,13 @@ class HTTPConnection(asyncio.Protocol):
         """Whether another request may be sent on this connection."""
         return self._complete and self._keep_alive and not self.closed
 
-    def send(self, request: bytes) -> asyncio.Future[Response]:
-        """Write `request` and return the future of its response."""
+    def send(self, request: bytes, max_body_bytes: int | None = None) -> asyncio.Future[Response]:
+        """Write `request` and return the future of its response (body capped, if given)."""
         assert self.transport is not None and not self.closed
+        self.body_cap = max_body_bytes or self.max_body_bytes
         self._waiter = asyncio.get_running_loop().create_future()
         self._headers = []
+        self._index = {}
         self._length = None
         self._chunked = False
         self._body = []

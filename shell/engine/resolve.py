@@ -1,0 +1,133 @@
+"""Resolving one placement to an `Outcome`: fetch it, check it, or fall back.
+
+The fallback chain for a failed fragment, in order: its fallback URL, its fallback HTML, a
+placeholder that retries it from the browser through `/_fragment/<name>` (not for the
+primary), and finally nothing. A failure here never raises: the page decides what an outcome
+means (only the primary's and required fragments' failures can fail the page).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from html import escape
+from urllib.parse import urlencode
+
+from shell.engine.assets import Asset, parse_link_header
+from shell.engine.fetch import FetchError, Response, client, fetch
+from shell.engine.httpclient import HTTPClientError
+from shell.engine.plan import Placement
+
+#: Page-level response headers a primary fragment may set.
+TITLE_HEADER = b"x-page-title"
+DESCRIPTION_HEADER = b"x-page-description"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one placement."""
+
+    name: str
+    kind: str  # ok | redirect | not-found | fallback | placeholder | empty
+    html: str = ""
+    duration_ms: float = 0.0
+    error: str = ""
+    assets: tuple[Asset, ...] = ()
+    location: str = ""  # primary's redirect target
+    status: int = 0  # the fragment's own HTTP status, when it answered
+    title: str = ""
+    description: str = ""
+    set_cookies: tuple[str, ...] = ()  # primary only; others' are dropped
+
+    @property
+    def ok(self) -> bool:
+        return self.kind in ("ok", "redirect", "not-found")
+
+    @property
+    def failed(self) -> bool:
+        return not self.ok
+
+
+def _html(response: Response) -> str:
+    content_type = response.header(b"content-type") or ""
+    if not content_type.startswith("text/html"):
+        raise FetchError(f"content type {content_type or 'missing'!r} is not text/html")
+    try:
+        return response.body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FetchError("body is not valid UTF-8") from None
+
+
+def _accepted(placement: Placement, response: Response, started: float) -> Outcome:
+    """The outcome of a response that arrived; raises FetchError when it is a failure."""
+    assert placement.config is not None
+    primary = placement.config.primary
+    status = response.status
+    elapsed = (time.perf_counter() - started) * 1000
+    if primary and status in (301, 302, 303, 307, 308):
+        location = response.header(b"location")
+        if not location:
+            raise FetchError(f"redirect {status} without Location")
+        return Outcome(placement.name, "redirect", "", elapsed, location=location, status=status)
+    if primary and status == 404:
+        return Outcome(placement.name, "not-found", "", elapsed, status=404)
+    if status != 200:
+        raise FetchError(f"status {status}")
+    return Outcome(
+        placement.name,
+        "ok",
+        _html(response),
+        elapsed,
+        assets=parse_link_header(response.header(b"link") or ""),
+        status=status,
+        title=response.header(TITLE_HEADER) or "" if primary else "",
+        description=response.header(DESCRIPTION_HEADER) or "" if primary else "",
+        set_cookies=tuple(
+            v.decode("latin-1") for n, v in response.raw_headers if n.lower() == b"set-cookie"
+        )
+        if primary
+        else (),
+    )
+
+
+def retry_url(placement: Placement, params: dict[str, str]) -> str:
+    """Where the browser can ask the shell for this fragment again."""
+    query = urlencode(params)
+    return f"/_fragment/{placement.name}" + (f"?{query}" if query else "")
+
+
+async def _fallback_url(placement: Placement, headers: bytes) -> str | None:
+    config = placement.config
+    if config is None or not config.fallback_url:
+        return None
+    try:
+        async with asyncio.timeout(config.timeout):
+            response = await client.get(config.fallback_url, headers)
+        return _html(response) if response.status == 200 else None
+    except (TimeoutError, HTTPClientError, FetchError):
+        return None
+
+
+async def resolve(placement: Placement, params: dict[str, str], headers: bytes) -> Outcome:
+    """Fetch `placement` and return its outcome, falling back as far as needed."""
+    started = time.perf_counter()
+    config = placement.config
+    if config is None:
+        return Outcome(placement.name, "empty", error="not registered or disabled")
+    try:
+        response = await fetch(config, placement.path, headers, config.max_body_bytes)
+        return _accepted(placement, response, started)
+    except FetchError as exc:
+        error = str(exc)
+    fallback = await _fallback_url(placement, headers)
+    elapsed = (time.perf_counter() - started) * 1000
+    if fallback is not None:
+        return Outcome(placement.name, "fallback", fallback, elapsed, error=error)
+    if config.fallback_html:
+        return Outcome(placement.name, "fallback", config.fallback_html, elapsed, error=error)
+    if not config.primary:
+        url = escape(retry_url(placement, params), quote=True)
+        html = f'<div class="tessera-retry" data-tessera-retry="{url}"></div>'
+        return Outcome(placement.name, "placeholder", html, elapsed, error=error)
+    return Outcome(placement.name, "empty", "", elapsed, error=error)

@@ -1,0 +1,133 @@
+"""Streaming a planned page to the client as its fragments resolve.
+
+Static layout text and resolved fragments are buffered and sent together; the buffer is
+flushed whenever the next fragment in document order is still pending, so the browser gets
+everything above it at once. Async fragments are sent last, in the order they finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
+
+from shell.engine.assemble import Assembler, head_meta
+from shell.engine.layout import Slot
+from shell.engine.plan import Placement, Plan
+from shell.engine.resolve import Outcome
+from tessera.asgi import Send
+
+Tasks = Mapping[Placement, "asyncio.Task[Outcome]"]
+
+
+def server_timing(plan: Plan, tasks: Tasks) -> str:
+    """Each fragment's duration and outcome; those still pending are marked as streamed."""
+    entries = []
+    for placement in plan.placements:
+        task = tasks[placement]
+        if task.done() and not task.cancelled():
+            outcome = task.result()
+            entries.append(f'{placement.name};dur={outcome.duration_ms:.1f};desc="{outcome.kind}"')
+        else:
+            entries.append(f'{placement.name};desc="streamed"')
+    return ", ".join(entries)
+
+
+class PageStream:
+    """Sends one page: the start of the response, then its body in chunks."""
+
+    def __init__(
+        self,
+        send: Send,
+        plan: Plan,
+        tasks: Tasks,
+        *,
+        title: str,
+        description: str,
+        deadline: float,
+        head_only: bool = False,
+    ) -> None:
+        self.send = send
+        self.plan = plan
+        self.tasks = tasks
+        self.title, self.description = head_meta(title, description)
+        self.deadline = deadline
+        self.head_only = head_only
+        self.assembler = Assembler()
+        self._buffer: list[str] = []
+
+    async def start(self, status: int, headers: Sequence[tuple[bytes, bytes]]) -> None:
+        await self.send({"type": "http.response.start", "status": status, "headers": list(headers)})
+
+    async def _flush(self, more: bool) -> None:
+        if self.head_only:
+            if not more:
+                await self.send({"type": "http.response.body", "body": b""})
+            return
+        body = "".join(self._buffer).encode()
+        self._buffer.clear()
+        if body or not more:
+            await self.send({"type": "http.response.body", "body": body, "more_body": more})
+
+    async def _outcome(self, placement: Placement) -> Outcome:
+        task = self.tasks[placement]
+        if not task.done():
+            # Responses already in the socket buffers are handled in the next loop turn:
+            # take them first, so a fast page goes out in one write rather than several.
+            await asyncio.sleep(0)
+        if not task.done():
+            await self._flush(more=True)
+            await asyncio.wait({task}, timeout=max(0.0, self.deadline - time.monotonic()))
+            if not task.done():  # the page's budget ran out: let the browser retry it
+                task.cancel()
+                url = f"/_fragment/{placement.name}"
+                html = f'<div class="tessera-retry" data-tessera-retry="{url}"></div>'
+                return Outcome(placement.name, "placeholder", html, error="page budget exceeded")
+        return task.result()
+
+    def _done_outcomes(self) -> list[Outcome]:
+        return [t.result() for t in self.tasks.values() if t.done() and not t.cancelled()]
+
+    async def body(self) -> None:
+        """Send the body, part by part, and finish the response."""
+        pending_async: list[Placement] = []
+        for part in self.plan.layout.parts:
+            if isinstance(part, str):
+                self._buffer.append(part)
+            elif isinstance(part, Slot):
+                for placement in self.plan.slots.get(part.name, ()):
+                    if placement.is_async:
+                        self._buffer.append(self.assembler.async_placeholder(placement))
+                        pending_async.append(placement)
+                    else:
+                        outcome = await self._outcome(placement)
+                        self._buffer.append(self.assembler.fragment(outcome))
+            elif part.name == "title":
+                self._buffer.append(self.title)
+            elif part.name == "description":
+                self._buffer.append(self.description)
+            elif part.name == "assets":
+                self._buffer.append(self.assembler.assets(self._done_outcomes()))
+            elif part.name == "tail":
+                await self._async_fills(pending_async)
+                self._buffer.append(self.assembler.tail())
+        await self._flush(more=False)
+
+    async def _async_fills(self, placements: list[Placement]) -> None:
+        waiting = {self.tasks[p]: p for p in placements}
+        while waiting:
+            ready = [t for t in waiting if t.done()]
+            if not ready:
+                await self._flush(more=True)
+                timeout = max(0.0, self.deadline - time.monotonic())
+                done, _ = await asyncio.wait(
+                    waiting, timeout=timeout, return_when="FIRST_COMPLETED"
+                )
+                if not done:  # budget exhausted: the rest stay empty placeholders
+                    for task in waiting:
+                        task.cancel()
+                    return
+                ready = list(done)
+            for task in ready:
+                placement = waiting.pop(task)
+                self._buffer.append(self.assembler.async_fill(placement, task.result()))

@@ -1,0 +1,46 @@
+"""Fragment markup cannot break out of its box."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shell.engine.containment import contain
+
+
+def test_well_formed_markup_is_unchanged():
+    html = '<section class="a"><h2>T &amp; c</h2><img src="x.png" alt=""><br><!-- c --></section>'
+    assert contain(html) == html
+    script = '<script type="module">if (a < b && c) {}</script>'
+    assert contain(script) == script
+
+
+def test_unclosed_elements_are_closed_and_stray_end_tags_dropped():
+    assert contain("<div><p>open") == "<div><p>open</p></div>"
+    assert contain("text</div></main>more") == "textmore"
+    assert contain("<ul><li>a</ul>") == "<ul><li>a</li></ul>"
+
+
+def test_broken_tags_stay_text():
+    assert contain("<div><a") == "<div>&lt;a</div>"
+    assert contain('<a href="x" <div>>t</a>') == '<a href="x">&gt;t</a>'
+
+
+def test_document_level_tags_are_removed():
+    assert contain("<html><body><p>x</p></body></html>") == "<p>x</p>"
+    assert contain("<!doctype html><p>x</p></body>") == "<p>x</p>"
+
+
+tags = st.sampled_from(["div", "p", "span", "section", "body", "html", "main", "ul", "li", "br"])
+pieces = st.one_of(
+    tags.map(lambda t: f"<{t}>"),
+    tags.map(lambda t: f"</{t}>"),
+    st.text(alphabet="abc <>&/", max_size=8),
+)
+
+
+@given(st.lists(pieces, max_size=30).map("".join))
+def test_any_markup_comes_out_balanced_and_without_document_tags(html):
+    out = contain(html)
+    for tag in ("div", "p", "span", "section", "main", "ul", "li"):
+        assert out.count(f"<{tag}>") == out.count(f"</{tag}>"), (html, out)
+    assert "</body>" not in out and "</html>" not in out
+    assert contain(out) == out  # balanced markup is a fixed point

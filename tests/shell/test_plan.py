@@ -1,0 +1,44 @@
+from shell.engine.config import FragmentConfig
+from shell.engine.plan import PlanCache, make_plan
+from shell.engine.routing import Page
+
+PAGE = Page("p", "/product/{sku}", "product.html", "T", {
+    "header": ("header",), "product": ("product",), "buybox": ("buybox",),
+    "reviews": ("reviews",), "recommendations": ("recs",),
+})  # fmt: skip
+FRAGMENTS = {
+    "header": FragmentConfig("header"),
+    "product": FragmentConfig("product", "/p/{sku}", primary=True),
+    "buybox": FragmentConfig("buybox", "/b/{sku}", required=True),
+    "reviews": FragmentConfig("reviews", "/r/{sku}/{page}"),
+    "recs": FragmentConfig("recs", "/recs/{sku}", is_async=True),
+}
+
+
+def test_plan_places_fragments_in_document_order_with_their_paths():
+    plan = make_plan(PAGE, {"sku": "S1"}, FRAGMENTS)
+    assert [p.name for p in plan.placements] == ["header", "product", "buybox", "reviews", "recs"]
+    assert [p.path for p in plan.placements][:3] == ["/fragment", "/p/S1", "/b/S1"]
+    assert plan.primary.name == "product"
+    assert [p.name for p in plan.blocking] == ["product", "buybox"]
+    assert [p.is_async for p in plan.placements] == [False, False, False, False, True]
+
+
+def test_a_fragment_whose_path_needs_a_missing_parameter_is_left_out():
+    reviews = make_plan(PAGE, {"sku": "S1"}, FRAGMENTS).slots["reviews"][0]
+    assert reviews.config is None
+
+
+def test_unknown_fragments_plan_as_unconfigured():
+    plan = make_plan(PAGE, {"sku": "S1"}, {})
+    assert all(p.config is None for p in plan.placements)
+    assert plan.primary is None and plan.blocking == ()
+
+
+def test_plan_cache_reuses_plans_until_the_fragments_change():
+    cache = PlanCache()
+    first = cache.get(PAGE, {"sku": "S1"}, FRAGMENTS)
+    assert cache.get(PAGE, {"sku": "S1"}, FRAGMENTS) is first
+    assert cache.get(PAGE, {"sku": "S2"}, FRAGMENTS) is not first
+    changed = dict(FRAGMENTS)
+    assert cache.get(PAGE, {"sku": "S1"}, changed) is not first

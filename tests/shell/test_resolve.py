@@ -1,0 +1,139 @@
+"""Resolving placements against real loopback servers: success, failure, fallbacks, primary."""
+
+import asyncio
+
+from shell.engine import fetch
+from shell.engine.config import FragmentConfig
+from shell.engine.plan import Placement
+from shell.engine.resolve import resolve
+from tests.httpserver import Reply, serve
+
+HEADERS = b"x-request-id: r1\r\n"
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+
+
+def run(scenario):
+    async def wrapped():
+        try:
+            return await scenario()
+        finally:
+            await fetch.close()
+
+    return asyncio.run(wrapped())
+
+
+def placement(path="/f", **config) -> Placement:
+    config.setdefault("name", "f")
+    return Placement(config["name"], FragmentConfig(**config), path, 0)
+
+
+def resolve_against(routes, path="/f", **config):
+    async def scenario():
+        async with serve(routes) as server:
+            config.setdefault("instances", (server.url,))
+            config["instances"] = tuple(
+                i.replace("SERVER", server.url) for i in config["instances"]
+            )
+            if "fallback_url" in config:
+                config["fallback_url"] = config["fallback_url"].replace("SERVER", server.url)
+            outcome = await resolve(placement(path, **config), {"sku": "1"}, HEADERS)
+            return outcome, server.requests
+
+    return run(scenario)
+
+
+def test_a_good_fragment_is_ok_with_its_assets():
+    reply = Reply(body=b"<p>ok</p>", headers={**HTML, "Link": "</a.css>; rel=stylesheet"})
+    outcome, requests = resolve_against({"/f": reply})
+    assert (outcome.kind, outcome.html) == ("ok", "<p>ok</p>")
+    assert [a.url for a in outcome.assets] == ["/a.css"]
+    assert requests[0][2]["x-request-id"] == "r1"
+
+
+def test_failures_of_every_kind_fall_back_to_the_fallback_html():
+    routes = {
+        "/500": Reply(500, b"boom"),
+        "/404": Reply(404, b"nope"),
+        "/302": Reply(302, b"", headers={"Location": "/x"}),
+        "/json": Reply(body=b"{}", headers={"Content-Type": "application/json"}),
+        "/slow": Reply(body=b"late", delay=1.0),
+        "/latin1": Reply(body="caf\xe9".encode("latin-1")),
+        "/big": Reply(body=b"x" * 5000),
+    }
+    errors = []
+    for path in routes:
+        outcome, _ = resolve_against(
+            routes, path, timeout_ms=100, max_body_bytes=4096, fallback_html="<p>later</p>"
+        )
+        assert (outcome.kind, outcome.html) == ("fallback", "<p>later</p>"), path
+        errors.append(outcome.error)
+    assert errors == [
+        "status 500",
+        "status 404",
+        "status 302",
+        "content type 'application/json' is not text/html",
+        "no complete response within 100 ms",
+        "body is not valid UTF-8",
+        "declared body of 5000 bytes exceeds 4096",
+    ]
+
+
+def test_the_fallback_url_comes_before_the_fallback_html():
+    routes = {"/f": Reply(503, b""), "/fallback": Reply(body=b"<p>from fallback url</p>")}
+    outcome, _ = resolve_against(
+        routes, fallback_url="SERVER/fallback", fallback_html="<p>stored</p>"
+    )
+    assert (outcome.kind, outcome.html) == ("fallback", "<p>from fallback url</p>")
+
+
+def test_without_fallbacks_a_failed_fragment_becomes_a_browser_retry_placeholder():
+    outcome, _ = resolve_against({"/f": Reply(500, b"")}, name="recs")
+    assert outcome.kind == "placeholder"
+    assert (
+        outcome.html
+        == '<div class="tessera-retry" data-tessera-retry="/_fragment/recs?sku=1"></div>'
+    )
+
+
+def test_a_failed_primary_without_fallbacks_is_empty_not_a_placeholder():
+    outcome, _ = resolve_against({"/f": Reply(500, b"")}, primary=True)
+    assert (outcome.kind, outcome.html) == ("empty", "")
+
+
+def test_the_primary_decides_redirects_and_not_found_and_sets_the_title():
+    routes = {
+        "/moved": Reply(301, b"", headers={"Location": "/product/2"}),
+        "/gone": Reply(404, b"no such product"),
+        "/p": Reply(
+            body=b"<h1>Kettle</h1>",
+            headers={
+                **HTML,
+                "X-Page-Title": "Kettle",
+                "X-Page-Description": "A kettle",
+                "Set-Cookie": "seen=1",
+            },
+        ),
+    }
+    moved, _ = resolve_against(routes, "/moved", primary=True)
+    gone, _ = resolve_against(routes, "/gone", primary=True)
+    page, _ = resolve_against(routes, "/p", primary=True)
+    other, _ = resolve_against(routes, "/p")
+    assert (moved.kind, moved.status, moved.location) == ("redirect", 301, "/product/2")
+    assert gone.kind == "not-found"
+    assert (page.title, page.description, page.set_cookies) == ("Kettle", "A kettle", ("seen=1",))
+    assert (other.title, other.set_cookies) == ("", ())  # only the primary may do that
+
+
+def test_a_connection_error_is_retried_once_on_another_instance():
+    outcome, requests = resolve_against(
+        {"/f": Reply(body=b"<p>second</p>")}, instances=("http://127.0.0.1:9", "SERVER")
+    )
+    assert (outcome.kind, outcome.html) == ("ok", "<p>second</p>")
+    assert len(requests) == 1
+
+
+def test_unregistered_or_instanceless_fragments():
+    missing = run(lambda: resolve(Placement("nope", None, "", 0), {}, HEADERS))
+    assert (missing.kind, missing.error) == ("empty", "not registered or disabled")
+    idle = run(lambda: resolve(placement(fallback_html="x"), {}, HEADERS))
+    assert (idle.kind, idle.html, idle.error) == ("fallback", "x", "no live instance")
