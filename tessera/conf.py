@@ -7,7 +7,11 @@ read them with one spelling and one parsing rule, so a value means the same in e
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,26 +21,24 @@ def env_str(name: str, default: str) -> str:
     return os.environ.get(name) or default
 
 
-def env_int(name: str, default: int) -> int:
-    """Return the environment variable `name` as an int; a malformed value is an error."""
+def _env_number(name: str, default: T, parse: Callable[[str], T], kind: str) -> T:
     raw = os.environ.get(name)
     if not raw:
         return default
     try:
-        return int(raw)
+        return parse(raw)
     except ValueError:
-        raise ValueError(f"{name}={raw!r} is not an integer") from None
+        raise ValueError(f"{name}={raw!r} is not {kind}") from None
+
+
+def env_int(name: str, default: int) -> int:
+    """Return the environment variable `name` as an int; a malformed value is an error."""
+    return _env_number(name, default, int, "an integer")
 
 
 def env_float(name: str, default: float) -> float:
     """Return the environment variable `name` as a float; a malformed value is an error."""
-    raw = os.environ.get(name)
-    if not raw:
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise ValueError(f"{name}={raw!r} is not a number") from None
+    return _env_number(name, default, float, "a number")
 
 
 def env_bool(name: str, default: bool) -> bool:

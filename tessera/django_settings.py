@@ -13,6 +13,22 @@ from tessera.conf import data_dir, env_bool, env_list, env_str
 from tessera.jsonlog import logging_config
 from tessera.secrets import secret
 
+#: Django templates for services with the admin (registry) and for tests of them.
+ADMIN_TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
 
 def database_settings(service: str) -> dict[str, Any]:
     """`DATABASES` for a service: `DATABASE_URL` (PostgreSQL) when set, else its own SQLite."""

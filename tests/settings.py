@@ -11,7 +11,7 @@ import tempfile
 os.environ.setdefault("TESSERA_DATA_DIR", tempfile.mkdtemp(prefix="tessera-unit-"))
 
 from tessera.conf import REPO_ROOT
-from tessera.django_settings import service_settings
+from tessera.django_settings import ADMIN_TEMPLATES, service_settings
 
 globals().update(
     service_settings(
@@ -36,19 +36,7 @@ globals().update(
         ],
     )
 )
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-            ]
-        },
-    }
-]
+TEMPLATES = ADMIN_TEMPLATES
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [REPO_ROOT / "shell" / "static"]
 

@@ -1,7 +1,7 @@
 """Settings of the fragment registry service (admin UI + API, its own database)."""
 
 from tessera.conf import data_dir, env_float, env_list
-from tessera.django_settings import service_settings
+from tessera.django_settings import ADMIN_TEMPLATES, service_settings
 from tessera.secrets import secret
 
 globals().update(
@@ -30,20 +30,7 @@ globals().update(
     )
 )
 
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-            ]
-        },
-    }
-]
+TEMPLATES = ADMIN_TEMPLATES
 STATIC_URL = "/static/"
 STATIC_ROOT = data_dir() / "registry" / "static"
 

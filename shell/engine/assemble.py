@@ -62,13 +62,14 @@ class Assembler:
                 if asset not in self._emitted:
                     self._emitted.add(asset)
                     fresh.append(asset)
-        return asset_tags(fresh)
+        return asset_tags(fresh) if fresh else ""
 
     def fragment(self, outcome: Outcome) -> str:
         """A resolved fragment in its box, preceded by its not-yet-emitted assets."""
         if outcome.kind == "placeholder":
             self.has_placeholders = True
-        return self.assets((outcome,)) + wrap(outcome.name, outcome.html)
+        tags = self.assets((outcome,)) if outcome.assets else ""
+        return tags + wrap(outcome.name, outcome.html)
 
     @staticmethod
     def placeholder_id(placement: Placement) -> str:
