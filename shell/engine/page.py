@@ -19,6 +19,7 @@ from shell.engine.assemble import wrap
 from shell.engine.assets import asset_tags
 from shell.engine.config import FragmentConfig
 from shell.engine.context import RequestContext, request_context, visitor_cookie
+from shell.engine.events import emit_fragment_resolved
 from shell.engine.httpclient import encode_headers
 from shell.engine.plan import Placement, Plan, PlanCache, make_plan
 from shell.engine.resolve import Outcome, resolve
@@ -87,7 +88,13 @@ class PageApp:
         config = placement.config
         if config is not None and config.forward_headers:
             headers += encode_headers(context.extra_headers(config.forward_headers))
-        return asyncio.create_task(resolve(placement, params, headers))
+        task = asyncio.create_task(resolve(placement, params, headers))
+        task.add_done_callback(
+            lambda done: (
+                done.cancelled() or emit_fragment_resolved(done.result(), context.request_id)
+            )
+        )
+        return task
 
     async def _page(
         self, scope: Scope, receive: Receive, send: Send, page: Page, params: dict[str, str]

@@ -258,3 +258,22 @@ def test_single_fragment_endpoint_serves_one_fragment_through_the_pipeline():
     missing, _, _ = compose("/_fragment/buybox")
     unknown, _, _ = compose("/_fragment/nope")
     assert (missing.start["status"], unknown.start["status"]) == (400, 404)
+
+
+def test_every_resolved_fragment_is_an_event_and_failures_are_logged(caplog):
+    from shell.engine import events
+
+    seen = []
+    events.fragment_resolved.append(lambda outcome, rid: seen.append((outcome.name, outcome.kind)))
+    try:
+        routes = {**ROUTES, "/buybox/SKU-1": Reply(500, b"")}
+        with caplog.at_level("WARNING", logger="tessera.engine"):
+            recorder, _, _ = compose(routes=routes)
+    finally:
+        events.fragment_resolved.pop()
+    assert sorted(seen) == [
+        ("buybox", "placeholder"), ("header", "ok"), ("product", "ok"), ("recs", "ok")
+    ]  # fmt: skip
+    (record,) = [r for r in caplog.records if r.name == "tessera.engine"]
+    assert record.getMessage() == "fragment buybox: status 500"
+    assert record.page_request_id == recorder.headers["x-request-id"]
