@@ -9,7 +9,6 @@ and any other origin ignores. `/fast/<sku>` asks for no delay; `/slow/<sku>` for
 from __future__ import annotations
 
 import os
-from types import MappingProxyType
 
 import django
 
@@ -18,7 +17,8 @@ django.setup()
 
 from shell.engine.config import FragmentConfig  # noqa: E402
 from shell.engine.page import PageApp  # noqa: E402
-from shell.engine.routing import Page, Router  # noqa: E402
+from shell.engine.routing import Page  # noqa: E402
+from shell.engine.site import Site  # noqa: E402
 from tessera.asgi import send_response  # noqa: E402
 
 #: name -> (body bytes, delay in ms on the slow page); the first is the primary.
@@ -67,7 +67,5 @@ async def not_found(scope, receive, send) -> None:
         await send_response(send, 404, b"not found")
 
 
-_fragments = MappingProxyType(fragments(os.environ.get("BENCH_ORIGIN", "http://127.0.0.1:9301/f")))
-application = PageApp(
-    Router(pages()), lambda: _fragments, not_found, context_key=b"bench-context-key"
-)
+_site = Site.build(pages(), fragments(os.environ.get("BENCH_ORIGIN", "http://127.0.0.1:9301/f")))
+application = PageApp(lambda: _site, not_found, context_key=b"bench-context-key")

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.e2e
 def _wait_until_composed(stack, timeout=15.0):
     deadline = time.monotonic() + timeout
 
-    while httpx.get(stack.url("shell") + "/healthz").json()["fragments"] < 2:
+    while "hero__deal" not in httpx.get(stack.url("shell") + "/").text:
         assert time.monotonic() < deadline, "the shell never composed every fragment"
         time.sleep(0.2)
 

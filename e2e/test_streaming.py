@@ -13,7 +13,7 @@ from e2e.conftest import screenshot
 from shell.engine.config import FragmentConfig
 from shell.engine.page import PageApp
 from shell.engine.routing import Page as ShellPage
-from shell.engine.routing import Router
+from shell.engine.site import Site
 from tessera.asgi import send_response
 from tests.httpserver import Reply, serve
 
@@ -61,7 +61,8 @@ def shell_with_slow_recs():
                 "Shop",
                 {"header": ("header",), "product": ("product",), "recommendations": ("recs",)},
             )
-            app = PageApp(Router([page]), lambda: configs, not_found, context_key=b"k")
+            site = Site.build([page], configs)
+            app = PageApp(lambda: site, not_found, context_key=b"k")
             server = uvicorn.Server(
                 uvicorn.Config(app, port=port, log_level="warning", lifespan="off")
             )

@@ -14,14 +14,11 @@ from django.conf import settings  # noqa: E402
 from shell import gateway  # noqa: E402  (needs the settings configured above)
 from shell.engine import fetch  # noqa: E402
 from shell.engine.page import PageApp  # noqa: E402
-from shell.engine.routing import Router  # noqa: E402
-from shell.pages import PAGES  # noqa: E402
 from shell.snapshot import poller  # noqa: E402
 
 application = ServiceApp(
     PageApp(
-        Router(PAGES),
-        lambda: poller.current.fragments,
+        poller.site,
         django_app,
         context_key=settings.CONTEXT_KEY.encode(),
         trust_request_id=settings.TRUST_REQUEST_ID,
@@ -30,5 +27,8 @@ application = ServiceApp(
     service="shell",
     on_startup=[poller.start],
     on_shutdown=[poller.stop, fetch.close, gateway.close],
-    health=lambda: {"fragments": len(poller.current.fragments)},
+    health=lambda: {
+        "fragments": len(poller.current.fragments),
+        "snapshot": poller.current.etag,
+    },
 )

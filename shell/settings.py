@@ -27,6 +27,8 @@ STORAGES = {"staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestSta
 
 #: Where the registry is; the shell polls its snapshot for fragments and instances.
 REGISTRY_URL = env_str("TESSERA_REGISTRY_URL", "http://127.0.0.1:8001")
+#: The last good registry snapshot, kept for starts while the registry is down.
+SNAPSHOT_DISK_PATH = data_dir() / "shell" / "registry-snapshot.json"
 #: Seconds between snapshot polls (each a conditional GET answered 304 when unchanged).
 SNAPSHOT_POLL_INTERVAL = env_float("TESSERA_SNAPSHOT_POLL_INTERVAL", 1.0)
 #: Seconds the gateway waits for a fragment's BFF or asset.

@@ -32,6 +32,7 @@ globals().update(
             "django.middleware.common.CommonMiddleware",
             "django.middleware.csrf.CsrfViewMiddleware",
             "django.contrib.auth.middleware.AuthenticationMiddleware",
+            "registry.audit.ActorMiddleware",
             "django.contrib.messages.middleware.MessageMiddleware",
         ],
     )
@@ -51,3 +52,5 @@ GATEWAY_TIMEOUT = 2.0
 CONTEXT_KEY = "unit-test-context-key"
 TRUST_REQUEST_ID = False
 PAGE_BUDGET = 10.0
+SHELL_URL = "http://127.0.0.1:8000"
+SNAPSHOT_DISK_PATH = None

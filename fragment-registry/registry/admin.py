@@ -1,14 +1,21 @@
-"""The operators' view of the registry."""
+"""The operators' view of the registry: fragments, instances, pages and their history."""
 
-from django.contrib import admin
+from urllib.parse import urlencode
 
-from registry.models import Fragment, Instance
+from django.conf import settings
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from registry.models import Change, Fragment, Instance, Page, Placement, template_parameters
+
+admin.site.site_header = "Tessera fragment registry"
+admin.site.site_title = "Tessera registry"
 
 
 class InstanceInline(admin.TabularInline):
     model = Instance
-    extra = 0
-    fields = ("base_url", "version", "last_heartbeat", "up")
+    extra = 1  # a blank row to register a hand-run instance; left blank, it is ignored
+    fields = ("base_url", "version", "weight", "manual", "last_heartbeat", "up")
     readonly_fields = ("last_heartbeat", "up")
 
     @admin.display(boolean=True)
@@ -16,27 +23,116 @@ class InstanceInline(admin.TabularInline):
         return instance.is_up()
 
 
+class PlacementInline(admin.TabularInline):
+    model = Placement
+    extra = 1
+    fields = ("slot", "fragment", "order")
+
+
 @admin.register(Fragment)
 class FragmentAdmin(admin.ModelAdmin):
-    list_display = ("name", "owner", "path_template", "timeout_ms", "primary", "enabled", "live")
-    list_filter = ("enabled", "primary", "owner")
+    list_display = (
+        "name", "owner", "enabled", "primary", "is_async", "timeout_ms", "versions", "health",
+    )  # fmt: skip
+    list_filter = ("enabled", "primary", "is_async", "owner")
     search_fields = ("name", "owner", "description")
     inlines = [InstanceInline]
-
-    @admin.display(description="live instances")
-    def live(self, fragment: Fragment) -> int:
-        return sum(1 for i in fragment.instances.all() if i.is_up())
+    actions = ["enable", "disable"]
+    readonly_fields = ("preview",)
+    fieldsets = (
+        (None, {"fields": ("name", "owner", "description", "enabled")}),
+        (
+            "Fetching",
+            {"fields": ("path_template", "timeout_ms", "max_body_bytes", "forward_headers")},
+        ),
+        ("Role on the page", {"fields": ("primary", "required", "is_async")}),
+        (
+            "Failure and caching",
+            {
+                "fields": (
+                    "fallback_url",
+                    "fallback_html",
+                    "cache_max_age",
+                    "cache_stale_if_error",
+                )
+            },
+        ),
+        ("Preview", {"fields": ("preview",)}),
+    )
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("instances")
 
+    @admin.display(description="versions")
+    def versions(self, fragment: Fragment) -> str:
+        return ", ".join(sorted({i.version for i in fragment.instances.all()})) or "—"
+
+    @admin.display(description="live instances")
+    def health(self, fragment: Fragment) -> str:
+        instances = list(fragment.instances.all())
+        return f"{sum(i.is_up() for i in instances)} / {len(instances)}"
+
+    @admin.display(description="preview through the shell")
+    def preview(self, fragment: Fragment) -> str:
+        if not fragment.pk:
+            return "Save the fragment first."
+        params = {name: "SKU-1001" for name in template_parameters(fragment.path_template)}
+        url = f"{settings.SHELL_URL}/_fragment/{fragment.name}"
+        if params:
+            url += "?" + urlencode(params)
+        return format_html(
+            '<iframe src="{}" title="Preview of {}" style="width:100%;height:360px;'
+            'border:1px solid #ccc;border-radius:8px;background:#fff"></iframe>'
+            '<p><a href="{}" target="_blank" rel="noopener">Open the preview</a></p>',
+            url,
+            fragment.name,
+            url,
+        )
+
+    @admin.action(description="Enable the selected fragments")
+    def enable(self, request, queryset) -> None:
+        for fragment in queryset:
+            fragment.enabled = True
+            fragment.save()
+        messages.success(request, f"{queryset.count()} fragment(s) enabled.")
+
+    @admin.action(description="Disable the selected fragments")
+    def disable(self, request, queryset) -> None:
+        for fragment in queryset:
+            fragment.enabled = False
+            fragment.save()
+        messages.success(request, f"{queryset.count()} fragment(s) disabled.")
+
 
 @admin.register(Instance)
 class InstanceAdmin(admin.ModelAdmin):
-    list_display = ("fragment", "base_url", "version", "last_heartbeat", "up")
-    list_filter = ("fragment", "version")
+    list_display = ("fragment", "base_url", "version", "weight", "manual", "last_heartbeat", "up")
+    list_filter = ("fragment", "version", "manual")
     list_select_related = ("fragment",)
 
     @admin.display(boolean=True)
     def up(self, instance: Instance) -> bool:
         return instance.is_up()
+
+
+@admin.register(Page)
+class PageAdmin(admin.ModelAdmin):
+    list_display = ("name", "route", "layout", "title")
+    inlines = [PlacementInline]
+
+
+@admin.register(Change)
+class ChangeAdmin(admin.ModelAdmin):
+    list_display = ("at", "actor", "action", "target_type", "target")
+    list_filter = ("action", "target_type", "actor")
+    search_fields = ("target", "actor")
+    readonly_fields = ("at", "actor", "action", "target_type", "target", "details")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -19,6 +19,7 @@ from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
+from registry import audit
 from registry.models import NAME_PATTERN, Fragment, Instance, validate_path_template
 from registry.snapshot import build_snapshot, encode
 from registry.validators import validate_instance_url
@@ -26,7 +27,10 @@ from registry.validators import validate_instance_url
 
 class RegistryToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> bool:
-        return hmac.compare_digest(token.encode(), settings.REGISTRY_TOKEN.encode())
+        valid = hmac.compare_digest(token.encode(), settings.REGISTRY_TOKEN.encode())
+        if valid:
+            audit.actor.set("registry-token")
+        return valid
 
 
 api = NinjaAPI(
@@ -45,6 +49,10 @@ class InstanceIn(Schema):
         "/fragment", max_length=300, description="used when the fragment is first registered"
     )
     timeout_ms: int = Field(1000, ge=10, le=30_000)
+    primary: bool = Field(False, description="used when the fragment is first registered")
+    is_async: bool = Field(False, description="used when the fragment is first registered")
+    owner: str = Field("", max_length=100)
+    description: str = Field("", max_length=2000)
 
 
 class InstanceOut(Schema):
@@ -82,7 +90,14 @@ def register_instance(request: HttpRequest, payload: InstanceIn):
     with transaction.atomic():
         fragment, _ = Fragment.objects.get_or_create(
             name=payload.fragment,
-            defaults={"path_template": payload.path_template, "timeout_ms": payload.timeout_ms},
+            defaults={
+                "path_template": payload.path_template,
+                "timeout_ms": payload.timeout_ms,
+                "primary": payload.primary,
+                "is_async": payload.is_async,
+                "owner": payload.owner,
+                "description": payload.description,
+            },
         )
         try:
             instance, _ = Instance.objects.update_or_create(

@@ -1,4 +1,5 @@
-"""What the registry knows: fragments (configuration) and their instances (discovery)."""
+"""What the registry knows: fragments and their instances (discovery), pages and their slot
+placements (configuration), and the history of every change."""
 
 from __future__ import annotations
 
@@ -11,10 +12,20 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils import timezone
 
+from registry.layouts import LAYOUT_SLOTS
 from registry.validators import validate_instance_url
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,62}$"
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+#: Never forwardable (RFC 9110 §7.6.1 hop-by-hop, and framing headers).
+HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
+     "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length"}
+)  # fmt: skip
+
+
+def template_parameters(template: str) -> set[str]:
+    return set(_PLACEHOLDER.findall(template))
 
 
 def validate_path_template(value: str) -> None:
@@ -30,6 +41,24 @@ def validate_path_template(value: str) -> None:
         raise ValidationError("path template has an unbalanced '{' or '}'")
 
 
+def validate_route(value: str) -> None:
+    """A page route: absolute, `{name}` placeholders each a whole path segment."""
+    validate_path_template(value)
+    if "?" in value:
+        raise ValidationError("a route must not contain '?'")
+    for segment in value.split("/"):
+        if "{" in segment and not re.fullmatch(r"\{[A-Za-z_][A-Za-z0-9_]*\}", segment):
+            raise ValidationError(f"route segment {segment!r} must be a whole {{parameter}}")
+
+
+def validate_forward_headers(value: str) -> None:
+    for name in (h.strip().lower() for h in value.split(",") if h.strip()):
+        if not re.fullmatch(r"[a-z0-9-]+", name):
+            raise ValidationError(f"{name!r} is not a header name")
+        if name in HOP_BY_HOP:
+            raise ValidationError(f"{name!r} is a hop-by-hop header and is never forwarded")
+
+
 class Fragment(models.Model):
     """A fragment and how shells fetch it; one row per fragment, however many instances."""
 
@@ -41,14 +70,36 @@ class Fragment(models.Model):
     owner = models.CharField(max_length=100, blank=True, help_text="owning team")
     description = models.TextField(blank=True)
     path_template = models.CharField(
-        max_length=300, default="/fragment", validators=[validate_path_template]
+        max_length=300,
+        default="/fragment",
+        validators=[validate_path_template],
+        help_text="e.g. /fragment/{sku}; {parameters} come from the page's route",
     )
     timeout_ms = models.PositiveIntegerField(
         default=1000, validators=[MinValueValidator(10), MaxValueValidator(30_000)]
     )
-    primary = models.BooleanField(default=False)
-    required = models.BooleanField(default=False)
+    primary = models.BooleanField(default=False, help_text="decides the page's status and title")
+    required = models.BooleanField(default=False, help_text="the page fails without it")
+    is_async = models.BooleanField(
+        "async", default=False, help_text="below the fold: streamed after the rest of the page"
+    )
+    cache_max_age = models.PositiveIntegerField(
+        default=0, validators=[MaxValueValidator(86_400)], help_text="seconds; 0: not cached"
+    )
+    cache_stale_if_error = models.PositiveIntegerField(
+        default=0, validators=[MaxValueValidator(604_800)], help_text="seconds"
+    )
+    fallback_url = models.CharField(max_length=300, blank=True, validators=[validate_instance_url])
     fallback_html = models.TextField(blank=True)
+    forward_headers = models.CharField(
+        max_length=300,
+        blank=True,
+        validators=[validate_forward_headers],
+        help_text="comma-separated, e.g. 'cookie'; none by default, on purpose",
+    )
+    max_body_bytes = models.PositiveIntegerField(
+        default=1 << 20, validators=[MinValueValidator(1024), MaxValueValidator(16 << 20)]
+    )
     enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -66,6 +117,10 @@ class Instance(models.Model):
     fragment = models.ForeignKey(Fragment, on_delete=models.CASCADE, related_name="instances")
     base_url = models.CharField(max_length=300, validators=[validate_instance_url])
     version = models.CharField(max_length=64, default="dev")
+    weight = models.PositiveIntegerField(default=100, validators=[MaxValueValidator(1000)])
+    manual = models.BooleanField(
+        default=False, help_text="registered by an operator: never expires by heartbeat"
+    )
     registered_at = models.DateTimeField(auto_now_add=True)
     last_heartbeat = models.DateTimeField(default=timezone.now)
 
@@ -79,8 +134,82 @@ class Instance(models.Model):
         return f"{self.fragment.name}@{self.base_url}"
 
     def is_up(self, now: datetime | None = None) -> bool:
-        """Whether the heartbeat is recent enough for the instance to receive traffic."""
-        return (now or timezone.now()) - self.last_heartbeat <= heartbeat_ttl()
+        """Whether the instance receives traffic: manual, or its heartbeat is recent."""
+        return self.manual or (now or timezone.now()) - self.last_heartbeat <= heartbeat_ttl()
+
+
+class Page(models.Model):
+    """A page of the storefront: its route, the shell layout it uses, its default title."""
+
+    name = models.CharField(
+        max_length=63,
+        unique=True,
+        validators=[RegexValidator(NAME_PATTERN, "lower-case letters, digits and '-'")],
+    )
+    route = models.CharField(max_length=200, unique=True, validators=[validate_route])
+    layout = models.CharField(max_length=100, choices=[(k, k) for k in LAYOUT_SLOTS])
+    title = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["route"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.route})"
+
+
+class Placement(models.Model):
+    """A fragment in a slot of a page, at a position among that slot's fragments."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="placements")
+    slot = models.CharField(max_length=63)
+    fragment = models.ForeignKey(Fragment, on_delete=models.CASCADE, related_name="placements")
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["page", "slot", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["page", "slot", "fragment"], name="unique_fragment_per_slot"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fragment_id and self.fragment.name} in {self.slot}"
+
+    def clean(self) -> None:
+        if not self.page_id or not self.fragment_id:
+            return
+        slots = LAYOUT_SLOTS.get(self.page.layout, ())
+        if self.slot not in slots:
+            raise ValidationError(
+                {"slot": f"layout {self.page.layout} has no slot {self.slot!r} "
+                 f"(it has: {', '.join(slots)})"}
+            )  # fmt: skip
+        missing = template_parameters(self.fragment.path_template) - template_parameters(
+            self.page.route
+        )
+        if missing:
+            raise ValidationError(
+                f"{self.fragment.name}'s path needs {', '.join(sorted(missing))}, which the "
+                f"route {self.page.route} does not provide"
+            )
+
+
+class Change(models.Model):
+    """One entry of the audit history: who changed what, when."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.CharField(max_length=150)
+    action = models.CharField(max_length=20)  # created | changed | deleted
+    target_type = models.CharField(max_length=50)
+    target = models.CharField(max_length=300)
+    details = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.target}"
 
 
 def heartbeat_ttl() -> timedelta:

@@ -1,6 +1,6 @@
 """Settings of the fragment registry service (admin UI + API, its own database)."""
 
-from tessera.conf import data_dir, env_float, env_list
+from tessera.conf import data_dir, env_float, env_list, env_str
 from tessera.django_settings import ADMIN_TEMPLATES, service_settings
 from tessera.secrets import secret
 
@@ -24,6 +24,7 @@ globals().update(
             "django.middleware.common.CommonMiddleware",
             "django.middleware.csrf.CsrfViewMiddleware",
             "django.contrib.auth.middleware.AuthenticationMiddleware",
+            "registry.audit.ActorMiddleware",
             "django.contrib.messages.middleware.MessageMiddleware",
             "django.middleware.clickjacking.XFrameOptionsMiddleware",
         ],
@@ -40,3 +41,5 @@ REGISTRY_TOKEN = secret("TESSERA_REGISTRY_TOKEN")
 REGISTRY_ALLOWED_HOSTS = env_list("TESSERA_REGISTRY_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 #: An instance whose last heartbeat is older than this many seconds receives no traffic.
 REGISTRY_HEARTBEAT_TTL = env_float("TESSERA_REGISTRY_HEARTBEAT_TTL", 15.0)
+#: Where the shell is, for previews of fragments in the admin.
+SHELL_URL = env_str("TESSERA_SHELL_URL", "http://127.0.0.1:8000")

@@ -1,21 +1,24 @@
-"""The snapshot shells poll: everything needed to compose pages, with a content ETag."""
+"""The snapshot shells poll: everything needed to compose every page, with a content ETag."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
 
-from registry.models import Fragment, heartbeat_ttl
+from registry.models import Fragment, Page
 
 
-def build_snapshot() -> dict[str, Any]:
-    """Every enabled fragment with its settings and its live (heartbeating) instances."""
-    cutoff = timezone.now() - heartbeat_ttl()
+def build_snapshot(now: datetime | None = None) -> dict[str, Any]:
+    """Enabled fragments with their live instances, and every page with its placements."""
+    now = now or timezone.now()
     fragments = []
+    enabled = set()
     for fragment in Fragment.objects.filter(enabled=True).prefetch_related("instances"):
+        enabled.add(fragment.id)
         fragments.append(
             {
                 "name": fragment.name,
@@ -23,15 +26,40 @@ def build_snapshot() -> dict[str, Any]:
                 "timeout_ms": fragment.timeout_ms,
                 "primary": fragment.primary,
                 "required": fragment.required,
+                "async": fragment.is_async,
+                "fallback_url": fragment.fallback_url,
                 "fallback_html": fragment.fallback_html,
+                "forward_headers": [
+                    h.strip().lower() for h in fragment.forward_headers.split(",") if h.strip()
+                ],
+                "max_body_bytes": fragment.max_body_bytes,
+                "cache": {
+                    "max_age": fragment.cache_max_age,
+                    "stale_if_error": fragment.cache_stale_if_error,
+                },
                 "instances": [
-                    {"base_url": i.base_url, "version": i.version}
+                    {"base_url": i.base_url, "version": i.version, "weight": i.weight}
                     for i in fragment.instances.all()
-                    if i.last_heartbeat >= cutoff
+                    if i.is_up(now)
                 ],
             }
         )
-    return {"fragments": fragments}
+    pages = []
+    for page in Page.objects.prefetch_related("placements__fragment"):
+        slots: dict[str, list[str]] = {}
+        for placement in page.placements.all():
+            if placement.fragment_id in enabled:
+                slots.setdefault(placement.slot, []).append(placement.fragment.name)
+        pages.append(
+            {
+                "name": page.name,
+                "route": page.route,
+                "layout": page.layout,
+                "title": page.title,
+                "slots": slots,
+            }
+        )
+    return {"fragments": fragments, "pages": pages}
 
 
 def encode(snapshot: dict[str, Any]) -> tuple[bytes, str]:

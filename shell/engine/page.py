@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from urllib.parse import parse_qsl, quote
 
 from shell.engine.assemble import wrap
@@ -23,7 +23,8 @@ from shell.engine.events import emit_fragment_resolved
 from shell.engine.httpclient import encode_headers
 from shell.engine.plan import Placement, Plan, PlanCache, make_plan
 from shell.engine.resolve import Outcome, resolve
-from shell.engine.routing import Page, Router
+from shell.engine.routing import Page
+from shell.engine.site import Site
 from shell.engine.stream import PageStream, server_timing
 from tessera.asgi import ASGIApp, Receive, Scope, Send, send_response
 
@@ -47,16 +48,14 @@ class PageApp:
 
     def __init__(
         self,
-        router: Router,
-        fragments: Callable[[], Mapping[str, FragmentConfig]],
+        site: Callable[[], Site],
         fallback: ASGIApp,
         *,
         context_key: bytes,
         trust_request_id: bool = False,
         page_budget: float = 10.0,
     ) -> None:
-        self.router = router
-        self.fragments = fragments
+        self.site = site
         self.fallback = fallback
         self.context_key = context_key
         self.trust_request_id = trust_request_id
@@ -68,14 +67,16 @@ class PageApp:
             await self.fallback(scope, receive, send)
             return
         path = scope["path"]
+        site = self.site()
         if path.startswith(FRAGMENT_PREFIX):
-            await self._single_fragment(scope, send, path[len(FRAGMENT_PREFIX) :])
+            name = path[len(FRAGMENT_PREFIX) :]
+            await self._single_fragment(scope, send, site.fragments.get(name), name)
             return
-        found = self.router.match(path)
+        found = site.router.match(path)
         if found is None:
             await self.fallback(scope, receive, send)
             return
-        await self._page(scope, receive, send, *found)
+        await self._page(scope, receive, send, site, *found)
 
     def _context(self, scope: Scope) -> tuple[RequestContext, bytes]:
         context = request_context(
@@ -97,11 +98,17 @@ class PageApp:
         return task
 
     async def _page(
-        self, scope: Scope, receive: Receive, send: Send, page: Page, params: dict[str, str]
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        site: Site,
+        page: Page,
+        params: dict[str, str],
     ) -> None:
         deadline = time.monotonic() + self.page_budget
         context, headers = self._context(scope)
-        plan = self.plans.get(page, params, self.fragments())
+        plan = self.plans.get(page, params, site.fragments)
         tasks = {p: self._start(context, p, params, headers) for p in plan.placements}
         main = asyncio.current_task()
         disconnected = False
@@ -182,9 +189,10 @@ class PageApp:
         placements = tuple(p for slot in base.layout.slots for p in kept.get(slot, ()))
         return Plan(error_page, base.layout, kept, placements, None, ())
 
-    async def _single_fragment(self, scope: Scope, send: Send, name: str) -> None:
+    async def _single_fragment(
+        self, scope: Scope, send: Send, config: FragmentConfig | None, name: str
+    ) -> None:
         """`/_fragment/<name>?<route params>`: one fragment, wrapped, with its assets."""
-        config = self.fragments().get(name)
         if config is None:
             await send_response(send, 404, b"no such fragment")
             return

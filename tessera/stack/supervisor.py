@@ -216,6 +216,22 @@ class Supervisor:
             for task in waits:
                 task.cancel()
 
+    async def stop_service(self, name: str) -> None:
+        """Stop one service (SIGTERM, then SIGKILL); the others keep running."""
+        process = self.processes.pop(name)
+        if process.proc.returncode is None:
+            process.signal(signal.SIGTERM)
+        await self._reap(process)
+
+    async def start_service(self, name: str) -> None:
+        """(Re)start one service of the stack and wait until it is healthy."""
+        resolved = next(r for r in self.stack if r.name == name)
+        if port_in_use(resolved.host, resolved.port):
+            raise StackError(f"port {resolved.port} on {resolved.host} is already in use")
+        await self._spawn(resolved)
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            await self._await_healthy(self.processes[name], client)
+
     async def stop(self) -> None:
         """Stop every service, kind by kind in reverse start order: SIGTERM, then SIGKILL."""
         for kind in reversed(KIND_ORDER):

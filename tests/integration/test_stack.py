@@ -8,14 +8,19 @@ import pytest
 pytestmark = pytest.mark.integration
 
 
+MARKERS = {"header": 'class="site-header"', "hero": 'class="hero__deal"'}
+
+
 def _wait_for_fragments(stack, names, timeout=15.0):
-    """Wait until the shell's registry snapshot knows every fragment in `names`; a page."""
+    """Wait until the shell composes every fragment in `names` from a live instance."""
     deadline = time.monotonic() + timeout
-    while httpx.get(stack.url("shell") + "/healthz").json()["fragments"] < len(names):
+    while True:
+        response = httpx.get(stack.url("shell") + "/")
+        if all(MARKERS[name] in response.text for name in names):
+            return response
         if time.monotonic() > deadline:
-            pytest.fail("the shell never learned of every fragment")
+            pytest.fail(f"fragments {names} never all appeared:\n{response.text[-2000:]}")
         time.sleep(0.2)
-    return httpx.get(stack.url("shell") + "/")
 
 
 def test_every_service_answers_healthz(stack):

@@ -117,7 +117,7 @@ def test_snapshot_lists_only_enabled_fragments_and_live_instances(client):
     snapshot = client.get("/api/v1/snapshot").json()
     assert [f["name"] for f in snapshot["fragments"]] == ["hero"]
     assert snapshot["fragments"][0]["instances"] == [
-        {"base_url": "http://127.0.0.1:8102", "version": "1.0.0"}
+        {"base_url": "http://127.0.0.1:8102", "version": "1.0.0", "weight": 100}
     ]
 
 

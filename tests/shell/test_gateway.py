@@ -1,13 +1,13 @@
 """The /bff/ and /_assets/ gateway, relaying to a scripted fragment over loopback."""
 
 import asyncio
-from types import MappingProxyType
 
 import pytest
 from django.test import AsyncClient, override_settings
 
 from shell import gateway
 from shell.engine.config import FragmentConfig
+from shell.engine.site import Site
 from shell.snapshot import Snapshot, poller
 from tests.httpserver import Reply, serve
 
@@ -15,10 +15,11 @@ pytestmark = pytest.mark.urls("shell.urls")
 
 
 def with_fragment(server_url: str | None) -> None:
-    instances = (server_url,) if server_url else ()
-    poller.current = Snapshot(
-        MappingProxyType({"cart": FragmentConfig("cart", instances=instances)})
-    )
+    with_instances((server_url,) if server_url else ())
+
+
+def with_instances(instances) -> None:
+    poller.current = Snapshot(Site.build([], {"cart": FragmentConfig("cart", instances=instances)}))
 
 
 def run(scenario):
@@ -109,9 +110,7 @@ def test_post_with_csrf_token_is_relayed_with_its_body():
 def test_unroutable_requests_get_a_clear_error(instances, status, detail):
     async def scenario():
         if instances is not None:
-            poller.current = Snapshot(
-                MappingProxyType({"cart": FragmentConfig("cart", instances=instances)})
-            )
+            with_instances(instances)
         name = "nope" if instances is None else "cart"
         return await AsyncClient().get(f"/bff/{name}/items")
 

@@ -7,7 +7,8 @@ from shell.engine import fetch
 from shell.engine.config import FragmentConfig
 from shell.engine.context import verify_visitor
 from shell.engine.page import PageApp
-from shell.engine.routing import Page, Router
+from shell.engine.routing import Page
+from shell.engine.site import Site
 from tests.httpserver import Reply, serve
 
 KEY = b"test-context-key"
@@ -81,7 +82,8 @@ def app_for(server_url, passed_on=None, **overrides):
     async def django(scope, receive, send):
         passed_on.append((scope["method"], scope["path"]))
 
-    return PageApp(Router([PRODUCT]), lambda: fragments, django, context_key=KEY)
+    site = Site.build([PRODUCT], fragments)
+    return PageApp(lambda: site, django, context_key=KEY)
 
 
 ROUTES = {

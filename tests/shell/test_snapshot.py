@@ -1,4 +1,4 @@
-"""The shell's copy of the registry snapshot."""
+"""The shell's copy of the registry snapshot: polling, outages and the disk copy."""
 
 import asyncio
 import json
@@ -15,10 +15,22 @@ SNAPSHOT = {
             "timeout_ms": 800,
             "primary": False,
             "required": False,
+            "async": True,
             "fallback_html": "<p>later</p>",
-            "instances": [{"base_url": "http://127.0.0.1:8102", "version": "1"}],
+            "forward_headers": ["cookie"],
+            "instances": [{"base_url": "http://127.0.0.1:8102", "version": "1", "weight": 100}],
         }
-    ]
+    ],
+    "pages": [
+        {
+            "name": "home",
+            "route": "/",
+            "layout": "home.html",
+            "title": "Home",
+            "slots": {"hero": ["hero"]},
+        },
+        {"name": "odd", "route": "/odd", "layout": "missing.html", "title": "?", "slots": {}},
+    ],
 }
 
 
@@ -40,9 +52,13 @@ class FakeRegistry:
         return httpx.Response(200, json=self.body, headers={"ETag": etag})
 
 
-def test_refresh_loads_fragments_then_asks_conditionally():
+def poller_for(registry, **kwargs) -> SnapshotPoller:
+    return SnapshotPoller("http://registry", transport=httpx.MockTransport(registry), **kwargs)
+
+
+def test_refresh_builds_pages_and_fragments_then_asks_conditionally():
     registry = FakeRegistry()
-    poller = SnapshotPoller("http://registry", transport=httpx.MockTransport(registry))
+    poller = poller_for(registry)
 
     async def scenario():
         changed = [await poller.refresh(), await poller.refresh()]
@@ -52,15 +68,16 @@ def test_refresh_loads_fragments_then_asks_conditionally():
     assert asyncio.run(scenario()) == [True, False]
     hero = poller.current.fragments["hero"]
     assert hero.instances == ("http://127.0.0.1:8102",)
-    assert (hero.timeout_ms, hero.fallback_html) == (800, "<p>later</p>")
-    assert registry.seen_etags[0] is None and registry.seen_etags[1] == poller.current.etag
+    assert (hero.timeout_ms, hero.is_async, hero.forward_headers) == (800, True, ("cookie",))
+    page, params = poller.site().router.match("/")
+    assert (page.name, page.slots, params) == ("home", {"hero": ("hero",)}, {})
+    assert poller.site().router.match("/odd") is None  # its layout is unknown to this shell
+    assert registry.seen_etags == [None, poller.current.etag]
 
 
 def test_registry_outage_keeps_the_last_good_snapshot_while_polling_goes_on():
     registry = FakeRegistry()
-    poller = SnapshotPoller(
-        "http://registry", interval=0.01, transport=httpx.MockTransport(registry)
-    )
+    poller = poller_for(registry, interval=0.01)
 
     async def scenario():
         await poller.refresh()
@@ -69,7 +86,7 @@ def test_registry_outage_keeps_the_last_good_snapshot_while_polling_goes_on():
         await asyncio.sleep(0.1)  # several failed polls
         still_serving = dict(poller.current.fragments)
         registry.down = False
-        registry.body = {"fragments": []}
+        registry.body = {"fragments": [], "pages": []}
         for _ in range(100):
             if not poller.current.fragments:
                 break
@@ -80,3 +97,23 @@ def test_registry_outage_keeps_the_last_good_snapshot_while_polling_goes_on():
     still_serving = asyncio.run(scenario())
     assert list(still_serving) == ["hero"]
     assert dict(poller.current.fragments) == {}
+
+
+def test_a_shell_started_while_the_registry_is_down_serves_the_disk_copy(tmp_path):
+    path = tmp_path / "shell" / "registry-snapshot.json"
+    first = poller_for(FakeRegistry(), disk_path=path)
+    asyncio.run(first.refresh())
+    assert path.exists()
+
+    registry = FakeRegistry()
+    registry.down = True
+    restarted = poller_for(registry, disk_path=path)
+    assert list(restarted.current.fragments) == ["hero"]
+    assert restarted.site().router.match("/") is not None
+    assert restarted.current.etag == first.current.etag
+
+
+def test_a_corrupt_disk_copy_is_ignored(tmp_path):
+    path = tmp_path / "snapshot.json"
+    path.write_text("{not json")
+    assert dict(poller_for(FakeRegistry(), disk_path=path).current.fragments) == {}

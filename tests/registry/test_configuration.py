@@ -1,0 +1,175 @@
+"""Pages, placements, heartbeat expiry, the audit history and the admin."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+from registry.layouts import LAYOUT_SLOTS
+from registry.management.commands.seed import Command as Seed
+from registry.models import Change, Fragment, Instance, Page, Placement
+from registry.snapshot import build_snapshot
+
+from shell.engine.layout import load_layout
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("registry.urls")]
+
+
+@pytest.fixture
+def product_page():
+    return Page.objects.create(
+        name="product", route="/product/{sku}", layout="product.html", title="Product"
+    )
+
+
+def test_registry_layouts_mirror_the_shells_layouts():
+    for layout, slots in LAYOUT_SLOTS.items():
+        assert load_layout(layout).slots == slots
+
+
+def test_placements_need_an_existing_slot_and_fillable_parameters(product_page):
+    reviews = Fragment.objects.create(name="reviews", path_template="/r/{sku}/{page}")
+    buybox = Fragment.objects.create(name="buybox", path_template="/b/{sku}")
+    with pytest.raises(ValidationError, match="has no slot 'sidebar'"):
+        Placement(page=product_page, slot="sidebar", fragment=buybox).full_clean()
+    with pytest.raises(ValidationError, match="needs page, which the route /product/"):
+        Placement(page=product_page, slot="reviews", fragment=reviews).full_clean()
+    Placement(page=product_page, slot="buybox", fragment=buybox).full_clean()
+
+
+@pytest.mark.parametrize(
+    ("route", "message"),
+    [("product/{sku}", "must start with '/'"), ("/p/x{sku}", "whole {parameter}"), ("/s?q", "'?'")],
+)
+def test_routes_are_validated(route, message):
+    with pytest.raises(ValidationError, match=message):
+        Page(name="p", route=route, layout="home.html", title="t").full_clean()
+
+
+def test_hop_by_hop_headers_cannot_be_configured():
+    fragment = Fragment(name="f", forward_headers="cookie, Connection")
+    with pytest.raises(ValidationError, match="'connection' is a hop-by-hop header"):
+        fragment.full_clean()
+
+
+def test_snapshot_carries_pages_with_placements_of_enabled_fragments(product_page):
+    buybox = Fragment.objects.create(name="buybox", path_template="/b/{sku}", is_async=True)
+    product = Fragment.objects.create(name="product", path_template="/p/{sku}", primary=True)
+    hidden = Fragment.objects.create(name="hidden", enabled=False)
+    Placement.objects.create(page=product_page, slot="product", fragment=product)
+    Placement.objects.create(page=product_page, slot="buybox", fragment=buybox, order=2)
+    Placement.objects.create(page=product_page, slot="buybox", fragment=hidden, order=1)
+    snapshot = build_snapshot()
+    (page,) = snapshot["pages"]
+    assert page == {
+        "name": "product",
+        "route": "/product/{sku}",
+        "layout": "product.html",
+        "title": "Product",
+        "slots": {"buybox": ["buybox"], "product": ["product"]},
+    }
+    by_name = {f["name"]: f for f in snapshot["fragments"]}
+    assert by_name["buybox"]["async"] is True and by_name["product"]["primary"] is True
+
+
+def test_instances_expire_by_the_clock_and_come_back_with_a_heartbeat(settings):
+    settings.REGISTRY_HEARTBEAT_TTL = 10
+    fragment = Fragment.objects.create(name="hero")
+    start = timezone.now()
+    Instance.objects.create(fragment=fragment, base_url="http://127.0.0.1:1", last_heartbeat=start)
+    Instance.objects.create(
+        fragment=fragment, base_url="http://127.0.0.1:2", manual=True, last_heartbeat=start
+    )
+
+    def live(at):
+        (entry,) = build_snapshot(now=at)["fragments"]
+        return [i["base_url"] for i in entry["instances"]]
+
+    assert live(start + timedelta(seconds=10)) == ["http://127.0.0.1:1", "http://127.0.0.1:2"]
+    assert live(start + timedelta(seconds=11)) == ["http://127.0.0.1:2"]  # manual never expires
+    Instance.objects.filter(base_url__endswith=":1").update(
+        last_heartbeat=start + timedelta(seconds=11)
+    )
+    assert live(start + timedelta(seconds=12)) == ["http://127.0.0.1:1", "http://127.0.0.1:2"]
+
+
+def test_seed_creates_the_home_page_once_and_keeps_operator_edits():
+    call_command(Seed())
+    page = Page.objects.get(name="home")
+    assert [(p.slot, p.fragment.name) for p in page.placements.all()] == [
+        ("header", "header"), ("hero", "hero")
+    ]  # fmt: skip
+    page.title = "Edited"
+    page.save()
+    call_command(Seed())
+    assert Page.objects.get(name="home").title == "Edited"
+    assert Placement.objects.count() == 2
+
+
+@pytest.fixture
+def operator_client():
+    user = get_user_model().objects.create_superuser("operator", "op@example.com", "pw-12345")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_admin_changes_are_recorded_with_the_operator(operator_client):
+    fragment = Fragment.objects.create(name="promo", path_template="/promo.html")
+    response = operator_client.post(
+        "/admin/registry/fragment/",
+        {"action": "disable", "_selected_action": [fragment.pk]},
+    )
+    assert response.status_code == 302
+    assert Fragment.objects.get(name="promo").enabled is False
+    change = Change.objects.filter(actor="operator").get()
+    assert (change.action, change.target, change.details) == (
+        "changed", "promo", {"enabled": [True, False]}
+    )  # fmt: skip
+
+
+def test_api_registrations_are_recorded_but_heartbeats_are_not():
+    client = Client()
+    auth = {"HTTP_AUTHORIZATION": "Bearer unit-test-registry-token"}
+    body = {"fragment": "hero", "base_url": "http://127.0.0.1:8102"}
+    instance_id = client.post(
+        "/api/v1/instances", body, content_type="application/json", **auth
+    ).json()["id"]
+    client.post(f"/api/v1/instances/{instance_id}/heartbeat", **auth)
+    actions = list(Change.objects.values_list("actor", "action", "target_type"))
+    assert sorted(actions) == [
+        ("registry-token", "created", "fragment"), ("registry-token", "created", "instance")
+    ]  # fmt: skip
+
+
+def test_admin_lists_fragments_with_versions_and_health_and_offers_a_preview(operator_client):
+    fragment = Fragment.objects.create(name="buybox", path_template="/b/{sku}")
+    Instance.objects.create(fragment=fragment, base_url="http://127.0.0.1:1", version="2.1.0")
+    Instance.objects.create(
+        fragment=fragment,
+        base_url="http://127.0.0.1:2",
+        version="2.0.0",
+        last_heartbeat=timezone.now() - timedelta(hours=1),
+    )
+    listing = operator_client.get("/admin/registry/fragment/").content.decode()
+    assert "2.0.0, 2.1.0" in listing and "1 / 2" in listing
+    change = operator_client.get(f"/admin/registry/fragment/{fragment.pk}/change/").content.decode()
+    assert 'src="http://127.0.0.1:8000/_fragment/buybox?sku=SKU-1001"' in change
+
+
+def test_admin_refuses_an_unsafe_fallback_url_with_a_clear_message(operator_client):
+    response = operator_client.post(
+        "/admin/registry/fragment/add/",
+        {
+            "name": "evil", "path_template": "/x", "timeout_ms": 1000, "max_body_bytes": 1048576,
+            "cache_max_age": 0, "cache_stale_if_error": 0, "enabled": "on",
+            "fallback_url": "http://169.254.169.254/latest",
+            "instances-TOTAL_FORMS": 0, "instances-INITIAL_FORMS": 0,
+        },
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "metadata or link-local address and is refused" in response.content.decode()
+    assert not Fragment.objects.filter(name="evil").exists()
