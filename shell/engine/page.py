@@ -29,6 +29,8 @@ from shell.engine.stream import PageStream, server_timing
 from tessera.asgi import ASGIApp, Receive, Scope, Send, send_response
 
 FRAGMENT_PREFIX = "/_fragment/"
+#: Paths Django serves (the gateway, assets); any other unknown path is the shell's 404 page.
+DJANGO_PREFIXES = ("/bff/", "/_assets/", "/static/")
 USABLE = ("ok", "fallback")
 
 
@@ -74,9 +76,20 @@ class PageApp:
             return
         found = site.router.match(path)
         if found is None:
-            await self.fallback(scope, receive, send)
+            if path.startswith(DJANGO_PREFIXES):
+                await self.fallback(scope, receive, send)
+            else:
+                await self._page(scope, receive, send, site, self._not_found(site, path), {})
             return
         await self._page(scope, receive, send, site, *found)
+
+    @staticmethod
+    def _not_found(site: Site, path: str) -> Page:
+        """The shell's 404 page for `path`, with the home page's header and footer."""
+        home = site.router.match("/")
+        slots = home[0].slots if home else {}
+        kept = {slot: slots[slot] for slot in ("header", "footer") if slot in slots}
+        return Page("not-found", path, "404.html", "Page not found", kept, status=404)
 
     def _context(self, scope: Scope) -> tuple[RequestContext, bytes]:
         context = request_context(
@@ -153,7 +166,7 @@ class PageApp:
                     send, primary.status, b"", headers=[(b"location", location), *headers[1:]]
                 )
                 return
-        status, title, description = 200, plan.page.title, ""
+        status, title, description = plan.page.status, plan.page.title, ""
         if primary is not None and primary.kind == "not-found":
             status = 404
         elif any(tasks[p].result().kind not in USABLE for p in plan.blocking):

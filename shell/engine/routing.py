@@ -19,6 +19,7 @@ class Page:
     layout: str  # layout template, e.g. "product.html"
     title: str
     slots: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # slot -> fragments
+    status: int = 200  # e.g. 404 for the shell's own not-found page
 
 
 def compile_route(route: str) -> re.Pattern[str]:

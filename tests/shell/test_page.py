@@ -279,3 +279,29 @@ def test_every_resolved_fragment_is_an_event_and_failures_are_logged(caplog):
     (record,) = [r for r in caplog.records if r.name == "tessera.engine"]
     assert record.getMessage() == "fragment buybox: status 500"
     assert record.page_request_id == recorder.headers["x-request-id"]
+
+
+def test_an_unknown_path_is_the_shells_404_page_not_djangos():
+    home = Page("home", "/", "home.html", "Home", {"header": ("header",), "hero": ("buybox",)})
+
+    async def scenario():
+        async with serve(ROUTES) as server:
+            fragments = {"header": FragmentConfig("header", "/header", instances=(server.url,))}
+            site = Site.build([home], fragments)
+            passed_on = []
+
+            async def django(scope, receive, send):
+                passed_on.append(scope["path"])
+
+            app = PageApp(lambda: site, django, context_key=KEY)
+            recorder = Recorder(server)
+            await app(request("/no/such/page"), never_disconnect, recorder)
+            await app(request("/static/shell/tokens.css"), never_disconnect, Recorder())
+            await fetch.close()
+            return recorder, passed_on
+
+    recorder, passed_on = asyncio.run(scenario())
+    assert recorder.start["status"] == 404
+    assert "We couldn't find that page" in recorder.body
+    assert "<header>head</header>" in recorder.body
+    assert passed_on == ["/static/shell/tokens.css"]
