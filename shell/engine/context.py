@@ -9,7 +9,6 @@ and an expiry), which a fragment's BFF can verify with the shared context key.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import os
 import re
@@ -22,6 +21,7 @@ FORWARDED_HEADERS = frozenset({b"accept-language", b"user-agent", b"referer"})
 VISITOR_COOKIE = "tessera_visitor"
 TOKEN_LIFETIME = 300  # seconds a visitor token is valid
 
+_NO_CONTROL = str.maketrans("", "", "\r\n\0")
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 _VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _LOCALE = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
@@ -34,7 +34,7 @@ def _random_hex(size: int) -> str:
 def sign_visitor(visitor: str, key: bytes, now: float) -> str:
     """A token `<visitor>.<expiry>.<mac>` that proves the shell vouched for `visitor`."""
     payload = f"{visitor}.{int(now) + TOKEN_LIFETIME}"
-    mac = hmac.new(key, payload.encode(), hashlib.sha256).digest()
+    mac = hmac.digest(key, payload.encode(), "sha256")
     return f"{payload}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
 
 
@@ -42,7 +42,7 @@ def verify_visitor(token: str, key: bytes, now: float) -> str | None:
     """The visitor id in `token` if its signature is valid and it has not expired."""
     try:
         visitor, expiry, mac = token.rsplit(".", 2)
-        expected = hmac.new(key, f"{visitor}.{expiry}".encode(), hashlib.sha256).digest()
+        expected = hmac.digest(key, f"{visitor}.{expiry}".encode(), "sha256")
         given = base64.urlsafe_b64decode(mac + "=" * (-len(mac) % 4))
     except (ValueError, TypeError):
         return None
@@ -77,17 +77,24 @@ class RequestContext:
     def traceparent(self) -> str:
         return f"00-{self.trace_id}-{self.span_id}-01"
 
-    def headers(self, key: bytes, now: float) -> dict[str, str]:
-        """The headers sent with each fragment request of this page."""
-        return {
-            **self.forwarded,
-            "accept": "text/html",
-            "x-request-id": self.request_id,
-            "traceparent": self.traceparent,
-            "x-tessera-locale": self.locale,
-            "x-tessera-path": self.path,
-            "x-tessera-visitor": sign_visitor(self.visitor, key, now),
-        }
+    def header_block(self, key: bytes, now: float) -> bytes:
+        """The header lines sent with each fragment request of this page, ready to send.
+
+        Built directly rather than through a dict: this runs for every page.
+
+        Only the browser's own values (forwarded headers, the path) can hold CR/LF; the rest
+        are generated or validated here, so only those are stripped.
+        """
+        lines = [
+            f"{name}: {value.translate(_NO_CONTROL)}\r\n" for name, value in self.forwarded.items()
+        ]
+        lines.append(
+            f"accept: text/html\r\nx-request-id: {self.request_id}\r\n"
+            f"traceparent: {self.traceparent}\r\nx-tessera-locale: {self.locale}\r\n"
+            f"x-tessera-path: {self.path.translate(_NO_CONTROL)}\r\n"
+            f"x-tessera-visitor: {sign_visitor(self.visitor, key, now)}\r\n"
+        )
+        return "".join(lines).encode("latin-1", "replace")
 
     def extra_headers(self, names: Iterable[str]) -> dict[str, str]:
         """Headers a fragment is configured to receive (e.g. cookie), if the request had them."""

@@ -1,15 +1,14 @@
 """Fetching one fragment: pick an instance, GET it within the fragment's deadline.
 
-The deadline is total (`asyncio.timeout`), so a fragment that drip-feeds bytes still ends on
+The deadline is total (see `deadline.py`), so a fragment that drip-feeds bytes still ends on
 time. A connection error is retried once on another instance, inside the same deadline.
 """
 
 from __future__ import annotations
 
-import asyncio
-
 from shell.engine.balance import pick_instance
 from shell.engine.config import FragmentConfig
+from shell.engine.deadline import Deadline
 from shell.engine.httpclient import (
     Client,
     ConnectError,
@@ -36,7 +35,7 @@ async def fetch(
     if base is None:
         raise FetchError("no live instance")
     try:
-        async with asyncio.timeout(config.timeout):
+        with Deadline(config.timeout):
             try:
                 return await client.get(base + path, headers, max_body_bytes)
             except (ConnectError, ConnectionClosed) as exc:

@@ -95,7 +95,7 @@ class PageApp:
         context = request_context(
             scope["headers"], scope["path"], trust_request_id=self.trust_request_id
         )
-        return context, encode_headers(context.headers(self.context_key, time.time()))
+        return context, context.header_block(self.context_key, time.time())
 
     @staticmethod
     def _start(context: RequestContext, placement: Placement, params, headers: bytes):

@@ -13,6 +13,13 @@ from shell.engine.context import (
 )
 
 KEY = b"k" * 32
+
+
+def parse(block: bytes) -> dict[str, str]:
+    lines = block.decode("latin-1").split("\r\n")
+    return dict(line.split(": ", 1) for line in lines if line)
+
+
 header_names = st.sampled_from(
     [b"cookie", b"authorization", b"accept-language", b"user-agent", b"referer", b"connection",
      b"x-forwarded-for", b"host", b"te", b"upgrade", b"x-custom"]
@@ -23,7 +30,7 @@ header_values = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=1
 @given(st.lists(st.tuples(header_names, header_values.map(str.encode)), max_size=12))
 def test_only_allowlisted_headers_and_context_reach_fragments(headers):
     context = request_context(headers, "/p")
-    sent = context.headers(KEY, 0)
+    sent = parse(context.header_block(KEY, 0))
     forwarded = {k.encode() for k in sent} - {
         b"accept", b"x-request-id", b"traceparent", b"x-tessera-locale", b"x-tessera-path",
         b"x-tessera-visitor",
@@ -80,3 +87,10 @@ def test_configured_extra_headers_are_passed_only_when_present():
 def test_hop_by_hop_headers_cannot_be_configured_for_forwarding():
     with pytest.raises(ValueError, match="hop-by-hop"):
         FragmentConfig("f", forward_headers=("Connection",))
+
+
+def test_a_path_with_encoded_line_breaks_cannot_add_headers():
+    context = request_context([(b"user-agent", b"ua\r\nx-admin: 1")], "/p\r\nx-evil: 1")
+    sent = parse(context.header_block(KEY, 0))
+    assert "x-evil" not in sent and "x-admin" not in sent
+    assert sent["x-tessera-path"] == "/px-evil: 1"
