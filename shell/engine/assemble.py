@@ -1,10 +1,11 @@
 """Turning a plan and its outcomes into HTML, in document order.
 
-Each fragment is wrapped in `<div data-fragment="name">` with its markup contained; its
-stylesheets and scripts are emitted once per page, just before the first fragment that
-needs them (or in the head, for those known when the head goes out). Async fragments get a
-placeholder in place and arrive later at the end of the body, with a tiny script that moves
-them in (BigPipe); without JavaScript they still show, at the end of the page.
+Each fragment is wrapped in `<div data-fragment="name">` (its markup was contained when it
+was resolved); its stylesheets and scripts are emitted once per page, just before the first
+fragment that needs them (or in the head, for those known when the head goes out). Async
+fragments get a placeholder in place and arrive later at the end of the body, with a tiny
+script that moves them in (BigPipe); without JavaScript they still show, at the end of the
+page.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from functools import lru_cache
 from html import escape
 
 from shell.engine.assets import Asset, asset_tags
-from shell.engine.containment import contain
 from shell.engine.plan import Placement
 from shell.engine.resolve import Outcome
 
@@ -43,8 +43,8 @@ def _opening(name: str) -> str:
 
 
 def wrap(name: str, html: str) -> str:
-    """A fragment's contained markup in the box that marks its boundary."""
-    return f"{_opening(name)}{contain(html)}</div>"
+    """A fragment's (already contained) markup in the box that marks its boundary."""
+    return f"{_opening(name)}{html}</div>"
 
 
 class Assembler:
@@ -88,7 +88,7 @@ class Assembler:
             self.has_placeholders = True
         return (
             f'{self.assets((outcome,))}<div data-tessera-fill="{self.placeholder_id(placement)}">'
-            f"{contain(outcome.html)}</div>{FILL_SCRIPT}"
+            f"{outcome.html}</div>{FILL_SCRIPT}"
         )
 
     def tail(self) -> str:

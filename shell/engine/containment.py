@@ -80,3 +80,24 @@ def contain(html: str) -> str:
     balancer.close()
     balancer.out.extend(f"</{tag}>" for tag in reversed(balancer.open))
     return "".join(balancer.out)
+
+
+_by_etag: dict[tuple[str, str], str] = {}
+
+
+def contain_body(url: str, etag: str | None, body: bytes) -> str:
+    """A fetched body, decoded and contained; raises UnicodeDecodeError if not UTF-8.
+
+    With a strong ETag the result is cached per (URL, ETag): the same entity, without even
+    hashing the body again. Otherwise `contain` caches it per distinct body.
+    """
+    if not etag or etag.startswith("W/"):
+        return contain(body.decode("utf-8"))
+    key = (url, etag)
+    html = _by_etag.get(key)
+    if html is None:
+        html = contain(body.decode("utf-8"))
+        if len(_by_etag) >= 4096:
+            _by_etag.clear()
+        _by_etag[key] = html
+    return html

@@ -15,6 +15,7 @@ from html import escape
 from urllib.parse import urlencode
 
 from shell.engine.assets import Asset, parse_link_header
+from shell.engine.containment import contain, contain_body
 from shell.engine.fetch import FetchError, Response, client, fetch
 from shell.engine.httpclient import HTTPClientError
 from shell.engine.plan import Placement
@@ -26,7 +27,7 @@ DESCRIPTION_HEADER = b"x-page-description"
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What became of one placement."""
+    """What became of one placement. `html` is always contained markup."""
 
     name: str
     kind: str  # ok | redirect | not-found | fallback | placeholder | empty
@@ -50,11 +51,12 @@ class Outcome:
 
 
 def _html(response: Response) -> str:
+    """The response's HTML, decoded and contained (see containment.py)."""
     content_type = response.header(b"content-type") or ""
     if not content_type.startswith("text/html"):
         raise FetchError(f"content type {content_type or 'missing'!r} is not text/html")
     try:
-        return response.body.decode("utf-8")
+        return contain_body(response.url, response.header(b"etag"), response.body)
     except UnicodeDecodeError:
         raise FetchError("body is not valid UTF-8") from None
 
@@ -125,7 +127,8 @@ async def resolve(placement: Placement, params: dict[str, str], headers: bytes) 
     if fallback is not None:
         return Outcome(placement.name, "fallback", fallback, elapsed, error=error)
     if config.fallback_html:
-        return Outcome(placement.name, "fallback", config.fallback_html, elapsed, error=error)
+        html = contain(config.fallback_html)
+        return Outcome(placement.name, "fallback", html, elapsed, error=error)
     if not config.primary:
         url = escape(retry_url(placement, params), quote=True)
         html = f'<div class="tessera-retry" data-tessera-retry="{url}"></div>'

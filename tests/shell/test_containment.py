@@ -1,9 +1,10 @@
 """Fragment markup cannot break out of its box."""
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shell.engine.containment import contain
+from shell.engine.containment import contain, contain_body
 
 
 def test_well_formed_markup_is_unchanged():
@@ -44,3 +45,14 @@ def test_any_markup_comes_out_balanced_and_without_document_tags(html):
         assert out.count(f"<{tag}>") == out.count(f"</{tag}>"), (html, out)
     assert "</body>" not in out and "</html>" not in out
     assert contain(out) == out  # balanced markup is a fixed point
+
+
+def test_bodies_with_a_strong_etag_are_contained_once_per_url_and_etag():
+    first = contain_body("http://f/a", '"v1"', b"<div>open")
+    assert first == "<div>open</div>"
+    # Same URL and ETag: the same entity, served from the cache without decoding again.
+    assert contain_body("http://f/a", '"v1"', b"\xff not even utf-8") == first
+    # Another URL, or a weak ETag, is decoded and checked afresh.
+    assert contain_body("http://f/b", '"v1"', b"<p>b") == "<p>b</p>"
+    with pytest.raises(UnicodeDecodeError):
+        contain_body("http://f/a", 'W/"v1"', b"\xff")

@@ -93,14 +93,16 @@ class Client:
         request = b"".join((head, block, b"\r\n"))
         connection, reused = await pool.acquire()
         try:
-            return await self._exchange(pool, connection, request, max_body_bytes)
+            response = await self._exchange(pool, connection, request, max_body_bytes)
         except ConnectionClosed as exc:
             # A kept-alive connection the server had already closed: try once more on a new
             # one, but only if nothing of the response arrived (a GET is safe to repeat).
             if not reused or exc.received_any:
                 raise
-        connection, _ = await pool.acquire(fresh=True)
-        return await self._exchange(pool, connection, request, max_body_bytes)
+            connection, _ = await pool.acquire(fresh=True)
+            response = await self._exchange(pool, connection, request, max_body_bytes)
+        response.url = url
+        return response
 
     async def _exchange(
         self, pool: Pool, connection: HTTPConnection, request: bytes, max_body: int | None

@@ -27,7 +27,7 @@ class Response:
     decoded only when asked for: most of a fragment's headers are never looked at.
     """
 
-    __slots__ = ("_index", "body", "raw_headers", "status")
+    __slots__ = ("_index", "body", "raw_headers", "status", "url")
 
     def __init__(
         self,
@@ -39,6 +39,7 @@ class Response:
         self.status = status
         self.raw_headers = raw_headers
         self.body = body
+        self.url = ""  # set by the client
         if index is None:
             index = {}
             for name, value in raw_headers:
