@@ -10,31 +10,17 @@ import tempfile
 
 os.environ.setdefault("TESSERA_DATA_DIR", tempfile.mkdtemp(prefix="tessera-unit-"))
 
+from registry.conf import APPS, MIDDLEWARE
+
 from tessera.conf import REPO_ROOT
 from tessera.django_settings import ADMIN_TEMPLATES, service_settings
 
 globals().update(
     service_settings(
         "unit",
-        installed_apps=[
-            "django.contrib.admin",
-            "django.contrib.auth",
-            "django.contrib.contenttypes",
-            "django.contrib.sessions",
-            "django.contrib.messages",
-            "django.contrib.staticfiles",
-            "registry",
-            "backends.catalog",
-        ],
+        installed_apps=[*APPS, "backends.catalog"],
         root_urlconf="registry.urls",
-        middleware=[
-            "django.contrib.sessions.middleware.SessionMiddleware",
-            "django.middleware.common.CommonMiddleware",
-            "django.middleware.csrf.CsrfViewMiddleware",
-            "django.contrib.auth.middleware.AuthenticationMiddleware",
-            "registry.audit.ActorMiddleware",
-            "django.contrib.messages.middleware.MessageMiddleware",
-        ],
+        middleware=MIDDLEWARE,
     )
 )
 TEMPLATES = ADMIN_TEMPLATES

@@ -1,5 +1,6 @@
 """Settings of the fragment registry service (admin UI + API, its own database)."""
 
+from registry.conf import APPS, MIDDLEWARE
 from tessera.conf import data_dir, env_float, env_list, env_str
 from tessera.django_settings import ADMIN_TEMPLATES, service_settings
 from tessera.secrets import secret
@@ -7,27 +8,9 @@ from tessera.secrets import secret
 globals().update(
     service_settings(
         "registry",
-        installed_apps=[
-            "django.contrib.admin",
-            "django.contrib.auth",
-            "django.contrib.contenttypes",
-            "django.contrib.sessions",
-            "django.contrib.messages",
-            "django.contrib.staticfiles",
-            "registry",
-        ],
+        installed_apps=APPS,
         root_urlconf="registry.urls",
-        middleware=[
-            "django.middleware.security.SecurityMiddleware",
-            "whitenoise.middleware.WhiteNoiseMiddleware",
-            "django.contrib.sessions.middleware.SessionMiddleware",
-            "django.middleware.common.CommonMiddleware",
-            "django.middleware.csrf.CsrfViewMiddleware",
-            "django.contrib.auth.middleware.AuthenticationMiddleware",
-            "registry.audit.ActorMiddleware",
-            "django.contrib.messages.middleware.MessageMiddleware",
-            "django.middleware.clickjacking.XFrameOptionsMiddleware",
-        ],
+        middleware=MIDDLEWARE,
     )
 )
 
