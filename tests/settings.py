@@ -18,7 +18,11 @@ from tessera.django_settings import ADMIN_TEMPLATES, service_settings
 globals().update(
     service_settings(
         "unit",
-        installed_apps=[*APPS, "backends.catalog"],
+        installed_apps=[
+            *APPS,
+            *(f"backends.{name}" for name in ("catalog", "pricing", "inventory", "reviews")),
+            *(f"backends.{name}" for name in ("recommendations", "cart")),
+        ],
         root_urlconf="registry.urls",
         middleware=MIDDLEWARE,
     )

@@ -44,15 +44,18 @@ class Service:
         return f"TESSERA_{self.name.upper().replace('-', '_')}_URL"
 
 
-def _backend(name: str, port: int) -> Service:
+def _backend(name: str, port: int, *, seed: bool = True, faults: str = "") -> Service:
+    env = {"TESSERA_BACKEND": name}
+    if faults:
+        env["TESSERA_FAULTS"] = faults
     return Service(
         name,
         "backend",
         "backends.kit.asgi:application",
         "backends.kit.settings",
         port,
-        env={"TESSERA_BACKEND": name},
-        prepare=(MIGRATE, SEED),
+        env=env,
+        prepare=(MIGRATE, SEED) if seed else (MIGRATE,),
     )
 
 
@@ -78,6 +81,12 @@ SERVICES: tuple[Service, ...] = (
         prepare=(MIGRATE, COLLECTSTATIC, SEED),
     ),
     _backend("catalog", 8201),
+    _backend("pricing", 8202),
+    _backend("inventory", 8203),
+    _backend("reviews", 8204),
+    # Deliberately slower than the others, as recommendation engines are.
+    _backend("recommendations", 8205, faults='{"/products": {"delay_ms": 150}}'),
+    _backend("cart", 8206, seed=False),
     _fragment("header", 8101),
     _fragment("hero", 8102),
     Service(

@@ -91,3 +91,15 @@ def test_product_images_come_through_the_hero_bff(stack):
     assert response.status_code == 200
     assert response.headers["content-type"] == "image/svg+xml"
     assert response.text.startswith("<svg")
+
+
+def test_backend_stubs_serve_their_data_and_recommendations_are_deliberately_slow(stack):
+    price = httpx.get(stack.url("pricing") + "/prices/SKU-1001").json()
+    assert price["sku"] == "SKU-1001" and price["price_cents"] > 0
+    assert httpx.get(stack.url("inventory") + "/stock/SKU-1001").json()["sku"] == "SKU-1001"
+    assert "summary" in httpx.get(stack.url("reviews") + "/products/SKU-1001/reviews").json()
+    assert httpx.get(stack.url("cart") + "/carts/visitor-12345678").json()["items"] == []
+    faults = httpx.get(stack.url("recommendations") + "/_faults").json()
+    assert faults == {"/products": {"delay_ms": 150, "error_rate": 0.0, "hang": False}}
+    related = httpx.get(stack.url("recommendations") + "/products/SKU-1001/related").json()
+    assert len(related["related"]) == 4

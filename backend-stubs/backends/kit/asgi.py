@@ -4,9 +4,16 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from backends.kit.faults import FaultInjector, parse_faults
 from tessera.asgi import ServiceApp
+from tessera.secrets import secret
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backends.kit.settings")
 application = ServiceApp(
-    get_asgi_application(), service=os.environ.get("TESSERA_BACKEND", "backend")
+    FaultInjector(
+        get_asgi_application(),
+        token=secret("TESSERA_STUB_ADMIN_TOKEN"),
+        faults=parse_faults(os.environ.get("TESSERA_FAULTS", "")),
+    ),
+    service=os.environ.get("TESSERA_BACKEND", "backend"),
 )
