@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from functools import cache
 from typing import Any
 
@@ -11,11 +10,6 @@ from django.conf import settings
 from django.templatetags.static import static
 
 from tessera.conf import REPO_ROOT
-
-
-def svg_data_uri(svg: str) -> str:
-    """Inline an SVG image (e.g. a generated product picture) as a data: URI."""
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
 @cache
@@ -29,7 +23,6 @@ def environment() -> jinja2.Environment:
     )
     env.globals["static"] = static
     env.globals["fragment"] = settings.FRAGMENT
-    env.filters["svg_data_uri"] = svg_data_uri
     return env
 
 
