@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
-Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter, "Hostile"], Awaitable[None]]
 
 
 @dataclass
@@ -25,7 +25,7 @@ async def read_request(reader: asyncio.StreamReader, server: Hostile) -> bytes:
 
 @contextlib.asynccontextmanager
 async def hostile(script: Script) -> AsyncIterator[Hostile]:
-    """Run `script(reader, writer)` for every connection to a fresh loopback port."""
+    """Run `script(reader, writer, server)` for every connection to a fresh loopback port."""
     server = Hostile()
     tasks: set[asyncio.Task] = set()
 
@@ -35,7 +35,7 @@ async def hostile(script: Script) -> AsyncIterator[Hostile]:
         with contextlib.suppress(
             ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError
         ):
-            await script(reader, writer)
+            await script(reader, writer, server)
         writer.close()
 
     listener = await asyncio.start_server(handle, "127.0.0.1", 0)

@@ -18,7 +18,7 @@ from shell.engine.httpclient import (
 )
 from tessera.conf import REPO_ROOT
 from tests.httpserver import Reply, serve
-from tests.shell.httpclient.hostile import chunked, hostile, read_request, response
+from tests.shell.httpclient.hostile import Hostile, chunked, hostile, read_request, response
 
 
 def run(scenario):
@@ -68,14 +68,13 @@ def test_keep_alive_and_sizes_against_a_node_server():
 
 
 def test_a_connection_the_server_closed_while_idle_is_replaced_transparently():
-    async def once_then_close(reader, writer):
+    async def once_then_close(reader, writer, server):
         await read_request(reader, server)
         writer.write(response(b"first"))
         await writer.drain()
         # Closes without saying so, as servers with short keep-alive timeouts do.
 
     async def scenario():
-        global server
         async with hostile(once_then_close) as server:
             client = Client()
             first = await client.get(server.url + "/", {})
@@ -118,7 +117,7 @@ def test_connection_close_responses_are_not_pooled():
 
 
 def test_chunked_bodies_from_a_real_socket():
-    async def script(reader, writer):
+    async def script(reader, writer, server):
         await read_request(reader, server)
         raw = chunked(b"<p>", b"chunk" * 1000, b"</p>")
         for i in range(0, len(raw), 7):  # many small packets
@@ -126,7 +125,6 @@ def test_chunked_bodies_from_a_real_socket():
             await writer.drain()
 
     async def scenario():
-        global server
         async with hostile(script) as server:
             client = Client()
             result = await client.get(server.url + "/", {})
@@ -138,7 +136,7 @@ def test_chunked_bodies_from_a_real_socket():
 
 @pytest.mark.parametrize("behaviour", ["hang", "drip"])
 def test_a_hanging_or_drip_feeding_server_ends_at_the_callers_deadline(behaviour):
-    async def script(reader, writer):
+    async def script(reader, writer, server):
         await read_request(reader, server)
         if behaviour == "hang":
             await asyncio.sleep(3600)
@@ -149,7 +147,6 @@ def test_a_hanging_or_drip_feeding_server_ends_at_the_callers_deadline(behaviour
             await asyncio.sleep(0.01)
 
     async def scenario():
-        global server
         async with hostile(script) as server:
             client = Client()
             with pytest.raises(TimeoutError):
@@ -164,7 +161,7 @@ def test_a_hanging_or_drip_feeding_server_ends_at_the_callers_deadline(behaviour
 
 
 def test_huge_bodies_are_refused_and_garbage_is_invalid():
-    async def script(reader, writer):
+    async def script(reader, writer, server):
         target = (await read_request(reader, server)).split(b" ")[1]
         if target == b"/huge":
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 104857600\r\n\r\n" + b"x" * 65536)
@@ -179,7 +176,6 @@ def test_huge_bodies_are_refused_and_garbage_is_invalid():
         await asyncio.sleep(1)
 
     async def scenario():
-        global server
         async with hostile(script) as server:
             client = Client(Limits(max_body_bytes=100_000))
             errors = []
@@ -195,7 +191,7 @@ def test_huge_bodies_are_refused_and_garbage_is_invalid():
 
 
 def test_a_truncated_body_on_a_reused_connection_is_not_retried():
-    async def script(reader, writer):
+    async def script(reader, writer, server):
         await read_request(reader, server)
         writer.write(response(b"complete"))
         await read_request(reader, server)
@@ -203,7 +199,6 @@ def test_a_truncated_body_on_a_reused_connection_is_not_retried():
         await writer.drain()
 
     async def scenario():
-        global server
         async with hostile(script) as server:
             client = Client()
             await client.get(server.url + "/", {})
@@ -272,14 +267,13 @@ def test_idle_connections_expire_by_the_clock():
 
 
 def test_cancelling_mid_response_closes_the_connection():
-    async def script(reader, writer):
+    async def script(reader, writer, server):
         await read_request(reader, server)
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf")
         await writer.drain()
         await asyncio.sleep(3600)
 
     async def scenario():
-        global server
         async with hostile(script) as server:
             client = Client()
             task = asyncio.create_task(client.get(server.url + "/", {}))
@@ -321,13 +315,11 @@ def test_https_instances_are_fetched_over_tls(tmp_path):
     client_tls = ssl.create_default_context(cafile=str(cert))
 
     async def scenario():
-        async def script(reader, writer):
+        async def script(reader, writer):  # a plain asyncio TLS server, not `hostile`
             await read_request(reader, state)
             writer.write(response(b"<p>secure</p>"))
             await writer.drain()
             await asyncio.sleep(1)
-
-        from tests.shell.httpclient.hostile import Hostile
 
         state = Hostile()
         listener = await asyncio.start_server(script, "127.0.0.1", 0, ssl=server_tls)
