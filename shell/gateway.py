@@ -8,12 +8,15 @@ storefront's origin through its BFF.
 
 from __future__ import annotations
 
+import time
+
 import httpx
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from shell.engine.balance import pick_instance
 from shell.snapshot import poller
+from tessera.visitor import VISITOR_HEADER, sign_visitor, visitor_from_cookies
 
 #: Request headers passed from the browser to a fragment's BFF.
 REQUEST_HEADERS = ("accept", "accept-language", "content-type", "user-agent", "x-request-id")
@@ -58,6 +61,10 @@ async def relay(request: HttpRequest, fragment: str, rest: str) -> HttpResponse:
     if base is None:
         return _problem(503, f"fragment {fragment!r} has no live instance")
     headers = {k: v for k in REQUEST_HEADERS if (v := request.headers.get(k)) is not None}
+    # The BFF learns who the visitor is from a signed token, never from the cookie itself.
+    visitor = visitor_from_cookies(request.headers.get("cookie", ""))
+    if visitor is not None:
+        headers[VISITOR_HEADER] = sign_visitor(visitor, settings.CONTEXT_KEY.encode(), time.time())
     try:
         upstream = await _http().request(
             request.method or "GET",

@@ -2,6 +2,7 @@
 
 from tessera.conf import REPO_ROOT, data_dir, env_str
 from tessera.django_settings import service_settings
+from tessera.secrets import secret
 
 FRAGMENT = env_str("TESSERA_FRAGMENT", "hero")
 FRAGMENT_VERSION = env_str("TESSERA_VERSION", "dev")
@@ -26,3 +27,5 @@ STATICFILES_DIRS = [REPO_ROOT / "fragments" / FRAGMENT / "static"]
 STATIC_ROOT = data_dir() / FRAGMENT / "static"
 STORAGES = {"staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
 WHITENOISE_MAX_AGE = 31536000  # hashed names never change content
+#: Key of the signed visitor token the shell sends (see tessera/visitor.py).
+CONTEXT_KEY = secret("TESSERA_CONTEXT_KEY")

@@ -2,61 +2,28 @@
 
 Forwarding is an allowlist on purpose (security): cookies, credentials and anything else the
 browser sent stay with the shell unless a fragment is configured to receive them. Instead of
-cookies, fragments get a signed, short-lived visitor token (HMAC-SHA256 over the visitor id
-and an expiry), which a fragment's BFF can verify with the shared context key.
+cookies, fragments get a signed, short-lived visitor token (see `tessera/visitor.py`).
 """
 
 from __future__ import annotations
 
-import base64
-import hmac
 import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from tessera.visitor import VISITOR_COOKIE, sign_visitor, visitor_from_cookies
+
 #: Request headers passed through to every fragment unchanged.
 FORWARDED_HEADERS = frozenset({b"accept-language", b"user-agent", b"referer"})
-#: The cookie that identifies a visitor to the shell (never sent to fragments as such).
-VISITOR_COOKIE = "tessera_visitor"
-TOKEN_LIFETIME = 300  # seconds a visitor token is valid
 
 _NO_CONTROL = str.maketrans("", "", "\r\n\0")
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
-_VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _LOCALE = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
 
 
 def _random_hex(size: int) -> str:
     return os.urandom(size).hex()
-
-
-def sign_visitor(visitor: str, key: bytes, now: float) -> str:
-    """A token `<visitor>.<expiry>.<mac>` that proves the shell vouched for `visitor`."""
-    payload = f"{visitor}.{int(now) + TOKEN_LIFETIME}"
-    mac = hmac.digest(key, payload.encode(), "sha256")
-    return f"{payload}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
-
-
-def verify_visitor(token: str, key: bytes, now: float) -> str | None:
-    """The visitor id in `token` if its signature is valid and it has not expired."""
-    try:
-        visitor, expiry, mac = token.rsplit(".", 2)
-        expected = hmac.digest(key, f"{visitor}.{expiry}".encode(), "sha256")
-        given = base64.urlsafe_b64decode(mac + "=" * (-len(mac) % 4))
-    except (ValueError, TypeError):
-        return None
-    if not hmac.compare_digest(expected, given) or int(expiry) < now:
-        return None
-    return visitor
-
-
-def _cookie(header: str, name: str) -> str | None:
-    for part in header.split(";"):
-        key, _, value = part.strip().partition("=")
-        if key == name:
-            return value
-    return None
 
 
 @dataclass(frozen=True)
@@ -124,15 +91,15 @@ def request_context(
     parent = _TRACEPARENT.match(raw.get(b"traceparent", b"").decode("latin-1"))
     trace_id = parent.group(1) if parent and parent.group(1) != "0" * 32 else _random_hex(16)
     language = forwarded.get("accept-language", "").split(",")[0].split(";")[0].strip()
-    visitor = _cookie(raw.get(b"cookie", b"").decode("latin-1"), VISITOR_COOKIE)
-    new_visitor = visitor is None or not _VISITOR_ID.match(visitor)
+    visitor = visitor_from_cookies(raw.get(b"cookie", b"").decode("latin-1"))
+    new_visitor = visitor is None
     return RequestContext(
         request_id=request_id,
         trace_id=trace_id,
         span_id=_random_hex(8),
         locale=language if _LOCALE.match(language) else "en",
         path=path,
-        visitor=_random_hex(16) if new_visitor else visitor,
+        visitor=_random_hex(16) if visitor is None else visitor,
         new_visitor=new_visitor,
         forwarded=forwarded,
         raw=raw,

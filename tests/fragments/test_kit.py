@@ -103,3 +103,20 @@ def test_a_registry_that_forgot_the_instance_gets_it_registered_again():
     asyncio.run(scenario())
     assert registry.calls.count(("POST", "/api/v1/instances")) == 2
     assert ("DELETE", "/api/v1/instances/2") in registry.calls
+
+
+def test_the_visitor_is_known_only_from_a_valid_token(settings):
+    import time
+
+    from django.test import RequestFactory
+
+    from fragments.kit.visitor import visitor_of
+    from tessera.visitor import sign_visitor
+
+    settings.CONTEXT_KEY = "unit-test-context-key"
+    good = sign_visitor("visitor-abcdefgh", b"unit-test-context-key", time.time())
+    forged = sign_visitor("visitor-abcdefgh", b"someone-elses-key", time.time())
+    factory = RequestFactory()
+    assert visitor_of(factory.get("/", HTTP_X_TESSERA_VISITOR=good)) == "visitor-abcdefgh"
+    assert visitor_of(factory.get("/", HTTP_X_TESSERA_VISITOR=forged)) is None
+    assert visitor_of(factory.get("/")) is None

@@ -5,12 +5,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shell.engine.config import FragmentConfig
-from shell.engine.context import (
-    FORWARDED_HEADERS,
-    request_context,
-    sign_visitor,
-    verify_visitor,
-)
+from shell.engine.context import FORWARDED_HEADERS, request_context
+from tessera.visitor import sign_visitor, verify_visitor
 
 KEY = b"k" * 32
 

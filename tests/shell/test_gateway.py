@@ -143,3 +143,23 @@ def test_assets_are_relayed_by_the_same_path():
     response = run(scenario)
     assert response.status_code == 200 and response.content == b".cart{}"
     assert response["Content-Type"] == "text/css"
+
+
+def test_bff_requests_carry_a_signed_visitor_token_not_the_cookie():
+    from tessera.visitor import verify_visitor
+
+    async def scenario():
+        async with serve({"/bff/cart/items": Reply(body=b"{}")}) as server:
+            with_fragment(server.url)
+            client = AsyncClient()
+            client.cookies["tessera_visitor"] = "abcdefghijklmnop12"
+            client.cookies["x"] = "1"
+            await client.get("/bff/cart/items")
+            await AsyncClient().get("/bff/cart/items")  # a visitor without the cookie
+            return server.requests
+
+    (_, _, with_cookie, _), (_, _, without, _) = run(scenario)
+    token = with_cookie["x-tessera-visitor"]
+    assert verify_visitor(token, b"unit-test-context-key", 0) == "abcdefghijklmnop12"
+    assert "cookie" not in with_cookie
+    assert "x-tessera-visitor" not in without

@@ -5,10 +5,10 @@ from types import MappingProxyType
 
 from shell.engine import fetch
 from shell.engine.config import FragmentConfig
-from shell.engine.context import verify_visitor
 from shell.engine.page import PageApp
 from shell.engine.routing import Page
 from shell.engine.site import Site
+from tessera.visitor import verify_visitor
 from tests.httpserver import Reply, serve
 
 KEY = b"test-context-key"

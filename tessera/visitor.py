@@ -1,0 +1,51 @@
+"""Who the visitor is, told to fragments without showing them cookies.
+
+The shell keeps a random visitor id in its own cookie. Fragments (their HTML requests and
+their BFF calls through the gateway) get `X-Tessera-Visitor`: the id, an expiry and an
+HMAC-SHA256 over both, keyed with `TESSERA_CONTEXT_KEY`. A fragment verifies the token with
+the same key and knows the visitor, e.g. whose cart to show, without any cookie.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import re
+
+#: The shell's cookie holding the visitor id (never sent to fragments as such).
+VISITOR_COOKIE = "tessera_visitor"
+#: The request header carrying the signed token to fragments.
+VISITOR_HEADER = "x-tessera-visitor"
+TOKEN_LIFETIME = 300  # seconds a token is valid
+
+_VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def sign_visitor(visitor: str, key: bytes, now: float) -> str:
+    """A token `<visitor>.<expiry>.<mac>` that proves the shell vouched for `visitor`."""
+    payload = f"{visitor}.{int(now) + TOKEN_LIFETIME}"
+    mac = hmac.digest(key, payload.encode(), "sha256")
+    return f"{payload}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
+
+
+def verify_visitor(token: str, key: bytes, now: float) -> str | None:
+    """The visitor id in `token` if its signature is valid and it has not expired."""
+    try:
+        visitor, expiry, mac = token.rsplit(".", 2)
+        expected = hmac.digest(key, f"{visitor}.{expiry}".encode(), "sha256")
+        given = base64.urlsafe_b64decode(mac + "=" * (-len(mac) % 4))
+        expired = int(expiry) < now
+    except (ValueError, TypeError):
+        return None
+    if not hmac.compare_digest(expected, given) or expired:
+        return None
+    return visitor
+
+
+def visitor_from_cookies(cookie_header: str) -> str | None:
+    """The well-formed visitor id in a `Cookie` header, or None."""
+    for part in cookie_header.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == VISITOR_COOKIE:
+            return value if _VISITOR_ID.match(value) else None
+    return None
