@@ -37,15 +37,35 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def ensure_tools() -> None:
-    if all(shutil.which(t) for t in ("nginx", "wrk")) and Path(NGINX_ECHO).exists():
+def ensure_tools(extra: tuple[str, ...] = ()) -> None:
+    """Install the benchmark's tools from Debian's packages when missing."""
+    tools = ("nginx", "wrk", *extra)
+    if all(shutil.which(t) for t in tools) and Path(NGINX_ECHO).exists():
         return
-    print("installing", " ".join(DEBIAN_PACKAGES), "from Debian's packages")
+    packages = (*DEBIAN_PACKAGES, *extra)
+    print("installing", " ".join(packages), "from Debian's packages")
     subprocess.run(["apt-get", "update", "-qq"], check=True)
     subprocess.run(
-        ["apt-get", "install", "-y", "-qq", *DEBIAN_PACKAGES],
+        ["apt-get", "install", "-y", "-qq", *packages],
         check=True,
         env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
+
+
+def write_pages(work: Path) -> None:
+    """The standard page's fragment bodies for the origin, and the page for nginx SSI."""
+    (work / "html").mkdir()
+    (work / "ssi").mkdir()
+    for name, (size, _) in STANDARD_PAGE.items():
+        opening, closing = f'<section class="{name}"><h2>{name}</h2><p>', "</p></section>"
+        filler = ("lorem ipsum dolor sit amet " * (size // 20))[
+            : size - len(opening) - len(closing)
+        ]
+        (work / "html" / f"{name}.html").write_text(opening + filler + closing)
+    (work / "ssi" / "page.html").write_text(
+        "<!doctype html><html><head><title>SSI</title></head><body>"
+        + "".join(f'<!--# include virtual="/f/{name}?delay=0" -->' for name in STANDARD_PAGE)
+        + "</body></html>"
     )
 
 
@@ -215,19 +235,7 @@ def main() -> None:
     ensure_tools()
 
     work = Path(tempfile.mkdtemp(prefix="tessera-bench-"))
-    (work / "html").mkdir()
-    (work / "ssi").mkdir()
-    for name, (size, _) in STANDARD_PAGE.items():
-        opening, closing = f'<section class="{name}"><h2>{name}</h2><p>', "</p></section>"
-        filler = ("lorem ipsum dolor sit amet " * (size // 20))[
-            : size - len(opening) - len(closing)
-        ]
-        (work / "html" / f"{name}.html").write_text(opening + filler + closing)
-    (work / "ssi" / "page.html").write_text(
-        "<!doctype html><html><head><title>SSI</title></head><body>"
-        + "".join(f'<!--# include virtual="/f/{name}?delay=0" -->' for name in STANDARD_PAGE)
-        + "</body></html>"
-    )
+    write_pages(work)
     origin_port, ssi_port, shell_port = free_port(), free_port(), free_port()
     (work / "origin.conf").write_text(nginx_conf(work, origin_port, None))
     (work / "ssi.conf").write_text(nginx_conf(work, origin_port, ssi_port))

@@ -1,0 +1,54 @@
+"""Compose the standard page in-process, N times, against a fragment origin.
+
+`python -m bench.instructions` runs this under callgrind twice (N and 3N pages) and reports
+the difference per page: user-space instructions per page, a figure that, unlike wall-clock
+throughput on a shared VM, does not move between runs. No server or load generator is
+involved, only the page handler and its fetches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+CONCURRENCY = 16
+
+
+async def compose(application, pages: int) -> None:
+    async def one() -> None:
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/fast/SKU-1",
+            "headers": [(b"host", b"bench"), (b"user-agent", b"bench")],
+        }
+
+        async def receive() -> dict:
+            await asyncio.sleep(3600)  # the client never disconnects
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            pass
+
+        await application(scope, receive, send)
+
+    async def worker() -> None:
+        for _ in range(pages // CONCURRENCY):
+            await one()
+
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+
+
+def main() -> None:
+    import uvloop
+
+    from bench.app import application
+
+    uvloop.install()
+    asyncio.run(compose(application, int(sys.argv[1])))
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shell.settings")
+    main()
