@@ -184,10 +184,9 @@ def first_byte_after_primary(host: str, port: int, path: str, samples: int) -> l
             conn.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
             data = conn.recv(65536)
             results.append((time.perf_counter() - started) * 1000 - PRIMARY_MS)
-            head, _, rest = data.partition(b"\r\n\r\n")
-            while not head.endswith(b"\r\n") and b"\r\n\r\n" not in data:
+            while b"\r\n\r\n" not in data:
                 data += conn.recv(65536)
-                head, _, rest = data.partition(b"\r\n\r\n")
+            head, _, rest = data.partition(b"\r\n\r\n")
             _drain_body(conn, head, rest)
     return results
 

@@ -15,14 +15,12 @@ from registry.conf import APPS, MIDDLEWARE
 from tessera.conf import REPO_ROOT
 from tessera.django_settings import ADMIN_TEMPLATES, service_settings
 
+BACKENDS = ("catalog", "pricing", "inventory", "reviews", "recommendations", "cart")
+
 globals().update(
     service_settings(
         "unit",
-        installed_apps=[
-            *APPS,
-            *(f"backends.{name}" for name in ("catalog", "pricing", "inventory", "reviews")),
-            *(f"backends.{name}" for name in ("recommendations", "cart")),
-        ],
+        installed_apps=[*APPS, *(f"backends.{name}" for name in BACKENDS)],
         root_urlconf="registry.urls",
         middleware=MIDDLEWARE,
     )

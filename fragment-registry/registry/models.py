@@ -14,14 +14,10 @@ from django.utils import timezone
 
 from registry.layouts import LAYOUT_SLOTS
 from registry.validators import validate_instance_url
+from tessera.headers import HOP_BY_HOP
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,62}$"
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-#: Never forwardable (RFC 9110 §7.6.1 hop-by-hop, and framing headers).
-HOP_BY_HOP = frozenset(
-    {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
-     "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length"}
-)  # fmt: skip
 
 
 def template_parameters(template: str) -> set[str]:

@@ -10,16 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tessera.headers import HOP_BY_HOP
+
 DEFAULT_TIMEOUT_MS = 1000
 MAX_TIMEOUT_MS = 30_000
 DEFAULT_MAX_BODY_BYTES = 1 << 20
-
-#: Request headers a fragment may be configured to receive beyond the default allowlist.
-#: Hop-by-hop headers (RFC 9110 §7.6.1) are never forwarded, whatever the configuration.
-HOP_BY_HOP = frozenset(
-    {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
-     "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length"}
-)  # fmt: skip
 
 
 @dataclass(frozen=True)

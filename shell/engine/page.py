@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from urllib.parse import parse_qsl, quote
 
 from shell.engine.assemble import wrap
@@ -200,7 +201,7 @@ class PageApp:
         error_page = Page(f"error-{status}", plan.page.route, layout, "", {})
         base = make_plan(error_page, {}, {})
         placements = tuple(p for slot in base.layout.slots for p in kept.get(slot, ()))
-        return Plan(error_page, base.layout, kept, placements, None, ())
+        return Plan(error_page, base.layout, kept, placements, None, (), plan.params)
 
     async def _single_fragment(
         self, scope: Scope, send: Send, config: FragmentConfig | None, name: str
@@ -219,7 +220,7 @@ class PageApp:
             await send_response(send, 400, b"missing route parameters for this fragment")
             return
         context, headers = self._context(scope)
-        solo = FragmentConfig(**{**config.__dict__, "primary": False, "is_async": False})
+        solo = replace(config, primary=False, is_async=False)
         outcome = await resolve(Placement(name, solo, path, 0), params, headers)
         if outcome.kind not in USABLE:
             await send_response(

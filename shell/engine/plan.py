@@ -36,6 +36,7 @@ class Plan:
     placements: tuple[Placement, ...]  # document order
     primary: Placement | None
     blocking: tuple[Placement, ...]  # the primary and required ones: known before first byte
+    params: Mapping[str, str]  # the route's parameters (URL-quoted)
 
 
 def make_plan(
@@ -59,7 +60,7 @@ def make_plan(
         slots[slot] = tuple(in_slot)
     primary = next((p for p in placements if p.config and p.config.primary), None)
     blocking = tuple(p for p in placements if p.config and (p.config.primary or p.config.required))
-    return Plan(page, layout, slots, tuple(placements), primary, blocking)
+    return Plan(page, layout, slots, tuple(placements), primary, blocking, params)
 
 
 class PlanCache:

@@ -8,14 +8,15 @@ means (only the primary's and required fragments' failures can fail the page).
 
 from __future__ import annotations
 
-import asyncio
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
 from urllib.parse import urlencode
 
 from shell.engine.assets import Asset, parse_link_header
 from shell.engine.containment import contain, contain_body
+from shell.engine.deadline import Deadline
 from shell.engine.fetch import FetchError, Response, client, fetch
 from shell.engine.httpclient import HTTPClientError
 from shell.engine.plan import Placement
@@ -93,10 +94,14 @@ def _accepted(placement: Placement, response: Response, started: float) -> Outco
     )
 
 
-def retry_url(placement: Placement, params: dict[str, str]) -> str:
-    """Where the browser can ask the shell for this fragment again."""
+def placeholder(
+    placement: Placement, params: Mapping[str, str], error: str, elapsed: float = 0.0
+) -> Outcome:
+    """An empty box from which the browser asks the shell for this fragment again."""
     query = urlencode(params)
-    return f"/_fragment/{placement.name}" + (f"?{query}" if query else "")
+    url = f"/_fragment/{placement.name}" + (f"?{query}" if query else "")
+    html = f'<div class="tessera-retry" data-tessera-retry="{escape(url, quote=True)}"></div>'
+    return Outcome(placement.name, "placeholder", html, elapsed, error=error)
 
 
 async def _fallback_url(placement: Placement, headers: bytes) -> str | None:
@@ -104,14 +109,14 @@ async def _fallback_url(placement: Placement, headers: bytes) -> str | None:
     if config is None or not config.fallback_url:
         return None
     try:
-        async with asyncio.timeout(config.timeout):
-            response = await client.get(config.fallback_url, headers)
+        with Deadline(config.timeout):
+            response = await client.get(config.fallback_url, headers, config.max_body_bytes)
         return _html(response) if response.status == 200 else None
     except (TimeoutError, HTTPClientError, FetchError):
         return None
 
 
-async def resolve(placement: Placement, params: dict[str, str], headers: bytes) -> Outcome:
+async def resolve(placement: Placement, params: Mapping[str, str], headers: bytes) -> Outcome:
     """Fetch `placement` and return its outcome, falling back as far as needed."""
     started = time.perf_counter()
     config = placement.config
@@ -130,7 +135,5 @@ async def resolve(placement: Placement, params: dict[str, str], headers: bytes) 
         html = contain(config.fallback_html)
         return Outcome(placement.name, "fallback", html, elapsed, error=error)
     if not config.primary:
-        url = escape(retry_url(placement, params), quote=True)
-        html = f'<div class="tessera-retry" data-tessera-retry="{url}"></div>'
-        return Outcome(placement.name, "placeholder", html, elapsed, error=error)
+        return placeholder(placement, params, error, elapsed)
     return Outcome(placement.name, "empty", "", elapsed, error=error)

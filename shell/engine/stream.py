@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from shell.engine.assemble import Assembler, head_meta
 from shell.engine.layout import Slot
 from shell.engine.plan import Placement, Plan
-from shell.engine.resolve import Outcome
+from shell.engine.resolve import Outcome, placeholder
 from tessera.asgi import Send
 
 Tasks = Mapping[Placement, "asyncio.Task[Outcome]"]
@@ -80,9 +80,7 @@ class PageStream:
             await asyncio.wait({task}, timeout=max(0.0, self.deadline - time.monotonic()))
             if not task.done():  # the page's budget ran out: let the browser retry it
                 task.cancel()
-                url = f"/_fragment/{placement.name}"
-                html = f'<div class="tessera-retry" data-tessera-retry="{url}"></div>'
-                return Outcome(placement.name, "placeholder", html, error="page budget exceeded")
+                return placeholder(placement, self.plan.params, "page budget exceeded")
         return task.result()
 
     def _done_outcomes(self) -> list[Outcome]:

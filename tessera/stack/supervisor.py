@@ -152,12 +152,7 @@ class Supervisor:
         service exits, or a service is not healthy within `health_timeout` seconds.
         """
         for resolved in self.stack:
-            if port_in_use(resolved.host, resolved.port):
-                raise StackError(
-                    f"port {resolved.port} on {resolved.host} is already in use "
-                    f"(wanted by {resolved.name}; set {resolved.service.port_variable} "
-                    "to use another)"
-                )
+            self._check_port(resolved)
         try:
             for kind in KIND_ORDER:
                 for resolved in self.stack:
@@ -170,6 +165,15 @@ class Supervisor:
         except BaseException:
             await self.stop()
             raise
+
+    @staticmethod
+    def _check_port(resolved: Resolved) -> None:
+        if port_in_use(resolved.host, resolved.port):
+            raise StackError(
+                f"port {resolved.port} on {resolved.host} is already in use "
+                f"(wanted by {resolved.name}; set {resolved.service.port_variable} "
+                "to use another)"
+            )
 
     async def _spawn(self, resolved: Resolved) -> None:
         proc = await asyncio.create_subprocess_exec(
@@ -226,8 +230,7 @@ class Supervisor:
     async def start_service(self, name: str) -> None:
         """(Re)start one service of the stack and wait until it is healthy."""
         resolved = next(r for r in self.stack if r.name == name)
-        if port_in_use(resolved.host, resolved.port):
-            raise StackError(f"port {resolved.port} on {resolved.host} is already in use")
+        self._check_port(resolved)
         await self._spawn(resolved)
         async with httpx.AsyncClient(timeout=2.0) as client:
             await self._await_healthy(self.processes[name], client)

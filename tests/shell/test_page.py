@@ -1,6 +1,7 @@
 """The ASGI page handler: decisions, streaming, async fragments, disconnects, /_fragment."""
 
 import asyncio
+from dataclasses import replace
 from types import MappingProxyType
 
 from shell.engine import fetch
@@ -76,7 +77,7 @@ def app_for(server_url, passed_on=None, **overrides):
         "recs": FragmentConfig("recs", "/recs/{sku}", is_async=True, instances=(server_url,)),
     }
     for name, changes in overrides.items():
-        configs[name] = FragmentConfig(**{**configs[name].__dict__, **changes})
+        configs[name] = replace(configs[name], **changes)
     fragments = MappingProxyType(configs)
 
     async def django(scope, receive, send):
@@ -305,3 +306,21 @@ def test_an_unknown_path_is_the_shells_404_page_not_djangos():
     assert "We couldn't find that page" in recorder.body
     assert "<header>head</header>" in recorder.body
     assert passed_on == ["/static/shell/tokens.css"]
+
+
+def test_a_fragment_past_the_page_budget_is_retried_by_the_browser_with_its_parameters():
+    routes = {**ROUTES, "/buybox/SKU-1": Reply(body=b"<p>late</p>", delay=2)}
+
+    async def scenario():
+        async with serve(routes) as server:
+            app = app_for(server.url)
+            app.page_budget = 0.3
+            recorder = Recorder(server)
+            await app(request("/product/SKU-1"), never_disconnect, recorder)
+            await fetch.close()
+            return recorder
+
+    recorder = asyncio.run(scenario())
+    assert recorder.start["status"] == 200
+    assert 'data-tessera-retry="/_fragment/buybox?sku=SKU-1"' in recorder.body
+    assert "<p>late</p>" not in recorder.body

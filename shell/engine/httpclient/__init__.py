@@ -5,7 +5,7 @@ ARCHITECTURE.md), so the engine fetches with this small client instead: asyncio 
 httptools' C response parser, per-origin keep-alive pools with a connection limit each. It
 does exactly what fragment fetching needs: GET, Content-Length and chunked bodies, a body
 cap, TLS, no compression, no redirects followed. Deadlines belong to the caller
-(`asyncio.timeout`); a request cancelled mid-response closes its connection.
+(`shell.engine.deadline.Deadline`); a request cancelled mid-response closes its connection.
 """
 
 from shell.engine.httpclient.client import Client, encode_headers
