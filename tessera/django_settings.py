@@ -56,9 +56,13 @@ def database_settings(service: str) -> dict[str, Any]:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(path),
             # WAL lets readers proceed while a write is in flight; the timeout absorbs short
-            # write contention between the async server's threads.
+            # write contention between processes and threads. IMMEDIATE transactions take the
+            # write lock up front: a deferred one that reads and then writes fails at once
+            # with "database is locked" when another writer got in between (the busy timeout
+            # cannot help a lock upgrade), e.g. an admin save racing instance heartbeats.
             "OPTIONS": {
                 "timeout": 10,
+                "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
         }
