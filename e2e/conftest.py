@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
@@ -49,3 +51,12 @@ def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / (re.sub(r"[^a-z0-9-]+", "-", name.lower()) + ".png")
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def wait_until_served(url: str, marker: str, timeout: float = 20.0) -> None:
+    """Wait until the shell composes `url` with `marker` in it: fragment services register
+    in the background after the stack is up."""
+    deadline = time.monotonic() + timeout
+    while marker not in httpx.get(url).text:
+        assert time.monotonic() < deadline, f"{url} never showed {marker!r}"
+        time.sleep(0.2)

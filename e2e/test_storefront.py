@@ -1,26 +1,17 @@
 """A shopper's first look at the storefront, in a real browser."""
 
-import time
+import re
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import screenshot
+from e2e.conftest import screenshot, wait_until_served
 
 pytestmark = pytest.mark.e2e
 
 
-def _wait_until_composed(stack, timeout=15.0):
-    deadline = time.monotonic() + timeout
-
-    while "hero__deal" not in httpx.get(stack.url("shell") + "/").text:
-        assert time.monotonic() < deadline, "the shell never composed every fragment"
-        time.sleep(0.2)
-
-
 def test_home_shows_both_fragments_and_loads_more_deals_through_the_bff(stack, page: Page):
-    _wait_until_composed(stack)
+    wait_until_served(stack.url("shell") + "/", "hero__deal")
     bff_calls = []
     page.on("request", lambda r: bff_calls.append(r.url) if "/bff/hero/deals" in r.url else None)
 
@@ -35,6 +26,7 @@ def test_home_shows_both_fragments_and_loads_more_deals_through_the_bff(stack, p
     expect(hero.get_by_role("heading", name="Today's deals")).to_be_visible()
     deals = hero.locator(".hero__deal")
     expect(deals).to_have_count(4)
+    expect(deals.first.locator(".hero__price s")).to_have_text(re.compile(r"^€[\d,]+\.\d\d$"))
     # The fragment's own stylesheet, fetched through the shell, is applied.
     banner_colour = hero.locator(".hero__banner").evaluate("e => getComputedStyle(e).color")
     assert banner_colour == "rgb(255, 255, 255)"
@@ -45,7 +37,7 @@ def test_home_shows_both_fragments_and_loads_more_deals_through_the_bff(stack, p
     expect(hero.get_by_role("status")).to_have_text("4 more deals loaded")
     assert bff_calls and bff_calls[0].startswith(stack.url("shell") + "/bff/hero/deals?page=2")
     # The new cards carry real product pictures served through the hero's BFF.
-    image = deals.nth(7).get_by_role("img")
+    image = deals.nth(7).locator("img")
     image.scroll_into_view_if_needed()
     page.wait_for_function(
         "img => img.complete && img.naturalWidth > 0", arg=image.element_handle(), timeout=5000

@@ -7,4 +7,6 @@ slots that exist. A test checks it against the shell's real templates, so they c
 LAYOUT_SLOTS: dict[str, tuple[str, ...]] = {
     "home.html": ("header", "hero", "main", "footer"),
     "product.html": ("header", "product", "buybox", "reviews", "recommendations", "footer"),
+    "listing.html": ("header", "main", "footer"),
+    "cart.html": ("header", "main", "footer"),
 }

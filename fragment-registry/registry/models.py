@@ -20,7 +20,11 @@ NAME_PATTERN = r"^[a-z][a-z0-9-]{0,62}$"
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
-def template_parameters(template: str) -> set[str]:
+def template_parameters(template: str, *, optional: bool = True) -> set[str]:
+    """The `{name}` parameters of a route or path template; `optional=False` leaves out those
+    of the query part, which the shell fills with "" when a page's route lacks them."""
+    if not optional:
+        template = template.partition("?")[0]
     return set(_PLACEHOLDER.findall(template))
 
 
@@ -38,13 +42,19 @@ def validate_path_template(value: str) -> None:
 
 
 def validate_route(value: str) -> None:
-    """A page route: absolute, `{name}` placeholders each a whole path segment."""
+    """A page route: absolute, `{name}` placeholders each a whole path segment, and an
+    optional query part of `name={name}` pairs naming the query parameters the page reads."""
     validate_path_template(value)
-    if "?" in value:
-        raise ValidationError("a route must not contain '?'")
-    for segment in value.split("/"):
+    path, _, query = value.partition("?")
+    for segment in path.split("/"):
         if "{" in segment and not re.fullmatch(r"\{[A-Za-z_][A-Za-z0-9_]*\}", segment):
             raise ValidationError(f"route segment {segment!r} must be a whole {{parameter}}")
+    for pair in query.split("&") if query else ():
+        name, _, placeholder = pair.partition("=")
+        if placeholder != f"{{{name}}}" or not name.isidentifier():
+            raise ValidationError(
+                f"route query part {pair!r} must have the form name={{name}}, e.g. ?q={{q}}"
+            )
 
 
 def validate_forward_headers(value: str) -> None:
@@ -181,9 +191,9 @@ class Placement(models.Model):
                 {"slot": f"layout {self.page.layout} has no slot {self.slot!r} "
                  f"(it has: {', '.join(slots)})"}
             )  # fmt: skip
-        missing = template_parameters(self.fragment.path_template) - template_parameters(
-            self.page.route
-        )
+        missing = template_parameters(
+            self.fragment.path_template, optional=False
+        ) - template_parameters(self.page.route)
         if missing:
             raise ValidationError(
                 f"{self.fragment.name}'s path needs {', '.join(sorted(missing))}, which the "

@@ -7,6 +7,18 @@ from django.http import HttpRequest
 from fragments.kit.backends import BackendError, get_json
 from fragments.kit.fragment import Fragment
 from fragments.kit.rendering import render as render_template
+from fragments.kit.visitor import visitor_of
+
+
+async def cart_count(visitor: str | None) -> int | None:
+    """How many items the visitor's cart holds; None when the cart cannot be asked."""
+    if visitor is None:
+        return 0
+    try:
+        cart = await get_json("cart", f"/carts/{visitor}")
+    except BackendError:
+        return None
+    return int(cart["count"])
 
 
 async def render(request: HttpRequest) -> str:
@@ -14,13 +26,23 @@ async def render(request: HttpRequest) -> str:
         categories = await get_json("catalog", "/categories")
     except BackendError:
         categories = []
-    return render_template("header.html", categories=categories, query=request.GET.get("q", ""))
+    return render_template(
+        "header",
+        "header.html",
+        categories=categories,
+        count=await cart_count(visitor_of(request)),
+        query=request.GET.get("q", ""),
+        path=request.headers.get("x-tessera-path", ""),
+    )
 
 
 fragment = Fragment(
     name="header",
     render=render,
-    path="/fragment",
+    path="/fragment?q={q}",
     styles=("header.css",),
+    scripts=("header.js",),
     timeout_ms=500,
+    owner="storefront",
+    description="Logo, category navigation, search box and mini-cart.",
 )

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import httpx
-from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
 
-from fragments.kit.backends import BackendError, backend, get_json
+from fragments.kit.backends import BackendError, add_image_relay, bff_error, get_json
 from fragments.kit.fragment import Fragment
+from fragments.kit.rendering import money
 from fragments.kit.rendering import render as render_template
 
 PAGE_SIZE = 4
+MAX_DEALS = 60  # what the pricing backend lists at most
 
 bff = Router(tags=["hero"])
 
@@ -18,8 +19,10 @@ bff = Router(tags=["hero"])
 class Deal(Schema):
     sku: str
     name: str
-    category: str
     image: str
+    price: str = Field(description="the deal price, formatted")
+    list_price: str = Field(description="the usual price, formatted")
+    saving_percent: int
 
 
 class DealsPage(Schema):
@@ -29,38 +32,38 @@ class DealsPage(Schema):
 
 
 async def deals_page(page: int) -> DealsPage:
-    """One page of deals from the catalog backend."""
-    data = await get_json("catalog", "/products", limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    """One page of the current deals (pricing), biggest discount first, named by the catalog."""
+    wanted = page * PAGE_SIZE
+    deals = await get_json("pricing", "/deals", limit=min(MAX_DEALS, wanted + 1))
+    shown = deals[wanted - PAGE_SIZE : wanted]
+    names: dict[str, str] = {}
+    if shown:
+        found = await get_json("catalog", "/products", sku=[d["sku"] for d in shown], limit=100)
+        names = {p["sku"]: p["name"] for p in found["items"]}
     items = [
         Deal(
-            sku=p["sku"],
-            name=p["name"],
-            category=p["category"],
-            image=f"/bff/hero/images/{p['sku']}.svg",
+            sku=d["sku"],
+            name=names.get(d["sku"], d["sku"]),
+            image=f"/bff/hero/images/{d['sku']}.svg",
+            price=money(d["price_cents"], d["currency"]),
+            list_price=money(d["list_price_cents"], d["currency"]),
+            saving_percent=round(100 * (1 - d["price_cents"] / d["list_price_cents"])),
         )
-        for p in data["items"]
+        for d in shown
     ]
-    return DealsPage(page=page, has_more=page * PAGE_SIZE < data["total"], items=items)
+    return DealsPage(page=page, has_more=len(deals) > wanted, items=items)
 
 
 @bff.get("/deals", response=DealsPage)
 async def deals(request: HttpRequest, page: int = Query(1, ge=1, le=100)):
     """More deals for the "More deals" button."""
-    return await deals_page(page)
-
-
-@bff.get("/images/{sku}.svg")
-async def image(request: HttpRequest, sku: str) -> HttpResponse:
-    """A product picture, relayed from the catalog backend."""
     try:
-        response = await backend("catalog").get(f"/products/{sku}/image.svg")
-    except httpx.HTTPError:
-        return HttpResponse(status=502)
-    if response.status_code != 200:
-        return HttpResponse(status=404 if response.status_code == 404 else 502)
-    relayed = HttpResponse(response.content, content_type="image/svg+xml")
-    relayed["Cache-Control"] = "public, max-age=86400"
-    return relayed
+        return await deals_page(page)
+    except BackendError as exc:
+        raise bff_error(exc, "deals are unavailable right now") from exc
+
+
+add_image_relay(bff)
 
 
 async def render(request: HttpRequest) -> str:
@@ -68,7 +71,7 @@ async def render(request: HttpRequest) -> str:
         first = await deals_page(1)
     except BackendError:
         first = None
-    return render_template("hero.html", deals=first)
+    return render_template("hero", "hero.html", deals=first)
 
 
 fragment = Fragment(
@@ -79,4 +82,6 @@ fragment = Fragment(
     scripts=("hero.js",),
     bff=bff,
     timeout_ms=800,
+    owner="merchandising",
+    description="Today's deals, with more loaded on demand.",
 )

@@ -27,13 +27,17 @@ registration = Registration(
         "version": settings.FRAGMENT_VERSION,
         "path_template": fragment.path,
         "timeout_ms": fragment.timeout_ms,
+        "primary": fragment.primary,
+        "is_async": fragment.is_async,
+        "owner": fragment.owner,
+        "description": fragment.description,
     },
     heartbeat_interval=env_float("TESSERA_HEARTBEAT_INTERVAL", 5.0),
 )
 
 application = ServiceApp(
     django_app,
-    service=fragment.name,
+    service=settings.SERVICE,
     version=settings.FRAGMENT_VERSION,
     on_startup=[registration.start],
     on_shutdown=[close_all, registration.stop],

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
+from django.http import HttpRequest, HttpResponse
+from ninja import Router
+from ninja.errors import HttpError
 
 from tessera.conf import env_float, service_url
 
@@ -10,7 +15,12 @@ _clients: dict[str, httpx.AsyncClient] = {}
 
 
 class BackendError(Exception):
-    """A backend answered with an error or could not be reached."""
+    """A backend answered with an error (`status`, its `detail`) or could not be reached."""
+
+    def __init__(self, message: str, status: int | None = None, detail: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.detail = detail
 
 
 def backend(name: str) -> httpx.AsyncClient:
@@ -26,16 +36,67 @@ def backend(name: str) -> httpx.AsyncClient:
     return client
 
 
-async def get_json(name: str, path: str, **params: object) -> object:
-    """GET `path` from backend `name` and return its JSON; BackendError on any failure."""
+async def call(
+    name: str, method: str, path: str, *, json: Any = None, params: dict | None = None
+) -> Any:
+    """Call backend `name` and return its JSON (None for an empty body).
+
+    Raises BackendError on any failure, with the backend's status and detail when it answered.
+    """
     try:
-        response = await backend(name).get(
-            path, params={k: v for k, v in params.items() if v is not None}
+        response = await backend(name).request(
+            method,
+            path,
+            json=json,
+            params={k: v for k, v in (params or {}).items() if v is not None},
         )
-        response.raise_for_status()
-        return response.json()
-    except (httpx.HTTPError, ValueError) as exc:
-        raise BackendError(f"{name} {path}: {exc}") from exc
+    except httpx.HTTPError as exc:
+        raise BackendError(f"{name} {path}: {type(exc).__name__}: {exc}") from exc
+    if response.status_code >= 400:
+        try:
+            detail = response.json().get("detail")
+        except (ValueError, AttributeError):
+            detail = None
+        raise BackendError(
+            f"{name} {method} {path}: HTTP {response.status_code}", response.status_code, detail
+        )
+    try:
+        return response.json() if response.content else None
+    except ValueError as exc:
+        raise BackendError(f"{name} {path}: the answer is not JSON") from exc
+
+
+async def get_json(name: str, path: str, **params: object) -> Any:
+    """GET `path` from backend `name` and return its JSON; BackendError on any failure."""
+    return await call(name, "GET", path, params=params)
+
+
+def bff_error(exc: BackendError, unavailable: str) -> HttpError:
+    """What a BFF answers the browser when its backend failed.
+
+    The backend's 4xx (bad input, not found) goes back as is, with its message; anything
+    else is a 502 saying `unavailable`, without the internals.
+    """
+    if exc.status is not None and 400 <= exc.status < 500:
+        return HttpError(exc.status, exc.detail or "the request was refused")
+    return HttpError(502, unavailable)
+
+
+def add_image_relay(bff: Router, backend_name: str = "catalog") -> None:
+    """Give `bff` `GET /images/{sku}.svg`: a product picture relayed from `backend_name`, so
+    the browser loads pictures through this fragment's own BFF."""
+
+    @bff.get("/images/{sku}.svg", summary="A product picture")
+    async def image(request: HttpRequest, sku: str) -> HttpResponse:
+        try:
+            response = await backend(backend_name).get(f"/products/{sku}/image.svg")
+        except httpx.HTTPError:
+            return HttpResponse(status=502)
+        if response.status_code != 200:
+            return HttpResponse(status=404 if response.status_code == 404 else 502)
+        relayed = HttpResponse(response.content, content_type="image/svg+xml")
+        relayed["Cache-Control"] = "public, max-age=86400"
+        return relayed
 
 
 async def close_all() -> None:

@@ -14,7 +14,21 @@ from importlib import import_module
 
 from ninja import Router
 
-Renderer = Callable[..., Awaitable[str]]
+
+@dataclass(frozen=True)
+class Rendered:
+    """A fragment's HTML plus what a primary fragment may tell the page."""
+
+    html: str
+    title: str = ""  # the page title (sent as X-Page-Title)
+    description: str = ""  # the page's meta description (X-Page-Description)
+
+
+class NotFound(Exception):
+    """Raised by a renderer when what the URL names does not exist (a primary's page 404s)."""
+
+
+Renderer = Callable[..., Awaitable[str | Rendered]]
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -24,16 +38,24 @@ class Fragment:
     """A fragment service's contract with the kit."""
 
     name: str
-    render: Renderer  # async (request, **route params) -> HTML
+    render: Renderer  # async (request, **path params) -> HTML; query params in request.GET
     path: str = "/fragment"  # path template, `{param}` placeholders filled by the shell
     styles: tuple[str, ...] = ()  # static file names announced as rel=stylesheet
     scripts: tuple[str, ...] = ()  # ES modules announced as rel=script
     bff: Router | None = None  # served at /bff/<name>/
     timeout_ms: int = 1000  # the default deadline the shell gives it
+    # How it is first registered; operators may change these in the registry afterwards.
+    primary: bool = False  # decides the page's status and title
+    is_async: bool = False  # below the fold: streamed after the rest of the page
+    owner: str = ""
+    description: str = ""
 
     def django_path(self) -> str:
-        """The path template as a Django URL pattern (`/fragment/{sku}` -> `fragment/<str:sku>`)."""
-        return _PLACEHOLDER.sub(r"<str:\1>", self.path.lstrip("/"))
+        """The path template as a Django URL pattern (`/fragment/{sku}` -> `fragment/<str:sku>`).
+
+        A query part (`?q={q}`) is not part of the pattern: the renderer reads request.GET.
+        """
+        return _PLACEHOLDER.sub(r"<str:\1>", self.path.partition("?")[0].lstrip("/"))
 
 
 def load(name: str) -> Fragment:

@@ -1,4 +1,4 @@
-"""Jinja2 rendering for fragment templates, with `static()` for hashed asset URLs."""
+"""Jinja2 rendering of a fragment's templates (`fragments/<name>/templates/`)."""
 
 from __future__ import annotations
 
@@ -6,26 +6,30 @@ from functools import cache
 from typing import Any
 
 import jinja2
-from django.conf import settings
-from django.templatetags.static import static
 
 from tessera.conf import REPO_ROOT
 
 
+def money(cents: int, currency: str = "EUR") -> str:
+    """A price for people: `money(123456, "EUR")` is "€1,234.56"."""
+    symbol = {"EUR": "€", "USD": "$", "GBP": "£"}.get(currency, currency + " ")
+    return f"{symbol}{cents // 100:,}.{cents % 100:02d}"
+
+
 @cache
-def environment() -> jinja2.Environment:
+def environment(fragment: str) -> jinja2.Environment:
+    """The template environment of one fragment; autoescaping on."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(REPO_ROOT / "fragments" / settings.FRAGMENT / "templates"),
+        loader=jinja2.FileSystemLoader(REPO_ROOT / "fragments" / fragment / "templates"),
         autoescape=True,
-        enable_async=False,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals["static"] = static
-    env.globals["fragment"] = settings.FRAGMENT
+    env.filters["money"] = money
+    env.globals["fragment"] = fragment
     return env
 
 
-def render(template: str, **context: Any) -> str:
-    """Render one of this fragment's templates to HTML."""
-    return environment().get_template(template).render(**context)
+def render(fragment: str, template: str, **context: Any) -> str:
+    """Render one of `fragment`'s templates to HTML."""
+    return environment(fragment).get_template(template).render(**context)

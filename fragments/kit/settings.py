@@ -6,10 +6,12 @@ from tessera.secrets import secret
 
 FRAGMENT = env_str("TESSERA_FRAGMENT", "hero")
 FRAGMENT_VERSION = env_str("TESSERA_VERSION", "dev")
+#: The service's name in logs and health: a fragment may share its name with a backend.
+SERVICE = f"{FRAGMENT}-fragment"
 
 globals().update(
     service_settings(
-        FRAGMENT,
+        SERVICE,
         installed_apps=["django.contrib.staticfiles"],
         root_urlconf="fragments.kit.urls",
         middleware=[
@@ -24,7 +26,7 @@ globals().update(
 # prefix the shell proxies to this fragment's instances.
 STATIC_URL = f"/_assets/{FRAGMENT}/"
 STATICFILES_DIRS = [REPO_ROOT / "fragments" / FRAGMENT / "static"]
-STATIC_ROOT = data_dir() / FRAGMENT / "static"
+STATIC_ROOT = data_dir() / SERVICE / "static"
 STORAGES = {"staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
 WHITENOISE_MAX_AGE = 31536000  # hashed names never change content
 #: Key of the signed visitor token the shell sends (see tessera/visitor.py).

@@ -3,32 +3,21 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
-from django.templatetags.static import static
 from django.urls import path
 from ninja import NinjaAPI
 
 from fragments.kit.fragment import load
+from fragments.kit.views import fragment_view
 
 fragment = load(settings.FRAGMENT)
 
-_links = ", ".join(
-    [f'<{static(name)}>; rel="stylesheet"' for name in fragment.styles]
-    + [f'<{static(name)}>; rel="script"' for name in fragment.scripts]
-)
-
-
-async def fragment_view(request: HttpRequest, **params: str) -> HttpResponse:
-    """Serve the fragment's HTML with its asset `Link`s and version, per the contract."""
-    response = HttpResponse(await fragment.render(request, **params))
-    response["Content-Type"] = "text/html; charset=utf-8"
-    response["X-Fragment-Version"] = settings.FRAGMENT_VERSION
-    if _links:
-        response["Link"] = _links
-    return response
-
-
-urlpatterns = [path(fragment.django_path(), fragment_view, name="fragment")]
+urlpatterns = [
+    path(
+        fragment.django_path(),
+        fragment_view(fragment, settings.FRAGMENT_VERSION),
+        name="fragment",
+    )
+]
 
 if fragment.bff is not None:
     bff = NinjaAPI(

@@ -49,8 +49,17 @@ class FragmentConfig:
         return self.timeout_ms / 1000
 
     def path(self, params: Mapping[str, str]) -> str:
-        """The fragment path with route parameters filled in (values already URL-quoted)."""
-        return self.path_template.format_map(params)
+        """The fragment path with route parameters filled in (values already URL-quoted).
+
+        A parameter of the path part must be given (KeyError otherwise); one of the query
+        part is optional and left empty, so one fragment can serve pages with different
+        parameters (e.g. `/fragment?category={category}&q={q}`).
+        """
+        path, separator, query = self.path_template.partition("?")
+        path = path.format_map(params)
+        if separator:
+            path += separator + query.format_map(_Optional(params))
+        return path
 
     @classmethod
     def from_snapshot(cls, entry: Mapping[str, Any]) -> FragmentConfig:
@@ -68,3 +77,10 @@ class FragmentConfig:
             forward_headers=tuple(entry.get("forward_headers", ())),
             instances=tuple(i["base_url"] for i in entry.get("instances", ())),
         )
+
+
+class _Optional(dict):
+    """Parameters where a missing one is empty."""
+
+    def __missing__(self, key: str) -> str:
+        return ""

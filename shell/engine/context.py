@@ -12,7 +12,14 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from django.utils.crypto import get_random_string
+
 from tessera.visitor import VISITOR_COOKIE, sign_visitor, visitor_from_cookies
+
+#: Django's CSRF cookie (its default CSRF_COOKIE_NAME): the `/bff/` gateway checks writes
+#: against it, so every page makes sure the browser has one for fragments' scripts to send.
+CSRF_COOKIE = "csrftoken"
+_CSRF_PRESENT = re.compile(rf"(?:^|;)\s*{CSRF_COOKIE}=[A-Za-z0-9]{{32}}(?:;|$)")
 
 #: Request headers passed through to every fragment unchanged.
 FORWARDED_HEADERS = frozenset({b"accept-language", b"user-agent", b"referer"})
@@ -37,6 +44,7 @@ class RequestContext:
     path: str
     visitor: str
     new_visitor: bool  # the shell must set the visitor cookie on the response
+    needs_csrf_cookie: bool  # the browser has no (well-formed) CSRF cookie yet
     forwarded: Mapping[str, str]  # allowlisted request headers
     raw: Mapping[bytes, bytes]  # every request header, for per-fragment forwarding
 
@@ -91,7 +99,8 @@ def request_context(
     parent = _TRACEPARENT.match(raw.get(b"traceparent", b"").decode("latin-1"))
     trace_id = parent.group(1) if parent and parent.group(1) != "0" * 32 else _random_hex(16)
     language = forwarded.get("accept-language", "").split(",")[0].split(";")[0].strip()
-    visitor = visitor_from_cookies(raw.get(b"cookie", b"").decode("latin-1"))
+    cookies = raw.get(b"cookie", b"").decode("latin-1")
+    visitor = visitor_from_cookies(cookies)
     new_visitor = visitor is None
     return RequestContext(
         request_id=request_id,
@@ -101,6 +110,7 @@ def request_context(
         path=path,
         visitor=_random_hex(16) if visitor is None else visitor,
         new_visitor=new_visitor,
+        needs_csrf_cookie=_CSRF_PRESENT.search(cookies) is None,
         forwarded=forwarded,
         raw=raw,
     )
@@ -111,3 +121,9 @@ def visitor_cookie(context: RequestContext) -> bytes:
     return (
         f"{VISITOR_COOKIE}={context.visitor}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax"
     ).encode()
+
+
+def csrf_cookie() -> bytes:
+    """A Set-Cookie value with a new CSRF secret; readable by scripts, which send it back
+    in `X-CSRFToken` (Django's double-submit check)."""
+    return f"{CSRF_COOKIE}={get_random_string(32)}; Path=/; Max-Age=31449600; SameSite=Lax".encode()

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, quote
 from shell.engine.assemble import wrap
 from shell.engine.assets import asset_tags
 from shell.engine.config import FragmentConfig
-from shell.engine.context import RequestContext, request_context, visitor_cookie
+from shell.engine.context import RequestContext, csrf_cookie, request_context, visitor_cookie
 from shell.engine.events import emit_fragment_resolved
 from shell.engine.httpclient import encode_headers
 from shell.engine.plan import Placement, Plan, PlanCache, make_plan
@@ -75,7 +75,7 @@ class PageApp:
             name = path[len(FRAGMENT_PREFIX) :]
             await self._single_fragment(scope, send, site.fragments.get(name), name)
             return
-        found = site.router.match(path)
+        found = site.router.match(path, scope.get("query_string", b""))
         if found is None:
             if path.startswith(DJANGO_PREFIXES):
                 await self.fallback(scope, receive, send)
@@ -158,6 +158,8 @@ class PageApp:
         ]
         if context.new_visitor:
             headers.append((b"set-cookie", visitor_cookie(context)))
+        if context.needs_csrf_cookie:
+            headers.append((b"set-cookie", csrf_cookie()))
         primary = tasks[plan.primary].result() if plan.primary else None
         if primary is not None:
             headers.extend((b"set-cookie", c.encode("latin-1")) for c in primary.set_cookies)

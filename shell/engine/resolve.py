@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from shell.engine.assets import Asset, parse_link_header
 from shell.engine.containment import contain, contain_body
@@ -62,6 +62,11 @@ def _html(response: Response) -> str:
         raise FetchError("body is not valid UTF-8") from None
 
 
+def _text(value: str | None) -> str:
+    """A text header of the contract: UTF-8, percent-encoded (header bytes are Latin-1)."""
+    return unquote(value) if value else ""
+
+
 def _accepted(placement: Placement, response: Response, started: float) -> Outcome:
     """The outcome of a response that arrived; raises FetchError when it is a failure."""
     assert placement.config is not None
@@ -84,8 +89,8 @@ def _accepted(placement: Placement, response: Response, started: float) -> Outco
         elapsed,
         assets=parse_link_header(response.header(b"link") or ""),
         status=status,
-        title=response.header(TITLE_HEADER) or "" if primary else "",
-        description=response.header(DESCRIPTION_HEADER) or "" if primary else "",
+        title=_text(response.header(TITLE_HEADER)) if primary else "",
+        description=_text(response.header(DESCRIPTION_HEADER)) if primary else "",
         set_cookies=tuple(
             v.decode("latin-1") for n, v in response.raw_headers if n.lower() == b"set-cookie"
         )

@@ -60,8 +60,9 @@ def _backend(name: str, port: int, *, seed: bool = True, faults: str = "") -> Se
 
 
 def _fragment(name: str, port: int) -> Service:
+    # "<name>-fragment" (as in its settings): fragments and backends may share a name.
     return Service(
-        name,
+        f"{name}-fragment",
         "fragment",
         "fragments.kit.asgi:application",
         "fragments.kit.settings",
@@ -89,6 +90,13 @@ SERVICES: tuple[Service, ...] = (
     _backend("cart", 8206, seed=False),
     _fragment("header", 8101),
     _fragment("hero", 8102),
+    _fragment("listing", 8103),
+    _fragment("product", 8104),
+    _fragment("buybox", 8105),
+    _fragment("reviews", 8106),
+    _fragment("recommendations", 8107),
+    _fragment("cart", 8108),
+    _fragment("footer", 8109),
     Service(
         "shell", "shell", "shell.asgi:application", "shell.settings", 8000, prepare=(COLLECTSTATIC,)
     ),

@@ -38,6 +38,11 @@ def test_products_search_by_text(client):
     assert items and all("kettle" in (p["name"] + p["description"]).lower() for p in items)
 
 
+def test_products_by_sku_for_carts_and_recommendations(client):
+    items = client.get("/products", {"sku": ["SKU-1003", "SKU-1001", "SKU-9"]}).json()["items"]
+    assert sorted(p["sku"] for p in items) == ["SKU-1001", "SKU-1003"]
+
+
 def test_bad_paging_is_a_422_naming_the_parameter(client):
     response = client.get("/products", {"limit": 0})
     assert response.status_code == 422

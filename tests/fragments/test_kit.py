@@ -5,9 +5,11 @@ import json
 
 import httpx
 import pytest
+from registry.management.commands.seed import FRAGMENTS as SEEDED
 
 from fragments.kit.fragment import Fragment, load
 from fragments.kit.registration import Registration
+from tessera.conf import REPO_ROOT
 
 
 async def _render(request):
@@ -19,12 +21,28 @@ def test_path_templates_become_django_patterns():
     assert Fragment("x", _render, path="/fragment/{sku}/{page}").django_path() == (
         "fragment/<str:sku>/<str:page>"
     )
+    assert Fragment("x", _render, path="/list?q={q}&page={page}").django_path() == "list"
 
 
-@pytest.mark.parametrize("name", ["hero", "header"])
+FRAGMENTS = sorted(
+    p.parent.name for p in (REPO_ROOT / "fragments").glob("*/fragment.py") if p.parent.name != "kit"
+)
+
+
+@pytest.mark.parametrize("name", FRAGMENTS)
 def test_each_fragment_module_declares_the_fragment_of_its_name(name):
     fragment = load(name)
     assert fragment.name == name and fragment.styles
+    for asset in (*fragment.styles, *fragment.scripts):
+        assert (REPO_ROOT / "fragments" / name / "static" / asset).is_file()
+
+
+@pytest.mark.parametrize("name", FRAGMENTS)
+def test_the_registry_seed_configures_each_fragment_as_it_declares_itself(name):
+    fragment, seeded = load(name), SEEDED[name]
+    assert seeded["path_template"] == fragment.path
+    assert seeded.get("primary", False) == fragment.primary
+    assert seeded.get("is_async", False) == fragment.is_async
 
 
 class FakeRegistry:

@@ -48,8 +48,8 @@ def test_home_page_is_composed_from_both_fragment_services(stack):
 def test_registry_lists_the_self_registered_instances(stack):
     instances = httpx.get(stack.url("registry") + "/api/v1/instances").json()
     registered = {i["fragment"]: i for i in instances}
-    assert registered["header"]["base_url"] == stack.url("header")
-    assert registered["hero"]["base_url"] == stack.url("hero")
+    assert registered["header"]["base_url"] == stack.url("header-fragment")
+    assert registered["hero"]["base_url"] == stack.url("hero-fragment")
     assert all(i["up"] for i in instances)
 
 

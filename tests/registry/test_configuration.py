@@ -38,15 +38,28 @@ def test_placements_need_an_existing_slot_and_fillable_parameters(product_page):
     with pytest.raises(ValidationError, match="needs page, which the route /product/"):
         Placement(page=product_page, slot="reviews", fragment=reviews).full_clean()
     Placement(page=product_page, slot="buybox", fragment=buybox).full_clean()
+    # Query parameters of a fragment's path are optional: the shell leaves them empty.
+    listing = Fragment.objects.create(name="listing", path_template="/l/{sku}?q={q}")
+    Placement(page=product_page, slot="reviews", fragment=listing).full_clean()
 
 
 @pytest.mark.parametrize(
     ("route", "message"),
-    [("product/{sku}", "must start with '/'"), ("/p/x{sku}", "whole {parameter}"), ("/s?q", "'?'")],
+    [
+        ("product/{sku}", "must start with '/'"),
+        ("/p/x{sku}", "whole {parameter}"),
+        ("/s?q", "must have the form name={name}"),
+        ("/s?q={query}", "must have the form name={name}"),
+        ("/s?q={q}&", "must have the form name={name}"),
+    ],
 )
 def test_routes_are_validated(route, message):
     with pytest.raises(ValidationError, match=message):
         Page(name="p", route=route, layout="home.html", title="t").full_clean()
+
+
+def test_routes_may_name_the_query_parameters_their_page_reads():
+    Page(name="p", route="/search?q={q}&page={page}", layout="home.html", title="t").full_clean()
 
 
 def test_hop_by_hop_headers_cannot_be_configured():
@@ -96,17 +109,28 @@ def test_instances_expire_by_the_clock_and_come_back_with_a_heartbeat(settings):
     assert live(start + timedelta(seconds=12)) == ["http://127.0.0.1:1", "http://127.0.0.1:2"]
 
 
-def test_seed_creates_the_home_page_once_and_keeps_operator_edits():
+def test_seed_creates_the_storefront_pages_once_and_keeps_operator_edits():
     call_command(Seed())
     page = Page.objects.get(name="home")
     assert [(p.slot, p.fragment.name) for p in page.placements.all()] == [
-        ("header", "header"), ("hero", "hero")
+        ("footer", "footer"), ("header", "header"), ("hero", "hero")
     ]  # fmt: skip
+    routes = dict(Page.objects.values_list("name", "route"))
+    assert routes["product"] == "/product/{sku}" and routes["search"].startswith("/search?q={q}")
+    count = Placement.objects.count()
     page.title = "Edited"
     page.save()
     call_command(Seed())
     assert Page.objects.get(name="home").title == "Edited"
-    assert Placement.objects.count() == 2
+    assert Placement.objects.count() == count
+
+
+def test_seeded_configuration_passes_the_validation_operators_get():
+    call_command(Seed())
+    for obj in [*Fragment.objects.all(), *Page.objects.all(), *Placement.objects.all()]:
+        obj.full_clean()
+    assert Fragment.objects.get(name="product").primary
+    assert Fragment.objects.get(name="recommendations").is_async
 
 
 @pytest.fixture

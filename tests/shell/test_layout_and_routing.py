@@ -16,7 +16,8 @@ def test_home_layout_compiles_to_static_parts_slots_and_markers():
 
 
 def test_routes_capture_one_segment_per_parameter():
-    pattern = compile_route("/product/{sku}")
+    pattern, query = compile_route("/product/{sku}")
+    assert query == ()
     assert pattern.match("/product/SKU-1").groupdict() == {"sku": "SKU-1"}
     assert pattern.match("/product/a/b") is None
     assert pattern.match("/product/") is None
@@ -28,3 +29,12 @@ def test_router_quotes_parameters_so_they_cannot_change_the_fragment_path():
     assert page.name == "p"
     assert params == {"sku": "..%252F..%252Fadmin%20x"}
     assert router.match("/elsewhere") is None
+
+
+def test_query_parameters_of_a_route_are_read_quoted_and_empty_when_absent():
+    router = Router([Page("search", "/search?q={q}&page={page}", "home.html", "t")])
+    page, params = router.match("/search", b"q=red+shoes%26socks&page=2&other=x")
+    assert page.name == "search"
+    assert params == {"q": "red%20shoes%26socks", "page": "2"}
+    assert router.match("/search", b"")[1] == {"q": "", "page": ""}
+    assert router.match("/search/more", b"q=a") is None

@@ -1,6 +1,7 @@
 """The ASGI page handler: decisions, streaming, async fragments, disconnects, /_fragment."""
 
 import asyncio
+import re
 from dataclasses import replace
 from types import MappingProxyType
 
@@ -47,6 +48,10 @@ class Recorder:
     @property
     def headers(self):
         return {k.decode(): v.decode() for k, v in self.start["headers"]}
+
+    @property
+    def set_cookies(self) -> list[str]:
+        return [v.decode() for k, v in self.start["headers"] if k == b"set-cookie"]
 
     @property
     def body(self) -> str:
@@ -141,7 +146,10 @@ def test_the_head_goes_out_before_a_slow_async_fragment_which_is_moved_in_later(
 
 
 def test_every_fragment_gets_context_but_no_cookies():
-    cookie = (b"cookie", b"tessera_visitor=abcdefghijklmnop1234; session=secret")
+    cookie = (
+        b"cookie",
+        b"tessera_visitor=abcdefghijklmnop1234; session=secret; csrftoken=" + b"c" * 32,
+    )
     recorder, server, _ = compose(
         scope_changes={"headers": [cookie, (b"accept-language", b"de-DE,de;q=0.9")]}
     )
@@ -151,7 +159,7 @@ def test_every_fragment_gets_context_but_no_cookies():
         assert headers["x-tessera-path"] == "/product/SKU-1"
         assert headers["traceparent"].startswith("00-")
         assert verify_visitor(headers["x-tessera-visitor"], KEY, 0) == "abcdefghijklmnop1234"
-    assert "set-cookie" not in recorder.headers  # a known visitor gets no new cookie
+    assert recorder.set_cookies == []  # a known visitor gets no new cookie
 
 
 def test_a_fragment_configured_for_cookies_receives_them():
@@ -164,10 +172,18 @@ def test_a_fragment_configured_for_cookies_receives_them():
     assert "cookie" not in by_path["/header"]
 
 
-def test_a_new_visitor_gets_a_visitor_cookie():
+def test_a_new_visitor_gets_a_visitor_cookie_and_a_csrf_cookie_for_scripts():
     recorder, _, _ = compose()
-    assert recorder.headers["set-cookie"].startswith("tessera_visitor=")
-    assert "HttpOnly" in recorder.headers["set-cookie"]
+    visitor, csrf = recorder.set_cookies
+    assert visitor.startswith("tessera_visitor=") and "HttpOnly" in visitor
+    assert re.match(r"csrftoken=[A-Za-z0-9]{32}; Path=/;", csrf) and "HttpOnly" not in csrf
+
+
+def test_a_malformed_csrf_cookie_is_replaced():
+    cookie = (b"cookie", b"tessera_visitor=abcdefghijklmnop1234; csrftoken=short")
+    recorder, _, _ = compose(scope_changes={"headers": [cookie]})
+    (csrf,) = recorder.set_cookies
+    assert csrf.startswith("csrftoken=") and not csrf.startswith("csrftoken=short")
 
 
 def test_primary_redirect_becomes_the_page_redirect_with_location_only():

@@ -29,6 +29,12 @@ def test_a_fragment_whose_path_needs_a_missing_parameter_is_left_out():
     assert reviews.config is None
 
 
+def test_query_parameters_of_a_fragment_path_are_optional():
+    listing = FragmentConfig("listing", "/list?category={category}&q={q}")
+    assert listing.path({"category": "books"}) == "/list?category=books&q="
+    assert listing.path({"q": "red%20pen"}) == "/list?category=&q=red%20pen"
+
+
 def test_unknown_fragments_plan_as_unconfigured():
     plan = make_plan(PAGE, {"sku": "S1"}, {})
     assert all(p.config is None for p in plan.placements)

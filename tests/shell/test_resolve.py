@@ -108,7 +108,7 @@ def test_the_primary_decides_redirects_and_not_found_and_sets_the_title():
             body=b"<h1>Kettle</h1>",
             headers={
                 **HTML,
-                "X-Page-Title": "Kettle",
+                "X-Page-Title": "Kettle %E2%80%94 50%25 off",
                 "X-Page-Description": "A kettle",
                 "Set-Cookie": "seen=1",
             },
@@ -120,7 +120,8 @@ def test_the_primary_decides_redirects_and_not_found_and_sets_the_title():
     other, _ = resolve_against(routes, "/p")
     assert (moved.kind, moved.status, moved.location) == ("redirect", 301, "/product/2")
     assert gone.kind == "not-found"
-    assert (page.title, page.description, page.set_cookies) == ("Kettle", "A kettle", ("seen=1",))
+    assert page.title == "Kettle \u2014 50% off"  # UTF-8, percent-encoded on the wire
+    assert (page.description, page.set_cookies) == ("A kettle", ("seen=1",))
     assert (other.title, other.set_cookies) == ("", ())  # only the primary may do that
 
 

@@ -12,8 +12,8 @@ def test_every_service_has_its_default_port_unless_overridden():
 
 
 def test_malformed_port_override_is_refused_with_the_variable_name():
-    with pytest.raises(ValueError, match="TESSERA_PORT_HERO='80a' is not a TCP port"):
-        resolve(SERVICES, {"TESSERA_PORT_HERO": "80a"})
+    with pytest.raises(ValueError, match="TESSERA_PORT_HERO_FRAGMENT='80a' is not a TCP port"):
+        resolve(SERVICES, {"TESSERA_PORT_HERO_FRAGMENT": "80a"})
 
 
 def test_two_services_on_one_port_are_refused():
@@ -25,12 +25,14 @@ def test_each_service_learns_where_every_other_service_is():
     stack = resolve(SERVICES, {}, host="127.0.0.1")
     shared = stack_env(stack)
     assert shared["TESSERA_REGISTRY_URL"] == "http://127.0.0.1:8001"
-    hero = next(r for r in stack if r.name == "hero")
+    hero = next(r for r in stack if r.name == "hero-fragment")
     env = service_env(hero, shared)
     assert env["TESSERA_FRAGMENT"] == "hero"
     assert env["TESSERA_SELF_URL"] == "http://127.0.0.1:8102"
     assert env["DJANGO_SETTINGS_MODULE"] == "fragments.kit.settings"
     assert env["TESSERA_CATALOG_URL"] == "http://127.0.0.1:8201"
+    # A fragment and a backend of the same name are two services with two addresses.
+    assert shared["TESSERA_REVIEWS_URL"] != shared["TESSERA_REVIEWS_FRAGMENT_URL"]
 
 
 def test_the_stack_has_a_shell_a_registry_two_fragments_and_a_backend():

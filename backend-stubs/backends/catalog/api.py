@@ -52,13 +52,16 @@ def products(
     request: HttpRequest,
     category: str | None = None,
     q: str | None = Query(None, max_length=100),
+    sku: list[str] = Query(None, max_length=100),
     limit: int = Query(12, ge=1, le=100),
     offset: int = Query(0, ge=0),
 ):
-    """Products, optionally of one category and/or matching a text query."""
+    """Products, optionally of one category, matching a text query and/or of given SKUs."""
     query = Product.objects.select_related("category")
     if category:
         query = query.filter(category__slug=category)
+    if sku:
+        query = query.filter(sku__in=sku)
     if q:
         query = query.filter(Q(name__icontains=q) | Q(description__icontains=q))
     return {"total": query.count(), "items": [_out(p) for p in query[offset : offset + limit]]}

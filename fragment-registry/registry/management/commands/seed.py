@@ -8,14 +8,54 @@ from registry.audit import actor
 from registry.models import Fragment, Page, Placement
 from tessera.secrets import secret
 
-#: The demo storefront: page -> (route, layout, title, {slot: [(fragment, path template)]}).
+#: The demo storefront's fragments, as operators first configure them (path, and how the
+#: pages use them). Fragment services that register later keep these settings.
+FRAGMENTS: dict[str, dict[str, object]] = {
+    "header": {"path_template": "/fragment?q={q}", "timeout_ms": 500},
+    "footer": {"path_template": "/fragment", "timeout_ms": 500},
+    "hero": {"path_template": "/fragment", "timeout_ms": 800},
+    "listing": {
+        "path_template": "/fragment?category={category}&q={q}&page={page}",
+        "timeout_ms": 800,
+        "primary": True,
+    },
+    "product": {"path_template": "/fragment/{sku}", "timeout_ms": 800, "primary": True},
+    "buybox": {"path_template": "/fragment/{sku}", "timeout_ms": 600},
+    "reviews": {"path_template": "/fragment/{sku}", "timeout_ms": 800},
+    "recommendations": {"path_template": "/fragment/{sku}", "timeout_ms": 1500, "is_async": True},
+    "cart": {"path_template": "/fragment", "timeout_ms": 800},
+}
+
+_FRAME = {"header": ["header"], "footer": ["footer"]}
+
+#: page -> (route, layout, title, {slot: [fragment, ...]}).
 PAGES = {
-    "home": (
-        "/",
-        "home.html",
-        "Tessera — a shop of many parts",
-        {"header": [("header", "/fragment")], "hero": [("hero", "/fragment")]},
+    "home": ("/", "home.html", "Tessera — a shop of many parts", {**_FRAME, "hero": ["hero"]}),
+    "category": (
+        "/c/{category}?page={page}",
+        "listing.html",
+        "Category",
+        {**_FRAME, "main": ["listing"]},
     ),
+    "search": (
+        "/search?q={q}&page={page}",
+        "listing.html",
+        "Search",
+        {**_FRAME, "main": ["listing"]},
+    ),
+    "product": (
+        "/product/{sku}",
+        "product.html",
+        "Product",
+        {
+            **_FRAME,
+            "product": ["product"],
+            "buybox": ["buybox"],
+            "reviews": ["reviews"],
+            "recommendations": ["recommendations"],
+        },
+    ),
+    "cart": ("/cart", "cart.html", "Your cart", {**_FRAME, "main": ["cart"]}),
 }
 
 
@@ -43,15 +83,19 @@ class Command(BaseCommand):
 
     def _pages(self) -> None:
         # Only what is missing is created: operators' later edits are never overwritten.
+        fragments = {
+            name: Fragment.objects.get_or_create(name=name, defaults=settings)[0]
+            for name, settings in FRAGMENTS.items()
+        }
         for name, (route, layout, title, slots) in PAGES.items():
             page, _ = Page.objects.get_or_create(
                 name=name, defaults={"route": route, "layout": layout, "title": title}
             )
-            for slot, fragments in slots.items():
-                for order, (fragment_name, path) in enumerate(fragments):
-                    fragment, _ = Fragment.objects.get_or_create(
-                        name=fragment_name, defaults={"path_template": path}
-                    )
+            for slot, names in slots.items():
+                for order, fragment_name in enumerate(names):
                     Placement.objects.get_or_create(
-                        page=page, slot=slot, fragment=fragment, defaults={"order": order}
+                        page=page,
+                        slot=slot,
+                        fragment=fragments[fragment_name],
+                        defaults={"order": order},
                     )

@@ -1,0 +1,56 @@
+"""The buy box: price, stock and "Add to cart".
+
+Adding goes to the cart's BFF (`/bff/cart/items`), the one owner of carts; the buy box then
+announces the new count with a `cart:updated` event for whoever shows it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from django.http import HttpRequest
+
+from fragments.kit.backends import BackendError, get_json
+from fragments.kit.fragment import Fragment
+from fragments.kit.rendering import render as render_template
+
+MAX_PER_ORDER = 10
+LOW_STOCK = 5
+
+
+async def _or_none(name: str, path: str) -> dict | None:
+    try:
+        return await get_json(name, path)
+    except BackendError:
+        return None
+
+
+async def render(request: HttpRequest, sku: str) -> str:
+    price, stock = await asyncio.gather(
+        _or_none("pricing", f"/prices/{sku}"), _or_none("inventory", f"/stock/{sku}")
+    )
+    saving = 0
+    if price and price["deal"] and price["list_price_cents"]:
+        saving = round(100 * (1 - price["price_cents"] / price["list_price_cents"]))
+    return render_template(
+        "buybox",
+        "buybox.html",
+        sku=sku,
+        price=price,
+        saving=saving,
+        stock=stock,
+        low_stock=LOW_STOCK,
+        choices=range(1, min(MAX_PER_ORDER, stock["quantity"] if stock else 0) + 1),
+    )
+
+
+fragment = Fragment(
+    name="buybox",
+    render=render,
+    path="/fragment/{sku}",
+    styles=("buybox.css",),
+    scripts=("buybox.js",),
+    timeout_ms=600,
+    owner="checkout",
+    description="Price, stock and the Add to cart button of a product.",
+)

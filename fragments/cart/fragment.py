@@ -1,0 +1,147 @@
+"""The cart: the cart page's fragment, and the cart BFF every "add to cart" goes through.
+
+The visitor is who the shell's signed token says (never a cookie); lines are priced from the
+pricing backend and named from the catalog at the time they are shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError
+
+from fragments.kit.backends import BackendError, add_image_relay, bff_error, call, get_json
+from fragments.kit.fragment import Fragment
+from fragments.kit.rendering import render as render_template
+from fragments.kit.visitor import visitor_of
+
+SKU = r"^SKU-\d{1,8}$"
+MAX_QUANTITY = 99
+
+bff = Router(tags=["cart"])
+add_image_relay(bff)
+
+
+class ItemIn(Schema):
+    sku: str = Field(..., pattern=SKU, description="the product to add")
+    quantity: int = Field(1, ge=1, le=MAX_QUANTITY)
+
+
+class QuantityIn(Schema):
+    quantity: int = Field(..., ge=1, le=MAX_QUANTITY)
+
+
+class Line(Schema):
+    sku: str
+    name: str
+    image: str
+    quantity: int
+    price_cents: int | None
+    line_cents: int | None
+
+
+class CartView(Schema):
+    count: int
+    lines: list[Line]
+    subtotal_cents: int
+    currency: str
+    complete: bool = Field(description="false when a price could not be found")
+
+
+async def cart_view(cart: dict[str, Any]) -> CartView:
+    """The backend's cart with names and prices for showing it."""
+    skus = [item["sku"] for item in cart["items"]]
+    products: dict[str, dict] = {}
+    prices: dict[str, dict] = {}
+    if skus:
+        found, priced = await asyncio.gather(
+            get_json("catalog", "/products", sku=skus, limit=100),
+            get_json("pricing", "/prices", sku=skus),
+        )
+        products = {p["sku"]: p for p in found["items"]}
+        prices = {p["sku"]: p for p in priced}
+    lines = []
+    for item in cart["items"]:
+        price = prices.get(item["sku"], {}).get("price_cents")
+        lines.append(
+            Line(
+                sku=item["sku"],
+                name=products.get(item["sku"], {}).get("name", item["sku"]),
+                image=f"/bff/cart/images/{item['sku']}.svg",
+                quantity=item["quantity"],
+                price_cents=price,
+                line_cents=None if price is None else price * item["quantity"],
+            )
+        )
+    currency = next(iter(prices.values()), {}).get("currency", "EUR")
+    return CartView(
+        count=cart["count"],
+        lines=lines,
+        subtotal_cents=sum(line.line_cents or 0 for line in lines),
+        currency=currency,
+        complete=all(line.line_cents is not None for line in lines),
+    )
+
+
+def _visitor(request: HttpRequest) -> str:
+    visitor = visitor_of(request)
+    if visitor is None:
+        raise HttpError(401, "no visitor: open a page of the shop first, then try again")
+    return visitor
+
+
+async def _cart_call(method: str, path: str, payload: dict | None = None) -> CartView:
+    try:
+        cart = await call("cart", method, path, json=payload)
+        return await cart_view(cart)
+    except BackendError as exc:
+        raise bff_error(exc, "the cart is unavailable right now, please try again") from exc
+
+
+@bff.get("/", response=CartView, summary="The visitor's cart")
+async def show(request: HttpRequest):
+    return await _cart_call("GET", f"/carts/{_visitor(request)}")
+
+
+@bff.post("/items", response=CartView, summary="Add a product to the cart")
+async def add(request: HttpRequest, item: ItemIn):
+    return await _cart_call("POST", f"/carts/{_visitor(request)}/items", item.dict())
+
+
+@bff.patch("/items/{sku}", response=CartView, summary="Change a line's quantity")
+async def change(request: HttpRequest, sku: str, change: QuantityIn):
+    return await _cart_call("PATCH", f"/carts/{_visitor(request)}/items/{sku}", change.dict())
+
+
+@bff.delete("/items/{sku}", response=CartView, summary="Remove a line")
+async def remove(request: HttpRequest, sku: str):
+    return await _cart_call("DELETE", f"/carts/{_visitor(request)}/items/{sku}")
+
+
+async def render(request: HttpRequest) -> str:
+    visitor = visitor_of(request)
+    view: CartView | None = None
+    if visitor is not None:
+        try:
+            view = await cart_view(await get_json("cart", f"/carts/{visitor}"))
+        except BackendError:
+            view = None
+    else:
+        view = CartView(count=0, lines=[], subtotal_cents=0, currency="EUR", complete=True)
+    return render_template("cart", "cart.html", cart=view, max_quantity=MAX_QUANTITY)
+
+
+fragment = Fragment(
+    name="cart",
+    render=render,
+    path="/fragment",
+    styles=("cart.css",),
+    scripts=("cart.js",),
+    bff=bff,
+    timeout_ms=800,
+    owner="checkout",
+    description="The cart page, and the cart BFF that adds, changes and removes items.",
+)

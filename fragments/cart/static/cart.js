@@ -1,0 +1,79 @@
+// Cart fragment: change quantities and remove lines through the cart's own BFF.
+// It tells the rest of the page with a `cart:updated` event and touches only its own root.
+const csrfToken = () => (document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/) || [])[1] || "";
+
+const money = (cents, currency) =>
+  new Intl.NumberFormat("en", { style: "currency", currency }).format(cents / 100);
+
+const problem = async (response) => {
+  try {
+    const body = await response.json();
+    if (typeof body.detail === "string") return body.detail;
+    if (Array.isArray(body.detail)) return body.detail.map((d) => d.msg).join("; ");
+  } catch (error) { /* not JSON */ }
+  return `The cart could not be changed (HTTP ${response.status}).`;
+};
+
+for (const root of document.querySelectorAll(".cart")) {
+  const status = root.querySelector(".cart__status");
+  const currency = root.dataset.currency;
+
+  const send = async (method, sku, body) => {
+    const response = await fetch(`/bff/cart/items/${encodeURIComponent(sku)}`, {
+      method,
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    if (!response.ok) throw new Error(await problem(response));
+    return response.json();
+  };
+
+  const show = (cart) => {
+    for (const row of root.querySelectorAll(".cart__line")) {
+      const line = cart.lines.find((l) => l.sku === row.dataset.sku);
+      if (!line) { row.remove(); continue; }
+      row.querySelector("input").value = String(line.quantity);
+      row.querySelector("[data-line-total]").textContent =
+        line.line_cents === null ? "" : money(line.line_cents, currency);
+    }
+    const summary = root.querySelector(".cart__summary");
+    if (summary) {
+      summary.querySelector("[data-count]").textContent = `${cart.count} item${cart.count === 1 ? "" : "s"}`;
+      summary.querySelector("[data-subtotal]").textContent = money(cart.subtotal_cents, currency);
+      summary.hidden = cart.lines.length === 0;
+    }
+    root.querySelector(".cart__empty").hidden = cart.lines.length > 0;
+    document.dispatchEvent(new CustomEvent("cart:updated", { detail: { count: cart.count } }));
+  };
+
+  root.addEventListener("change", async (event) => {
+    const input = event.target.closest(".cart__line input");
+    if (!input) return;
+    const row = input.closest(".cart__line");
+    const quantity = Number(input.value);
+    if (!Number.isInteger(quantity) || quantity < 1 || quantity > Number(input.max)) {
+      status.textContent = `Choose a quantity from 1 to ${input.max}.`;
+      return;
+    }
+    try {
+      show(await send("PATCH", row.dataset.sku, { quantity }));
+      status.textContent = "Quantity updated.";
+    } catch (error) {
+      status.textContent = error.message;
+    }
+  });
+
+  root.addEventListener("click", async (event) => {
+    const button = event.target.closest(".cart__remove");
+    if (!button) return;
+    const row = button.closest(".cart__line");
+    button.disabled = true;
+    try {
+      show(await send("DELETE", row.dataset.sku));
+      status.textContent = "Removed from your cart.";
+    } catch (error) {
+      button.disabled = false;
+      status.textContent = error.message;
+    }
+  });
+}

@@ -1,0 +1,91 @@
+"""The product list: a category's products or search results, with prices, in pages.
+
+It is the primary fragment of the category and search pages: an unknown category makes the
+page a 404, and the list names the page's title.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from urllib.parse import urlencode
+
+from django.http import HttpRequest
+from ninja import Router
+
+from fragments.kit.backends import BackendError, add_image_relay, get_json
+from fragments.kit.fragment import Fragment, NotFound, Rendered
+from fragments.kit.rendering import render as render_template
+
+PAGE_SIZE = 12
+MAX_QUERY = 100
+
+bff = Router(tags=["listing"])
+add_image_relay(bff)
+
+
+def _page_number(raw: str) -> int:
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= 1000 else 1
+
+
+async def _prices(skus: list[str]) -> dict[str, dict]:
+    """Prices by SKU; an empty mapping when pricing is unavailable (cards show no price)."""
+    if not skus:
+        return {}
+    try:
+        return {p["sku"]: p for p in await get_json("pricing", "/prices", sku=skus)}
+    except BackendError:
+        return {}
+
+
+async def render(request: HttpRequest) -> Rendered:
+    category_slug = request.GET.get("category", "")
+    query = request.GET.get("q", "").strip()[:MAX_QUERY]
+    page = _page_number(request.GET.get("page", ""))
+    categories, found = await asyncio.gather(
+        get_json("catalog", "/categories"),
+        get_json(
+            "catalog",
+            "/products",
+            category=category_slug or None,
+            q=query or None,
+            limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE,
+        ),
+    )
+    category = next((c for c in categories if c["slug"] == category_slug), None)
+    if category_slug and category is None:
+        raise NotFound(category_slug)
+    prices = await _prices([p["sku"] for p in found["items"]])
+    if category:
+        heading = title = category["name"]
+        path, keep = f"/c/{category_slug}", {}
+    else:
+        heading = f"Results for “{query}”" if query else "All products"
+        title = f"{query} — search" if query else heading
+        path, keep = "/search", {"q": query} if query else {}
+    html = render_template(
+        "listing",
+        "listing.html",
+        heading=heading,
+        query=query,
+        total=found["total"],
+        items=[{**p, "price": prices.get(p["sku"])} for p in found["items"]],
+        page=page,
+        pages=max(1, math.ceil(found["total"] / PAGE_SIZE)),
+        href=lambda number: f"{path}?{urlencode({**keep, 'page': number})}",
+    )
+    return Rendered(html, title=title, description=f"{heading}: {found['total']} products.")
+
+
+fragment = Fragment(
+    name="listing",
+    render=render,
+    path="/fragment?category={category}&q={q}&page={page}",
+    styles=("listing.css",),
+    bff=bff,
+    timeout_ms=800,
+    primary=True,
+    owner="discovery",
+    description="Product list of a category or of search results, with prices, in pages.",
+)

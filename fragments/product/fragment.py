@@ -1,0 +1,47 @@
+"""Product detail: the primary fragment of the product page.
+
+An unknown SKU makes the page a real 404; a known one names the page's title and
+description. Pictures come through this fragment's own BFF.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from django.http import HttpRequest
+from ninja import Router
+
+from fragments.kit.backends import BackendError, add_image_relay, get_json
+from fragments.kit.fragment import Fragment, NotFound, Rendered
+from fragments.kit.rendering import render as render_template
+
+bff = Router(tags=["product"])
+add_image_relay(bff)
+
+
+async def render(request: HttpRequest, sku: str) -> Rendered:
+    try:
+        product, categories = await asyncio.gather(
+            get_json("catalog", f"/products/{sku}"), get_json("catalog", "/categories")
+        )
+    except BackendError as exc:
+        if exc.status == 404:
+            raise NotFound(sku) from None
+        raise
+    category = next((c for c in categories if c["slug"] == product["category"]), None)
+    html = render_template("product", "product.html", product=product, category=category)
+    summary = product["description"].split(". ")[0].rstrip(".") + "."
+    return Rendered(html, title=product["name"], description=summary)
+
+
+fragment = Fragment(
+    name="product",
+    render=render,
+    path="/fragment/{sku}",
+    styles=("product.css",),
+    bff=bff,
+    timeout_ms=800,
+    primary=True,
+    owner="catalog",
+    description="Product detail: pictures, description and specifications.",
+)

@@ -1,0 +1,68 @@
+"""Fake backends for fragment tests: each BFF and renderer calls them through the kit's real
+httpx clients, with the transport swapped for a scripted one."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from django.test import RequestFactory
+
+from fragments.kit import backends
+from tessera.visitor import sign_visitor
+
+KEY = "unit-test-context-key"  # tests/settings.py's CONTEXT_KEY
+VISITOR = "visitor-0123456789"
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+class FakeBackends:
+    """Scripted answers per (backend, method, path); records every call."""
+
+    def __init__(self) -> None:
+        self.routes: dict[tuple[str, str, str], Handler | httpx.Response] = {}
+        self.calls: list[tuple[str, str, str, Any]] = []
+        self.down: set[str] = set()
+
+    def on(self, backend: str, method: str, path: str, answer: Handler | Any, status=200):
+        self.routes[(backend, method, path)] = (
+            answer if callable(answer) else httpx.Response(status, json=answer)
+        )
+
+    def transport(self, backend: str) -> httpx.MockTransport:
+        def handle(request: httpx.Request) -> httpx.Response:
+            body = json.loads(request.content) if request.content else None
+            self.calls.append((backend, request.method, request.url.path, body))
+            if backend in self.down:
+                raise httpx.ConnectError("connection refused", request=request)
+            answer = self.routes.get((backend, request.method, request.url.path))
+            if answer is None:
+                return httpx.Response(404, json={"detail": "Not Found"})
+            return answer(request) if callable(answer) else answer
+
+        return httpx.MockTransport(handle)
+
+
+@pytest.fixture
+def fake_backends(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBackends]:
+    fake = FakeBackends()
+
+    def client(name: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=f"http://{name}", transport=fake.transport(name))
+
+    monkeypatch.setattr(backends, "backend", client)
+    yield fake
+
+
+def visitor_headers(visitor: str = VISITOR) -> dict[str, str]:
+    return {"X-Tessera-Visitor": sign_visitor(visitor, KEY.encode(), time.time())}
+
+
+def fragment_request(path: str = "/fragment", visitor: str | None = VISITOR, **query: str):
+    headers = {"HTTP_X_TESSERA_VISITOR": visitor_headers(visitor)["X-Tessera-Visitor"]}
+    return RequestFactory().get(path, query, **(headers if visitor else {}))

@@ -1,0 +1,91 @@
+"""The cart fragment's BFF and page: every write needs a visitor and valid input."""
+
+import asyncio
+
+import pytest
+from ninja.testing import TestAsyncClient
+
+from fragments.cart.fragment import bff, render
+from tests.fragments.conftest import VISITOR, fragment_request, visitor_headers
+
+CART = f"/carts/{VISITOR}"
+ONE_KETTLE = {"visitor": VISITOR, "items": [{"sku": "SKU-1001", "quantity": 2}], "count": 2}
+
+
+@pytest.fixture
+def client() -> TestAsyncClient:
+    return TestAsyncClient(bff)
+
+
+@pytest.fixture
+def shop(fake_backends):
+    fake_backends.on("catalog", "GET", "/products", {"total": 1, "items": [
+        {"sku": "SKU-1001", "name": "Urban Kettle"}
+    ]})  # fmt: skip
+    fake_backends.on("pricing", "GET", "/prices", [
+        {"sku": "SKU-1001", "price_cents": 1999, "list_price_cents": 1999, "currency": "EUR",
+         "deal": False}
+    ])  # fmt: skip
+    return fake_backends
+
+
+def test_adding_names_and_prices_the_visitors_cart(client, shop):
+    shop.on("cart", "POST", f"{CART}/items", ONE_KETTLE)
+    response = asyncio.run(
+        client.post("/items", json={"sku": "SKU-1001", "quantity": 2}, headers=visitor_headers())
+    )
+    assert response.status_code == 200
+    cart = response.json()
+    assert cart["count"] == 2 and cart["subtotal_cents"] == 3998 and cart["complete"]
+    assert cart["lines"][0] == {
+        "sku": "SKU-1001",
+        "name": "Urban Kettle",
+        "image": "/bff/cart/images/SKU-1001.svg",
+        "quantity": 2,
+        "price_cents": 1999,
+        "line_cents": 3998,
+    }
+    assert ("cart", "POST", f"{CART}/items", {"sku": "SKU-1001", "quantity": 2}) in shop.calls
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [({"sku": "../admin"}, "sku"), ({"sku": "SKU-1", "quantity": 0}, "quantity"), ({}, "sku")],
+)
+def test_bad_input_is_a_422_naming_the_field_and_reaches_no_backend(client, shop, payload, field):
+    response = asyncio.run(client.post("/items", json=payload, headers=visitor_headers()))
+    assert response.status_code == 422
+    assert field in str(response.json()["detail"])
+    assert shop.calls == []
+
+
+def test_without_a_visitor_token_nothing_is_written(client, shop):
+    forged = {"X-Tessera-Visitor": visitor_headers()["X-Tessera-Visitor"][:-2] + "xx"}
+    for headers in ({}, forged):
+        response = asyncio.run(client.post("/items", json={"sku": "SKU-1"}, headers=headers))
+        assert response.status_code == 401
+        assert "no visitor" in response.json()["detail"]
+    assert shop.calls == []
+
+
+def test_the_backends_refusals_reach_the_browser_and_outages_are_a_502(client, shop):
+    shop.on("cart", "PATCH", f"{CART}/items/SKU-7", {"detail": "SKU-7 is not in this cart"}, 404)
+    missing = asyncio.run(
+        client.patch("/items/SKU-7", json={"quantity": 2}, headers=visitor_headers())
+    )
+    assert (missing.status_code, missing.json()["detail"]) == (404, "SKU-7 is not in this cart")
+    shop.down.add("cart")
+    down = asyncio.run(client.delete("/items/SKU-1001", headers=visitor_headers()))
+    assert down.status_code == 502
+    assert down.json()["detail"] == "the cart is unavailable right now, please try again"
+
+
+def test_the_cart_page_lists_the_lines_or_says_it_is_empty(shop):
+    shop.on("cart", "GET", CART, ONE_KETTLE)
+    html = asyncio.run(render(fragment_request()))
+    assert "Urban Kettle" in html and "€39.98" in html and 'value="2"' in html
+    assert '<p class="cart__empty" hidden>' in html
+    empty = asyncio.run(render(fragment_request(visitor=None)))
+    assert '<p class="cart__empty">Your cart is empty.' in empty and "cart__line" not in empty
+    shop.down.add("cart")
+    assert "cannot be shown right now" in asyncio.run(render(fragment_request()))

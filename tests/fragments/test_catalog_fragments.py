@@ -1,0 +1,157 @@
+"""The fragments that show products: what they render from their backends, and how a
+primary fragment tells the page its title or that it does not exist."""
+
+import asyncio
+from urllib.parse import unquote
+
+import httpx
+import pytest
+from ninja.testing import TestAsyncClient
+
+from fragments.buybox.fragment import render as buybox
+from fragments.header.fragment import render as header
+from fragments.hero.fragment import bff as hero_bff
+from fragments.kit.fragment import NotFound, load
+from fragments.kit.views import fragment_view
+from fragments.listing.fragment import render as listing
+from fragments.product.fragment import render as product
+from fragments.recommendations.fragment import render as recommendations
+from tests.fragments.conftest import VISITOR, fragment_request
+
+CATEGORIES = [{"slug": "kitchen", "name": "Kitchen"}, {"slug": "books", "name": "Books"}]
+KETTLE = {
+    "sku": "SKU-1001",
+    "name": "Urban Kettle",
+    "category": "kitchen",
+    "description": "A kettle made of steel. Built to last.",
+    "attributes": {"material": "steel"},
+    "image_url": "/products/SKU-1001/image.svg",
+}
+PRICE = {"sku": "SKU-1001", "price_cents": 1999, "list_price_cents": 2999, "currency": "EUR",
+         "deal": True}  # fmt: skip
+
+
+@pytest.fixture
+def catalog(fake_backends):
+    fake_backends.on("catalog", "GET", "/categories", CATEGORIES)
+    fake_backends.on("catalog", "GET", "/products/SKU-1001", KETTLE)
+    fake_backends.on("catalog", "GET", "/products", {"total": 13, "items": [KETTLE]})
+    fake_backends.on("pricing", "GET", "/prices", [PRICE])
+    fake_backends.on("pricing", "GET", "/prices/SKU-1001", PRICE)
+    return fake_backends
+
+
+def test_product_detail_names_the_page_and_an_unknown_sku_is_not_found(catalog):
+    rendered = asyncio.run(product(fragment_request(), sku="SKU-1001"))
+    assert rendered.title == "Urban Kettle"
+    assert rendered.description == "A kettle made of steel."
+    assert '<a href="/c/kitchen">Kitchen</a>' in rendered.html
+    assert '<img class="product__image" src="/bff/product/images/SKU-1001.svg"' in rendered.html
+    with pytest.raises(NotFound):
+        asyncio.run(product(fragment_request(), sku="SKU-404"))
+
+
+def test_product_detail_fails_when_the_catalog_is_down_so_the_page_is_a_503(catalog):
+    catalog.down.add("catalog")
+    with pytest.raises(Exception, match="catalog"):
+        asyncio.run(product(fragment_request(), sku="SKU-1001"))
+
+
+def test_listing_of_a_category_pages_and_prices(catalog):
+    asked = []
+    catalog.on("catalog", "GET", "/products", lambda request: (
+        asked.append(dict(request.url.params))
+        or httpx.Response(200, json={"total": 13, "items": [KETTLE]})
+    ))  # fmt: skip
+    rendered = asyncio.run(listing(fragment_request(category="kitchen", page="2")))
+    assert rendered.title == "Kitchen"
+    assert "13 products" in rendered.html and "€19.99" in rendered.html and "Deal" in rendered.html
+    assert 'href="/c/kitchen?page=1" rel="prev"' in rendered.html
+    assert '<a href="/c/kitchen?page=2" aria-current="page">' in rendered.html
+    assert asked == [{"category": "kitchen", "limit": "12", "offset": "12"}]
+    with pytest.raises(NotFound):
+        asyncio.run(listing(fragment_request(category="nope")))
+
+
+def test_listing_of_a_search_keeps_the_query_in_its_links(catalog):
+    rendered = asyncio.run(listing(fragment_request(q="red & blue")))
+    assert rendered.title == "red & blue — search"
+    assert "Results for “red &amp; blue”" in rendered.html
+    assert 'href="/search?q=red+%26+blue&amp;page=2"' in rendered.html
+
+
+def test_buybox_offers_what_is_in_stock_and_nothing_when_it_cannot_tell(catalog):
+    catalog.on("inventory", "GET", "/stock/SKU-1001", {"sku": "SKU-1001", "quantity": 3,
+                                                        "in_stock": True})  # fmt: skip
+    html = asyncio.run(buybox(fragment_request(), sku="SKU-1001"))
+    assert "Only 3 left in stock" in html and "You save 33%" in html
+    assert html.count("<option") == 3 and "Add to cart" in html
+    catalog.down.add("inventory")
+    html = asyncio.run(buybox(fragment_request(), sku="SKU-1001"))
+    assert "Availability cannot be checked right now." in html and "Add to cart" not in html
+
+
+def test_header_shows_the_visitors_cart_count(catalog):
+    catalog.on("cart", "GET", f"/carts/{VISITOR}", {"visitor": VISITOR, "items": [], "count": 4})
+    html = asyncio.run(header(fragment_request(q="kettle")))
+    assert "data-cart-count>4<" in html and 'value="kettle"' in html
+    assert html.count('href="/c/') == 2
+    catalog.down.add("cart")
+    assert "data-cart-count>\u2013<" in asyncio.run(header(fragment_request()))
+
+
+def test_recommendations_show_related_products_in_the_recommenders_order(catalog):
+    catalog.on("recommendations", "GET", "/products/SKU-1001/related",
+               {"sku": "SKU-1001", "related": ["SKU-1001"]})  # fmt: skip
+    html = asyncio.run(recommendations(fragment_request(), sku="SKU-1001"))
+    assert "Customers also viewed" in html and "Urban Kettle" in html and "€19.99" in html
+    query = next(c for c in catalog.calls if c[0] == "catalog")
+    assert query[2] == "/products"
+
+
+def test_hero_more_deals_is_a_502_when_pricing_is_down(fake_backends):
+    fake_backends.down.add("pricing")
+    response = asyncio.run(TestAsyncClient(hero_bff).get("/deals?page=2"))
+    assert response.status_code == 502
+    assert response.json()["detail"] == "deals are unavailable right now"
+
+
+def test_the_kit_serves_a_fragment_per_the_contract(catalog):
+    view = fragment_view(load("product"), "1.2.3")
+    response = asyncio.run(view(fragment_request(), sku="SKU-1001"))
+    assert response.status_code == 200 and response["X-Fragment-Version"] == "1.2.3"
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert response["Link"] == '</static/product.css>; rel="stylesheet"'
+    assert unquote(response["X-Page-Title"]) == "Urban Kettle"
+    catalog.on("catalog", "GET", "/products/SKU-1001", {**KETTLE, "name": "Café 50% — Ø"})
+    response = asyncio.run(view(fragment_request(), sku="SKU-1001"))
+    response["X-Page-Title"].encode("latin-1")  # header-safe...
+    assert unquote(response["X-Page-Title"]) == "Café 50% — Ø"  # ...and lossless
+    missing = asyncio.run(view(fragment_request(), sku="SKU-404"))
+    assert (missing.status_code, missing.content) == (404, b"")
+    assert missing["X-Fragment-Version"] == "1.2.3" and not missing.has_header("Link")
+
+
+def test_hero_pages_through_the_deals_with_names_and_prices(fake_backends):
+    deals = [
+        {"sku": f"SKU-{n}", "price_cents": 750, "list_price_cents": 1000, "currency": "EUR",
+         "deal": True}
+        for n in range(1, 7)
+    ]  # fmt: skip
+    fake_backends.on("pricing", "GET", "/deals", deals)
+    fake_backends.on("catalog", "GET", "/products", {"total": 2, "items": [
+        {"sku": "SKU-5", "name": "Fifth"}, {"sku": "SKU-6", "name": "Sixth"}
+    ]})  # fmt: skip
+    response = asyncio.run(TestAsyncClient(hero_bff).get("/deals?page=2"))
+    page = response.json()
+    assert (page["page"], page["has_more"]) == (2, False)
+    assert [d["name"] for d in page["items"]] == ["Fifth", "Sixth"]
+    assert page["items"][0] == {
+        "sku": "SKU-5",
+        "name": "Fifth",
+        "image": "/bff/hero/images/SKU-5.svg",
+        "price": "€7.50",
+        "list_price": "€10.00",
+        "saving_percent": 25,
+    }
+    assert asyncio.run(TestAsyncClient(hero_bff).get("/deals?page=0")).status_code == 422
