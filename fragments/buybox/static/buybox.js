@@ -5,6 +5,7 @@ for (const root of document.querySelectorAll(".buybox")) {
   const form = root.querySelector(".buybox__form");
   const status = root.querySelector(".buybox__status");
   if (!form) continue;
+  form.querySelector("button").disabled = false; // enabled once this script listens
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const button = form.querySelector("button");

@@ -17,6 +17,8 @@ const problem = async (response) => {
 for (const root of document.querySelectorAll(".cart")) {
   const status = root.querySelector(".cart__status");
   const currency = root.dataset.currency;
+  // Enabled once this script listens.
+  for (const control of root.querySelectorAll(".cart__line input, .cart__remove")) control.disabled = false;
 
   const send = async (method, sku, body) => {
     const response = await fetch(`/bff/cart/items/${encodeURIComponent(sku)}`, {

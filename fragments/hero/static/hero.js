@@ -29,6 +29,7 @@ for (const root of document.querySelectorAll(".hero")) {
   const more = root.querySelector(".hero__more");
   const status = root.querySelector(".hero__status");
   if (!list || !more) continue;
+  more.disabled = false; // enabled once this script listens
   more.addEventListener("click", async () => {
     more.disabled = true;
     const page = Number(list.dataset.page) + 1;

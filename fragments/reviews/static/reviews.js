@@ -35,6 +35,7 @@ const item = (review) => {
 for (const root of document.querySelectorAll(".reviews")) {
   const form = root.querySelector(".reviews__form");
   const status = root.querySelector(".reviews__status");
+  form.querySelector("button").disabled = false; // enabled once this script listens
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const data = new FormData(form);
