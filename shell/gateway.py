@@ -53,30 +53,45 @@ def _problem(status: int, detail: str) -> JsonResponse:
 
 
 async def relay(request: HttpRequest, fragment: str, rest: str) -> HttpResponse:
-    """Relay this request, path unchanged, to an instance of `fragment`."""
+    """Relay this request, path unchanged, to an instance of `fragment`.
+
+    The instance is the one the page's fragment came from (the visitor's side of a canary).
+    A content-hashed asset may belong to another version than that instance's, e.g. on a page
+    rendered just before a switch: asset requests answered 404 try the other live instances.
+    """
     config = poller.current.fragments.get(fragment)
     if config is None:
         return _problem(404, f"no fragment named {fragment!r} is registered")
-    base = pick_instance(config)
+    # The BFF learns who the visitor is from a signed token, never from the cookie itself.
+    visitor = visitor_from_cookies(request.headers.get("cookie", ""))
+    base = pick_instance(config, visitor)
     if base is None:
         return _problem(503, f"fragment {fragment!r} has no live instance")
     headers = {k: v for k in REQUEST_HEADERS if (v := request.headers.get(k)) is not None}
-    # The BFF learns who the visitor is from a signed token, never from the cookie itself.
-    visitor = visitor_from_cookies(request.headers.get("cookie", ""))
     if visitor is not None:
         headers[VISITOR_HEADER] = sign_visitor(visitor, settings.CONTEXT_KEY.encode(), time.time())
-    try:
-        upstream = await _http().request(
-            request.method or "GET",
-            base + request.path,
-            params=request.GET,
-            content=request.body,
-            headers=headers,
-        )
-    except httpx.TimeoutException:
-        return _problem(504, f"fragment {fragment!r} did not answer in time")
-    except httpx.HTTPError as exc:
-        return _problem(502, f"fragment {fragment!r} could not be reached: {type(exc).__name__}")
+    candidates = [base]
+    if request.path.startswith("/_assets/") and request.method in ("GET", "HEAD"):
+        candidates += [other for other in config.every_instance if other != base]
+    for base in candidates:
+        try:
+            upstream = await _http().request(
+                request.method or "GET",
+                base + request.path,
+                params=request.GET,
+                content=request.body,
+                headers=headers,
+            )
+        except httpx.TimeoutException:
+            return _problem(504, f"fragment {fragment!r} did not answer in time")
+        except httpx.HTTPError as exc:
+            error = f"fragment {fragment!r} could not be reached: {type(exc).__name__}"
+            upstream = None
+            continue
+        if upstream.status_code != 404:
+            break
+    if upstream is None:
+        return _problem(502, error)
     response = HttpResponse(upstream.content, status=upstream.status_code)
     for name in RESPONSE_HEADERS:
         if name in upstream.headers:

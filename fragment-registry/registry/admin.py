@@ -32,13 +32,13 @@ class PlacementInline(admin.TabularInline):
 @admin.register(Fragment)
 class FragmentAdmin(admin.ModelAdmin):
     list_display = (
-        "name", "owner", "enabled", "primary", "is_async", "timeout_ms", "versions", "health",
+        "name", "owner", "enabled", "primary", "is_async", "timeout_ms", "traffic", "health",
     )  # fmt: skip
     list_filter = ("enabled", "primary", "is_async", "owner")
     search_fields = ("name", "owner", "description")
     inlines = [InstanceInline]
     actions = ["enable", "disable"]
-    readonly_fields = ("preview",)
+    readonly_fields = ("traffic", "preview")
     fieldsets = (
         (None, {"fields": ("name", "owner", "description", "enabled")}),
         (
@@ -46,6 +46,14 @@ class FragmentAdmin(admin.ModelAdmin):
             {"fields": ("path_template", "timeout_ms", "max_body_bytes", "forward_headers")},
         ),
         ("Role on the page", {"fields": ("primary", "required", "is_async")}),
+        (
+            "Versions and traffic",
+            {
+                "fields": ("traffic", "pinned_version", "canary_version", "canary_percent"),
+                "description": "Pin the version that serves, or give a canary version a "
+                "share of visitors (each visitor always sees the same version).",
+            },
+        ),
         (
             "Failure and caching",
             {
@@ -63,9 +71,17 @@ class FragmentAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("instances")
 
-    @admin.display(description="versions")
-    def versions(self, fragment: Fragment) -> str:
-        return ", ".join(sorted({i.version for i in fragment.instances.all()})) or "—"
+    @admin.display(description="versions: instances, share of visitors")
+    def traffic(self, fragment: Fragment) -> str:
+        live = [i.version for i in fragment.instances.all() if i.is_up()]
+        if not fragment.pk or not live:
+            return "—"
+        shares = fragment.traffic(live)
+        return "; ".join(
+            f"{version}: {live.count(version)} instance{'s' if live.count(version) > 1 else ''},"
+            f" {share:g}%"
+            for version, share in shares.items()
+        )
 
     @admin.display(description="live instances")
     def health(self, fragment: Fragment) -> str:

@@ -145,3 +145,48 @@ def snapshot(request: HttpRequest) -> HttpResponse:
     response["ETag"] = etag
     response["Cache-Control"] = "no-cache"
     return response
+
+
+class TrafficIn(Schema):
+    pinned_version: str = Field("", max_length=64, description="blank: every version serves")
+    canary_version: str = Field("", max_length=64, description="blank: no canary")
+    canary_percent: int = Field(0, ge=0, le=100, description="share of visitors, sticky")
+
+
+class TrafficOut(TrafficIn):
+    fragment: str
+    shares: dict[str, float] = Field(description="live version -> percent of visitors")
+
+
+def _traffic(fragment: Fragment) -> TrafficOut:
+    now = timezone.now()
+    live = [i.version for i in fragment.instances.all() if i.is_up(now)]
+    return TrafficOut(
+        fragment=fragment.name,
+        pinned_version=fragment.pinned_version,
+        canary_version=fragment.canary_version,
+        canary_percent=fragment.canary_percent,
+        shares=fragment.traffic(live),
+    )
+
+
+@api.get("/v1/fragments/{name}/traffic", response=TrafficOut)
+def traffic(request: HttpRequest, name: str):
+    """How the fragment's traffic is split between its live versions."""
+    return _traffic(get_object_or_404(Fragment, name=name))
+
+
+@api.put("/v1/fragments/{name}/traffic", response=TrafficOut, auth=RegistryToken())
+def set_traffic(request: HttpRequest, name: str, payload: TrafficIn):
+    """Pin a version and/or give a canary version a share of visitors (deploys use this)."""
+    with transaction.atomic():
+        fragment = get_object_or_404(Fragment.objects.select_for_update(), name=name)
+        fragment.pinned_version = payload.pinned_version
+        fragment.canary_version = payload.canary_version
+        fragment.canary_percent = payload.canary_percent
+        try:
+            fragment.full_clean()
+        except ValidationError as exc:
+            raise HttpError(422, "; ".join(exc.messages)) from None
+        fragment.save()
+    return _traffic(fragment)

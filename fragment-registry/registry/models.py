@@ -107,6 +107,19 @@ class Fragment(models.Model):
         default=1 << 20, validators=[MinValueValidator(1024), MaxValueValidator(16 << 20)]
     )
     enabled = models.BooleanField(default=True)
+    # Traffic between versions (see `traffic()`): a pinned version takes all traffic but the
+    # canary's share; a canary version takes `canary_percent` of visitors, sticky per visitor.
+    pinned_version = models.CharField(
+        max_length=64, blank=True, help_text="only this version serves (blank: every version)"
+    )
+    canary_version = models.CharField(
+        max_length=64, blank=True, help_text="a version trying out on a share of visitors"
+    )
+    canary_percent = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(100)],
+        help_text="share of visitors (0-100) who get the canary version, each always the same",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -115,6 +128,40 @@ class Fragment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.canary_version and self.canary_version == self.pinned_version:
+            raise ValidationError(
+                {"canary_version": "the canary must be another version than the pinned one"}
+            )
+        if self.canary_percent and not self.canary_version:
+            raise ValidationError({"canary_percent": "set a canary version to give it traffic"})
+
+    def routing(self, live_versions: list[str]) -> tuple[list[str], str, int]:
+        """Which live versions serve: (stable versions, canary version, canary percent).
+
+        A pinned version that has no live instance does not count: traffic then goes to every
+        other live version rather than nowhere. The same holds for the canary.
+        """
+        live = sorted(set(live_versions))
+        canary = self.canary_version if self.canary_version in live else ""
+        if self.pinned_version in live:
+            stable = [self.pinned_version]
+        else:
+            stable = [v for v in live if v != canary]
+        if not stable:  # only the canary is live: it serves everyone
+            return ([canary], "", 0) if canary else ([], "", 0)
+        return stable, canary, self.canary_percent if canary else 0
+
+    def traffic(self, live_versions: list[str]) -> dict[str, float]:
+        """Each live version's share of visitors, in percent (for operators)."""
+        stable, canary, percent = self.routing(live_versions)
+        shares = {v: 0.0 for v in sorted(set(live_versions))}
+        for version in stable:
+            shares[version] = (100 - percent) / len(stable)
+        if canary:
+            shares[canary] = float(percent)
+        return shares
 
 
 class Instance(models.Model):

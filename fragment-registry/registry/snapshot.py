@@ -19,6 +19,8 @@ def build_snapshot(now: datetime | None = None) -> dict[str, Any]:
     enabled = set()
     for fragment in Fragment.objects.filter(enabled=True).prefetch_related("instances"):
         enabled.add(fragment.id)
+        live = [i for i in fragment.instances.all() if i.is_up(now)]
+        stable, canary, percent = fragment.routing([i.version for i in live])
         fragments.append(
             {
                 "name": fragment.name,
@@ -38,10 +40,9 @@ def build_snapshot(now: datetime | None = None) -> dict[str, Any]:
                     "stale_if_error": fragment.cache_stale_if_error,
                 },
                 "instances": [
-                    {"base_url": i.base_url, "version": i.version, "weight": i.weight}
-                    for i in fragment.instances.all()
-                    if i.is_up(now)
+                    {"base_url": i.base_url, "version": i.version, "weight": i.weight} for i in live
                 ],
+                "routing": {"stable": stable, "canary": canary, "canary_percent": percent},
             }
         )
     pages = []

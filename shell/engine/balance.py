@@ -1,8 +1,15 @@
-"""Choosing which instance of a fragment serves a request: round robin."""
+"""Choosing which instance of a fragment serves a request.
+
+Round robin over the instances that serve pages; when the registry runs a canary, a fixed
+share of visitors goes to the canary version's instances instead. A visitor's side is a
+hash of the visitor and the fragment, so it stays the same on every page, for the fragment's
+HTML and for its BFF calls alike, on every shell replica.
+"""
 
 from __future__ import annotations
 
 import itertools
+import zlib
 from collections import defaultdict
 
 from shell.engine.config import FragmentConfig
@@ -10,8 +17,21 @@ from shell.engine.config import FragmentConfig
 _counters: defaultdict[str, itertools.count] = defaultdict(itertools.count)
 
 
-def pick_instance(fragment: FragmentConfig) -> str | None:
-    """The base URL of the next instance of `fragment` in turn, or None when it has none."""
-    if not fragment.instances:
+def in_canary(fragment: str, visitor: str, percent: int) -> bool:
+    """Whether `visitor` is among the `percent` % of visitors who get `fragment`'s canary."""
+    return zlib.crc32(f"{fragment}/{visitor}".encode()) % 100 < percent
+
+
+def pick_instance(fragment: FragmentConfig, visitor: str | None = None) -> str | None:
+    """The base URL of the instance to ask next, or None when `fragment` has none."""
+    pool = fragment.instances
+    if (
+        fragment.canary_percent
+        and visitor is not None
+        and fragment.canary_instances
+        and in_canary(fragment.name, visitor, fragment.canary_percent)
+    ):
+        pool = fragment.canary_instances
+    if not pool:
         return None
-    return fragment.instances[next(_counters[fragment.name]) % len(fragment.instances)]
+    return pool[next(_counters[fragment.name]) % len(pool)]

@@ -31,7 +31,10 @@ class FragmentConfig:
     fallback_html: str = ""  # used when the fallback URL fails too
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     forward_headers: tuple[str, ...] = ()  # e.g. ("cookie",): off by default, on purpose
-    instances: tuple[str, ...] = ()  # base URLs of live instances
+    instances: tuple[str, ...] = ()  # base URLs of the live instances that serve pages
+    canary_instances: tuple[str, ...] = ()  # ...of the canary version, for a share of visitors
+    canary_percent: int = 0  # that share (0-100), sticky per visitor
+    standby_instances: tuple[str, ...] = ()  # live, serving no pages (e.g. a draining version)
 
     def __post_init__(self) -> None:
         if not 0 < self.timeout_ms <= MAX_TIMEOUT_MS:
@@ -75,8 +78,30 @@ class FragmentConfig:
             fallback_html=entry.get("fallback_html", ""),
             max_body_bytes=int(entry.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
             forward_headers=tuple(entry.get("forward_headers", ())),
-            instances=tuple(i["base_url"] for i in entry.get("instances", ())),
+            **_routed_instances(entry),
         )
+
+    @property
+    def every_instance(self) -> tuple[str, ...]:
+        """Every live instance, whatever version (e.g. for content-hashed assets)."""
+        return self.instances + self.canary_instances + self.standby_instances
+
+
+def _routed_instances(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """The snapshot's live instances split by the registry's routing between versions."""
+    instances = entry.get("instances", ())
+    routing = entry.get("routing")
+    if routing is None:  # a registry that does not route between versions: all serve
+        return {"instances": tuple(i["base_url"] for i in instances)}
+    stable, canary = set(routing.get("stable", ())), routing.get("canary", "")
+    return {
+        "instances": tuple(i["base_url"] for i in instances if i["version"] in stable),
+        "canary_instances": tuple(i["base_url"] for i in instances if canary == i["version"]),
+        "canary_percent": int(routing.get("canary_percent", 0)) if canary else 0,
+        "standby_instances": tuple(
+            i["base_url"] for i in instances if i["version"] not in stable | {canary}
+        ),
+    }
 
 
 class _Optional(dict):

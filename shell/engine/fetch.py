@@ -28,10 +28,15 @@ client = Client()
 
 
 async def fetch(
-    config: FragmentConfig, path: str, headers: bytes, max_body_bytes: int | None = None
+    config: FragmentConfig,
+    path: str,
+    headers: bytes,
+    max_body_bytes: int | None = None,
+    visitor: str | None = None,
 ) -> Response:
-    """GET `path` from an instance of `config` with encoded `headers`; the whole response."""
-    base = pick_instance(config)
+    """GET `path` from an instance of `config` (for `visitor`, who may be in a canary) with
+    encoded `headers`; the whole response."""
+    base = pick_instance(config, visitor)
     if base is None:
         raise FetchError("no live instance")
     try:
@@ -39,7 +44,7 @@ async def fetch(
             try:
                 return await client.get(base + path, headers, max_body_bytes)
             except (ConnectError, ConnectionClosed) as exc:
-                other = pick_instance(config)
+                other = pick_instance(config, visitor)
                 if other is None or other == base or getattr(exc, "received_any", False):
                     raise
                 return await client.get(other + path, headers, max_body_bytes)

@@ -103,7 +103,7 @@ class PageApp:
         config = placement.config
         if config is not None and config.forward_headers:
             headers += encode_headers(context.extra_headers(config.forward_headers))
-        task = asyncio.create_task(resolve(placement, params, headers))
+        task = asyncio.create_task(resolve(placement, params, headers, context.visitor))
         task.add_done_callback(
             lambda done: (
                 done.cancelled() or emit_fragment_resolved(done.result(), context.request_id)
@@ -223,7 +223,7 @@ class PageApp:
             return
         context, headers = self._context(scope)
         solo = replace(config, primary=False, is_async=False)
-        outcome = await resolve(Placement(name, solo, path, 0), params, headers)
+        outcome = await resolve(Placement(name, solo, path, 0), params, headers, context.visitor)
         if outcome.kind not in USABLE:
             await send_response(
                 send, 502, b"", headers=[(b"x-request-id", context.request_id.encode())]

@@ -121,14 +121,16 @@ async def _fallback_url(placement: Placement, headers: bytes) -> str | None:
         return None
 
 
-async def resolve(placement: Placement, params: Mapping[str, str], headers: bytes) -> Outcome:
+async def resolve(
+    placement: Placement, params: Mapping[str, str], headers: bytes, visitor: str | None = None
+) -> Outcome:
     """Fetch `placement` and return its outcome, falling back as far as needed."""
     started = time.perf_counter()
     config = placement.config
     if config is None:
         return Outcome(placement.name, "empty", error="not registered or disabled")
     try:
-        response = await fetch(config, placement.path, headers, config.max_body_bytes)
+        response = await fetch(config, placement.path, headers, config.max_body_bytes, visitor)
         return _accepted(placement, response, started)
     except FetchError as exc:
         error = str(exc)

@@ -178,8 +178,11 @@ def test_admin_lists_fragments_with_versions_and_health_and_offers_a_preview(ope
         version="2.0.0",
         last_heartbeat=timezone.now() - timedelta(hours=1),
     )
+    Instance.objects.create(fragment=fragment, base_url="http://127.0.0.1:3", version="2.2.0")
+    fragment.canary_version, fragment.canary_percent = "2.2.0", 10
+    fragment.save()
     listing = operator_client.get("/admin/registry/fragment/").content.decode()
-    assert "2.0.0, 2.1.0" in listing and "1 / 2" in listing
+    assert "2.1.0: 1 instance, 90%; 2.2.0: 1 instance, 10%" in listing and "2 / 3" in listing
     change = operator_client.get(f"/admin/registry/fragment/{fragment.pk}/change/").content.decode()
     assert 'src="http://127.0.0.1:8000/_fragment/buybox?sku=SKU-1001"' in change
 

@@ -163,3 +163,53 @@ def test_bff_requests_carry_a_signed_visitor_token_not_the_cookie():
     assert verify_visitor(token, b"unit-test-context-key", 0) == "abcdefghijklmnop12"
     assert "cookie" not in with_cookie
     assert "x-tessera-visitor" not in without
+
+
+def test_an_asset_of_another_version_is_found_on_its_instance():
+    async def scenario():
+        old_css = {"/_assets/cart/cart.old1.css": Reply(body=b".old{}")}
+        async with serve({}) as new, serve(old_css) as old:
+            # The new version serves pages; the old one is draining but still live.
+            poller.current = Snapshot(Site.build([], {"cart": FragmentConfig(
+                "cart", instances=(new.url,), standby_instances=(old.url,)
+            )}))  # fmt: skip
+            asset = await AsyncClient().get("/_assets/cart/cart.old1.css")
+            missing = await AsyncClient().get("/_assets/cart/cart.none.css")
+            bff = await AsyncClient().get("/bff/cart/old1")
+            return asset, missing, bff, new.requests, old.requests
+
+    asset, missing, bff, new_requests, old_requests = run(scenario)
+    assert asset.status_code == 200 and asset.content == b".old{}"
+    assert missing.status_code == 404
+    assert bff.status_code == 404  # BFF calls go to the serving version only
+    assert [r[1] for r in new_requests] == [
+        "/_assets/cart/cart.old1.css", "/_assets/cart/cart.none.css", "/bff/cart/old1"
+    ]  # fmt: skip
+    assert [r[1] for r in old_requests] == [
+        "/_assets/cart/cart.old1.css",
+        "/_assets/cart/cart.none.css",
+    ]
+
+
+def test_bff_calls_of_a_canary_visitor_go_to_the_canary():
+    from shell.engine.balance import in_canary
+
+    async def scenario():
+        async with (
+            serve({"/bff/cart/v": Reply(body=b"stable")}) as stable,
+            serve({"/bff/cart/v": Reply(body=b"canary")}) as canary,
+        ):
+            poller.current = Snapshot(Site.build([], {"cart": FragmentConfig(
+                "cart", instances=(stable.url,), canary_instances=(canary.url,),
+                canary_percent=50,
+            )}))  # fmt: skip
+            answers = {}
+            for visitor in ("abcdefghijklmnop", "qrstuvwxyzabcdef", "0123456789abcdef"):
+                client = AsyncClient()
+                client.cookies["tessera_visitor"] = visitor
+                answers[visitor] = {(await client.get("/bff/cart/v")).content for _ in range(3)}
+            return answers
+
+    for visitor, bodies in run(scenario).items():
+        expected = b"canary" if in_canary("cart", visitor, 50) else b"stable"
+        assert bodies == {expected}

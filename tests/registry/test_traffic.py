@@ -1,0 +1,95 @@
+"""Traffic between a fragment's versions: pinning, canaries, and what shells are told."""
+
+import pytest
+from django.test import Client
+from registry.models import Fragment, Instance
+from registry.snapshot import build_snapshot
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("registry.urls")]
+
+TOKEN = {"HTTP_AUTHORIZATION": "Bearer unit-test-registry-token"}
+
+
+@pytest.fixture
+def reviews() -> Fragment:
+    fragment = Fragment.objects.create(name="reviews", path_template="/fragment/{sku}")
+    for port, version in ((1, "v1"), (2, "v1"), (3, "v2")):
+        Instance.objects.create(
+            fragment=fragment, base_url=f"http://127.0.0.1:{port}", version=version
+        )
+    return fragment
+
+
+def _put(client: Client, body: dict, **headers):
+    return client.put(
+        "/api/v1/fragments/reviews/traffic", body, content_type="application/json",
+        **(headers or TOKEN),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("pinned", "canary", "percent", "routing", "shares"),
+    [
+        ("", "", 0, (["v1", "v2"], "", 0), {"v1": 50.0, "v2": 50.0}),
+        ("v2", "", 0, (["v2"], "", 0), {"v1": 0.0, "v2": 100.0}),
+        ("v1", "v2", 10, (["v1"], "v2", 10), {"v1": 90.0, "v2": 10.0}),
+        ("v9", "", 0, (["v1", "v2"], "", 0), {"v1": 50.0, "v2": 50.0}),  # pinned but not live
+        ("", "v2", 25, (["v1"], "v2", 25), {"v1": 75.0, "v2": 25.0}),
+    ],
+)
+def test_routing_between_live_versions(reviews, pinned, canary, percent, routing, shares):
+    reviews.pinned_version, reviews.canary_version = pinned, canary
+    reviews.canary_percent = percent
+    assert reviews.routing(["v1", "v1", "v2"]) == routing
+    assert reviews.traffic(["v1", "v1", "v2"]) == shares
+
+
+def test_a_canary_alone_serves_everyone(reviews):
+    reviews.pinned_version, reviews.canary_version, reviews.canary_percent = "v1", "v2", 10
+    assert reviews.routing(["v2"]) == (["v2"], "", 0)
+
+
+def test_shells_get_the_routing_with_the_instances(reviews):
+    reviews.pinned_version, reviews.canary_version, reviews.canary_percent = "v1", "v2", 30
+    reviews.save()
+    (entry,) = build_snapshot()["fragments"]
+    assert entry["routing"] == {"stable": ["v1"], "canary": "v2", "canary_percent": 30}
+    assert {i["version"] for i in entry["instances"]} == {"v1", "v2"}
+
+
+def test_traffic_is_set_with_the_token_and_read_openly(client, reviews):
+    response = _put(client, {"pinned_version": "v1", "canary_version": "v2", "canary_percent": 50})
+    assert response.status_code == 200
+    assert response.json()["shares"] == {"v1": 50.0, "v2": 50.0}
+    read = client.get("/api/v1/fragments/reviews/traffic").json()
+    assert (read["pinned_version"], read["canary_version"], read["canary_percent"]) == (
+        "v1", "v2", 50
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ({"canary_version": "v1", "pinned_version": "v1"}, 422, "another version"),
+        ({"canary_percent": 10}, 422, "set a canary version"),
+        ({"canary_version": "v2", "canary_percent": 101}, 422, "canary_percent"),
+    ],
+)
+def test_bad_traffic_settings_are_refused_and_change_nothing(
+    client, reviews, body, status, message
+):
+    response = _put(client, body)
+    assert response.status_code == status
+    assert message in str(response.json()["detail"])
+    reviews.refresh_from_db()
+    assert (reviews.pinned_version, reviews.canary_version, reviews.canary_percent) == ("", "", 0)
+
+
+def test_traffic_needs_the_token_and_an_existing_fragment(client, reviews):
+    assert _put(client, {"pinned_version": "v2"}, HTTP_AUTHORIZATION="Bearer x").status_code == 401
+    missing = client.put(
+        "/api/v1/fragments/nope/traffic", {}, content_type="application/json", **TOKEN
+    )
+    assert missing.status_code == 404
+    reviews.refresh_from_db()
+    assert reviews.pinned_version == ""

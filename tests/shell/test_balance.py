@@ -1,0 +1,49 @@
+"""Choosing instances: round robin, and canaries sticky per visitor."""
+
+from shell.engine.balance import in_canary, pick_instance
+from shell.engine.config import FragmentConfig
+
+ENTRY = {
+    "name": "reviews",
+    "instances": [
+        {"base_url": "http://a", "version": "v1"},
+        {"base_url": "http://b", "version": "v1"},
+        {"base_url": "http://c", "version": "v2"},
+        {"base_url": "http://d", "version": "v0"},
+    ],
+    "routing": {"stable": ["v1"], "canary": "v2", "canary_percent": 50},
+}
+
+
+def test_the_snapshot_routing_splits_instances_by_version():
+    config = FragmentConfig.from_snapshot(ENTRY)
+    assert config.instances == ("http://a", "http://b")
+    assert (config.canary_instances, config.canary_percent) == (("http://c",), 50)
+    assert config.standby_instances == ("http://d",)
+    assert set(config.every_instance) == {"http://a", "http://b", "http://c", "http://d"}
+    unrouted = FragmentConfig.from_snapshot({**ENTRY, "routing": None})
+    assert unrouted.instances == ("http://a", "http://b", "http://c", "http://d")
+
+
+def test_round_robin_over_the_serving_instances():
+    config = FragmentConfig.from_snapshot({**ENTRY, "name": "rr", "routing": {"stable": ["v1"]}})
+    picks = [pick_instance(config) for _ in range(4)]
+    assert sorted(picks) == ["http://a", "http://a", "http://b", "http://b"]
+    assert pick_instance(FragmentConfig("none")) is None
+
+
+def test_a_canary_gets_its_share_of_visitors_each_always_on_the_same_side():
+    config = FragmentConfig.from_snapshot(ENTRY)
+    visitors = [f"visitor-{n:05d}" for n in range(2000)]
+    sides = {v: pick_instance(config, v) == "http://c" for v in visitors}
+    share = sum(sides.values()) / len(visitors)
+    assert 0.45 < share < 0.55
+    assert all((pick_instance(config, v) == "http://c") == sides[v] for v in visitors[:200])
+    assert pick_instance(config, None) in ("http://a", "http://b")  # no visitor: stable
+
+
+def test_canary_shares_grow_by_adding_visitors_not_reshuffling_them():
+    visitors = [f"v{n}" for n in range(1000)]
+    at_10 = {v for v in visitors if in_canary("reviews", v, 10)}
+    at_50 = {v for v in visitors if in_canary("reviews", v, 50)}
+    assert at_10 < at_50 and not any(in_canary("reviews", v, 0) for v in visitors)
