@@ -65,6 +65,7 @@ class ServiceApp:
         version: str = "dev",
         on_startup: Sequence[Hook] = (),
         on_shutdown: Sequence[Hook] = (),
+        on_drain: Sequence[Hook] = (),
         health: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         self.app = app
@@ -72,6 +73,9 @@ class ServiceApp:
         self.version = version
         self.on_startup = list(on_startup)
         self.on_shutdown = list(on_shutdown)
+        #: Run when the process is asked to stop, while it still serves (see tessera.serve):
+        #: e.g. deregister, so that traffic stops arriving before the server stops accepting.
+        self.on_drain = list(on_drain)
         self.health = health
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

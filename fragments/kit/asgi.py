@@ -41,5 +41,6 @@ application = ServiceApp(
     version=settings.FRAGMENT_VERSION,
     on_startup=[registration.start],
     on_shutdown=[close_all, registration.stop],
+    on_drain=[registration.stop],
     health=lambda: {"registered": registration.registered.is_set()},
 )

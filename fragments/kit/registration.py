@@ -46,7 +46,9 @@ class Registration:
         self._task = asyncio.create_task(self._run(), name="registration")
 
     async def stop(self) -> None:
-        """Stop heartbeating and deregister, so shells stop sending traffic here."""
+        """Stop heartbeating and deregister, so shells stop sending traffic here (once)."""
+        if self._client.is_closed:
+            return
         if self._task:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -120,23 +120,16 @@ class Resolved:
         return f"http://{self.host}:{self.port}"
 
     def command(self) -> list[str]:
-        """The command line that runs this service's ASGI app."""
+        """The command line that runs this service's ASGI app (uvicorn, see tessera.serve)."""
         return [
             sys.executable,
             "-m",
-            "uvicorn",
+            "tessera.serve",
             self.service.asgi,
             "--host",
             self.host,
             "--port",
             str(self.port),
-            "--lifespan",
-            "on",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-            "--timeout-graceful-shutdown",
-            "10",
         ]
 
 

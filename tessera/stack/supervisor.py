@@ -221,7 +221,8 @@ class Supervisor:
                 task.cancel()
 
     async def stop_service(self, name: str) -> None:
-        """Stop one service (SIGTERM, then SIGKILL); the others keep running."""
+        """Stop one service, draining it first (SIGTERM, see tessera.serve; SIGKILL after
+        `stop_timeout`); the others keep running."""
         process = self.processes.pop(name)
         if process.proc.returncode is None:
             process.signal(signal.SIGTERM)
@@ -236,12 +237,16 @@ class Supervisor:
             await self._await_healthy(self.processes[name], client)
 
     async def stop(self) -> None:
-        """Stop every service, kind by kind in reverse start order: SIGTERM, then SIGKILL."""
+        """Stop every service, kind by kind in reverse start order: SIGINT, then SIGKILL.
+
+        SIGINT, not SIGTERM: the whole stack goes, so nobody needs the drain a single
+        instance's SIGTERM gives.
+        """
         for kind in reversed(KIND_ORDER):
             wave = [p for p in self.processes.values() if p.resolved.service.kind == kind]
             for process in wave:
                 if process.proc.returncode is None:
-                    process.signal(signal.SIGTERM)
+                    process.signal(signal.SIGINT)
             await asyncio.gather(*(self._reap(p) for p in wave))
         self.processes.clear()
 

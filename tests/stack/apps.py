@@ -27,3 +27,10 @@ spawner = ServiceApp(_hello, service="spawner", on_startup=[_spawn_grandchild])
 
 async def _never_healthy(scope, receive, send):
     await asyncio.sleep(3600)
+
+
+async def _record_drain():
+    Path(os.environ["DRAIN_FILE"]).write_text("drained")  # noqa: ASYNC240
+
+
+drainer = ServiceApp(_hello, service="drainer", on_drain=[_record_drain])

@@ -43,9 +43,9 @@ def test_the_stack_has_a_shell_a_registry_two_fragments_and_a_backend():
     assert "backend" in kinds.values()
 
 
-def test_command_runs_uvicorn_on_the_resolved_address():
+def test_command_runs_the_draining_uvicorn_runner_on_the_resolved_address():
     service = Service("x", "backend", "pkg.asgi:app", "pkg.settings", 8500)
     (resolved,) = resolve([service], {"TESSERA_PORT_X": "8600"})
     command = resolved.command()
-    assert command[1:4] == ["-m", "uvicorn", "pkg.asgi:app"]
+    assert command[1:4] == ["-m", "tessera.serve", "pkg.asgi:app"]
     assert command[command.index("--port") + 1] == "8600"

@@ -159,3 +159,39 @@ def test_up_exits_with_one_line_when_a_port_is_taken(tmp_path):
         f"error: port {taken} on 127.0.0.1 is already in use (wanted by shell; "
         "set TESSERA_PORT_SHELL to use another)"
     ]
+
+
+def test_stopping_one_service_drains_it_first_while_it_still_serves(tmp_path, monkeypatch):
+    monkeypatch.setenv("DRAIN_FILE", str(tmp_path / "drained"))
+    supervisor = _supervisor([_service("drainer", "tests.stack.apps:drainer")])
+    url = supervisor.stack[0].url
+
+    async def scenario():
+        import httpx
+
+        await supervisor.start()
+        stopping = asyncio.create_task(supervisor.stop_service("drainer"))
+        for _ in range(100):
+            if (tmp_path / "drained").exists():
+                break
+            await asyncio.sleep(0.02)
+        async with httpx.AsyncClient() as client:
+            during = (await client.get(url + "/")).status_code  # the hook ran; still serving
+        await stopping
+        return during
+
+    assert asyncio.run(scenario()) == 200
+    assert (tmp_path / "drained").read_text() == "drained"
+    assert not port_in_use("127.0.0.1", supervisor.stack[0].port)
+
+
+def test_stopping_the_whole_stack_skips_the_drain(tmp_path, monkeypatch):
+    monkeypatch.setenv("DRAIN_FILE", str(tmp_path / "drained"))
+    supervisor = _supervisor([_service("drainer", "tests.stack.apps:drainer")])
+
+    async def scenario():
+        await supervisor.start()
+        await supervisor.stop()
+
+    asyncio.run(scenario())
+    assert not (tmp_path / "drained").exists()
