@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tessera.secrets import local_secrets
+from tessera.stack.control import ControlServer
 from tessera.stack.services import SERVICES, Resolved, resolve
 from tessera.stack.supervisor import Supervisor
 
@@ -31,6 +32,7 @@ class RunningStack:
     """A stack running in a background event loop, with its URLs and captured output."""
 
     def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
         environ = {
             **os.environ,
             "TESSERA_DATA_DIR": str(data_dir),
@@ -45,6 +47,7 @@ class RunningStack:
         self.stack: list[Resolved] = resolve(SERVICES, environ)
         self.output = io.StringIO()
         self.supervisor = Supervisor(self.stack, environ=environ, out=self.output)
+        self.control = ControlServer(self.supervisor, data_dir / "up.sock")
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
@@ -59,11 +62,13 @@ class RunningStack:
         try:
             self.run(self.supervisor.prepare())
             self.run(self.supervisor.start())
+            self.run(self.control.start())
         except Exception:
             print(self.output.getvalue()[-5000:])
             raise
 
     def stop(self) -> None:
+        self.run(self.control.stop())
         self.run(self.supervisor.stop())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)

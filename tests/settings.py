@@ -20,7 +20,7 @@ BACKENDS = ("catalog", "pricing", "inventory", "reviews", "recommendations", "ca
 globals().update(
     service_settings(
         "unit",
-        installed_apps=[*APPS, *(f"backends.{name}" for name in BACKENDS)],
+        installed_apps=[*APPS, *(f"backends.{name}" for name in BACKENDS), "tessera"],
         root_urlconf="registry.urls",
         middleware=MIDDLEWARE,
     )

@@ -8,8 +8,11 @@ from ninja import Field, Router, Schema, Status
 from fragments.kit.backends import BackendError, bff_error, call, get_json
 from fragments.kit.fragment import Fragment
 from fragments.kit.rendering import render as render_template
+from tessera.conf import env_str
 
 SHOWN = 10
+#: The section's heading; a deploy may set it to try a new wording (see `manage.py deploy`).
+HEADING = env_str("REVIEWS_HEADING", "Customer reviews")
 
 bff = Router(tags=["reviews"])
 
@@ -47,7 +50,7 @@ async def render(request: HttpRequest, sku: str) -> str:
         data = await get_json("reviews", f"/products/{sku}/reviews", limit=SHOWN)
     except BackendError:
         data = None
-    return render_template("reviews", "reviews.html", sku=sku, data=data)
+    return render_template("reviews", "reviews.html", sku=sku, data=data, heading=HEADING)
 
 
 fragment = Fragment(

@@ -19,6 +19,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import TextIO
 
 import httpx
@@ -53,17 +54,21 @@ def port_in_use(host: str, port: int) -> bool:
 
 
 class Process:
-    """One running service: its OS process and the tail of its output."""
+    """One running service instance: its OS process and the tail of its output."""
 
-    def __init__(self, resolved: Resolved, proc: asyncio.subprocess.Process) -> None:
+    def __init__(
+        self, resolved: Resolved, proc: asyncio.subprocess.Process, label: str, version: str
+    ) -> None:
         self.resolved = resolved
         self.proc = proc
+        self.label = label  # the service's name, or "<name>:<port>" for an extra instance
+        self.version = version
         self.tail: deque[str] = deque(maxlen=20)
         self.pump: asyncio.Task[None] | None = None
 
     @property
     def name(self) -> str:
-        return self.resolved.name
+        return self.label
 
     def signal(self, signum: int) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -92,6 +97,7 @@ class Supervisor:
         self._colours = {r.name: _COLOURS[i % len(_COLOURS)] for i, r in enumerate(self.stack)}
         self._colour = self.out.isatty() and "NO_COLOR" not in self.environ
         self._stack_vars = stack_env(self.stack)
+        self._changed = asyncio.Event()  # set when instances are added or stopped
 
     # -- output ---------------------------------------------------------------------------
 
@@ -112,8 +118,8 @@ class Supervisor:
             tail.append(line)
             self.emit(name, line)
 
-    def _env(self, resolved: Resolved) -> dict[str, str]:
-        return {**self.environ, **service_env(resolved, self._stack_vars)}
+    def _env(self, resolved: Resolved, extra: Mapping[str, str] = MappingProxyType({})) -> dict:
+        return {**self.environ, **service_env(resolved, self._stack_vars), **extra}
 
     # -- prepare --------------------------------------------------------------------------
 
@@ -175,19 +181,25 @@ class Supervisor:
                 "to use another)"
             )
 
-    async def _spawn(self, resolved: Resolved) -> None:
+    async def _spawn(
+        self, resolved: Resolved, label: str | None = None, extra: Mapping[str, str] | None = None
+    ) -> Process:
+        env = self._env(resolved, extra or {})
         proc = await asyncio.create_subprocess_exec(
             *resolved.command(),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
-            env=self._env(resolved),
+            env=env,
             start_new_session=True,
             preexec_fn=_die_with_parent,
         )
-        process = Process(resolved, proc)
+        label = label or resolved.name
+        process = Process(resolved, proc, label, env.get("TESSERA_VERSION", "dev"))
         assert proc.stdout is not None
-        process.pump = asyncio.create_task(self._pump(resolved.name, proc.stdout, process.tail))
-        self.processes[resolved.name] = process
+        process.pump = asyncio.create_task(self._pump(label, proc.stdout, process.tail))
+        self.processes[label] = process
+        self._changed.set()
+        return process
 
     async def _await_healthy(self, process: Process, client: httpx.AsyncClient) -> None:
         url = f"{process.resolved.url}/healthz"
@@ -211,19 +223,48 @@ class Supervisor:
     # -- watch and stop -------------------------------------------------------------------
 
     async def wait_for_exit(self) -> Process:
-        """Wait until any service exits by itself and return it."""
-        waits = {asyncio.create_task(p.proc.wait()): p for p in self.processes.values()}
+        """Wait until any running instance exits by itself (not stopped by us); return it."""
+        while True:
+            self._changed.clear()
+            waits = {asyncio.create_task(p.proc.wait()): p for p in self.processes.values()}
+            changed = asyncio.create_task(self._changed.wait())
+            try:
+                done, _ = await asyncio.wait({*waits, changed}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for task in (*waits, changed):
+                    task.cancel()
+            for task in done:
+                process = waits.get(task)
+                if process is not None and self.processes.get(process.label) is process:
+                    return process
+
+    async def start_instance(
+        self, name: str, *, version: str, env: Mapping[str, str] | None = None
+    ) -> Process:
+        """Start one more instance of service `name` on a free port, as `version` with `env`
+        on top of the service's own, and wait until it is healthy (e.g. for a deploy)."""
+        base = next((r for r in self.stack if r.name == name), None)
+        if base is None:
+            raise StackError(f"no service named {name!r} in this stack")
+        with socket.socket() as probe:
+            probe.bind((base.host, 0))
+            port = probe.getsockname()[1]
+        resolved = Resolved(base.service, base.host, port)
+        extra = {**(env or {}), "TESSERA_VERSION": version}
+        process = await self._spawn(resolved, f"{name}:{port}", extra)
         try:
-            done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-            return waits[done.pop()]
-        finally:
-            for task in waits:
-                task.cancel()
+            async with httpx.AsyncClient(timeout=2.0) as client:
+                await self._await_healthy(process, client)
+        except BaseException:
+            await self.stop_service(process.label)
+            raise
+        return process
 
     async def stop_service(self, name: str) -> None:
         """Stop one service, draining it first (SIGTERM, see tessera.serve; SIGKILL after
         `stop_timeout`); the others keep running."""
         process = self.processes.pop(name)
+        self._changed.set()
         if process.proc.returncode is None:
             process.signal(signal.SIGTERM)
         await self._reap(process)

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tessera.conf import env_str
 from tessera.secrets import local_secrets
+from tessera.stack.control import ControlServer
 from tessera.stack.services import SERVICES, resolve
 from tessera.stack.supervisor import StackError, Supervisor
 
@@ -64,6 +65,8 @@ class Command(BaseCommand):
         stopping.cancel()
         starting.result()  # re-raises StackError
 
+        control = ControlServer(supervisor)  # for `manage.py deploy` and `rollback`
+        await control.start()
         urls = {r.name: r.url for r in supervisor.stack}
         self.stdout.write(
             "\nTessera is up.\n"
@@ -86,6 +89,7 @@ class Command(BaseCommand):
             code = 1
         crashed.cancel()
         stopping.cancel()
+        await control.stop()
         await supervisor.stop()
         self.stdout.write("Every service stopped.\n")
         return code
