@@ -1,6 +1,6 @@
 """Settings of the shell: Django serves the /bff/ gateway, assets and everything but pages."""
 
-from tessera.conf import REPO_ROOT, data_dir, env_bool, env_float, env_str
+from tessera.conf import REPO_ROOT, data_dir, env_bool, env_float, env_str, static_root
 from tessera.django_settings import service_settings
 from tessera.secrets import secret
 
@@ -22,7 +22,7 @@ globals().update(
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [REPO_ROOT / "shell" / "static"]
-STATIC_ROOT = data_dir() / "shell" / "static"
+STATIC_ROOT = static_root("shell")
 STORAGES = {"staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
 
 #: Where the registry is; the shell polls its snapshot for fragments and instances.

@@ -62,6 +62,13 @@ def data_dir() -> Path:
     return Path(env_str("TESSERA_DATA_DIR", str(REPO_ROOT / "var")))
 
 
+def static_root(service: str) -> Path:
+    """Where a service's collected static files live: under `TESSERA_STATIC_DIR` when set
+    (a container image collects them at build time, apart from its runtime data), else
+    under the data directory."""
+    return Path(env_str("TESSERA_STATIC_DIR", str(data_dir()))) / service / "static"
+
+
 def service_url(name: str) -> str:
     """The base URL of another service, as `up` announces it in `TESSERA_<NAME>_URL`."""
     key = f"TESSERA_{name.upper().replace('-', '_')}_URL"

@@ -1,7 +1,7 @@
 """Settings of the fragment registry service (admin UI + API, its own database)."""
 
 from registry.conf import APPS, MIDDLEWARE
-from tessera.conf import data_dir, env_float, env_list, env_str
+from tessera.conf import env_float, env_list, env_str, static_root
 from tessera.django_settings import ADMIN_TEMPLATES, service_settings
 from tessera.secrets import secret
 
@@ -16,7 +16,7 @@ globals().update(
 
 TEMPLATES = ADMIN_TEMPLATES
 STATIC_URL = "/static/"
-STATIC_ROOT = data_dir() / "registry" / "static"
+STATIC_ROOT = static_root("registry")
 
 #: Bearer token that fragment services present to register, heartbeat and deregister.
 REGISTRY_TOKEN = secret("TESSERA_REGISTRY_TOKEN")

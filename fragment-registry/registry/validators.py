@@ -32,6 +32,25 @@ def _always_refused(host: str) -> bool:
     return address.is_link_local or address == ipaddress.ip_address("fd00:ec2::254")
 
 
+def _allowed(host: str, allowed: list[str]) -> bool:
+    """Whether `host` is on the allowlist: a name or address, or an address in a listed
+    network (e.g. `10.0.0.0/8` for pods, whose addresses are not known in advance)."""
+    if host in {h.lower() for h in allowed}:
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    for entry in allowed:
+        if "/" in entry:
+            try:
+                if address in ipaddress.ip_network(entry, strict=False):
+                    return True
+            except ValueError:
+                continue
+    return False
+
+
 def validate_instance_url(url: str, allowed_hosts: list[str] | None = None) -> str:
     """Return `url` without a trailing slash if fragments may be fetched from it; else raise."""
     allowed = settings.REGISTRY_ALLOWED_HOSTS if allowed_hosts is None else allowed_hosts
@@ -51,7 +70,7 @@ def validate_instance_url(url: str, allowed_hosts: list[str] | None = None) -> s
         raise ValidationError("a base URL must not have a query or fragment")
     if _always_refused(host):
         raise ValidationError(f"host {host!r} is a metadata or link-local address and is refused")
-    if host not in {h.lower() for h in allowed}:
+    if not _allowed(host, allowed):
         raise ValidationError(
             f"host {host!r} is not on the registry's allowlist ({', '.join(allowed)}); "
             "set TESSERA_REGISTRY_ALLOWED_HOSTS to allow it"

@@ -1,6 +1,6 @@
 """Settings for a fragment service; `TESSERA_FRAGMENT` names which fragment it serves."""
 
-from tessera.conf import REPO_ROOT, data_dir, env_str
+from tessera.conf import REPO_ROOT, env_str, static_root
 from tessera.django_settings import service_settings
 from tessera.secrets import secret
 
@@ -26,7 +26,7 @@ globals().update(
 # prefix the shell proxies to this fragment's instances.
 STATIC_URL = f"/_assets/{FRAGMENT}/"
 STATICFILES_DIRS = [REPO_ROOT / "fragments" / FRAGMENT / "static"]
-STATIC_ROOT = data_dir() / SERVICE / "static"
+STATIC_ROOT = static_root(SERVICE)
 STORAGES = {"staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
 WHITENOISE_MAX_AGE = 31536000  # hashed names never change content
 #: Key of the signed visitor token the shell sends (see tessera/visitor.py).

@@ -127,7 +127,9 @@ class Supervisor:
         """Run every service's preparation commands (migrate, seed, ...), services in parallel."""
         await asyncio.gather(*(self._prepare_one(r) for r in self.stack))
 
-    async def _prepare_one(self, resolved: Resolved) -> None:
+    async def _prepare_one(
+        self, resolved: Resolved, extra: Mapping[str, str] | None = None, label: str = ""
+    ) -> None:
         manage = str(REPO_ROOT / "manage.py")
         for command in resolved.service.prepare:
             proc = await asyncio.create_subprocess_exec(
@@ -136,12 +138,12 @@ class Supervisor:
                 *command,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,
-                env=self._env(resolved),
+                env=self._env(resolved, extra or {}),
                 preexec_fn=_die_with_parent,
             )
             assert proc.stdout is not None
             tail: deque[str] = deque(maxlen=20)
-            await self._pump(resolved.name, proc.stdout, tail)
+            await self._pump(label or resolved.name, proc.stdout, tail)
             if await proc.wait() != 0:
                 last = tail[-1] if tail else "no output"
                 raise StackError(
@@ -242,7 +244,11 @@ class Supervisor:
         self, name: str, *, version: str, env: Mapping[str, str] | None = None
     ) -> Process:
         """Start one more instance of service `name` on a free port, as `version` with `env`
-        on top of the service's own, and wait until it is healthy (e.g. for a deploy)."""
+        on top of the service's own, and wait until it is healthy (e.g. for a deploy).
+
+        The service's preparation runs first, from the current code: a fragment's new
+        assets are collected next to the old ones, which running instances keep serving.
+        """
         base = next((r for r in self.stack if r.name == name), None)
         if base is None:
             raise StackError(f"no service named {name!r} in this stack")
@@ -251,7 +257,9 @@ class Supervisor:
             port = probe.getsockname()[1]
         resolved = Resolved(base.service, base.host, port)
         extra = {**(env or {}), "TESSERA_VERSION": version}
-        process = await self._spawn(resolved, f"{name}:{port}", extra)
+        label = f"{name}:{port}"
+        await self._prepare_one(resolved, extra, label)
+        process = await self._spawn(resolved, label, extra)
         try:
             async with httpx.AsyncClient(timeout=2.0) as client:
                 await self._await_healthy(process, client)

@@ -57,3 +57,15 @@ def test_path_templates_with_named_placeholders_are_valid(template):
 def test_bad_path_templates_are_refused(template, reason):
     with pytest.raises(ValidationError, match=reason):
         validate_path_template(template)
+
+
+def test_a_listed_network_allows_its_addresses_but_never_metadata():
+    pods = ["10.0.0.0/8", "169.254.0.0/16", "not-a-network/x"]
+    assert validate_instance_url("http://10.42.3.7:8106", pods) == "http://10.42.3.7:8106"
+    for url, reason in [
+        ("http://11.0.0.1/", "not on the registry's allowlist"),
+        ("http://ten.example/", "not on the registry's allowlist"),
+        ("http://169.254.169.254/", "metadata or link-local"),
+    ]:
+        with pytest.raises(ValidationError, match=reason):
+            validate_instance_url(url, pods)

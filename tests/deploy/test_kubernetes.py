@@ -1,0 +1,99 @@
+"""The Kubernetes manifests: generated from the service table, valid, and complete."""
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from tessera.conf import REPO_ROOT
+from tessera.secrets import SECRET_NAMES
+from tessera.stack.kubernetes import manifests, render
+from tessera.stack.services import SERVICES
+
+KUBERNETES = "1.30.0"
+GENERATED = dict(manifests())
+
+
+@pytest.mark.parametrize("name", sorted(GENERATED))
+def test_committed_manifests_are_the_generated_ones(name):
+    committed = REPO_ROOT / "deploy" / "k8s" / name
+    assert committed.read_text() == render(GENERATED[name]), (
+        "deploy/k8s/ is out of date: run `python manage.py k8s`"
+    )
+
+
+@pytest.mark.parametrize("name", sorted(GENERATED))
+def test_every_document_validates_against_the_kubernetes_schema(name):
+    for document in yaml.safe_load_all((REPO_ROOT / "deploy" / "k8s" / name).read_text()):
+        kubernetes_validate.validate(document, KUBERNETES, strict=True)
+
+
+def test_a_broken_manifest_is_caught():
+    deployment = GENERATED["shell.yaml"][0]
+    broken = {**deployment, "spec": {**deployment["spec"], "replicas": "three"}}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, KUBERNETES, strict=True)
+
+
+def _documents(kind: str) -> dict[str, dict]:
+    return {
+        d["metadata"]["name"]: d for docs in GENERATED.values() for d in docs if d["kind"] == kind
+    }
+
+
+def test_each_service_has_a_deployment_and_a_service_with_readiness_on_healthz():
+    deployments, services = _documents("Deployment"), _documents("Service")
+    for service in SERVICES:
+        container = deployments[service.name]["spec"]["template"]["spec"]["containers"][0]
+        assert container["readinessProbe"]["httpGet"]["path"] == "/healthz"
+        assert services[service.name]["spec"]["ports"][0]["port"] == service.port
+
+
+def test_shells_scale_out_fragments_drain_and_the_registry_uses_postgresql():
+    deployments = _documents("Deployment")
+    assert deployments["shell"]["spec"]["replicas"] >= 2
+    for service in SERVICES:
+        pod = deployments[service.name]["spec"]["template"]["spec"]
+        container = pod["containers"][0]
+        if service.kind == "fragment":
+            assert container["lifecycle"]["preStop"]["exec"]["command"][:3] == [
+                "python", "-m", "tessera.prestop"
+            ]  # fmt: skip
+            assert {"name": "TESSERA_SELF_URL", "value": "http://$(POD_IP):8080"} in container[
+                "env"
+            ]
+    registry = deployments["registry"]["spec"]["template"]["spec"]
+    database = next(e for e in registry["containers"][0]["env"] if e["name"] == "DATABASE_URL")
+    assert database["valueFrom"]["secretKeyRef"]["key"] == "REGISTRY_DATABASE_URL"
+    assert [c["args"][2] for c in registry["initContainers"]] == ["migrate", "seed"]
+    assert "postgres" in _documents("StatefulSet")
+    (config,) = _documents("ConfigMap").values()
+    assert not set(SECRET_NAMES) & set(config["data"])  # secrets only come from the Secret
+
+
+def test_the_container_build_has_a_target_per_kind_running_that_kinds_app():
+    containerfile = (REPO_ROOT / "deploy" / "Containerfile").read_text()
+    targets = {
+        line.split(" AS ")[1].strip()
+        for line in containerfile.splitlines()
+        if line.startswith("FROM base AS ")
+    }
+    assert targets == {s.kind for s in SERVICES}
+    for service in SERVICES:
+        assert f'"{service.asgi}"' in containerfile  # its CMD serves this kind's app
+    images = {
+        d["spec"]["template"]["spec"]["containers"][0]["image"]
+        for d in _documents("Deployment").values()
+    }
+    assert images == {f"tessera/{kind}:latest" for kind in targets}
+
+
+def test_prestop_asks_the_server_to_drain_and_waits_for_it(monkeypatch):
+    import signal
+
+    from tessera import prestop
+
+    calls = []
+    monkeypatch.setattr(prestop.os, "kill", lambda pid, sig: calls.append(("kill", pid, sig)))
+    monkeypatch.setattr(prestop.time, "sleep", lambda seconds: calls.append(("sleep", seconds)))
+    prestop.main(["2"])
+    assert calls == [("kill", 1, signal.SIGTERM), ("sleep", 2.5)]
