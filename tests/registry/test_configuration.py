@@ -200,3 +200,30 @@ def test_admin_refuses_an_unsafe_fallback_url_with_a_clear_message(operator_clie
     assert response.status_code == 200
     assert "metadata or link-local address and is refused" in response.content.decode()
     assert not Fragment.objects.filter(name="evil").exists()
+
+
+def _fragment_form(fragment: Fragment, **changes) -> dict:
+    return {
+        "name": fragment.name, "path_template": fragment.path_template, "timeout_ms": 1000,
+        "max_body_bytes": 1048576, "cache_max_age": 0, "cache_stale_if_error": 0,
+        "enabled": "on", "pinned_version": "", "canary_version": "", "canary_percent": 0,
+        "instances-TOTAL_FORMS": 0, "instances-INITIAL_FORMS": 0, **changes,
+    }  # fmt: skip
+
+
+def test_operators_pin_a_version_and_set_a_canary_share_in_the_admin(operator_client):
+    fragment = Fragment.objects.create(name="reviews", path_template="/r/{sku}")
+    url = f"/admin/registry/fragment/{fragment.pk}/change/"
+    refused = operator_client.post(url, _fragment_form(fragment, canary_percent=20))
+    assert refused.status_code == 200
+    assert "set a canary version to give it traffic" in refused.content.decode()
+    fragment.refresh_from_db()
+    assert fragment.canary_percent == 0
+    saved = operator_client.post(
+        url, _fragment_form(fragment, pinned_version="1", canary_version="2", canary_percent=20)
+    )
+    assert saved.status_code == 302
+    fragment.refresh_from_db()
+    assert (fragment.pinned_version, fragment.canary_version, fragment.canary_percent) == (
+        "1", "2", 20
+    )  # fmt: skip
