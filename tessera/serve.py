@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import logging
 import signal
@@ -69,7 +70,9 @@ def main(argv: list[str] | None = None) -> None:
         log_level="warning",
         timeout_graceful_shutdown=int(args.graceful),
     )
-    DrainingServer(config, args.drain).run()
+    # uvicorn re-raises SIGINT once it has shut down gracefully: that is the normal end.
+    with contextlib.suppress(KeyboardInterrupt):
+        DrainingServer(config, args.drain).run()
 
 
 if __name__ == "__main__":

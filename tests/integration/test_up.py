@@ -33,7 +33,7 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
-def test_up_serves_the_composed_storefront_and_ctrl_c_stops_every_process(tmp_path):
+def test_up_serves_deploys_through_its_control_socket_and_ctrl_c_stops_every_process(tmp_path):
     env = {**os.environ, "TESSERA_DATA_DIR": str(tmp_path), "NO_COLOR": "1"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     ports = {service.name: free_port() for service in SERVICES}
@@ -65,12 +65,21 @@ def test_up_serves_the_composed_storefront_and_ctrl_c_stops_every_process(tmp_pa
             time.sleep(0.2)
         assert 'data-fragment="header"' in page
 
+        # A fragment deployed through up's control socket is one of up's services too.
+        deploy = subprocess.run(
+            [sys.executable, str(REPO_ROOT / "manage.py"), "deploy", "footer", "--version", "2"],
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+        assert "footer 2 serves every visitor" in deploy.stdout
+
         services = _descendants(up.pid)
         assert len(services) >= len(SERVICES)
         up.send_signal(signal.SIGINT)
         assert up.wait(timeout=60) == 0
         remaining = up.stdout.read()
         assert "Every service stopped." in remaining
+        assert "Traceback" not in output + remaining  # a clean stop, and a clean deploy
         # Every service's output reached the terminal, prefixed with the service's name.
         width = max(len(s.name) for s in SERVICES)
         for service in SERVICES:
