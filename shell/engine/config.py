@@ -6,7 +6,8 @@ never loose dicts; defaults live here and nowhere else.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from tessera.headers import HOP_BY_HOP
 DEFAULT_TIMEOUT_MS = 1000
 MAX_TIMEOUT_MS = 30_000
 DEFAULT_MAX_BODY_BYTES = 1 << 20
+MAX_ROTATION = 100  # entries of a weighted round-robin rotation, at most (about)
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,28 @@ class FragmentConfig:
     @property
     def every_instance(self) -> tuple[str, ...]:
         """Every live instance, whatever version (e.g. for content-hashed assets)."""
-        return self.instances + self.canary_instances + self.standby_instances
+        return tuple(dict.fromkeys(self.instances + self.canary_instances + self.standby_instances))
+
+
+def weighted(instances: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
+    """Base URLs for round robin, each repeated in proportion to its weight (default 100;
+    0 takes no new traffic), interleaved so that heavier ones are not picked in bursts."""
+    weights = {i["base_url"]: max(0, int(i.get("weight", 100))) for i in instances}
+    weights = {url: w for url, w in weights.items() if w}
+    if not weights:
+        return ()
+    divisor = math.gcd(*weights.values())
+    counts = {url: w // divisor for url, w in weights.items()}
+    scale = max(1, sum(counts.values()) // MAX_ROTATION)  # a bounded rotation
+    counts = {url: max(1, n // scale) for url, n in counts.items()}
+    rotation = []
+    while counts:
+        for url in list(counts):
+            rotation.append(url)
+            counts[url] -= 1
+            if not counts[url]:
+                del counts[url]
+    return tuple(rotation)
 
 
 def _routed_instances(entry: Mapping[str, Any]) -> dict[str, Any]:
@@ -92,11 +115,11 @@ def _routed_instances(entry: Mapping[str, Any]) -> dict[str, Any]:
     instances = entry.get("instances", ())
     routing = entry.get("routing")
     if routing is None:  # a registry that does not route between versions: all serve
-        return {"instances": tuple(i["base_url"] for i in instances)}
+        return {"instances": weighted(instances)}
     stable, canary = set(routing.get("stable", ())), routing.get("canary", "")
     return {
-        "instances": tuple(i["base_url"] for i in instances if i["version"] in stable),
-        "canary_instances": tuple(i["base_url"] for i in instances if canary == i["version"]),
+        "instances": weighted([i for i in instances if i["version"] in stable]),
+        "canary_instances": weighted([i for i in instances if canary == i["version"]]),
         "canary_percent": int(routing.get("canary_percent", 0)) if canary else 0,
         "standby_instances": tuple(
             i["base_url"] for i in instances if i["version"] not in stable | {canary}

@@ -6,7 +6,7 @@ time. A connection error is retried once on another instance, inside the same de
 
 from __future__ import annotations
 
-from shell.engine.balance import pick_instance
+from shell.engine.balance import pick_instance, pick_other
 from shell.engine.config import FragmentConfig
 from shell.engine.deadline import Deadline
 from shell.engine.httpclient import (
@@ -44,8 +44,8 @@ async def fetch(
             try:
                 return await client.get(base + path, headers, max_body_bytes)
             except (ConnectError, ConnectionClosed) as exc:
-                other = pick_instance(config, visitor)
-                if other is None or other == base or getattr(exc, "received_any", False):
+                other = pick_other(config, visitor, base)
+                if other is None or getattr(exc, "received_any", False):
                     raise
                 return await client.get(other + path, headers, max_body_bytes)
     except TimeoutError:

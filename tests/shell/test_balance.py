@@ -1,6 +1,6 @@
 """Choosing instances: round robin, and canaries sticky per visitor."""
 
-from shell.engine.balance import in_canary, pick_instance
+from shell.engine.balance import in_canary, pick_instance, pick_other
 from shell.engine.config import FragmentConfig
 
 ENTRY = {
@@ -47,3 +47,33 @@ def test_canary_shares_grow_by_adding_visitors_not_reshuffling_them():
     at_10 = {v for v in visitors if in_canary("reviews", v, 10)}
     at_50 = {v for v in visitors if in_canary("reviews", v, 50)}
     assert at_10 < at_50 and not any(in_canary("reviews", v, 0) for v in visitors)
+
+
+def test_instances_get_traffic_in_proportion_to_their_weights():
+    entry = {"name": "w", "instances": [
+        {"base_url": "http://a", "version": "v1", "weight": 300},
+        {"base_url": "http://b", "version": "v1", "weight": 100},
+        {"base_url": "http://c", "version": "v1", "weight": 0},  # takes no new traffic
+    ]}  # fmt: skip
+    config = FragmentConfig.from_snapshot(entry)
+    assert config.instances == ("http://a", "http://b", "http://a", "http://a")
+    picks = [pick_instance(config) for _ in range(400)]
+    assert (picks.count("http://a"), picks.count("http://b"), picks.count("http://c")) == (
+        300, 100, 0
+    )  # fmt: skip
+    assert config.every_instance == ("http://a", "http://b")
+
+
+def test_weighted_rotations_stay_short():
+    entry = {"name": "w", "instances": [
+        {"base_url": "http://a", "version": "v1", "weight": 997},
+        {"base_url": "http://b", "version": "v1", "weight": 1},
+    ]}  # fmt: skip
+    rotation = FragmentConfig.from_snapshot(entry).instances
+    assert len(rotation) <= 120 and rotation.count("http://b") == 1
+
+
+def test_a_retry_goes_to_another_instance_even_when_weights_repeat_one():
+    config = FragmentConfig("r", instances=("http://a", "http://a", "http://b"))
+    assert {pick_other(config, None, "http://a") for _ in range(5)} == {"http://b"}
+    assert pick_other(FragmentConfig("s", instances=("http://a",)), None, "http://a") is None
