@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from shell.engine.httpclient.config import DEFAULT_LIMITS, Limits
 from shell.engine.httpclient.errors import ConnectionClosed, HTTPClientError
 from shell.engine.httpclient.pool import Pool
-from shell.engine.httpclient.protocol import HTTPConnection, Response
+from shell.engine.httpclient.protocol import Response
 
 _FORBIDDEN_IN_HEADERS = str.maketrans("", "", "\r\n\0")
 
@@ -91,30 +91,28 @@ class Client:
         self._maybe_sweep()
         block = headers if isinstance(headers, bytes) else encode_headers(headers)
         request = b"".join((head, block, b"\r\n"))
-        connection, reused = await pool.acquire()
-        try:
-            response = await self._exchange(pool, connection, request, max_body_bytes)
-        except ConnectionClosed as exc:
-            # A kept-alive connection the server had already closed: try once more on a new
-            # one, but only if nothing of the response arrived (a GET is safe to repeat).
-            if not reused or exc.received_any:
-                raise
-            connection, _ = await pool.acquire(fresh=True)
-            response = await self._exchange(pool, connection, request, max_body_bytes)
-        response.url = url
-        return response
-
-    async def _exchange(
-        self, pool: Pool, connection: HTTPConnection, request: bytes, max_body: int | None
-    ) -> Response:
-        try:
-            response = await connection.send(request, max_body)
-        except BaseException:
-            connection.close()  # cancelled or failed mid-response: never reuse it
+        # An idle connection is the common case: take it without awaiting acquire().
+        connection = pool.take_idle()
+        reused = connection is not None
+        if connection is None:
+            connection, reused = await pool.acquire()
+        while True:
+            try:
+                response = await connection.send(request, max_body_bytes)
+            except BaseException as exc:
+                connection.close()  # cancelled or failed mid-response: never reuse it
+                pool.release(connection)
+                # A kept-alive connection the server had already closed: try once more on a
+                # new one, but only if nothing of the response arrived (a GET is safe to
+                # repeat).
+                if not (isinstance(exc, ConnectionClosed) and reused and not exc.received_any):
+                    raise
+                connection, _ = await pool.acquire(fresh=True)
+                reused = False
+                continue
             pool.release(connection)
-            raise
-        pool.release(connection)
-        return response
+            response.url = url
+            return response
 
     def _maybe_sweep(self) -> None:
         now = self.clock()

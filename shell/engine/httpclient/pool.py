@@ -46,7 +46,7 @@ class Pool:
         """A connection for one request, and whether it was reused from the idle set."""
         while True:
             if not fresh:
-                connection = self._take_idle()
+                connection = self.take_idle()
                 if connection is not None:
                     return connection, True
             elif self.idle and self.open >= self.limits.max_connections_per_origin:
@@ -82,7 +82,8 @@ class Pool:
         while self.idle:
             self._discard(self.idle.pop())
 
-    def _take_idle(self) -> HTTPConnection | None:
+    def take_idle(self) -> HTTPConnection | None:
+        """A live kept-alive connection, if one is idle (expired or closed ones are dropped)."""
         cutoff = self.clock() - self.limits.idle_timeout
         while self.idle:
             connection = self.idle.pop()
