@@ -10,7 +10,7 @@ import asyncio
 
 from django.http import HttpRequest
 
-from fragments.kit.backends import BackendError, get_json
+from fragments.kit.backends import get_json_or
 from fragments.kit.fragment import Fragment
 from fragments.kit.rendering import render as render_template
 
@@ -18,16 +18,10 @@ MAX_PER_ORDER = 10
 LOW_STOCK = 5
 
 
-async def _or_none(name: str, path: str) -> dict | None:
-    try:
-        return await get_json(name, path)
-    except BackendError:
-        return None
-
-
 async def render(request: HttpRequest, sku: str) -> str:
     price, stock = await asyncio.gather(
-        _or_none("pricing", f"/prices/{sku}"), _or_none("inventory", f"/stock/{sku}")
+        get_json_or(None, "pricing", f"/prices/{sku}"),
+        get_json_or(None, "inventory", f"/stock/{sku}"),
     )
     saving = 0
     if price and price["deal"] and price["list_price_cents"]:

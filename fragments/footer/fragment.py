@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from fragments.kit.backends import BackendError, get_json
+from fragments.kit.backends import get_json_or
 from fragments.kit.fragment import Fragment
 from fragments.kit.rendering import render as render_template
 
 
 async def render(request: HttpRequest) -> str:
-    try:
-        categories = await get_json("catalog", "/categories")
-    except BackendError:
-        categories = []
+    categories = await get_json_or([], "catalog", "/categories")
     return render_template("footer", "footer.html", categories=categories)
 
 

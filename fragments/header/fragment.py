@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from fragments.kit.backends import BackendError, get_json
+from fragments.kit.backends import get_json_or
 from fragments.kit.fragment import Fragment
 from fragments.kit.rendering import render as render_template
 from fragments.kit.visitor import visitor_of
@@ -14,22 +14,15 @@ async def cart_count(visitor: str | None) -> int | None:
     """How many items the visitor's cart holds; None when the cart cannot be asked."""
     if visitor is None:
         return 0
-    try:
-        cart = await get_json("cart", f"/carts/{visitor}")
-    except BackendError:
-        return None
-    return int(cart["count"])
+    cart = await get_json_or(None, "cart", f"/carts/{visitor}")
+    return None if cart is None else int(cart["count"])
 
 
 async def render(request: HttpRequest) -> str:
-    try:
-        categories = await get_json("catalog", "/categories")
-    except BackendError:
-        categories = []
     return render_template(
         "header",
         "header.html",
-        categories=categories,
+        categories=await get_json_or([], "catalog", "/categories"),
         count=await cart_count(visitor_of(request)),
         query=request.GET.get("q", ""),
         path=request.headers.get("x-tessera-path", ""),

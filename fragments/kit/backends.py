@@ -71,6 +71,15 @@ async def get_json(name: str, path: str, **params: object) -> Any:
     return await call(name, "GET", path, params=params)
 
 
+async def get_json_or(default: Any, name: str, path: str, **params: object) -> Any:
+    """`get_json`, or `default` when the backend fails: for what a fragment can render
+    without (a price, a count), so one slow backend does not fail the whole fragment."""
+    try:
+        return await get_json(name, path, **params)
+    except BackendError:
+        return default
+
+
 def bff_error(exc: BackendError, unavailable: str) -> HttpError:
     """What a BFF answers the browser when its backend failed.
 

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest
 from ninja import Router
 
-from fragments.kit.backends import BackendError, add_image_relay, get_json
+from fragments.kit.backends import add_image_relay, get_json, get_json_or
 from fragments.kit.fragment import Fragment, NotFound, Rendered
 from fragments.kit.rendering import render as render_template
 
@@ -26,16 +26,6 @@ add_image_relay(bff)
 
 def _page_number(raw: str) -> int:
     return int(raw) if raw.isdigit() and 0 < int(raw) <= 1000 else 1
-
-
-async def _prices(skus: list[str]) -> dict[str, dict]:
-    """Prices by SKU; an empty mapping when pricing is unavailable (cards show no price)."""
-    if not skus:
-        return {}
-    try:
-        return {p["sku"]: p for p in await get_json("pricing", "/prices", sku=skus)}
-    except BackendError:
-        return {}
 
 
 async def render(request: HttpRequest) -> Rendered:
@@ -56,7 +46,10 @@ async def render(request: HttpRequest) -> Rendered:
     category = next((c for c in categories if c["slug"] == category_slug), None)
     if category_slug and category is None:
         raise NotFound(category_slug)
-    prices = await _prices([p["sku"] for p in found["items"]])
+    skus = [p["sku"] for p in found["items"]]
+    # Without pricing, cards show no price.
+    priced = await get_json_or([], "pricing", "/prices", sku=skus) if skus else []
+    prices = {p["sku"]: p for p in priced}
     if category:
         heading = title = category["name"]
         path, keep = f"/c/{category_slug}", {}

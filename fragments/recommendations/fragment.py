@@ -8,7 +8,7 @@ import asyncio
 from django.http import HttpRequest
 from ninja import Router
 
-from fragments.kit.backends import BackendError, add_image_relay, get_json
+from fragments.kit.backends import add_image_relay, get_json, get_json_or
 from fragments.kit.fragment import Fragment
 from fragments.kit.rendering import render as render_template
 
@@ -26,18 +26,12 @@ async def render(request: HttpRequest, sku: str) -> str:
     if related:
         found, priced = await asyncio.gather(
             get_json("catalog", "/products", sku=related, limit=SHOWN),
-            _prices(related),
+            get_json_or([], "pricing", "/prices", sku=related),
         )
         by_sku = {p["sku"]: p for p in found["items"]}
-        items = [{**by_sku[s], "price": priced.get(s)} for s in related if s in by_sku]
+        prices = {p["sku"]: p for p in priced}
+        items = [{**by_sku[s], "price": prices.get(s)} for s in related if s in by_sku]
     return render_template("recommendations", "recommendations.html", items=items)
-
-
-async def _prices(skus: list[str]) -> dict[str, dict]:
-    try:
-        return {p["sku"]: p for p in await get_json("pricing", "/prices", sku=skus)}
-    except BackendError:
-        return {}
 
 
 fragment = Fragment(

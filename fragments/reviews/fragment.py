@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from fragments.kit.backends import BackendError, bff_error, call, get_json
+from fragments.kit.backends import BackendError, bff_error, call, get_json_or
 from fragments.kit.fragment import Fragment
 from fragments.kit.rendering import render as render_template
 from tessera.conf import env_str
@@ -46,10 +46,7 @@ async def write(request: HttpRequest, sku: str, review: ReviewIn):
 
 
 async def render(request: HttpRequest, sku: str) -> str:
-    try:
-        data = await get_json("reviews", f"/products/{sku}/reviews", limit=SHOWN)
-    except BackendError:
-        data = None
+    data = await get_json_or(None, "reviews", f"/products/{sku}/reviews", limit=SHOWN)
     return render_template("reviews", "reviews.html", sku=sku, data=data, heading=HEADING)
 
 

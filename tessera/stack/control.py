@@ -24,8 +24,6 @@ from typing import Any
 from tessera.conf import data_dir
 from tessera.stack.supervisor import Process, StackError, Supervisor
 
-MAX_REQUEST = 64 * 1024
-
 
 def socket_path() -> Path:
     return data_dir() / "up.sock"
@@ -33,7 +31,7 @@ def socket_path() -> Path:
 
 def _instance(process: Process) -> dict[str, Any]:
     return {
-        "label": process.label,
+        "label": process.name,
         "service": process.resolved.name,
         "url": process.resolved.url,
         "version": process.version,
@@ -68,9 +66,8 @@ class ControlServer:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            line = await reader.readline()
-            try:
-                answer = await self.handle(json.loads(line[:MAX_REQUEST]))
+            try:  # readline raises ValueError past the reader's limit (64 KiB)
+                answer = await self.handle(json.loads(await reader.readline()))
             except (ValueError, KeyError, TypeError) as exc:
                 answer = {"error": f"bad request: {exc}"}
             except StackError as exc:

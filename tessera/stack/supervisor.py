@@ -57,18 +57,14 @@ class Process:
     """One running service instance: its OS process and the tail of its output."""
 
     def __init__(
-        self, resolved: Resolved, proc: asyncio.subprocess.Process, label: str, version: str
+        self, resolved: Resolved, proc: asyncio.subprocess.Process, name: str, version: str
     ) -> None:
         self.resolved = resolved
         self.proc = proc
-        self.label = label  # the service's name, or "<name>:<port>" for an extra instance
+        self.name = name  # the service's name, or "<name>:<port>" for an extra instance
         self.version = version
         self.tail: deque[str] = deque(maxlen=20)
         self.pump: asyncio.Task[None] | None = None
-
-    @property
-    def name(self) -> str:
-        return self.label
 
     def signal(self, signum: int) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -237,7 +233,7 @@ class Supervisor:
                     task.cancel()
             for task in done:
                 process = waits.get(task)
-                if process is not None and self.processes.get(process.label) is process:
+                if process is not None and self.processes.get(process.name) is process:
                     return process
 
     async def start_instance(
@@ -264,7 +260,7 @@ class Supervisor:
             async with httpx.AsyncClient(timeout=2.0) as client:
                 await self._await_healthy(process, client)
         except BaseException:
-            await self.stop_service(process.label)
+            await self.stop_service(process.name)
             raise
         return process
 

@@ -64,5 +64,7 @@ def visitor_headers(visitor: str = VISITOR) -> dict[str, str]:
 
 
 def fragment_request(path: str = "/fragment", visitor: str | None = VISITOR, **query: str):
-    headers = {"HTTP_X_TESSERA_VISITOR": visitor_headers(visitor)["X-Tessera-Visitor"]}
-    return RequestFactory().get(path, query, **(headers if visitor else {}))
+    headers = {}
+    if visitor is not None:
+        headers["HTTP_X_TESSERA_VISITOR"] = visitor_headers(visitor)["X-Tessera-Visitor"]
+    return RequestFactory().get(path, query, **headers)

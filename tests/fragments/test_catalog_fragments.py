@@ -155,3 +155,9 @@ def test_hero_pages_through_the_deals_with_names_and_prices(fake_backends):
         "saving_percent": 25,
     }
     assert asyncio.run(TestAsyncClient(hero_bff).get("/deals?page=0")).status_code == 422
+
+
+def test_without_pricing_products_are_still_listed_without_a_price(catalog):
+    catalog.down.add("pricing")
+    rendered = asyncio.run(listing(fragment_request(category="kitchen")))
+    assert "Urban Kettle" in rendered.html and "€" not in rendered.html
