@@ -24,11 +24,8 @@ FORWARDED_HEADERS = frozenset({b"accept-language", b"user-agent", b"referer"})
 
 _NO_CONTROL = str.maketrans("", "", "\r\n\0")
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
 _LOCALE = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
-
-
-def _random_hex(size: int) -> str:
-    return os.urandom(size).hex()
 
 
 @dataclass(frozen=True)
@@ -91,11 +88,13 @@ def request_context(
         for name, value in raw.items()
         if name in FORWARDED_HEADERS
     }
+    # The ids made here come from one call for random bytes, not one each: this runs per page.
+    fresh = os.urandom(56).hex()
     request_id = raw.get(b"x-request-id", b"").decode("latin-1") if trust_request_id else ""
-    if not re.fullmatch(r"[A-Za-z0-9._-]{8,128}", request_id):
-        request_id = _random_hex(16)
+    if not _REQUEST_ID.fullmatch(request_id):
+        request_id = fresh[:32]
     parent = _TRACEPARENT.match(raw.get(b"traceparent", b"").decode("latin-1"))
-    trace_id = parent.group(1) if parent and parent.group(1) != "0" * 32 else _random_hex(16)
+    trace_id = parent.group(1) if parent and parent.group(1) != "0" * 32 else fresh[32:64]
     language = forwarded.get("accept-language", "").split(",")[0].split(";")[0].strip()
     cookies = raw.get(b"cookie", b"").decode("latin-1")
     visitor = visitor_from_cookies(cookies)
@@ -103,10 +102,10 @@ def request_context(
     return RequestContext(
         request_id=request_id,
         trace_id=trace_id,
-        span_id=_random_hex(8),
+        span_id=fresh[64:80],
         locale=language if _LOCALE.match(language) else "en",
         path=path,
-        visitor=_random_hex(16) if visitor is None else visitor,
+        visitor=fresh[80:] if visitor is None else visitor,
         new_visitor=new_visitor,
         needs_csrf_cookie=_CSRF_PRESENT.search(cookies) is None,
         forwarded=forwarded,
@@ -126,4 +125,4 @@ def csrf_cookie() -> bytes:
     in `X-CSRFToken` (Django's double-submit check)."""
     # 32 hex digits: a secret of the length and alphabet Django accepts, much cheaper to make
     # than get_random_string's per-character choices (this runs for every new visitor).
-    return f"{CSRF_COOKIE}={_random_hex(16)}; Path=/; Max-Age=31449600; SameSite=Lax".encode()
+    return f"{CSRF_COOKIE}={os.urandom(16).hex()}; Path=/; Max-Age=31449600; SameSite=Lax".encode()

@@ -20,7 +20,6 @@ from shell.engine.assemble import wrap
 from shell.engine.assets import asset_tags
 from shell.engine.config import FragmentConfig
 from shell.engine.context import RequestContext, csrf_cookie, request_context, visitor_cookie
-from shell.engine.events import emit_fragment_resolved
 from shell.engine.httpclient import encode_headers
 from shell.engine.plan import Placement, Plan, PlanCache, make_plan
 from shell.engine.resolve import Outcome, resolve
@@ -33,6 +32,37 @@ FRAGMENT_PREFIX = "/_fragment/"
 #: Paths Django serves (the gateway, assets); any other unknown path is the shell's 404 page.
 DJANGO_PREFIXES = ("/bff/", "/_assets/", "/static/")
 USABLE = ("ok", "fallback")
+#: Seconds a page runs before it starts listening for the client leaving. Most pages are done
+#: sooner, and listening costs a task per page; a later disconnect is still noticed promptly.
+WATCH_DISCONNECT_AFTER = 0.05
+
+
+class DisconnectWatch:
+    """Cancels the page's task when the client disconnects, so its fetches stop.
+
+    The watch begins `WATCH_DISCONNECT_AFTER` seconds into the page, not at once (see there).
+    """
+
+    def __init__(self, receive: Receive, page: asyncio.Task) -> None:
+        self.receive = receive
+        self.page = page
+        self.disconnected = False
+        self._task: asyncio.Task | None = None
+        self._timer = asyncio.get_running_loop().call_later(WATCH_DISCONNECT_AFTER, self._begin)
+
+    def _begin(self) -> None:
+        self._task = asyncio.create_task(self._watch())
+
+    async def _watch(self) -> None:
+        while (await self.receive())["type"] != "http.disconnect":
+            pass
+        self.disconnected = True
+        self.page.cancel()
+
+    def stop(self) -> None:
+        self._timer.cancel()
+        if self._task is not None:
+            self._task.cancel()
 
 
 def preload_links(outcome: Outcome) -> bytes:
@@ -103,13 +133,9 @@ class PageApp:
         config = placement.config
         if config is not None and config.forward_headers:
             headers += encode_headers(context.extra_headers(config.forward_headers))
-        task = asyncio.create_task(resolve(placement, params, headers, context.visitor))
-        task.add_done_callback(
-            lambda done: (
-                done.cancelled() or emit_fragment_resolved(done.result(), context.request_id)
-            )
+        return asyncio.create_task(
+            resolve(placement, params, headers, context.visitor, context.request_id)
         )
-        return task
 
     async def _page(
         self,
@@ -125,28 +151,18 @@ class PageApp:
         plan = self.plans.get(page, params, site.fragments)
         tasks = {p: self._start(context, p, params, headers) for p in plan.placements}
         main = asyncio.current_task()
-        disconnected = False
-
-        async def watch() -> None:
-            nonlocal disconnected
-            while (await receive())["type"] != "http.disconnect":
-                pass
-            disconnected = True
-            if main is not None:
-                main.cancel()
-
-        watcher = asyncio.create_task(watch())
+        assert main is not None
+        watch = DisconnectWatch(receive, main)
         try:
-            if plan.blocking:
-                await asyncio.wait([tasks[p] for p in plan.blocking])
+            for placement in plan.blocking:
+                await tasks[placement]  # resolve() never raises: failures are outcomes
             await self._respond(scope, send, plan, tasks, context, deadline)
         except asyncio.CancelledError:
-            if not disconnected:
+            if not watch.disconnected:
                 raise
-            if main is not None:
-                main.uncancel()  # the client left: nothing more to do
+            main.uncancel()  # the client left: nothing more to do
         finally:
-            watcher.cancel()
+            watch.stop()
             for task in tasks.values():
                 task.cancel()
 
@@ -223,7 +239,8 @@ class PageApp:
             return
         context, headers = self._context(scope)
         solo = replace(config, primary=False, is_async=False)
-        outcome = await resolve(Placement(name, solo, path, 0), params, headers, context.visitor)
+        placement = Placement(name, solo, path, 0)
+        outcome = await resolve(placement, params, headers, context.visitor, context.request_id)
         if outcome.kind not in USABLE:
             await send_response(
                 send, 502, b"", headers=[(b"x-request-id", context.request_id.encode())]

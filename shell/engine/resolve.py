@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlencode
 from shell.engine.assets import Asset, parse_link_header
 from shell.engine.containment import contain, contain_body
 from shell.engine.deadline import Deadline
+from shell.engine.events import emit_fragment_resolved
 from shell.engine.fetch import FetchError, Response, client, fetch
 from shell.engine.httpclient import HTTPClientError
 from shell.engine.plan import Placement
@@ -26,9 +27,9 @@ TITLE_HEADER = b"x-page-title"
 DESCRIPTION_HEADER = b"x-page-description"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs a call per field
 class Outcome:
-    """What became of one placement. `html` is always contained markup."""
+    """What became of one placement. `html` is always contained markup. Treat as read-only."""
 
     name: str
     kind: str  # ok | redirect | not-found | fallback | placeholder | empty
@@ -92,7 +93,7 @@ def _accepted(placement: Placement, response: Response, started: float) -> Outco
         title=_text(response.header(TITLE_HEADER)) if primary else "",
         description=_text(response.header(DESCRIPTION_HEADER)) if primary else "",
         set_cookies=tuple(
-            v.decode("latin-1") for n, v in response.raw_headers if n.lower() == b"set-cookie"
+            v.decode("latin-1") for n, v in response.raw_headers if n == b"set-cookie"
         )
         if primary
         else (),
@@ -122,18 +123,36 @@ async def _fallback_url(placement: Placement, headers: bytes) -> str | None:
 
 
 async def resolve(
-    placement: Placement, params: Mapping[str, str], headers: bytes, visitor: str | None = None
+    placement: Placement,
+    params: Mapping[str, str],
+    headers: bytes,
+    visitor: str | None = None,
+    request_id: str = "",
 ) -> Outcome:
-    """Fetch `placement` and return its outcome, falling back as far as needed."""
+    """Fetch `placement` and return its outcome, falling back as far as needed.
+
+    Every outcome is also announced as a `fragment_resolved` event for page `request_id`.
+    """
     started = time.perf_counter()
     config = placement.config
     if config is None:
-        return Outcome(placement.name, "empty", error="not registered or disabled")
-    try:
-        response = await fetch(config, placement.path, headers, config.max_body_bytes, visitor)
-        return _accepted(placement, response, started)
-    except FetchError as exc:
-        error = str(exc)
+        outcome = Outcome(placement.name, "empty", error="not registered or disabled")
+    else:
+        try:
+            response = await fetch(config, placement.path, headers, config.max_body_bytes, visitor)
+            outcome = _accepted(placement, response, started)
+        except FetchError as exc:
+            outcome = await _fall_back(placement, params, headers, str(exc), started)
+    emit_fragment_resolved(outcome, request_id)
+    return outcome
+
+
+async def _fall_back(
+    placement: Placement, params: Mapping[str, str], headers: bytes, error: str, started: float
+) -> Outcome:
+    """The outcome of a failed fetch: the first step of the fallback chain that works."""
+    config = placement.config
+    assert config is not None
     fallback = await _fallback_url(placement, headers)
     elapsed = (time.perf_counter() - started) * 1000
     if fallback is not None:

@@ -20,10 +20,20 @@ from shell.engine.httpclient.errors import (
 )
 
 
+def _index(headers: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
+    """Name to value; the values of a repeated header joined by ", ", in order."""
+    index = dict(headers)  # in C: headers are rarely repeated
+    if len(index) < len(headers):
+        index = {}
+        for name, value in headers:
+            index[name] = index[name] + b", " + value if name in index else value
+    return index
+
+
 class Response:
     """A complete response.
 
-    Header names are matched lower-case; repeated headers are joined by ", ". Values are
+    `raw_headers` are (lower-case name, value) pairs in the order received. Values are
     decoded only when asked for: most of a fragment's headers are never looked at.
     """
 
@@ -40,12 +50,7 @@ class Response:
         self.raw_headers = raw_headers
         self.body = body
         self.url = ""  # set by the client
-        if index is None:
-            index = {}
-            for name, value in raw_headers:
-                key = name.lower()
-                index[key] = index[key] + b", " + value if key in index else value
-        self._index = index
+        self._index = _index(raw_headers) if index is None else index
 
     def __repr__(self) -> str:
         return f"<Response {self.status} {len(self.body)} bytes>"
@@ -64,6 +69,12 @@ class Response:
 class HTTPConnection(asyncio.Protocol):
     """An HTTP/1.1 client connection, reusable while the server keeps it alive."""
 
+    __slots__ = (
+        "_body", "_callback_error", "_complete", "_headers", "_index", "_keep_alive", "_parser",
+        "_received_any", "_size", "_until_close", "_waiter", "body_cap", "closed", "idle_since",
+        "max_body_bytes", "transport",
+    )  # fmt: skip
+
     def __init__(self, max_body_bytes: int) -> None:
         self.max_body_bytes = max_body_bytes
         self.body_cap = max_body_bytes  # this exchange's cap
@@ -74,8 +85,6 @@ class HTTPConnection(asyncio.Protocol):
         self._waiter: asyncio.Future[Response] | None = None
         self._headers: list[tuple[bytes, bytes]] = []
         self._index: dict[bytes, bytes] = {}
-        self._length: bytes | None = None  # the Content-Length value, if any
-        self._chunked = False
         self._body: list[bytes] = []
         self._size = 0
         self._received_any = False
@@ -118,17 +127,12 @@ class HTTPConnection(asyncio.Protocol):
     # -- httptools callbacks ---------------------------------------------------------------
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._headers.append((name, value))
-        key = name.lower()
-        index = self._index
-        index[key] = index[key] + b", " + value if key in index else value
-        if key == b"content-length":
-            self._length = value
-        elif key == b"transfer-encoding":
-            self._chunked = b"chunked" in value.lower()
+        # Called per header from C: keep it minimal, the index is built once at the end.
+        self._headers.append((name.lower(), value))
 
     def on_headers_complete(self) -> None:
-        declared = self._length
+        self._index = index = _index(self._headers)
+        declared = index.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.body_cap:
             size = declared.decode()
             self._callback_error = BodyTooLarge(
@@ -136,8 +140,9 @@ class HTTPConnection(asyncio.Protocol):
             )
             raise self._callback_error
         status = self._parser.get_status_code()
+        chunked = b"chunked" in index.get(b"transfer-encoding", b"").lower()
         self._until_close = (
-            declared is None and not self._chunked and status >= 200 and status not in (204, 304)
+            declared is None and not chunked and status >= 200 and status not in (204, 304)
         )
 
     def on_body(self, body: bytes) -> None:
@@ -171,9 +176,6 @@ class HTTPConnection(asyncio.Protocol):
         self.body_cap = max_body_bytes or self.max_body_bytes
         self._waiter = asyncio.get_running_loop().create_future()
         self._headers = []
-        self._index = {}
-        self._length = None
-        self._chunked = False
         self._body = []
         self._size = 0
         self._received_any = False
