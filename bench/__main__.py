@@ -1,10 +1,11 @@
 """Tessera's page benchmark: `python -m bench [--origin URL] [--duration S]`.
 
 Starts an nginx fragment origin (Debian's nginx with the echo module, for fixed latencies) on
-core 1, the shell's page handler under uvicorn pinned to core 0, and measures with wrk from
-core 1: pages/s with 0 ms fragments; composition overhead (page latency minus the slowest
-fragment's) at 8 clients with 5-80 ms fragments; time to first byte after the primary; the
-shell's RSS; and, in the same run, nginx SSI composing the same page on core 0.
+core 1, the shell's page handler under uvicorn pinned to core 0, and measures from core 1:
+pages/s with 0 ms fragments (wrk); with 5-80 ms fragments at 8 clients, page by page
+(`bench.latency`), composition overhead (page latency minus the slowest fragment's) and
+time to first byte after the primary; the shell's RSS; and, in the same run, nginx SSI
+composing the same page on core 0.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench.app import PRIMARY_MS, SLOWEST_MS, STANDARD_PAGE
+import bench.latency
+from bench.app import SLOWEST_MS, STANDARD_PAGE
 from tessera.conf import REPO_ROOT
 
 NGINX_ECHO = "/usr/lib/nginx/modules/ngx_http_echo_module.so"
@@ -175,33 +177,6 @@ def wrk(url: str, connections: int, duration: float) -> dict[str, float]:
     return result
 
 
-def first_byte_after_primary(host: str, port: int, path: str, samples: int) -> list[float]:
-    """Milliseconds from request to first response byte, minus the primary's latency."""
-    results = []
-    with socket.create_connection((host, port)) as conn:
-        for _ in range(samples):
-            started = time.perf_counter()
-            conn.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
-            data = conn.recv(65536)
-            results.append((time.perf_counter() - started) * 1000 - PRIMARY_MS)
-            while b"\r\n\r\n" not in data:
-                data += conn.recv(65536)
-            head, _, rest = data.partition(b"\r\n\r\n")
-            _drain_body(conn, head, rest)
-    return results
-
-
-def _drain_body(conn: socket.socket, head: bytes, rest: bytes) -> None:
-    headers = head.decode("latin-1").lower()
-    if match := re.search(r"content-length:\s*(\d+)", headers):
-        length = int(match.group(1))
-        while len(rest) < length:
-            rest += conn.recv(65536)
-        return
-    while not rest.endswith(b"0\r\n\r\n"):  # chunked
-        rest += conn.recv(65536)
-
-
 def median_of(runs: list[dict[str, float]], key: str, fmt: str) -> str:
     """`median (min-max of N runs)`: this VM's wall-clock figures vary from run to run."""
     values = sorted(run[key] for run in runs)
@@ -272,22 +247,26 @@ def main() -> None:
         report["pages/s, 0 ms fragments (shell, 1 core)"] = (
             median_of(fast, "rps", "{:,.0f}") + f"  errors {errors:.0f}"
         )
-        # Overhead: page latency minus the slowest fragment's latency, both measured here
-        # at the same concurrency, so the origin's own timer jitter is not counted as ours.
-        slowest_name = max(STANDARD_PAGE, key=lambda n: STANDARD_PAGE[n][1])
-        size = STANDARD_PAGE[slowest_name][0]
-        slowest_url = f"{origin}/{slowest_name}?size={size}&delay={SLOWEST_MS / 1000}"
-        slow = []
-        for _ in range(args.repeat):
-            page = wrk(f"{base}/slow/SKU-1", 8, args.duration)
-            fragment = wrk(slowest_url, 8, args.duration)
-            slow.append({p: page[p] - fragment[p] for p in ("p50", "p99")})
-        report["composition overhead p50, 8 clients"] = median_of(slow, "p50", "{:.2f} ms")
-        report["composition overhead p99, 8 clients"] = median_of(slow, "p99", "{:.2f} ms")
-        ttfb = first_byte_after_primary("127.0.0.1", shell_port, "/slow/SKU-1", 50)
-        report["first byte after the primary p50 / p99"] = (
-            f"{statistics.median(ttfb):.2f} ms / {percentile(ttfb, 99):.2f} ms"
-        )
+        # Page by page: latency minus the slowest fragment's, first byte minus the primary's.
+        slow = [
+            bench.latency.measure(
+                "127.0.0.1", shell_port, "/slow/SKU-1", 8, args.duration, SLOWEST_MS / 8000
+            )
+            for _ in range(args.repeat)
+        ]
+        overhead = [
+            {
+                "p50": percentile([s.overhead_ms for s in run], 50),
+                "p99": percentile([s.overhead_ms for s in run], 99),
+                "first50": percentile([s.first_byte_after_primary_ms for s in run], 50),
+                "first99": percentile([s.first_byte_after_primary_ms for s in run], 99),
+            }
+            for run in slow
+        ]
+        report["composition overhead p50, 8 clients"] = median_of(overhead, "p50", "{:.2f} ms")
+        report["composition overhead p99, 8 clients"] = median_of(overhead, "p99", "{:.2f} ms")
+        report["first byte after the primary p50"] = median_of(overhead, "first50", "{:.2f} ms")
+        report["first byte after the primary p99"] = median_of(overhead, "first99", "{:.2f} ms")
         report["shell RSS"] = f"{rss_mb(server.pid):.0f} MB"
 
         if not args.origin:

@@ -4,6 +4,10 @@ The standard page is the product page: six fragments of 2-6 KB (24 KB in all), t
 fragment primary. `BENCH_ORIGIN` is the origin's base URL; fragment `name` is fetched from
 `<origin>/<name>`, with `size` and `delay` query parameters that the bench origin honours
 and any other origin ignores. `/fast/<sku>` asks for no delay; `/slow/<sku>` for 5-80 ms.
+
+A slow page ends with a comment giving the latencies of its slowest fragment and its primary
+as the shell saw them, from the engine's `fragment_resolved` events, so that `bench.latency`
+can tell composition overhead from waiting, page by page.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shell.settings")
 django.setup()
 
+from shell.engine import events  # noqa: E402
 from shell.engine.config import FragmentConfig  # noqa: E402
 from shell.engine.page import PageApp  # noqa: E402
+from shell.engine.resolve import Outcome  # noqa: E402
 from shell.engine.routing import Page  # noqa: E402
 from shell.engine.site import Site  # noqa: E402
 from tessera.asgi import send_response  # noqa: E402
@@ -31,7 +37,6 @@ STANDARD_PAGE = {
     "footer": (4000, 5),
 }
 SLOWEST_MS = max(delay for _, delay in STANDARD_PAGE.values())
-PRIMARY_MS = STANDARD_PAGE["product"][1]
 
 
 def fragments(origin: str) -> dict[str, FragmentConfig]:
@@ -68,4 +73,38 @@ async def not_found(scope, receive, send) -> None:
 
 
 _site = Site.build(pages(), fragments(os.environ.get("BENCH_ORIGIN", "http://127.0.0.1:9301/f")))
-application = PageApp(lambda: _site, not_found, context_key=b"bench-context-key")
+_pages = PageApp(lambda: _site, not_found, context_key=b"bench-context-key")
+
+#: request id -> [slowest fragment ms, primary ms], for slow pages still being sent.
+_timings: dict[str, list[float]] = {}
+
+
+def _record(outcome: Outcome, request_id: str) -> None:
+    if outcome.name.endswith("-slow"):
+        timings = _timings.setdefault(request_id, [0.0, 0.0])
+        timings[0] = max(timings[0], outcome.duration_ms)
+        if outcome.name == "product-slow":
+            timings[1] = outcome.duration_ms
+
+
+events.fragment_resolved.append(_record)
+
+
+async def application(scope, receive, send) -> None:
+    """The page handler; slow pages get their fragments' timings appended."""
+    if scope["type"] != "http" or not scope["path"].startswith("/slow/"):
+        await _pages(scope, receive, send)
+        return
+    request_id = ""
+
+    async def send_with_timings(message: dict) -> None:
+        nonlocal request_id
+        if message["type"] == "http.response.start":
+            request_id = dict(message["headers"])[b"x-request-id"].decode()
+        elif not message.get("more_body", False):
+            slowest, primary = _timings.pop(request_id, (0.0, 0.0))
+            comment = f"<!--bench slowest={slowest:.3f} primary={primary:.3f}-->"
+            message = {**message, "body": message.get("body", b"") + comment.encode()}
+        await send(message)
+
+    await _pages(scope, receive, send_with_timings)
