@@ -7,6 +7,7 @@ free at run time and with its own data directory, so tests never touch a develop
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import os
 import socket
@@ -28,6 +29,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def free_ports(count: int) -> list[int]:
+    """`count` distinct free ports: each probe stays bound until all are chosen, so the
+    kernel cannot hand out the same port twice."""
+    with contextlib.ExitStack() as stack:
+        probes = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+
+
 class RunningStack:
     """A stack running in a background event loop, with its URLs and captured output."""
 
@@ -40,8 +51,8 @@ class RunningStack:
             "NO_COLOR": "1",
         }
         environ.pop("DJANGO_SETTINGS_MODULE", None)
-        for service in SERVICES:
-            environ[service.port_variable] = str(free_port())
+        for service, port in zip(SERVICES, free_ports(len(SERVICES)), strict=True):
+            environ[service.port_variable] = str(port)
         self.secrets = local_secrets(data_dir)
         environ.update(self.secrets)
         self.stack: list[Resolved] = resolve(SERVICES, environ)

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import free_port
+from conftest import free_ports
 from tessera.conf import REPO_ROOT
 from tessera.stack.services import SERVICES
 
@@ -36,7 +36,7 @@ def _descendants(pid: int) -> set[int]:
 def test_up_serves_deploys_through_its_control_socket_and_ctrl_c_stops_every_process(tmp_path):
     env = {**os.environ, "TESSERA_DATA_DIR": str(tmp_path), "NO_COLOR": "1"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    ports = {service.name: free_port() for service in SERVICES}
+    ports = dict(zip((s.name for s in SERVICES), free_ports(len(SERVICES)), strict=True))
     for service in SERVICES:
         env[service.port_variable] = str(ports[service.name])
     up = subprocess.Popen(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import free_port
+from conftest import free_port, free_ports
 from tessera.conf import REPO_ROOT
 from tessera.stack.services import SERVICES, Service, resolve
 from tessera.stack.supervisor import StackError, Supervisor, port_in_use
@@ -145,8 +145,8 @@ def test_up_exits_with_one_line_when_a_port_is_taken(tmp_path):
             "TESSERA_PORT_SHELL": str(taken),
         }
         env.pop("DJANGO_SETTINGS_MODULE", None)
-        for service in SERVICES:
-            env.setdefault(service.port_variable, str(free_port()))
+        for service, port in zip(SERVICES, free_ports(len(SERVICES)), strict=True):
+            env.setdefault(service.port_variable, str(port))
         result = subprocess.run(
             [sys.executable, str(REPO_ROOT / "manage.py"), "up", "--skip-prepare"],
             env=env,
