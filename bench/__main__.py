@@ -226,9 +226,10 @@ def main() -> None:
         env=env,
         check=True,
     )
+    # The shell runs as in production: uvicorn under tessera.serve.
     shell = [
-        "taskset", "-c", "0", sys.executable, "-m", "uvicorn", "bench.app:application",
-        "--port", str(shell_port), "--lifespan", "off", "--no-access-log", "--log-level", "warning",
+        "taskset", "-c", "0", sys.executable, "-m", "tessera.serve", "bench.app:application",
+        "--port", str(shell_port),
     ]  # fmt: skip
     base = f"http://127.0.0.1:{shell_port}"
     report: dict[str, str] = {}

