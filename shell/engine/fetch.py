@@ -1,7 +1,8 @@
 """Fetching one fragment: pick an instance, GET it within the fragment's deadline.
 
 The deadline is total (see `deadline.py`), so a fragment that drip-feeds bytes still ends on
-time. A connection error is retried once on another instance, inside the same deadline.
+time; a page's fetches with the same timeout share one. A connection error is retried once
+on another instance, inside the same deadline.
 """
 
 from __future__ import annotations
@@ -33,14 +34,16 @@ async def fetch(
     headers: bytes,
     max_body_bytes: int | None = None,
     visitor: str | None = None,
+    deadline: Deadline | None = None,
 ) -> Response:
     """GET `path` from an instance of `config` (for `visitor`, who may be in a canary) with
-    encoded `headers`; the whole response."""
+    encoded `headers`; the whole response, within `deadline` (by default, its own of the
+    fragment's timeout from now)."""
     base = pick_instance(config, visitor)
     if base is None:
         raise FetchError("no live instance")
     try:
-        with Deadline(config.timeout):
+        with deadline or Deadline(config.timeout):
             try:
                 return await client.get(base + path, headers, max_body_bytes)
             except (ConnectError, ConnectionClosed) as exc:

@@ -20,6 +20,7 @@ from shell.engine.assemble import wrap
 from shell.engine.assets import asset_tags
 from shell.engine.config import FragmentConfig
 from shell.engine.context import RequestContext, csrf_cookie, request_context, visitor_cookie
+from shell.engine.deadline import Deadline
 from shell.engine.httpclient import encode_headers
 from shell.engine.plan import Placement, Plan, PlanCache, make_plan
 from shell.engine.resolve import Outcome, resolve
@@ -129,12 +130,24 @@ class PageApp:
         return context, context.header_block(self.context_key, time.time())
 
     @staticmethod
-    def _start(context: RequestContext, placement: Placement, params, headers: bytes):
+    def _start(
+        context: RequestContext,
+        placement: Placement,
+        params,
+        headers: bytes,
+        deadlines: dict[float, Deadline],
+    ):
         config = placement.config
-        if config is not None and config.forward_headers:
-            headers += encode_headers(context.extra_headers(config.forward_headers))
+        deadline = None
+        if config is not None:
+            if config.forward_headers:
+                headers += encode_headers(context.extra_headers(config.forward_headers))
+            # Fetches with the same timeout start together: they share one deadline.
+            deadline = deadlines.get(config.timeout)
+            if deadline is None:
+                deadline = deadlines[config.timeout] = Deadline(config.timeout, shared=True)
         return asyncio.create_task(
-            resolve(placement, params, headers, context.visitor, context.request_id)
+            resolve(placement, params, headers, context.visitor, context.request_id, deadline)
         )
 
     async def _page(
@@ -149,7 +162,8 @@ class PageApp:
         deadline = time.monotonic() + self.page_budget
         context, headers = self._context(scope)
         plan = self.plans.get(page, params, site.fragments)
-        tasks = {p: self._start(context, p, params, headers) for p in plan.placements}
+        deadlines: dict[float, Deadline] = {}
+        tasks = {p: self._start(context, p, params, headers, deadlines) for p in plan.placements}
         main = asyncio.current_task()
         assert main is not None
         watch = DisconnectWatch(receive, main)
@@ -165,6 +179,8 @@ class PageApp:
             watch.stop()
             for task in tasks.values():
                 task.cancel()
+            for deadline in deadlines.values():
+                deadline.close()
 
     async def _respond(self, scope, send, plan: Plan, tasks, context, deadline: float) -> None:
         headers = [

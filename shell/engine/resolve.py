@@ -123,8 +123,10 @@ async def resolve(
     headers: bytes,
     visitor: str | None = None,
     request_id: str = "",
+    deadline: Deadline | None = None,
 ) -> Outcome:
-    """Fetch `placement` and return its outcome, falling back as far as needed.
+    """Fetch `placement` (within `deadline`, if given) and return its outcome, falling back
+    as far as needed.
 
     Every outcome is also announced as a `fragment_resolved` event for page `request_id`.
     """
@@ -134,7 +136,9 @@ async def resolve(
         outcome = Outcome(placement.name, "empty", error="not registered or disabled")
     else:
         try:
-            response = await fetch(config, placement.path, headers, config.max_body_bytes, visitor)
+            response = await fetch(
+                config, placement.path, headers, config.max_body_bytes, visitor, deadline
+            )
             outcome = _accepted(placement, response, started)
         except FetchError as exc:
             outcome = await _fall_back(placement, params, headers, str(exc), started)
