@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port,
         lifespan="on",
         access_log=False,
+        server_header=False,  # no "server: uvicorn" banner: one header less on every response
         log_level="warning",
         timeout_graceful_shutdown=int(args.graceful),
     )

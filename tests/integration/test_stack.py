@@ -30,6 +30,7 @@ def test_every_service_answers_healthz(stack):
         response = httpx.get(process.resolved.url + "/healthz")
         assert response.status_code == 200
         assert response.json()["service"] == process.resolved.name
+        assert "server" not in response.headers  # no software banner for scanners
 
 
 def test_home_page_is_composed_from_both_fragment_services(stack):
