@@ -96,6 +96,7 @@ class Assembler:
         return RETRY_SCRIPT if self.has_placeholders else ""
 
 
+@lru_cache(maxsize=4096)  # pages repeat their titles
 def head_meta(title: str, description: str) -> tuple[str, str]:
     """The escaped title text and the description `<meta>` (empty without one)."""
     meta = f'<meta name="description" content="{escape(description, quote=True)}">'

@@ -14,16 +14,17 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote
 
 from shell.engine.assemble import wrap
-from shell.engine.assets import asset_tags
+from shell.engine.assets import Asset, asset_tags
 from shell.engine.config import FragmentConfig
 from shell.engine.context import RequestContext, csrf_cookie, request_context, visitor_cookie
 from shell.engine.deadline import Deadline
 from shell.engine.httpclient import encode_headers
 from shell.engine.plan import Placement, Plan, PlanCache, make_plan
-from shell.engine.resolve import Outcome, resolve
+from shell.engine.resolve import resolve
 from shell.engine.routing import Page
 from shell.engine.site import Site
 from shell.engine.stream import PageStream, server_timing
@@ -66,13 +67,14 @@ class DisconnectWatch:
             self._task.cancel()
 
 
-def preload_links(outcome: Outcome) -> bytes:
+@lru_cache(maxsize=1024)  # a primary sends the same assets on every page
+def preload_links(assets: tuple[Asset, ...]) -> bytes:
     """`Link: rel=preload` for the primary's assets, so the browser fetches them early."""
     links = [
         f"<{a.url}>; rel=preload; as=style"
         if a.rel == "stylesheet"
         else f"<{a.url}>; rel=modulepreload"
-        for a in outcome.assets
+        for a in assets
     ]
     return ", ".join(links).encode("latin-1", "replace")
 
@@ -210,7 +212,7 @@ class PageApp:
             title = primary.title or title
             description = primary.description
             if primary.assets:
-                headers.append((b"link", preload_links(primary)))
+                headers.append((b"link", preload_links(primary.assets)))
         if status != 200:
             plan = self._error_plan(plan, status)
             title = "Page not found" if status == 404 else "Temporarily unavailable"
