@@ -44,11 +44,11 @@ def main() -> None:
     import uvloop
 
     from bench.app import application
-    from shell.engine import page
+    from shell.engine import disconnect
 
     # Under callgrind a page takes ~50 times longer than it does for real: the disconnect
     # watch would begin on every page, where real pages are done long before it does.
-    page.WATCH_DISCONNECT_AFTER = 60.0
+    disconnect.WATCH_DISCONNECT_AFTER = 60.0
     uvloop.install()
     asyncio.run(compose(application, int(sys.argv[1])))
 

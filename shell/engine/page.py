@@ -22,6 +22,7 @@ from shell.engine.assets import Asset, asset_tags
 from shell.engine.config import FragmentConfig
 from shell.engine.context import RequestContext, csrf_cookie, request_context, visitor_cookie
 from shell.engine.deadline import Deadline
+from shell.engine.disconnect import DisconnectWatch
 from shell.engine.httpclient import encode_headers
 from shell.engine.plan import Placement, Plan, PlanCache, make_plan
 from shell.engine.resolve import resolve
@@ -34,37 +35,6 @@ FRAGMENT_PREFIX = "/_fragment/"
 #: Paths Django serves (the gateway, assets); any other unknown path is the shell's 404 page.
 DJANGO_PREFIXES = ("/bff/", "/_assets/", "/static/")
 USABLE = ("ok", "fallback")
-#: Seconds a page runs before it starts listening for the client leaving. Most pages are done
-#: sooner, and listening costs a task per page; a later disconnect is still noticed promptly.
-WATCH_DISCONNECT_AFTER = 0.05
-
-
-class DisconnectWatch:
-    """Cancels the page's task when the client disconnects, so its fetches stop.
-
-    The watch begins `WATCH_DISCONNECT_AFTER` seconds into the page, not at once (see there).
-    """
-
-    def __init__(self, receive: Receive, page: asyncio.Task) -> None:
-        self.receive = receive
-        self.page = page
-        self.disconnected = False
-        self._task: asyncio.Task | None = None
-        self._timer = asyncio.get_running_loop().call_later(WATCH_DISCONNECT_AFTER, self._begin)
-
-    def _begin(self) -> None:
-        self._task = asyncio.create_task(self._watch())
-
-    async def _watch(self) -> None:
-        while (await self.receive())["type"] != "http.disconnect":
-            pass
-        self.disconnected = True
-        self.page.cancel()
-
-    def stop(self) -> None:
-        self._timer.cancel()
-        if self._task is not None:
-            self._task.cancel()
 
 
 @lru_cache(maxsize=1024)  # a primary sends the same assets on every page
@@ -181,8 +151,8 @@ class PageApp:
             watch.stop()
             for task in tasks.values():
                 task.cancel()
-            for deadline in deadlines.values():
-                deadline.close()
+            for fetch_deadline in deadlines.values():
+                fetch_deadline.close()
 
     async def _respond(self, scope, send, plan: Plan, tasks, context, deadline: float) -> None:
         headers = [
