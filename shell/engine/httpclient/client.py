@@ -27,7 +27,11 @@ def encode_headers(headers: Mapping[str, str]) -> bytes:
 
 
 class Client:
-    """Fetches URLs over pooled HTTP/1.1 connections, one pool per origin."""
+    """Fetches URLs over pooled HTTP/1.1 connections, one pool per origin.
+
+    A client serves one event loop: its pooled connections belong to it. Call `aclose()`
+    before that loop ends; the page path does not pay for checking which loop it runs in.
+    """
 
     def __init__(
         self,
