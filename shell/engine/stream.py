@@ -69,12 +69,12 @@ class PageStream:
         if body or not more:
             await self.send({"type": "http.response.body", "body": body, "more_body": more})
 
-    async def _outcome(self, placement: Placement) -> Outcome:
+    async def _pending(self, placement: Placement) -> Outcome:
+        """The outcome of a fragment not resolved yet, flushing what precedes it first."""
         task = self.tasks[placement]
-        if not task.done():
-            # Responses already in the socket buffers are handled in the next loop turn:
-            # take them first, so a fast page goes out in one write rather than several.
-            await asyncio.sleep(0)
+        # Responses already in the socket buffers are handled in the next loop turn: take
+        # them first, so a fast page goes out in one write rather than several.
+        await asyncio.sleep(0)
         if not task.done():
             await self._flush(more=True)
             await asyncio.wait({task}, timeout=max(0.0, self.deadline - time.monotonic()))
@@ -100,7 +100,7 @@ class PageStream:
                     else:
                         task = self.tasks[placement]
                         # A finished fragment is taken as it is, without a coroutine call.
-                        outcome = task.result() if task.done() else await self._outcome(placement)
+                        outcome = task.result() if task.done() else await self._pending(placement)
                         self._buffer.append(self.assembler.fragment(outcome))
             elif part.name == "title":
                 self._buffer.append(self.title)

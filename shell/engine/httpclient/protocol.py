@@ -20,16 +20,6 @@ from shell.engine.httpclient.errors import (
 )
 
 
-def _index(headers: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
-    """Name to value; the values of a repeated header joined by ", ", in order."""
-    index = dict(headers)  # in C: headers are rarely repeated
-    if len(index) < len(headers):
-        index = {}
-        for name, value in headers:
-            index[name] = index[name] + b", " + value if name in index else value
-    return index
-
-
 class Response:
     """A complete response.
 
@@ -40,17 +30,18 @@ class Response:
     __slots__ = ("_index", "body", "raw_headers", "status", "url")
 
     def __init__(
-        self,
-        status: int,
-        raw_headers: list[tuple[bytes, bytes]],
-        body: bytes,
-        index: dict[bytes, bytes] | None = None,
+        self, status: int, raw_headers: list[tuple[bytes, bytes]], body: bytes = b""
     ) -> None:
         self.status = status
         self.raw_headers = raw_headers
         self.body = body
         self.url = ""  # set by the client
-        self._index = _index(raw_headers) if index is None else index
+        index = dict(raw_headers)  # in C: headers are rarely repeated
+        if len(index) < len(raw_headers):  # join a repeated header's values, in order
+            index = {}
+            for name, value in raw_headers:
+                index[name] = index[name] + b", " + value if name in index else value
+        self._index = index
 
     def __repr__(self) -> str:
         return f"<Response {self.status} {len(self.body)} bytes>"
@@ -70,9 +61,9 @@ class HTTPConnection(asyncio.Protocol):
     """An HTTP/1.1 client connection, reusable while the server keeps it alive."""
 
     __slots__ = (
-        "_body", "_callback_error", "_complete", "_headers", "_index", "_keep_alive", "_parser",
-        "_received_any", "_size", "_until_close", "_waiter", "body_cap", "closed", "idle_since",
-        "max_body_bytes", "transport",
+        "_body", "_callback_error", "_complete", "_headers", "_keep_alive", "_parser",
+        "_received_any", "_response", "_size", "_until_close", "_waiter", "body_cap", "closed",
+        "idle_since", "max_body_bytes", "transport",
     )  # fmt: skip
 
     def __init__(self, max_body_bytes: int) -> None:
@@ -84,7 +75,7 @@ class HTTPConnection(asyncio.Protocol):
         self._parser = httptools.HttpResponseParser(self)
         self._waiter: asyncio.Future[Response] | None = None
         self._headers: list[tuple[bytes, bytes]] = []
-        self._index: dict[bytes, bytes] = {}
+        self._response: Response | None = None  # made when the headers are complete
         self._body: list[bytes] = []
         self._size = 0
         self._received_any = False
@@ -131,7 +122,8 @@ class HTTPConnection(asyncio.Protocol):
         self._headers.append((name.lower(), value))
 
     def on_headers_complete(self) -> None:
-        self._index = index = _index(self._headers)
+        self._response = response = Response(self._parser.get_status_code(), self._headers)
+        index = response._index  # this module's own class: bytes, without decoding
         declared = index.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.body_cap:
             size = declared.decode()
@@ -139,7 +131,7 @@ class HTTPConnection(asyncio.Protocol):
                 f"declared body of {size} bytes exceeds {self.body_cap}"
             )
             raise self._callback_error
-        status = self._parser.get_status_code()
+        status = response.status
         chunked = b"chunked" in index.get(b"transfer-encoding", b"").lower()
         self._until_close = (
             declared is None and not chunked and status >= 200 and status not in (204, 304)
@@ -159,9 +151,9 @@ class HTTPConnection(asyncio.Protocol):
         self._complete = True
         self._keep_alive = keep_alive
         if self._waiter is not None and not self._waiter.done():
-            status = self._parser.get_status_code()
-            body = b"".join(self._body)
-            self._waiter.set_result(Response(status, self._headers, body, self._index))
+            assert self._response is not None
+            self._response.body = b"".join(self._body)
+            self._waiter.set_result(self._response)
 
     # -- use -------------------------------------------------------------------------------
 
