@@ -21,6 +21,8 @@ from types import FrameType
 
 import uvicorn
 
+from tessera.coalesce import CoalescingHttpToolsProtocol
+
 logger = logging.getLogger("tessera.serve")
 
 
@@ -71,6 +73,7 @@ def main(argv: list[str] | None = None) -> None:
         host=args.host,
         port=args.port,
         lifespan="on",
+        http=CoalescingHttpToolsProtocol,  # a response's head and body in one write
         access_log=False,
         server_header=False,  # no "server: uvicorn" banner: one header less on every response
         log_level="warning",
