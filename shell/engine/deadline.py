@@ -25,14 +25,14 @@ class Deadline:
     its block ends.
     """
 
-    __slots__ = ("_handle", "_inside", "_shared", "expired")
+    __slots__ = ("_handle", "_inside", "_loop", "_shared", "expired")
 
     def __init__(self, seconds: float, *, shared: bool = False) -> None:
-        loop = asyncio.get_running_loop()  # RuntimeError outside an event loop
+        self._loop = asyncio.get_running_loop()  # RuntimeError outside an event loop
         self._inside: set[asyncio.Task] = set()
         self._shared = shared
         self.expired = False
-        self._handle = loop.call_later(seconds, self._expire)
+        self._handle = self._loop.call_later(seconds, self._expire)
 
     def _expire(self) -> None:
         self.expired = True
@@ -42,7 +42,7 @@ class Deadline:
     def __enter__(self) -> Deadline:
         if self.expired:
             raise TimeoutError
-        task = asyncio.current_task()
+        task = asyncio.current_task(self._loop)  # given the loop, it need not look it up
         assert task is not None, "a deadline bounds the awaits of a task"
         self._inside.add(task)
         return self
@@ -53,7 +53,7 @@ class Deadline:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        task = asyncio.current_task()
+        task = asyncio.current_task(self._loop)
         self._inside.discard(task)
         if not self._shared:
             self._handle.cancel()

@@ -27,10 +27,10 @@ class DisconnectWatch:
         self.page = page
         self.disconnected = False
         self._task: asyncio.Task | None = None
-        self._timer = asyncio.get_running_loop().call_later(WATCH_DISCONNECT_AFTER, self._begin)
+        self._timer = page.get_loop().call_later(WATCH_DISCONNECT_AFTER, self._begin)
 
     def _begin(self) -> None:
-        self._task = asyncio.create_task(self._watch())
+        self._task = self.page.get_loop().create_task(self._watch())
 
     async def _watch(self) -> None:
         while (await self.receive())["type"] != "http.disconnect":

@@ -103,6 +103,7 @@ class PageApp:
 
     @staticmethod
     def _start(
+        loop: asyncio.AbstractEventLoop,
         context: RequestContext,
         placement: Placement,
         params,
@@ -118,7 +119,7 @@ class PageApp:
             deadline = deadlines.get(config.timeout)
             if deadline is None:
                 deadline = deadlines[config.timeout] = Deadline(config.timeout, shared=True)
-        return asyncio.create_task(
+        return loop.create_task(
             resolve(placement, params, headers, context.visitor, context.request_id, deadline)
         )
 
@@ -135,8 +136,12 @@ class PageApp:
         context, headers = self._context(scope)
         plan = self.plans.get(page, params, site.fragments)
         deadlines: dict[float, Deadline] = {}
-        tasks = {p: self._start(context, p, params, headers, deadlines) for p in plan.placements}
-        main = asyncio.current_task()
+        # The loop, looked up once: on Python 3.11 every lookup is a getpid() system call.
+        loop = asyncio.get_running_loop()
+        tasks = {
+            p: self._start(loop, context, p, params, headers, deadlines) for p in plan.placements
+        }
+        main = asyncio.current_task(loop)
         assert main is not None
         watch = DisconnectWatch(receive, main)
         try:

@@ -61,7 +61,7 @@ class HTTPConnection(asyncio.Protocol):
     """An HTTP/1.1 client connection, reusable while the server keeps it alive."""
 
     __slots__ = (
-        "_body", "_callback_error", "_complete", "_headers", "_keep_alive", "_parser",
+        "_body", "_callback_error", "_complete", "_headers", "_keep_alive", "_loop", "_parser",
         "_received_any", "_response", "_size", "_until_close", "_waiter", "body_cap", "closed",
         "idle_since", "max_body_bytes", "transport",
     )  # fmt: skip
@@ -72,6 +72,7 @@ class HTTPConnection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.closed = False
         self.idle_since = time.monotonic()
+        self._loop = asyncio.get_running_loop()  # made by the loop's create_connection
         self._parser = httptools.HttpResponseParser(self)
         self._waiter: asyncio.Future[Response] | None = None
         self._headers: list[tuple[bytes, bytes]] = []
@@ -166,7 +167,7 @@ class HTTPConnection(asyncio.Protocol):
         """Write `request` and return the future of its response (body capped, if given)."""
         assert self.transport is not None and not self.closed
         self.body_cap = max_body_bytes or self.max_body_bytes
-        self._waiter = asyncio.get_running_loop().create_future()
+        self._waiter = self._loop.create_future()
         self._headers = []
         self._body = []
         self._size = 0
