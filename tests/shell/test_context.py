@@ -1,5 +1,8 @@
 """What fragments learn about a request, and what they never see."""
 
+import base64
+import hmac
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -66,6 +69,14 @@ def test_visitor_tokens_verify_only_untampered_and_unexpired():
     forged = token.replace("visitor-1", "visitor-2")
     assert verify_visitor(forged, KEY, now=1100) is None
     assert verify_visitor("garbage", KEY, now=0) is None
+
+
+def test_visitor_tokens_carry_a_plain_hmac_sha256_any_stack_can_check():
+    # Fragments in other languages verify with their own HMAC: the MAC must be the standard one.
+    for key in (KEY, b"another key, of another length"):
+        payload, _, mac = sign_visitor("visitor-1", key, now=1000).rpartition(".")
+        expected = hmac.digest(key, payload.encode(), "sha256")
+        assert base64.urlsafe_b64decode(mac + "=" * (-len(mac) % 4)) == expected
 
 
 def test_visitor_id_comes_from_the_shells_cookie_or_is_new():
