@@ -11,6 +11,7 @@ response is not held at all (`FLUSH_AT`).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -22,7 +23,8 @@ FLUSH_AT = 64 * 1024
 class CoalescingTransport:
     """A transport whose writes within one loop turn are sent as one.
 
-    Everything but `write` and `close` is the wrapped transport's own.
+    Writing and closing go through the held bytes; everything else is the wrapped
+    transport's own.
     """
 
     __slots__ = ("_held", "_loop", "_size", "transport")
@@ -52,6 +54,14 @@ class CoalescingTransport:
         self._held = None
         if not self.transport.is_closing():
             self.transport.write(b"".join(held))
+
+    def writelines(self, chunks: Iterable[bytes]) -> None:
+        for data in chunks:
+            self.write(data)
+
+    def write_eof(self) -> None:
+        self.flush()
+        self.transport.write_eof()
 
     def close(self) -> None:
         self.flush()

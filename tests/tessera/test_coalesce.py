@@ -21,6 +21,9 @@ class FakeTransport:
         self.closing = True
         self.log.append(("close", b""))
 
+    def write_eof(self) -> None:
+        self.log.append(("eof", b""))
+
     def is_closing(self) -> bool:
         return self.closing
 
@@ -63,6 +66,19 @@ def test_close_sends_what_is_held_first():
         return fake.log
 
     assert asyncio.run(scenario()) == [("write", b"bye"), ("close", b"")]
+
+
+def test_writelines_is_held_too_and_eof_comes_after_what_is_held():
+    async def scenario():
+        fake = FakeTransport()
+        transport = CoalescingTransport(fake, asyncio.get_running_loop())
+        transport.write(b"a")
+        transport.writelines([b"b", b"c"])
+        assert fake.log == []
+        transport.write_eof()
+        return fake.log
+
+    assert asyncio.run(scenario()) == [("write", b"abc"), ("eof", b"")]
 
 
 def test_a_large_write_is_not_held():
