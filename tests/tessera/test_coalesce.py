@@ -109,9 +109,12 @@ def test_nothing_is_written_to_a_closing_transport():
 
 
 def test_other_transport_calls_reach_the_socket_transport():
-    fake = FakeTransport()
-    CoalescingTransport(fake, asyncio.new_event_loop()).pause_reading()
-    assert fake.log == [("pause_reading", b"")]
+    async def scenario():
+        fake = FakeTransport()
+        CoalescingTransport(fake, asyncio.get_running_loop()).pause_reading()
+        return fake.log
+
+    assert asyncio.run(scenario()) == [("pause_reading", b"")]
 
 
 def _serve(protocol_class, app) -> FakeTransport:
