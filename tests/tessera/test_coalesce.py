@@ -40,10 +40,15 @@ class FakeTransport:
         pass
 
 
+def coalescing() -> tuple[FakeTransport, CoalescingTransport]:
+    """A fake socket transport and the coalescing one around it (in a running loop)."""
+    fake = FakeTransport()
+    return fake, CoalescingTransport(fake, asyncio.get_running_loop())
+
+
 def test_writes_in_one_loop_turn_leave_as_one_after_it():
     async def scenario():
-        fake = FakeTransport()
-        transport = CoalescingTransport(fake, asyncio.get_running_loop())
+        fake, transport = coalescing()
         transport.write(b"head;")
         transport.write(b"body")
         assert fake.log == []  # held until the turn ends
@@ -58,8 +63,7 @@ def test_writes_in_one_loop_turn_leave_as_one_after_it():
 
 def test_close_sends_what_is_held_first():
     async def scenario():
-        fake = FakeTransport()
-        transport = CoalescingTransport(fake, asyncio.get_running_loop())
+        fake, transport = coalescing()
         transport.write(b"bye")
         transport.close()
         await asyncio.sleep(0)  # the scheduled flush finds nothing left to send
@@ -70,8 +74,7 @@ def test_close_sends_what_is_held_first():
 
 def test_writelines_is_held_too_and_eof_comes_after_what_is_held():
     async def scenario():
-        fake = FakeTransport()
-        transport = CoalescingTransport(fake, asyncio.get_running_loop())
+        fake, transport = coalescing()
         transport.write(b"a")
         transport.writelines([b"b", b"c"])
         assert fake.log == []
@@ -83,8 +86,7 @@ def test_writelines_is_held_too_and_eof_comes_after_what_is_held():
 
 def test_a_large_write_is_not_held():
     async def scenario():
-        fake = FakeTransport()
-        transport = CoalescingTransport(fake, asyncio.get_running_loop())
+        fake, transport = coalescing()
         transport.write(b"h")
         transport.write(b"x" * FLUSH_AT)
         sent_at_once = list(fake.log)
@@ -98,8 +100,7 @@ def test_a_large_write_is_not_held():
 
 def test_nothing_is_written_to_a_closing_transport():
     async def scenario():
-        fake = FakeTransport()
-        transport = CoalescingTransport(fake, asyncio.get_running_loop())
+        fake, transport = coalescing()
         transport.write(b"too late")
         fake.closing = True  # the peer went away in the meantime
         await asyncio.sleep(0)
@@ -110,8 +111,8 @@ def test_nothing_is_written_to_a_closing_transport():
 
 def test_other_transport_calls_reach_the_socket_transport():
     async def scenario():
-        fake = FakeTransport()
-        CoalescingTransport(fake, asyncio.get_running_loop()).pause_reading()
+        fake, transport = coalescing()
+        transport.pause_reading()
         return fake.log
 
     assert asyncio.run(scenario()) == [("pause_reading", b"")]

@@ -62,7 +62,7 @@ class HTTPConnection(asyncio.Protocol):
 
     __slots__ = (
         "_body", "_callback_error", "_complete", "_headers", "_keep_alive", "_loop", "_parser",
-        "_received_any", "_response", "_size", "_until_close", "_waiter", "body_cap", "closed",
+        "_received_any", "_response", "_size", "_waiter", "body_cap", "closed",
         "idle_since", "max_body_bytes", "transport",
     )  # fmt: skip
 
@@ -82,7 +82,6 @@ class HTTPConnection(asyncio.Protocol):
         self._received_any = False
         self._complete = False
         self._keep_alive = False
-        self._until_close = False  # body delimited by the server closing the connection
         self._callback_error: HTTPClientError | None = None
 
     # -- asyncio.Protocol ------------------------------------------------------------------
@@ -106,7 +105,7 @@ class HTTPConnection(asyncio.Protocol):
         self.closed = True
         if self._waiter is None or self._waiter.done():
             return
-        if self._until_close and exc is None:
+        if exc is None and self._ends_at_close():
             self._finish(keep_alive=False)
         else:
             self._fail(
@@ -132,10 +131,20 @@ class HTTPConnection(asyncio.Protocol):
                 f"declared body of {size} bytes exceeds {self.body_cap}"
             )
             raise self._callback_error
-        status = response.status
+
+    def _ends_at_close(self) -> bool:
+        """Whether the response under way has a body that the server's close delimits (no
+        length, not chunked): asked only when the connection closes, not for every response."""
+        response = self._response
+        if response is None:  # the headers are not complete
+            return False
+        index, status = response._index, response.status
         chunked = b"chunked" in index.get(b"transfer-encoding", b"").lower()
-        self._until_close = (
-            declared is None and not chunked and status >= 200 and status not in (204, 304)
+        return (
+            b"content-length" not in index
+            and not chunked
+            and status >= 200
+            and status not in (204, 304)
         )
 
     def on_body(self, body: bytes) -> None:
@@ -169,17 +178,14 @@ class HTTPConnection(asyncio.Protocol):
         self.body_cap = max_body_bytes or self.max_body_bytes
         self._waiter = self._loop.create_future()
         self._headers = []
+        self._response = None
         self._body = []
         self._size = 0
         self._received_any = False
         self._complete = False
         self._keep_alive = False
-        self._until_close = False
         self.transport.write(request)
         return self._waiter
-
-    def received_any(self) -> bool:
-        return self._received_any
 
     def close(self) -> None:
         self.closed = True
