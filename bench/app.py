@@ -73,7 +73,9 @@ async def not_found(scope, receive, send) -> None:
 
 
 _site = Site.build(pages(), fragments(os.environ.get("BENCH_ORIGIN", "http://127.0.0.1:9301/f")))
-_pages = PageApp(lambda: _site, not_found, context_key=b"bench-context-key")
+_pages = PageApp(
+    lambda: _site, not_found, context_key=b"bench-context-key", visitor_key=b"bench-visitor-key"
+)
 
 #: request id -> [slowest fragment ms, primary ms], for slow pages still being sent.
 _timings: dict[str, list[float]] = {}

@@ -62,7 +62,7 @@ def shell_with_slow_recs():
                 {"header": ("header",), "product": ("product",), "recommendations": ("recs",)},
             )
             site = Site.build([page], configs)
-            app = PageApp(lambda: site, not_found, context_key=b"k")
+            app = PageApp(lambda: site, not_found, context_key=b"k", visitor_key=b"v")
             server = uvicorn.Server(
                 uvicorn.Config(app, port=port, log_level="warning", lifespan="off")
             )

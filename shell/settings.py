@@ -1,6 +1,6 @@
 """Settings of the shell: Django serves the /bff/ gateway, assets and everything but pages."""
 
-from tessera.conf import REPO_ROOT, data_dir, env_bool, env_float, env_str, static_root
+from tessera.conf import REPO_ROOT, data_dir, env_bool, env_float, env_list, env_str, static_root
 from tessera.django_settings import service_settings
 from tessera.secrets import secret
 
@@ -35,6 +35,14 @@ SNAPSHOT_POLL_INTERVAL = env_float("TESSERA_SNAPSHOT_POLL_INTERVAL", 1.0)
 GATEWAY_TIMEOUT = env_float("TESSERA_GATEWAY_TIMEOUT", 10.0)
 #: Key signing the visitor token the shell sends to fragments.
 CONTEXT_KEY = secret("TESSERA_CONTEXT_KEY")
+#: Key signing the visitor cookie; only the shell has it, so no one else can mint visitor ids.
+VISITOR_KEY = secret("TESSERA_VISITOR_KEY")
+#: Origins whose pages may frame `/_fragment` previews (the registry's admin).
+PREVIEW_ORIGINS = env_list("TESSERA_PREVIEW_ORIGINS", [REGISTRY_URL])
+#: Hosts other than the shell's own that a primary fragment may redirect a page to.
+REDIRECT_HOSTS = env_list("TESSERA_REDIRECT_HOSTS", [])
+#: A failed CSRF check answers JSON, as every other gateway error does.
+CSRF_FAILURE_VIEW = "shell.gateway.csrf_failure"
 #: Take the caller's X-Request-ID (only behind a proxy that sets it); otherwise generate one.
 TRUST_REQUEST_ID = env_bool("TESSERA_TRUST_REQUEST_ID", False)
 #: Seconds a whole page may take; fragments still pending then are retried by the browser.

@@ -54,6 +54,17 @@ def header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def joined_cookie_lines(headers: Sequence[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """`headers` with several `Cookie` lines made one, joined by `; ` (RFC 9113 8.2.3).
+
+    Django joins repeated headers with `,`, which in a Cookie header glues one cookie's
+    value to the next name: the CSRF or visitor cookie of a later line would be lost.
+    """
+    cookies = [value for key, value in headers if key == b"cookie"]
+    others = [(key, value) for key, value in headers if key != b"cookie"]
+    return [*others, (b"cookie", b"; ".join(cookies))]
+
+
 class ServiceApp:
     """Wrap `app` with lifespan hooks, a `/healthz` endpoint and per-request log context."""
 
@@ -89,8 +100,18 @@ class ServiceApp:
                 payload.update(self.health())
             await send_response(send, 200, json.dumps(payload).encode(), b"application/json")
             return
-        rid_token = request_id.set(header(scope, b"x-request-id"))
-        parent = header(scope, b"traceparent")
+        given_id = parent = None
+        cookie_lines = 0
+        for key, value in scope.get("headers", ()):  # one pass over the headers
+            if key == b"x-request-id":
+                given_id = value.decode("latin-1")
+            elif key == b"traceparent":
+                parent = value.decode("latin-1")
+            elif key == b"cookie":
+                cookie_lines += 1
+        if cookie_lines > 1:
+            scope = {**scope, "headers": joined_cookie_lines(scope["headers"])}
+        rid_token = request_id.set(given_id)
         tid_token = trace_id.set(
             parent.split("-")[1] if parent and parent.count("-") == 3 else None
         )

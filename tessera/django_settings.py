@@ -79,6 +79,7 @@ def service_settings(
 ) -> dict[str, Any]:
     """Return a settings namespace for `service`, to be merged into its settings module."""
     debug = env_bool("TESSERA_DEBUG", False)
+    https = env_bool("TESSERA_HTTPS", False)
     return {
         "SERVICE_NAME": service,
         "SECRET_KEY": secret("TESSERA_SECRET_KEY"),
@@ -99,5 +100,14 @@ def service_settings(
         "LANGUAGE_CODE": "en-us",
         "LOGGING": logging_config(service, env_str("TESSERA_LOG_LEVEL", "INFO")),
         "SECURE_CONTENT_TYPE_NOSNIFF": True,
+        "SECURE_REFERRER_POLICY": "strict-origin-when-cross-origin",
         "X_FRAME_OPTIONS": "SAMEORIGIN",
+        # Served over HTTPS (behind a TLS-terminating proxy or ingress): cookies only over
+        # HTTPS, and browsers told to stay on it.
+        "HTTPS": https,
+        "SESSION_COOKIE_SECURE": https,
+        "CSRF_COOKIE_SECURE": https,
+        "SECURE_HSTS_SECONDS": 31_536_000 if https else 0,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": https,
+        "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https") if https else None,
     }

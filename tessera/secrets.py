@@ -19,6 +19,7 @@ SECRET_NAMES = (
     "TESSERA_SECRET_KEY",  # Django's SECRET_KEY (each service may override it)
     "TESSERA_REGISTRY_TOKEN",  # bearer token for registry writes (self-registration)
     "TESSERA_CONTEXT_KEY",  # HMAC key for the signed visitor token sent to fragments
+    "TESSERA_VISITOR_KEY",  # HMAC key of the visitor cookie: the shell's alone
     "TESSERA_ADMIN_PASSWORD",  # the local registry admin's password
     "TESSERA_STUB_ADMIN_TOKEN",  # bearer token for backend stubs' fault-injection endpoints
 )

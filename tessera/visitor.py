@@ -1,9 +1,10 @@
 """Who the visitor is, told to fragments without showing them cookies.
 
-The shell keeps a random visitor id in its own cookie. Fragments (their HTML requests and
-their BFF calls through the gateway) get `X-Tessera-Visitor`: the id, an expiry and an
-HMAC-SHA256 over both, keyed with `TESSERA_CONTEXT_KEY`. A fragment verifies the token with
-the same key and knows the visitor, e.g. whose cart to show, without any cookie.
+The shell keeps a random visitor id in its own cookie, signed with a key only the shell
+holds (`TESSERA_VISITOR_KEY`), so a client cannot pick someone else's id. Fragments (their
+HTML requests and their BFF calls through the gateway) get `X-Tessera-Visitor`: the id, an
+expiry and an HMAC-SHA256 over both, keyed with `TESSERA_CONTEXT_KEY`. A fragment verifies
+the token with that key and knows the visitor, e.g. whose cart to show, without any cookie.
 """
 
 from __future__ import annotations
@@ -36,6 +37,16 @@ def _mac(key: bytes, payload: str) -> bytes:
     return mac.digest()
 
 
+def _cookie_mac(key: bytes, visitor: str) -> str:
+    # 128 bits are plenty against forgery; the prefix keeps cookie and token MACs apart.
+    return base64.urlsafe_b64encode(_mac(key, f"cookie:{visitor}")[:16]).rstrip(b"=").decode()
+
+
+def visitor_cookie_value(visitor: str, key: bytes) -> str:
+    """The visitor cookie's value, `<visitor>.<mac>`: only the key's holder can make one."""
+    return f"{visitor}.{_cookie_mac(key, visitor)}"
+
+
 def sign_visitor(visitor: str, key: bytes, now: float) -> str:
     """A token `<visitor>.<expiry>.<mac>` that proves the shell vouched for `visitor`."""
     payload = f"{visitor}.{int(now) + TOKEN_LIFETIME}"
@@ -57,10 +68,15 @@ def verify_visitor(token: str, key: bytes, now: float) -> str | None:
     return visitor
 
 
-def visitor_from_cookies(cookie_header: str) -> str | None:
-    """The well-formed visitor id in a `Cookie` header, or None."""
+def visitor_from_cookies(cookie_header: str, key: bytes) -> str | None:
+    """The visitor id of a `Cookie` header's visitor cookie if `key` signed it, else None."""
     for part in cookie_header.split(";"):
         name, _, value = part.strip().partition("=")
         if name == VISITOR_COOKIE:
-            return value if _VISITOR_ID.match(value) else None
+            visitor, _, mac = value.rpartition(".")
+            if _VISITOR_ID.match(visitor) and hmac.compare_digest(
+                mac.encode(), _cookie_mac(key, visitor).encode()
+            ):
+                return visitor
+            return None
     return None

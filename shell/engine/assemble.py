@@ -5,7 +5,7 @@ was resolved); its stylesheets and scripts are emitted once per page, just befor
 fragment that needs them (or in the head, for those known when the head goes out). Async
 fragments get a placeholder in place and arrive later at the end of the body, with a tiny
 script that moves them in (BigPipe); without JavaScript they still show, at the end of the
-page.
+page. The shell's own inline scripts carry the page's Content-Security-Policy nonce.
 """
 
 from __future__ import annotations
@@ -20,20 +20,20 @@ from shell.engine.resolve import Outcome
 
 #: Moves an async fragment's HTML from the end of the body into its placeholder.
 FILL_SCRIPT = (
-    "<script>(function(s){var d=s.previousElementSibling,"
+    "(function(s){var d=s.previousElementSibling,"
     "t=document.getElementById(d.getAttribute('data-tessera-fill'));"
     "if(t){t.replaceChildren.apply(t,Array.prototype.slice.call(d.childNodes));d.remove()}"
-    "})(document.currentScript)</script>"
+    "})(document.currentScript)"
 )
 #: Asks the shell again, from the browser, for fragments that failed on the server.
 RETRY_SCRIPT = (
-    "<script>document.querySelectorAll('[data-tessera-retry]').forEach(function(e){"
+    "document.querySelectorAll('[data-tessera-retry]').forEach(function(e){"
     "fetch(e.getAttribute('data-tessera-retry')).then(function(r){return r.ok?r.text():''})"
     ".then(function(h){if(!h)return;var t=document.createElement('template');t.innerHTML=h;"
     "t.content.querySelectorAll('script').forEach(function(o){var n=document.createElement("
     "'script');Array.prototype.forEach.call(o.attributes,function(a){n.setAttribute(a.name,"
     "a.value)});n.textContent=o.textContent;o.replaceWith(n)});e.replaceWith(t.content)})"
-    ".catch(function(){})})</script>"
+    ".catch(function(){})})"
 )
 
 
@@ -47,10 +47,16 @@ def wrap(name: str, html: str) -> str:
     return f"{_opening(name)}{html}</div>"
 
 
+def script(nonce: str, code: str) -> str:
+    """An inline script the page's Content-Security-Policy lets run (it has the nonce)."""
+    return f'<script nonce="{nonce}">{code}</script>'
+
+
 class Assembler:
     """Renders the pieces of one page, remembering which assets it already emitted."""
 
-    def __init__(self) -> None:
+    def __init__(self, nonce: str) -> None:
+        self.nonce = nonce
         self._emitted: set[Asset] = set()
         self.has_placeholders = False
 
@@ -88,12 +94,12 @@ class Assembler:
             self.has_placeholders = True
         return (
             f'{self.assets((outcome,))}<div data-tessera-fill="{self.placeholder_id(placement)}">'
-            f"{outcome.html}</div>{FILL_SCRIPT}"
+            f"{outcome.html}</div>{script(self.nonce, FILL_SCRIPT)}"
         )
 
     def tail(self) -> str:
         """What closes the body: the browser-side retry, if any fragment needs it."""
-        return RETRY_SCRIPT if self.has_placeholders else ""
+        return script(self.nonce, RETRY_SCRIPT) if self.has_placeholders else ""
 
 
 @lru_cache(maxsize=4096)  # pages repeat their titles

@@ -13,6 +13,12 @@ _PARAM = re.compile(r";\s*([a-zA-Z*-]+)\s*=\s*(?:\"([^\"]*)\"|([^;,\s]+))")
 
 #: The only `rel` values taken from fragments; anything else in `Link` is ignored.
 ASSET_RELS = ("stylesheet", "script")
+#: A fragment's own asset below its `/_assets/<fragment>/`: plain path segments (no dot
+#: segments, no escapes), optionally a simple query such as a version.
+_OWN_ASSET = re.compile(
+    r"(?!\.{1,2}(?:/|\?|$))[\w.~-]+(?:/(?!\.{1,2}(?:/|\?|$))[\w.~-]+)*(?:\?[\w.~=&-]*)?",
+    re.ASCII,
+)
 
 
 class Asset(NamedTuple):
@@ -40,6 +46,19 @@ def parse_link_header(value: str) -> tuple[Asset, ...]:
             if rel in rels and url:
                 assets.append(Asset(url, rel))
     return tuple(assets)
+
+
+@lru_cache(maxsize=4096)
+def fragment_assets(value: str, fragment: str) -> tuple[Asset, ...]:
+    """The assets in a fragment's `Link` header that it may put on a page: only its own, from
+    `/_assets/<fragment>/` on the shell's origin, which the page's CSP allows; never another
+    origin's script or a `javascript:` URL."""
+    prefix = f"/_assets/{fragment}/"
+    return tuple(
+        asset
+        for asset in parse_link_header(value)
+        if asset.url.startswith(prefix) and _OWN_ASSET.fullmatch(asset.url, len(prefix))
+    )
 
 
 def asset_tags(assets: Iterable[Asset]) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from shell.engine.cookies import valid_cookie_name
 from tessera.headers import HOP_BY_HOP
 
 DEFAULT_TIMEOUT_MS = 1000
@@ -33,6 +34,7 @@ class FragmentConfig:
     fallback_html: str = ""  # used when the fallback URL fails too
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     forward_headers: tuple[str, ...] = ()  # e.g. ("cookie",): off by default, on purpose
+    cookies: tuple[str, ...] = ()  # cookie names its BFF may set and get (see cookies.py)
     instances: tuple[str, ...] = ()  # base URLs of the live instances that serve pages
     canary_instances: tuple[str, ...] = ()  # ...of the canary version, for a share of visitors
     canary_percent: int = 0  # that share (0-100), sticky per visitor
@@ -48,6 +50,9 @@ class FragmentConfig:
         hop = HOP_BY_HOP.intersection(h.lower() for h in self.forward_headers)
         if hop:
             raise ValueError(f"{self.name}: hop-by-hop headers cannot be forwarded: {sorted(hop)}")
+        refused = [name for name in self.cookies if not valid_cookie_name(name)]
+        if refused:
+            raise ValueError(f"{self.name}: cookie names not allowed: {refused}")
 
     @property
     def timeout(self) -> float:
@@ -80,6 +85,7 @@ class FragmentConfig:
             fallback_html=entry.get("fallback_html", ""),
             max_body_bytes=int(entry.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
             forward_headers=tuple(entry.get("forward_headers", ())),
+            cookies=tuple(entry.get("cookies", ())),
             **_routed_instances(entry),
         )
 

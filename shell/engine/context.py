@@ -12,7 +12,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from tessera.visitor import VISITOR_COOKIE, sign_visitor, visitor_from_cookies
+from tessera.visitor import (
+    VISITOR_COOKIE,
+    sign_visitor,
+    visitor_cookie_value,
+    visitor_from_cookies,
+)
 
 #: Django's CSRF cookie (its default CSRF_COOKIE_NAME): the `/bff/` gateway checks writes
 #: against it, so every page makes sure the browser has one for fragments' scripts to send.
@@ -22,7 +27,9 @@ _CSRF_PRESENT = re.compile(rf"(?:^|;)\s*{CSRF_COOKIE}=[A-Za-z0-9]{{32}}(?:;|$)")
 #: Request headers passed through to every fragment unchanged.
 FORWARDED_HEADERS = frozenset({b"accept-language", b"user-agent", b"referer"})
 
-_NO_CONTROL = str.maketrans("", "", "\r\n\0")
+#: Control characters (but tab) are dropped from what the browser sent before it goes on:
+#: a fragment's server would refuse a header holding them, and with it the page's fragment.
+_NO_CONTROL = str.maketrans("", "", "".join(map(chr, [*range(9), *range(10, 32), 127])))
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
 _LOCALE = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
@@ -36,12 +43,13 @@ class RequestContext:
     trace_id: str
     span_id: str
     locale: str
-    path: str
+    path: str  # as the browser sent it: percent-encoded, as ASCII
     visitor: str
     new_visitor: bool  # the shell must set the visitor cookie on the response
     needs_csrf_cookie: bool  # the browser has no (well-formed) CSRF cookie yet
     forwarded: Mapping[str, str]  # allowlisted request headers
     raw: Mapping[bytes, bytes]  # every request header, for per-fragment forwarding
+    nonce: str  # this response's Content-Security-Policy nonce for the shell's own scripts
 
     @property
     def traceparent(self) -> str:
@@ -52,8 +60,8 @@ class RequestContext:
 
         Built directly rather than through a dict: this runs for every page.
 
-        Only the browser's own values (forwarded headers, the path) can hold CR/LF; the rest
-        are generated or validated here, so only those are stripped.
+        Only the browser's own values (forwarded headers, the path) can hold control
+        characters; the rest are generated or validated here, so only those are stripped.
         """
         lines = [
             f"{name}: {value.translate(_NO_CONTROL)}\r\n" for name, value in self.forwarded.items()
@@ -77,12 +85,18 @@ class RequestContext:
 
 
 def request_context(
-    headers: Iterable[tuple[bytes, bytes]], path: str, *, trust_request_id: bool = False
+    headers: Iterable[tuple[bytes, bytes]],
+    path: str,
+    *,
+    visitor_key: bytes,
+    trust_request_id: bool = False,
 ) -> RequestContext:
-    """Derive the context of one page request from its headers."""
+    """Derive the context of one page request from its headers; `path` is the raw
+    (percent-encoded) path, and `visitor_key` checks the visitor cookie's signature."""
     raw: dict[bytes, bytes] = {}
     for name, value in headers:
-        raw[name] = raw[name] + b", " + value if name in raw and name == b"cookie" else value
+        # Several Cookie lines are one list of cookies (RFC 9113 8.2.3): join them as such.
+        raw[name] = raw[name] + b"; " + value if name in raw and name == b"cookie" else value
     forwarded = {
         name.decode("latin-1"): value.decode("latin-1")
         for name, value in raw.items()
@@ -90,7 +104,7 @@ def request_context(
     }
     # The ids made here come from one call for random bytes, not one each; absent headers
     # are not parsed at all: this runs for every page.
-    fresh = os.urandom(56).hex()
+    fresh = os.urandom(72).hex()
     request_id = fresh[:32]
     if trust_request_id and b"x-request-id" in raw:
         given = raw[b"x-request-id"].decode("latin-1")
@@ -109,7 +123,7 @@ def request_context(
     visitor, needs_csrf_cookie = None, True
     if b"cookie" in raw:
         cookies = raw[b"cookie"].decode("latin-1")
-        visitor = visitor_from_cookies(cookies)
+        visitor = visitor_from_cookies(cookies, visitor_key)
         needs_csrf_cookie = _CSRF_PRESENT.search(cookies) is None
     return RequestContext(
         request_id,
@@ -117,24 +131,31 @@ def request_context(
         fresh[64:80],
         locale,
         path,
-        fresh[80:] if visitor is None else visitor,
+        fresh[80:112] if visitor is None else visitor,
         visitor is None,
         needs_csrf_cookie,
         forwarded,
         raw,
+        fresh[112:],
     )
 
 
-def visitor_cookie(context: RequestContext) -> bytes:
-    """The Set-Cookie value that makes a new visitor recognisable on the next page."""
+def visitor_cookie(context: RequestContext, key: bytes, secure: bool = False) -> bytes:
+    """The Set-Cookie value that makes a new visitor recognisable on the next page, signed
+    with `key` so that no client can choose its own (or someone else's) visitor id."""
+    value = visitor_cookie_value(context.visitor, key)
+    flags = "; Secure" if secure else ""
     return (
-        f"{VISITOR_COOKIE}={context.visitor}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax"
+        f"{VISITOR_COOKIE}={value}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{flags}"
     ).encode()
 
 
-def csrf_cookie() -> bytes:
+def csrf_cookie(secure: bool = False) -> bytes:
     """A Set-Cookie value with a new CSRF secret; readable by scripts, which send it back
     in `X-CSRFToken` (Django's double-submit check)."""
     # 32 hex digits: a secret of the length and alphabet Django accepts, much cheaper to make
     # than get_random_string's per-character choices (this runs for every new visitor).
-    return f"{CSRF_COOKIE}={os.urandom(16).hex()}; Path=/; Max-Age=31449600; SameSite=Lax".encode()
+    flags = "; Secure" if secure else ""
+    return (
+        f"{CSRF_COOKIE}={os.urandom(16).hex()}; Path=/; Max-Age=31449600; SameSite=Lax{flags}"
+    ).encode()

@@ -21,12 +21,14 @@ from shell.engine.assemble import wrap
 from shell.engine.assets import Asset, asset_tags
 from shell.engine.config import FragmentConfig
 from shell.engine.context import RequestContext, csrf_cookie, request_context, visitor_cookie
+from shell.engine.cookies import scoped_set_cookies
 from shell.engine.deadline import Deadline
 from shell.engine.disconnect import DisconnectWatch
 from shell.engine.httpclient import encode_headers
 from shell.engine.plan import Placement, Plan, PlanCache, make_plan
 from shell.engine.resolve import resolve
-from shell.engine.routing import Page
+from shell.engine.routing import BadParameter, Page
+from shell.engine.security import DEFAULT_POLICY, ResponsePolicy
 from shell.engine.site import Site
 from shell.engine.stream import PageStream, server_timing
 from tessera.asgi import ASGIApp, Receive, Scope, Send, send_response
@@ -35,6 +37,8 @@ FRAGMENT_PREFIX = "/_fragment/"
 #: Paths Django serves (the gateway, assets); any other unknown path is the shell's 404 page.
 DJANGO_PREFIXES = ("/bff/", "/_assets/", "/static/")
 USABLE = ("ok", "fallback")
+#: The shell's own error pages: their titles (layouts are `<status>.html`).
+ERROR_TITLES = {400: "Bad request", 404: "Page not found", 503: "Temporarily unavailable"}
 
 
 @lru_cache(maxsize=1024)  # a primary sends the same assets on every page
@@ -58,14 +62,18 @@ class PageApp:
         fallback: ASGIApp,
         *,
         context_key: bytes,
+        visitor_key: bytes,
         trust_request_id: bool = False,
         page_budget: float = 10.0,
+        policy: ResponsePolicy = DEFAULT_POLICY,
     ) -> None:
         self.site = site
         self.fallback = fallback
         self.context_key = context_key
+        self.visitor_key = visitor_key
         self.trust_request_id = trust_request_id
         self.page_budget = page_budget
+        self.policy = policy
         self.plans = PlanCache()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -78,26 +86,37 @@ class PageApp:
             name = path[len(FRAGMENT_PREFIX) :]
             await self._single_fragment(scope, send, site.fragments.get(name), name)
             return
-        found = site.router.match(path, scope.get("query_string", b""))
+        try:
+            found = site.router.match(path, scope.get("query_string", b""))
+        except BadParameter:
+            await self._page(scope, receive, send, site, self._error_page(site, path, 400), {})
+            return
         if found is None:
             if path.startswith(DJANGO_PREFIXES):
                 await self.fallback(scope, receive, send)
             else:
-                await self._page(scope, receive, send, site, self._not_found(site, path), {})
+                await self._page(scope, receive, send, site, self._error_page(site, path), {})
             return
         await self._page(scope, receive, send, site, *found)
 
     @staticmethod
-    def _not_found(site: Site, path: str) -> Page:
-        """The shell's 404 page for `path`, with the home page's header and footer."""
+    def _error_page(site: Site, path: str, status: int = 404) -> Page:
+        """The shell's error page for `path`, with the home page's header and footer."""
         home = site.router.match("/")
         slots = home[0].slots if home else {}
         kept = {slot: slots[slot] for slot in ("header", "footer") if slot in slots}
-        return Page("not-found", path, "404.html", "Page not found", kept, status=404)
+        return Page(f"error-{status}", path, f"{status}.html", ERROR_TITLES[status], kept, status)
 
     def _context(self, scope: Scope) -> tuple[RequestContext, bytes]:
+        raw_path = scope.get("raw_path")
+        # Fragments get the path as the browser sent it, percent-encoded: never a decoded
+        # control character, which their servers would refuse with the whole request.
+        path = raw_path.decode("latin-1") if raw_path else quote(scope["path"])
         context = request_context(
-            scope["headers"], scope["path"], trust_request_id=self.trust_request_id
+            scope["headers"],
+            path,
+            visitor_key=self.visitor_key,
+            trust_request_id=self.trust_request_id,
         )
         return context, context.header_block(self.context_key, time.time())
 
@@ -160,26 +179,39 @@ class PageApp:
                 fetch_deadline.close()
 
     async def _respond(self, scope, send, plan: Plan, tasks, context, deadline: float) -> None:
+        https = self.policy.https
         headers = [
             (b"content-type", b"text/html; charset=utf-8"),
             (b"cache-control", b"no-store"),
             (b"x-request-id", context.request_id.encode()),
+            *self.policy.headers(context.nonce),
         ]
         if context.new_visitor:
-            headers.append((b"set-cookie", visitor_cookie(context)))
+            headers.append((b"set-cookie", visitor_cookie(context, self.visitor_key, https)))
         if context.needs_csrf_cookie:
-            headers.append((b"set-cookie", csrf_cookie()))
+            headers.append((b"set-cookie", csrf_cookie(https)))
         primary = tasks[plan.primary].result() if plan.primary else None
         if primary is not None:
-            headers.extend((b"set-cookie", c.encode("latin-1")) for c in primary.set_cookies)
-            if primary.kind == "redirect":
-                location = primary.location.encode("latin-1", "replace")
-                await send_response(
-                    send, primary.status, b"", headers=[(b"location", location), *headers[1:]]
+            if primary.set_cookies:
+                allowed = plan.primary.config.cookies  # type: ignore[union-attr]
+                cookies = scoped_set_cookies(
+                    primary.set_cookies, primary.name, allowed, secure=https
                 )
-                return
+                headers += [(b"set-cookie", c.encode("latin-1")) for c in cookies]
+            if primary.kind == "redirect":
+                location = self.policy.redirect(primary.location)
+                if location is not None:
+                    await send_response(
+                        send,
+                        primary.status,
+                        b"",
+                        headers=[(b"location", location.encode()), *headers[1:]],
+                    )
+                    return
         status, title, description = plan.page.status, plan.page.title, ""
-        if primary is not None and primary.kind == "not-found":
+        if primary is not None and primary.kind == "redirect":
+            status = 503  # a redirect the shell refuses to follow: the primary failed
+        elif primary is not None and primary.kind == "not-found":
             status = 404
         elif any(tasks[p].result().kind not in USABLE for p in plan.blocking):
             status = 503
@@ -190,7 +222,7 @@ class PageApp:
                 headers.append((b"link", preload_links(primary.assets)))
         if status != 200:
             plan = self._error_plan(plan, status)
-            title = "Page not found" if status == 404 else "Temporarily unavailable"
+            title = ERROR_TITLES[status]
         stream = PageStream(
             send,
             plan,
@@ -198,6 +230,7 @@ class PageApp:
             title=title,
             description=description,
             deadline=deadline,
+            nonce=context.nonce,
             head_only=scope["method"] == "HEAD",
         )
         headers.append((b"server-timing", server_timing(plan, tasks).encode()))
@@ -219,7 +252,7 @@ class PageApp:
     ) -> None:
         """`/_fragment/<name>?<route params>`: one fragment, wrapped, with its assets."""
         if config is None:
-            await send_response(send, 404, b"no such fragment")
+            await send_response(send, 404, b"no such fragment", headers=self.policy.plain_headers())
             return
         params = {
             k: quote(v, safe="")
@@ -228,16 +261,20 @@ class PageApp:
         try:
             path = config.path(params)
         except (KeyError, IndexError, ValueError):
-            await send_response(send, 400, b"missing route parameters for this fragment")
+            await send_response(
+                send,
+                400,
+                b"missing route parameters for this fragment",
+                headers=self.policy.plain_headers(),
+            )
             return
         context, headers = self._context(scope)
         solo = replace(config, primary=False, is_async=False)
         placement = Placement(name, solo, path, 0)
         outcome = await resolve(placement, params, headers, context.visitor, context.request_id)
+        request_id = (b"x-request-id", context.request_id.encode())
         if outcome.kind not in USABLE:
-            await send_response(
-                send, 502, b"", headers=[(b"x-request-id", context.request_id.encode())]
-            )
+            await send_response(send, 502, b"", headers=[request_id, *self.policy.plain_headers()])
             return
         body = (asset_tags(outcome.assets) + wrap(name, outcome.html)).encode()
         await send_response(
@@ -245,5 +282,9 @@ class PageApp:
             200,
             body,
             b"text/html; charset=utf-8",
-            [(b"cache-control", b"no-store"), (b"x-request-id", context.request_id.encode())],
+            [
+                (b"cache-control", b"no-store"),
+                request_id,
+                *self.policy.headers(context.nonce, preview=True),
+            ],
         )

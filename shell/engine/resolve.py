@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from html import escape
 from urllib.parse import unquote, urlencode
 
-from shell.engine.assets import Asset, parse_link_header
+from shell.engine.assets import Asset, fragment_assets
 from shell.engine.containment import contain, contain_body
 from shell.engine.deadline import Deadline
 from shell.engine.events import emit_fragment_resolved
@@ -41,7 +41,7 @@ class Outcome:
     status: int = 0  # the fragment's own HTTP status, when it answered
     title: str = ""
     description: str = ""
-    set_cookies: tuple[str, ...] = ()  # primary only; others' are dropped
+    set_cookies: tuple[str, ...] = ()  # primary only, as sent; see cookies.py for the rest
 
     @property
     def ok(self) -> bool:
@@ -84,7 +84,7 @@ def _accepted(placement: Placement, response: Response, started: float) -> Outco
     if status != 200:
         raise FetchError(f"status {status}")
     link = response.header(b"link")
-    assets = parse_link_header(link) if link else ()
+    assets = fragment_assets(link, placement.name) if link else ()
     outcome = Outcome(placement.name, "ok", _html(response), elapsed, "", assets, "", status)
     if primary:  # the page-level headers only the primary may set
         outcome.title = _text(response.header(TITLE_HEADER))

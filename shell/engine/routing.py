@@ -1,7 +1,10 @@
 """Page routes: `/product/{sku}` and `/search?q={q}` templates matched against requests.
 
 A `{param}` in the path part captures one non-empty path segment; a `{param}` in the query
-part names a query parameter the page reads, empty when the request lacks it.
+part names a query parameter the page reads, empty when the request lacks it. Each parameter
+has a grammar, named after a colon (`{page:int}`; `str` by default): a request whose value
+breaks it never reaches a fragment. In the path it matches no route (the shell's 404); in
+the query it is a bad request (the shell's 400), whatever the fragments would have made of it.
 """
 
 from __future__ import annotations
@@ -11,7 +14,24 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote
 
-_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?\}")
+
+#: What each kind of parameter may hold, as a regex for one path segment (no `/`). `str` is
+#: printable text: no control characters (C0, DEL, C1), at most 200 characters.
+GRAMMARS = {
+    "str": r"[^/\x00-\x1f\x7f-\x9f]{1,200}",
+    "int": r"[0-9]{1,9}",
+    "slug": r"[A-Za-z0-9_-]{1,100}",
+}
+
+
+class BadParameter(ValueError):
+    """A query parameter of the matched page breaks its grammar (the page is a 400)."""
+
+    def __init__(self, page: Page, name: str) -> None:
+        super().__init__(f"query parameter {name!r} is not a valid {page.route}")
+        self.page = page
+        self.name = name
 
 
 @dataclass(frozen=True)
@@ -26,16 +46,31 @@ class Page:
     status: int = 200  # e.g. 404 for the shell's own not-found page
 
 
-def compile_route(route: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
-    """A regex matching the route's path, and the names of the query parameters it reads."""
+def _grammar(kind: str | None, route: str) -> str:
+    try:
+        return GRAMMARS[kind or "str"]
+    except KeyError:
+        raise ValueError(f"route {route}: unknown parameter kind {kind!r}") from None
+
+
+def compile_route(
+    route: str,
+) -> tuple[re.Pattern[str], tuple[tuple[str, re.Pattern[str]], ...]]:
+    """A regex matching the route's path, and the query parameters it reads with the
+    grammar of each."""
     path, _, query = route.partition("?")
     pattern = ""
     position = 0
     for match in _PARAM.finditer(path):
-        pattern += re.escape(path[position : match.start()]) + f"(?P<{match.group(1)}>[^/]+)"
+        name, kind = match.groups()
+        pattern += re.escape(path[position : match.start()])
+        pattern += f"(?P<{name}>{_grammar(kind, route)})"
         position = match.end()
     pattern += re.escape(path[position:])
-    return re.compile(f"^{pattern}$"), tuple(_PARAM.findall(query))
+    query_params = tuple(
+        (name, re.compile(_grammar(kind, route))) for name, kind in _PARAM.findall(query)
+    )
+    return re.compile(f"^{pattern}$"), query_params
 
 
 class Router:
@@ -45,12 +80,20 @@ class Router:
         self.pages = [(*compile_route(page.route), page) for page in pages]
 
     def match(self, path: str, query_string: bytes = b"") -> tuple[Page, dict[str, str]] | None:
-        for pattern, query_names, page in self.pages:
+        """The page for `path` and its parameters; None when no route matches.
+
+        Raises BadParameter when a query parameter the page reads breaks its grammar.
+        """
+        for pattern, query_params, page in self.pages:
             if found := pattern.match(path):
                 params = found.groupdict()
-                if query_names:
+                if query_params:
                     given = dict(parse_qsl(query_string.decode("latin-1")))
-                    params.update((name, given.get(name, "")) for name in query_names)
+                    for name, grammar in query_params:
+                        value = given.get(name, "")
+                        if value and not grammar.fullmatch(value):
+                            raise BadParameter(page, name)
+                        params[name] = value
                 # Values go into fragment URLs: re-quote so no parameter can add path segments
                 # or query parameters.
                 return page, {k: quote(v, safe="") for k, v in params.items()}

@@ -45,6 +45,7 @@ class PageStream:
         title: str,
         description: str,
         deadline: float,
+        nonce: str,
         head_only: bool = False,
     ) -> None:
         self.send = send
@@ -53,7 +54,7 @@ class PageStream:
         self.title, self.description = head_meta(title, description)
         self.deadline = deadline
         self.head_only = head_only
-        self.assembler = Assembler()
+        self.assembler = Assembler(nonce)
         self._buffer: list[str] = []
 
     async def start(self, status: int, headers: Sequence[tuple[bytes, bytes]]) -> None:

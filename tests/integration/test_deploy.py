@@ -8,6 +8,8 @@ import httpx
 import pytest
 from django.core.management import CommandError, call_command
 
+from tessera.visitor import visitor_cookie_value
+
 PAGE = "/product/SKU-1001"
 OLD, NEW = "Customer reviews", "What customers say"
 
@@ -105,10 +107,12 @@ def test_a_canary_serves_half_the_visitors_each_always_the_same_version(deploy_e
     url = stack.url("shell") + PAGE
     call_command("deploy", "reviews", "--version", "3", "--canary", "50", "--env",
                  f"REVIEWS_HEADING={NEW}")  # fmt: skip
+    key = stack.secrets["TESSERA_VISITOR_KEY"].encode()
     try:
 
         def heading_for(visitor: int) -> str | None:
-            cookie = {"Cookie": f"tessera_visitor=canary-visitor-{visitor:06d}"}
+            signed = visitor_cookie_value(f"canary-visitor-{visitor:06d}", key)
+            cookie = {"Cookie": f"tessera_visitor={signed}"}
             return _reviews_heading(httpx.get(url, headers=cookie, timeout=10).text)
 
         with ThreadPoolExecutor(8) as pool:

@@ -8,10 +8,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shell.engine.config import FragmentConfig
-from shell.engine.context import FORWARDED_HEADERS, request_context
-from tessera.visitor import sign_visitor, verify_visitor
+from shell.engine.context import request_context, visitor_cookie
+from tessera.visitor import sign_visitor, verify_visitor, visitor_cookie_value
 
 KEY = b"k" * 32
+VISITOR_KEY = b"v" * 32
+#: Pinned here, not read from the module: widening what reaches fragments must fail a test.
+FORWARDED = {b"accept-language", b"user-agent", b"referer"}
+
+
+def context_of(headers, path="/", **options):
+    return request_context(headers, path, visitor_key=VISITOR_KEY, **options)
 
 
 def parse(block: bytes) -> dict[str, str]:
@@ -28,37 +35,37 @@ header_values = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=1
 
 @given(st.lists(st.tuples(header_names, header_values.map(str.encode)), max_size=12))
 def test_only_allowlisted_headers_and_context_reach_fragments(headers):
-    context = request_context(headers, "/p")
+    context = context_of(headers, "/p")
     sent = parse(context.header_block(KEY, 0))
     forwarded = {k.encode() for k in sent} - {
         b"accept", b"x-request-id", b"traceparent", b"x-tessera-locale", b"x-tessera-path",
         b"x-tessera-visitor",
     }  # fmt: skip
-    assert forwarded <= FORWARDED_HEADERS
-    assert "cookie" not in sent and "authorization" not in sent
+    assert forwarded == FORWARDED & {name for name, _ in headers}
+    assert not {"cookie", "authorization", "x-forwarded-for", "x-custom", "host"} & set(sent)
 
 
 def test_request_id_is_generated_unless_a_trusted_proxy_sets_it():
     given_id = [(b"x-request-id", b"from-proxy-123")]
-    assert request_context(given_id, "/").request_id != "from-proxy-123"
-    assert request_context(given_id, "/", trust_request_id=True).request_id == "from-proxy-123"
+    assert context_of(given_id).request_id != "from-proxy-123"
+    assert context_of(given_id, trust_request_id=True).request_id == "from-proxy-123"
     bad = [(b"x-request-id", b"x\r\ninjected")]
-    assert len(request_context(bad, "/", trust_request_id=True).request_id) == 32
+    assert len(context_of(bad, trust_request_id=True).request_id) == 32
 
 
 def test_traceparent_is_continued_or_started():
     parent = b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-    continued = request_context([(b"traceparent", parent)], "/")
+    continued = context_of([(b"traceparent", parent)])
     assert continued.trace_id == "4bf92f3577b34da6a3ce929d0e0e4736"
     assert continued.span_id != "00f067aa0ba902b7"
-    started = request_context([(b"traceparent", b"garbage")], "/")
+    started = context_of([(b"traceparent", b"garbage")])
     assert len(started.trace_id) == 32 and started.traceparent.startswith("00-")
 
 
 def test_locale_comes_from_accept_language_or_defaults():
-    assert request_context([(b"accept-language", b"fr-CA,fr;q=0.8")], "/").locale == "fr-CA"
-    assert request_context([(b"accept-language", b"<script>")], "/").locale == "en"
-    assert request_context([], "/").locale == "en"
+    assert context_of([(b"accept-language", b"fr-CA,fr;q=0.8")]).locale == "fr-CA"
+    assert context_of([(b"accept-language", b"<script>")]).locale == "en"
+    assert context_of([]).locale == "en"
 
 
 def test_visitor_tokens_verify_only_untampered_and_unexpired():
@@ -79,15 +86,41 @@ def test_visitor_tokens_carry_a_plain_hmac_sha256_any_stack_can_check():
         assert base64.urlsafe_b64decode(mac + "=" * (-len(mac) % 4)) == expected
 
 
-def test_visitor_id_comes_from_the_shells_cookie_or_is_new():
-    known = request_context([(b"cookie", b"a=1; tessera_visitor=abcdefghijklmnop")], "/")
+def test_visitor_id_comes_from_the_shells_signed_cookie_or_is_new():
+    signed = visitor_cookie_value("abcdefghijklmnop", VISITOR_KEY).encode()
+    known = context_of([(b"cookie", b"a=1; tessera_visitor=" + signed)])
     assert (known.visitor, known.new_visitor) == ("abcdefghijklmnop", False)
-    forged = request_context([(b"cookie", b"tessera_visitor=<x>")], "/")
-    assert forged.new_visitor and forged.visitor != "<x>"
+    for forged in (
+        b"<x>",
+        b"abcdefghijklmnop",  # a bare id, as a client would choose one
+        signed[:-1] + (b"B" if signed.endswith(b"A") else b"A"),  # a MAC that is not the one
+        visitor_cookie_value("abcdefghijklmnop", b"another key").encode(),
+        visitor_cookie_value("bcdefghijklmnopq", VISITOR_KEY).encode()[:16] + signed[16:],
+    ):
+        context = context_of([(b"cookie", b"tessera_visitor=" + forged)])
+        assert context.new_visitor and context.visitor != "abcdefghijklmnop", forged
+
+
+def test_a_new_visitors_cookie_is_signed_and_secure_over_https():
+    context = context_of([])
+    cookie = visitor_cookie(context, VISITOR_KEY).decode()
+    value = cookie.split(";")[0].partition("=")[2]
+    assert context_of([(b"cookie", f"tessera_visitor={value}".encode())]).visitor == context.visitor
+    assert "Secure" not in cookie
+    assert "; Secure" in visitor_cookie(context, VISITOR_KEY, secure=True).decode()
+
+
+def test_several_cookie_lines_are_one_list_of_cookies():
+    signed = visitor_cookie_value("abcdefghijklmnop", VISITOR_KEY).encode()
+    context = context_of(
+        [(b"cookie", b"csrftoken=" + b"c" * 32), (b"cookie", b"tessera_visitor=" + signed)]
+    )
+    assert context.visitor == "abcdefghijklmnop"
+    assert not context.needs_csrf_cookie
 
 
 def test_configured_extra_headers_are_passed_only_when_present():
-    context = request_context([(b"cookie", b"s=1")], "/")
+    context = context_of([(b"cookie", b"s=1")])
     assert context.extra_headers(["Cookie", "Authorization"]) == {"cookie": "s=1"}
 
 
@@ -97,7 +130,15 @@ def test_hop_by_hop_headers_cannot_be_configured_for_forwarding():
 
 
 def test_a_path_with_encoded_line_breaks_cannot_add_headers():
-    context = request_context([(b"user-agent", b"ua\r\nx-admin: 1")], "/p\r\nx-evil: 1")
+    context = context_of([(b"user-agent", b"ua\r\nx-admin: 1")], "/p\r\nx-evil: 1")
     sent = parse(context.header_block(KEY, 0))
     assert "x-evil" not in sent and "x-admin" not in sent
     assert sent["x-tessera-path"] == "/px-evil: 1"
+
+
+def test_control_characters_from_the_browser_never_reach_a_fragment():
+    # A fragment's server refuses a request whose header holds one, losing the fragment.
+    context = context_of([(b"user-agent", b"a\x01b\x1bc\x7fd\te")], "/p\x00\x1b")
+    block = context.header_block(KEY, 0)
+    assert not any((byte < 32 and byte not in b"\t\r\n") or byte == 127 for byte in block)
+    assert parse(block)["user-agent"] == "abcd\te"

@@ -9,17 +9,28 @@ from shell import gateway
 from shell.engine.config import FragmentConfig
 from shell.engine.site import Site
 from shell.snapshot import Snapshot, poller
+from tessera.visitor import visitor_cookie_value
 from tests.httpserver import Reply, serve
 
 pytestmark = pytest.mark.urls("shell.urls")
+VISITOR_KEY = b"unit-test-visitor-key"  # tests/settings.py's
+
+
+def visiting(visitor: str) -> AsyncClient:
+    """A browser that has the shell's signed cookie for `visitor`."""
+    client = AsyncClient()
+    client.cookies["tessera_visitor"] = visitor_cookie_value(visitor, VISITOR_KEY)
+    return client
 
 
 def with_fragment(server_url: str | None) -> None:
     with_instances((server_url,) if server_url else ())
 
 
-def with_instances(instances) -> None:
-    poller.current = Snapshot(Site.build([], {"cart": FragmentConfig("cart", instances=instances)}))
+def with_instances(instances, **config) -> None:
+    poller.current = Snapshot(
+        Site.build([], {"cart": FragmentConfig("cart", instances=instances, **config)})
+    )
 
 
 def run(scenario):
@@ -151,18 +162,21 @@ def test_bff_requests_carry_a_signed_visitor_token_not_the_cookie():
     async def scenario():
         async with serve({"/bff/cart/items": Reply(body=b"{}")}) as server:
             with_fragment(server.url)
-            client = AsyncClient()
-            client.cookies["tessera_visitor"] = "abcdefghijklmnop12"
+            client = visiting("abcdefghijklmnop12")
             client.cookies["x"] = "1"
             await client.get("/bff/cart/items")
             await AsyncClient().get("/bff/cart/items")  # a visitor without the cookie
+            forger = AsyncClient()
+            forger.cookies["tessera_visitor"] = "abcdefghijklmnop12"  # unsigned: refused
+            await forger.get("/bff/cart/items")
             return server.requests
 
-    (_, _, with_cookie, _), (_, _, without, _) = run(scenario)
+    (_, _, with_cookie, _), (_, _, without, _), (_, _, forged, _) = run(scenario)
     token = with_cookie["x-tessera-visitor"]
     assert verify_visitor(token, b"unit-test-context-key", 0) == "abcdefghijklmnop12"
     assert "cookie" not in with_cookie
     assert "x-tessera-visitor" not in without
+    assert "x-tessera-visitor" not in forged
 
 
 def test_an_asset_of_another_version_is_found_on_its_instance():
@@ -205,11 +219,183 @@ def test_bff_calls_of_a_canary_visitor_go_to_the_canary():
             )}))  # fmt: skip
             answers = {}
             for visitor in ("abcdefghijklmnop", "qrstuvwxyzabcdef", "0123456789abcdef"):
-                client = AsyncClient()
-                client.cookies["tessera_visitor"] = visitor
+                client = visiting(visitor)
                 answers[visitor] = {(await client.get("/bff/cart/v")).content for _ in range(3)}
             return answers
 
     for visitor, bodies in run(scenario).items():
         expected = b"canary" if in_canary("cart", visitor, 50) else b"stable"
         assert bodies == {expected}
+
+
+def test_a_cookie_one_visitor_got_never_travels_with_another_visitors_request():
+    async def scenario():
+        fixation = Reply(body=b"{}", headers={"Set-Cookie": "tessera_visitor=fixated; Path=/"})
+        async with serve({"/bff/cart/login": fixation, "/bff/cart/items": Reply()}) as server:
+            with_fragment(server.url)
+            first = await AsyncClient().get("/bff/cart/login")
+            await AsyncClient().get("/bff/cart/items")  # someone else, later
+            return first, server.requests
+
+    first, requests = run(scenario)
+    assert not first.cookies and "Set-Cookie" not in first
+    assert "cookie" not in requests[1][2]
+
+
+def test_a_fragment_sets_and_gets_only_its_configured_cookies_scoped_to_its_bff():
+    async def scenario():
+        # Several Set-Cookie lines (header names are case-insensitive; the dict needs three).
+        answer = Reply(
+            body=b"{}",
+            headers={
+                "Set-Cookie": "cart_pref=compact; Path=/; Domain=evil.example; Max-Age=60; "
+                "HttpOnly",
+                "set-cookie": "tessera_visitor=fixated; Path=/",
+                "SET-COOKIE": "other=1",
+            },
+        )
+        async with serve({"/bff/cart/prefs": answer}) as server:
+            with_instances((server.url,), cookies=("cart_pref",))
+            client = visiting("abcdefghijklmnop12")
+            client.cookies["session"] = "secret"
+            first = await client.get("/bff/cart/prefs")
+            client.cookies["cart_pref"] = "compact"
+            await client.get("/bff/cart/prefs")
+            return first, server.requests
+
+    first, requests = run(scenario)
+    (cookie,) = first.cookies.values()
+    assert (cookie.key, cookie.value, cookie["path"]) == ("cart_pref", "compact", "/bff/cart/")
+    assert cookie["domain"] == "" and cookie["httponly"] and cookie["max-age"] == "60"
+    assert "cookie" not in requests[0][2]
+    assert requests[1][2]["cookie"] == "cart_pref=compact"
+
+
+def test_the_query_string_goes_upstream_as_sent_and_an_empty_rest_is_relayed():
+    async def scenario():
+        async with serve({"/bff/cart/items": Reply(), "/bff/cart/": Reply()}) as server:
+            with_fragment(server.url)
+            await AsyncClient().get("/bff/cart/items?a=1&a=2&b=%C3%A9")
+            root = await AsyncClient().get("/bff/cart/")
+            return root, server.requests
+
+    root, requests = run(scenario)
+    assert root.status_code == 200
+    assert [target for _, target, _, _ in requests] == [
+        "/bff/cart/items?a=1&a=2&b=%C3%A9",
+        "/bff/cart/",
+    ]
+
+
+def test_the_request_id_is_the_gateways_own_not_the_callers():
+    async def scenario():
+        async with serve({"/bff/cart/items": Reply()}) as server:
+            with_fragment(server.url)
+            response = await AsyncClient().get(
+                "/bff/cart/items", headers={"X-Request-ID": "chosen-by-the-client"}
+            )
+            return response, server.requests
+
+    response, ((_, _, headers, _),) = run(scenario)
+    assert headers["x-request-id"] != "chosen-by-the-client"
+    assert response["X-Request-ID"] == headers["x-request-id"]
+
+
+def test_bff_answers_run_no_script_and_redirect_only_within_the_shop():
+    async def scenario():
+        routes = {
+            "/bff/cart/html": Reply(body=b"<script>alert(1)</script>"),
+            "/bff/cart/away": Reply(302, headers={"Location": "https://evil.example/"}),
+            "/bff/cart/home": Reply(302, headers={"Location": "/cart"}),
+        }
+        async with serve(routes) as server:
+            with_fragment(server.url)
+            client = AsyncClient()
+            return [await client.get(f"/bff/cart/{name}") for name in ("html", "away", "home")]
+
+    html, away, home = run(scenario)
+    assert "sandbox" in html["Content-Security-Policy"]
+    assert "script-src" not in html["Content-Security-Policy"]  # default-src 'none' holds
+    assert away.status_code == 502 and "Location" not in away
+    assert home.status_code == 302 and home["Location"] == "/cart"
+
+
+def test_a_failed_csrf_check_is_answered_in_json():
+    async def scenario():
+        with_fragment("http://127.0.0.1:9")
+        return await AsyncClient(enforce_csrf_checks=True).post(
+            "/bff/cart/items", {}, content_type="application/json"
+        )
+
+    response = run(scenario)
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/json"
+    assert "X-CSRFToken" in response.json()["detail"]
+
+
+async def asgi_get(raw_path: bytes, query: bytes = b"") -> tuple[int, bytes]:
+    """GET through the shell's Django app with a raw path, as uvicorn hands one over."""
+    from urllib.parse import unquote
+
+    from django.core.handlers.asgi import ASGIHandler
+
+    sent = []
+    messages = [{"type": "http.request", "body": b""}]
+
+    async def receive():
+        if messages:
+            return messages.pop()
+        await asyncio.sleep(3600)
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http", "method": "GET", "http_version": "1.1", "scheme": "http",
+        "path": unquote(raw_path.decode("ascii")), "raw_path": raw_path, "query_string": query,
+        "headers": [(b"host", b"127.0.0.1")], "server": ("127.0.0.1", 80), "client": None,
+    }  # fmt: skip
+    await ASGIHandler()(scope, receive, send)
+    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+
+@pytest.mark.parametrize(
+    "raw_path",
+    [
+        b"/bff/cart/..%2f..%2fhealthz",
+        b"/bff/cart/..%2F..%2Fcarts%2Fsomeone-else",
+        b"/bff/cart/%2e%2e/%2e%2e/healthz",
+        b"/bff/cart/../../healthz",
+        b"/bff/cart/items/%2e",
+        b"/bff/cart/items%3fadmin=1",
+        b"/bff/cart/items%23frag",
+        b"/bff/cart/%252e%252e/healthz",  # escaped twice
+        b"/bff/cart/a%5c..%5chealthz",
+        b"/bff/cart/%01",
+        b"/bff/%63art/items",  # the fragment's own name escaped
+        b"/_assets/cart/%2e%2e%2f%2e%2e%2fhealthz",
+        b"/_assets/cart/../healthz",
+    ],
+)
+def test_nothing_leaves_the_fragments_prefix(raw_path):
+    async def scenario():
+        async with serve({}) as server:
+            with_fragment(server.url)
+            status, body = await asgi_get(raw_path)
+            return status, body, server.requests
+
+    status, body, requests = run(scenario)
+    assert status == 404, body
+    assert requests == []
+
+
+def test_a_plain_raw_path_and_its_escapes_go_upstream_unchanged():
+    async def scenario():
+        async with serve({"/bff/cart/items/SKU%201": Reply()}) as server:
+            with_fragment(server.url)
+            status, _ = await asgi_get(b"/bff/cart/items/SKU%201", b"q=%01&x=a b")
+            return status, server.requests
+
+    status, ((_, target, _, _),) = run(scenario)
+    assert status == 200
+    assert target == "/bff/cart/items/SKU%201?q=%01&x=a%20b"

@@ -1,5 +1,7 @@
+import pytest
+
 from shell.engine.layout import Marker, Slot, load_layout
-from shell.engine.routing import Page, Router, compile_route
+from shell.engine.routing import BadParameter, Page, Router, compile_route
 
 
 def test_home_layout_compiles_to_static_parts_slots_and_markers():
@@ -38,3 +40,27 @@ def test_query_parameters_of_a_route_are_read_quoted_and_empty_when_absent():
     assert params == {"q": "red%20shoes%26socks", "page": "2"}
     assert router.match("/search", b"")[1] == {"q": "", "page": ""}
     assert router.match("/search/more", b"q=a") is None
+
+
+def test_each_parameter_has_a_grammar_strings_by_default():
+    router = Router(
+        [
+            Page("p", "/product/{sku}", "home.html", "t"),
+            Page("c", "/c/{category:slug}?page={page:int}", "home.html", "t"),
+        ]
+    )
+    assert router.match("/product/Kettle — 2 L")[1] == {"sku": "Kettle%20%E2%80%94%202%20L"}
+    assert router.match("/product/SKU\x1b") is None  # control characters match no route
+    assert router.match("/product/SKU\x85") is None
+    assert router.match("/product/" + "x" * 201) is None
+    assert router.match("/c/books", b"page=12")[1] == {"category": "books", "page": "12"}
+    assert router.match("/c/bo oks") is None
+    for bad in (b"page=%C2%B2", b"page=1.5", b"page=-1", b"page=" + b"9" * 10):
+        with pytest.raises(BadParameter) as refused:
+            router.match("/c/books", bad)
+        assert refused.value.name == "page"
+
+
+def test_a_route_with_an_unknown_parameter_kind_is_refused():
+    with pytest.raises(ValueError, match="unknown parameter kind 'float'"):
+        compile_route("/p/{x:float}")

@@ -5,15 +5,21 @@ import re
 from dataclasses import replace
 from types import MappingProxyType
 
+import pytest
+
 from shell.engine import fetch
 from shell.engine.config import FragmentConfig
 from shell.engine.page import PageApp
 from shell.engine.routing import Page
+from shell.engine.security import ResponsePolicy
 from shell.engine.site import Site
-from tessera.visitor import verify_visitor
+from tessera.visitor import verify_visitor, visitor_cookie_value
 from tests.httpserver import Reply, serve
 
 KEY = b"test-context-key"
+VISITOR_KEY = b"test-visitor-key"
+#: A returning visitor's cookie, as the shell signed it.
+VISITOR = b"tessera_visitor=" + visitor_cookie_value("abcdefghijklmnop1234", VISITOR_KEY).encode()
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 PRODUCT = Page(
     "product",
@@ -89,25 +95,30 @@ def app_for(server_url, passed_on=None, **overrides):
         passed_on.append((scope["method"], scope["path"]))
 
     site = Site.build([PRODUCT], fragments)
-    return PageApp(lambda: site, django, context_key=KEY)
+    return PageApp(lambda: site, django, context_key=KEY, visitor_key=VISITOR_KEY)
 
 
 ROUTES = {
     "/header": Reply(body=b"<header>head</header>"),
     "/product/SKU-1": Reply(
         body=b"<h1>Kettle</h1>",
-        headers={**HTML, "X-Page-Title": "Kettle <3", "Link": "</p.css>; rel=stylesheet"},
+        headers={
+            **HTML,
+            "X-Page-Title": "Kettle <3",
+            "Link": "</_assets/product/p.css>; rel=stylesheet",
+        },
     ),
     "/buybox/SKU-1": Reply(body=b"<p>buy</p><div>unclosed", headers={**HTML, "Set-Cookie": "x=1"}),
     "/recs/SKU-1": Reply(body=b"<p>recs</p>", delay=0.3),
 }
 
 
-def compose(path="/product/SKU-1", routes=ROUTES, scope_changes=None, **overrides):
+def compose(path="/product/SKU-1", routes=ROUTES, scope_changes=None, policy=None, **overrides):
     async def scenario():
         async with serve(routes) as server:
             passed_on = []
             app = app_for(server.url, passed_on, **overrides)
+            app.policy = policy or app.policy
             recorder = Recorder(server)
             scope = {**request(path), **(scope_changes or {})}
             await app(scope, never_disconnect, recorder)
@@ -125,8 +136,8 @@ def test_a_page_is_composed_in_document_order_with_the_primary_title():
     order = [html.index(s) for s in ("<header>head", "<h1>Kettle", "<p>buy", 'id="tessera-async-')]
     assert order == sorted(order)
     assert '<div data-fragment="buybox"><p>buy</p><div>unclosed</div></div>' in html
-    assert recorder.headers["link"] == "</p.css>; rel=preload; as=style"
-    assert '<link rel="stylesheet" href="/p.css">' in html.split("</head>")[0]
+    assert recorder.headers["link"] == "</_assets/product/p.css>; rel=preload; as=style"
+    assert '<link rel="stylesheet" href="/_assets/product/p.css">' in html.split("</head>")[0]
     assert "set-cookie" not in {k for k, v in recorder.start["headers"] if v == b"x=1"}
     assert all(v != b"x=1" for k, v in recorder.start["headers"])
 
@@ -148,7 +159,7 @@ def test_the_head_goes_out_before_a_slow_async_fragment_which_is_moved_in_later(
 def test_every_fragment_gets_context_but_no_cookies():
     cookie = (
         b"cookie",
-        b"tessera_visitor=abcdefghijklmnop1234; session=secret; csrftoken=" + b"c" * 32,
+        VISITOR + b"; session=secret; csrftoken=" + b"c" * 32,
     )
     recorder, server, _ = compose(
         scope_changes={"headers": [cookie, (b"accept-language", b"de-DE,de;q=0.9")]}
@@ -180,7 +191,7 @@ def test_a_new_visitor_gets_a_visitor_cookie_and_a_csrf_cookie_for_scripts():
 
 
 def test_a_malformed_csrf_cookie_is_replaced():
-    cookie = (b"cookie", b"tessera_visitor=abcdefghijklmnop1234; csrftoken=short")
+    cookie = (b"cookie", VISITOR + b"; csrftoken=short")
     recorder, _, _ = compose(scope_changes={"headers": [cookie]})
     (csrf,) = recorder.set_cookies
     assert csrf.startswith("csrftoken=") and not csrf.startswith("csrftoken=short")
@@ -310,7 +321,7 @@ def test_an_unknown_path_is_the_shells_404_page_not_djangos():
             async def django(scope, receive, send):
                 passed_on.append(scope["path"])
 
-            app = PageApp(lambda: site, django, context_key=KEY)
+            app = PageApp(lambda: site, django, context_key=KEY, visitor_key=VISITOR_KEY)
             recorder = Recorder(server)
             await app(request("/no/such/page"), never_disconnect, recorder)
             await app(request("/static/shell/tokens.css"), never_disconnect, Recorder())
@@ -340,3 +351,137 @@ def test_a_fragment_past_the_page_budget_is_retried_by_the_browser_with_its_para
     assert recorder.start["status"] == 200
     assert 'data-tessera-retry="/_fragment/buybox?sku=SKU-1"' in recorder.body
     assert "<p>late</p>" not in recorder.body
+
+
+def csp_of(recorder) -> dict[str, str]:
+    policy = recorder.headers["content-security-policy"]
+    return dict(d.strip().partition(" ")[::2] for d in policy.split(";"))
+
+
+def test_only_the_shells_own_inline_scripts_run_they_carry_the_pages_nonce():
+    routes = {
+        **ROUTES,
+        "/buybox/SKU-1": Reply(500, b""),  # a browser retry: the retry script
+        "/header": Reply(body=b"<header>head</header><script>alert(1)</script>"),
+    }
+    recorder, _, _ = compose(routes=routes)
+    csp = csp_of(recorder)
+    nonce = re.fullmatch(r"'self' 'nonce-([0-9a-f]{32})'", csp["script-src"]).group(1)
+    assert (csp["object-src"], csp["base-uri"], csp["frame-ancestors"]) == ("'none'",) * 3
+    scripts = re.findall(r"<script([^>]*)>", recorder.body)
+    shells = [attributes for attributes in scripts if "nonce" in attributes]
+    assert shells == [f' nonce="{nonce}"'] * 2  # the async fill and the retry
+    assert "<script>alert(1)</script>" in recorder.body  # the fragment's: no nonce, never runs
+    again, _, _ = compose(routes=routes)
+    assert csp_of(again)["script-src"] != csp["script-src"]  # a nonce per response
+    headers = recorder.headers
+    assert (headers["x-content-type-options"], headers["x-frame-options"]) == ("nosniff", "DENY")
+    assert headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    assert "strict-transport-security" not in headers
+
+
+def test_over_https_cookies_are_secure_and_browsers_are_told_to_stay():
+    recorder, _, _ = compose(policy=ResponsePolicy(https=True))
+    assert recorder.headers["strict-transport-security"].startswith("max-age=")
+    assert recorder.set_cookies and all("; Secure" in c for c in recorder.set_cookies)
+
+
+def test_the_fragment_preview_may_be_framed_by_the_registry_only():
+    policy = ResponsePolicy(preview_origins=("http://registry:8001",))
+    recorder, _, _ = compose(
+        "/_fragment/buybox", scope_changes={"query_string": b"sku=SKU-1"}, policy=policy
+    )
+    assert csp_of(recorder)["frame-ancestors"] == "'self' http://registry:8001"
+    assert "x-frame-options" not in recorder.headers
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "javascript:alert(1)",
+        "//evil.example/",
+        "/\\evil.example/",
+        "https://evil.example/product/SKU-2",
+        "/product/SKU 2",  # not a URL: a space
+        "data:text/html,<script>alert(1)</script>",
+    ],
+)
+def test_a_primary_cannot_redirect_a_page_out_of_the_shop(location):
+    routes = {**ROUTES, "/product/SKU-1": Reply(302, b"", headers={"Location": location})}
+    recorder, _, _ = compose(routes=routes)
+    assert recorder.start["status"] == 503
+    assert "location" not in recorder.headers
+    assert "<header>head</header>" in recorder.body
+
+
+def test_a_primary_may_redirect_to_a_host_on_the_allowlist():
+    routes = {
+        **ROUTES,
+        "/product/SKU-1": Reply(302, b"", headers={"Location": "https://help.example/x"}),
+    }
+    policy = ResponsePolicy(redirect_hosts=frozenset({"help.example"}))
+    recorder, _, _ = compose(routes=routes, policy=policy)
+    assert (recorder.start["status"], recorder.headers["location"]) == (
+        302,
+        "https://help.example/x",
+    )
+
+
+def test_a_primary_sets_only_its_configured_cookies_scoped_to_its_bff():
+    cookies = {
+        "Set-Cookie": "seen=1; Path=/; Domain=evil.example",
+        "set-cookie": "tessera_visitor=fixated; Path=/",
+    }
+    routes = {**ROUTES, "/product/SKU-1": Reply(body=b"<h1>x</h1>", headers={**HTML, **cookies})}
+    known = (b"cookie", VISITOR + b"; csrftoken=" + b"c" * 32)  # no cookies of the shell's own
+    unconfigured, _, _ = compose(routes=routes, scope_changes={"headers": [known]})
+    configured, _, _ = compose(
+        routes=routes, scope_changes={"headers": [known]}, product={"cookies": ("seen",)}
+    )
+    assert unconfigured.set_cookies == []
+    assert configured.set_cookies == ["seen=1; Path=/bff/product/"]
+
+
+def test_fragments_get_the_path_as_the_browser_sent_it():
+    _, server, _ = compose("/product/SKU-1 x", scope_changes={"raw_path": b"/product/SKU-1%20x"})
+    assert {headers["x-tessera-path"] for _, _, headers, _ in server.requests} == {
+        "/product/SKU-1%20x"
+    }
+
+
+SEARCH = Page(
+    "search", "/search?q={q}&page={page:int}", "listing.html", "Search", {"header": ("header",)}
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "status"),
+    [
+        ("/product/SKU-1\x1b", b"", 404),  # a control character in a path parameter
+        ("/product/" + "x" * 201, b"", 404),
+        ("/search", b"page=%C2%B2", 400),  # "²" is a digit to str.isdigit(), not to the route
+        ("/search", b"page=-1", 400),
+        ("/search", b"q=%00", 400),
+        ("/search", b"q=shoes&page=2", 200),
+        ("/search", b"q=", 200),
+    ],
+)
+def test_route_parameters_are_checked_at_the_edge(path, query, status):
+    async def scenario():
+        async with serve(ROUTES) as server:
+            home = Page("home", "/", "home.html", "Home", {"header": ("header",)})
+            fragments = {
+                **app_for(server.url).site().fragments,
+            }
+            site = Site.build([home, PRODUCT, SEARCH], fragments)
+            app = PageApp(lambda: site, None, context_key=KEY, visitor_key=VISITOR_KEY)
+            recorder = Recorder(server)
+            await app({**request(path), "query_string": query}, never_disconnect, recorder)
+            await fetch.close()
+            return recorder, server.requests
+
+    recorder, requests = asyncio.run(scenario())
+    assert recorder.start["status"] == status
+    assert "<header>head</header>" in recorder.body  # the page keeps its header
+    if status != 200:
+        assert [target for _, target, _, _ in requests] == ["/header"]  # no fragment saw it

@@ -43,11 +43,29 @@ def resolve_against(routes, path="/f", **config):
 
 
 def test_a_good_fragment_is_ok_with_its_assets():
-    reply = Reply(body=b"<p>ok</p>", headers={**HTML, "Link": "</a.css>; rel=stylesheet"})
+    link = "</_assets/f/a.css>; rel=stylesheet, </_assets/f/m.js?v=2>; rel=script"
+    reply = Reply(body=b"<p>ok</p>", headers={**HTML, "Link": link})
     outcome, requests = resolve_against({"/f": reply})
     assert (outcome.kind, outcome.html) == ("ok", "<p>ok</p>")
-    assert [a.url for a in outcome.assets] == ["/a.css"]
+    assert [a.url for a in outcome.assets] == ["/_assets/f/a.css", "/_assets/f/m.js?v=2"]
     assert requests[0][2]["x-request-id"] == "r1"
+
+
+def test_a_fragment_may_only_link_its_own_assets():
+    foreign = [
+        "https://evil.example/x.js",
+        "//evil.example/x.js",
+        "javascript:alert(1)",
+        "/_assets/other/x.js",  # another fragment's
+        "/_assets/f/../other/x.js",
+        "/_assets/f/..%2fother/x.js",
+        "/bff/f/x.js",
+        "/_assets/f//evil.example/x.js",
+    ]
+    link = ", ".join(f"<{url}>; rel=script" for url in [*foreign, "/_assets/f/own.js"])
+    reply = Reply(body=b"<p>ok</p>", headers={**HTML, "Link": link})
+    outcome, _ = resolve_against({"/f": reply})
+    assert [a.url for a in outcome.assets] == ["/_assets/f/own.js"]
 
 
 def test_failures_of_every_kind_fall_back_to_the_fallback_html():

@@ -91,3 +91,17 @@ def test_a_failing_startup_hook_fails_startup_with_its_message():
     sent, send = _collect()
     asyncio.run(service({"type": "lifespan"}, _messages({"type": "lifespan.startup"}), send))
     assert sent == [{"type": "lifespan.startup.failed", "message": "registry token missing"}]
+
+
+def test_several_cookie_lines_reach_the_app_as_one_list_of_cookies():
+    seen = []
+
+    async def app(scope, receive, send):
+        seen.append([value for key, value in scope["headers"] if key == b"cookie"])
+
+    service = ServiceApp(app, service="shell")
+    headers = [(b"cookie", b"a=1"), (b"host", b"h"), (b"cookie", b"csrftoken=x; b=2")]
+    scope = {"type": "http", "path": "/bff/cart/items", "headers": headers}
+    asyncio.run(service(scope, _messages(), _collect()[1]))
+    asyncio.run(service({**scope, "headers": headers[:2]}, _messages(), _collect()[1]))
+    assert seen == [[b"a=1; csrftoken=x; b=2"], [b"a=1"]]

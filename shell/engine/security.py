@@ -1,0 +1,105 @@
+"""What a composed page promises the browser, and what a primary fragment may make it do.
+
+Every page and `/_fragment` response carries a Content-Security-Policy: scripts only from the
+shell's own origin (fragments' assets come through `/_assets/<fragment>/`) plus the shell's
+own inline scripts, which carry the response's nonce. So markup a fragment smuggles into a
+page cannot run script. Framing, MIME sniffing and referrers are shut down as well, and over
+HTTPS the browser is told to stay on HTTPS.
+
+A primary fragment decides where a page redirects; that target is checked here, so a
+fragment cannot send shoppers to another site (or to `javascript:`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+Headers = list[tuple[bytes, bytes]]
+
+#: The policy's directives, the nonce going where `{nonce}` is. Inline `style` attributes are
+#: allowed (fragments size bars and the like with them); style elements are not.
+CSP_TEMPLATE = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
+    "style-src-attr 'unsafe-inline'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors {ancestors}"
+)
+HSTS = b"max-age=31536000; includeSubDomains"
+#: A redirect target within the shell's own origin: an absolute path, never `//host` or
+#: `/\\host` (which browsers read as another host), nothing that is not printable ASCII.
+_LOCAL_TARGET = re.compile(r"/(?![/\\])[!#-~]*")
+_PRINTABLE = re.compile(r"[!-~]+")
+
+
+@dataclass(frozen=True)
+class ResponsePolicy:
+    """The shell's browser-facing security settings, with headers pre-encoded once."""
+
+    https: bool = False  # served over HTTPS: Secure cookies and HSTS
+    preview_origins: tuple[str, ...] = ()  # may frame `/_fragment` (the registry's previews)
+    redirect_hosts: frozenset[str] = frozenset()  # other hosts a primary may redirect to
+    _fixed: tuple[tuple[bytes, bytes], ...] = field(init=False, repr=False)
+    _plain: tuple[tuple[bytes, bytes], ...] = field(init=False, repr=False)
+    _page_csp: tuple[bytes, bytes] = field(init=False, repr=False)
+    _preview_csp: tuple[bytes, bytes] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        fixed = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"strict-origin-when-cross-origin"),
+        ]
+        if self.https:
+            fixed.append((b"strict-transport-security", HSTS))
+        object.__setattr__(self, "_fixed", tuple(fixed))
+        plain = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+        object.__setattr__(self, "_plain", (*fixed, plain))
+        # Split around the nonce: a response joins three byte strings, nothing is formatted.
+        for name, ancestors in (
+            ("_page_csp", "'none'"),
+            ("_preview_csp", " ".join(("'self'", *self.preview_origins))),
+        ):
+            before, after = CSP_TEMPLATE.format(nonce="\0", ancestors=ancestors).split("\0")
+            object.__setattr__(self, name, (before.encode(), after.encode()))
+
+    def headers(self, nonce: str, *, preview: bool = False) -> Headers:
+        """The security headers of one page (or, with `preview`, `/_fragment`) response."""
+        before, after = self._preview_csp if preview else self._page_csp
+        csp = (b"content-security-policy", before + nonce.encode() + after)
+        frame = [] if preview else [(b"x-frame-options", b"DENY")]
+        return [*self._fixed, *frame, csp]
+
+    def plain_headers(self) -> Headers:
+        """The security headers of a response with no markup of its own: nothing may run."""
+        return list(self._plain)
+
+    def redirect(self, location: str) -> str | None:
+        """`location` if a page may redirect there: within the shell's origin, or an http(s)
+        URL on one of `redirect_hosts`; None for anything else."""
+        if _LOCAL_TARGET.fullmatch(location):
+            return location
+        if not _PRINTABLE.fullmatch(location):
+            return None
+        try:
+            target = urlsplit(location)
+        except ValueError:
+            return None
+        if target.scheme in ("http", "https") and target.hostname in self.redirect_hosts:
+            return location
+        return None
+
+
+def origins(urls: Iterable[str]) -> tuple[str, ...]:
+    """The `scheme://host[:port]` origins of `urls`, e.g. for frame-ancestors."""
+    found = []
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            found.append(f"{parts.scheme}://{parts.netloc}")
+    return tuple(found)
+
+
+#: Plain HTTP, previews only from the shell's own origin, redirects only within it.
+DEFAULT_POLICY = ResponsePolicy()

@@ -1,0 +1,158 @@
+"""Relaying one browser request to a live instance of the named fragment.
+
+Only an allowlist of headers crosses in either direction. The browser's cookies and
+credentials never reach a fragment, and a fragment sets no cookie on the storefront's origin,
+but for the names it is configured with (see `shell/engine/cookies.py`). The relay keeps no
+state between requests: its HTTP client has no cookie jar, so nothing one visitor's request
+brought back can travel with another's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from http.cookiejar import CookieJar
+
+import httpx
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from shell.engine.balance import pick_instance
+from shell.engine.cookies import fragment_cookie_header, scoped_set_cookies
+from shell.engine.security import ResponsePolicy
+from shell.gateway.errors import problem
+from shell.gateway.target import upstream_target
+from shell.snapshot import poller
+from tessera.visitor import VISITOR_HEADER, sign_visitor, visitor_from_cookies
+
+#: Request headers passed from the browser to a fragment's BFF.
+REQUEST_HEADERS = ("accept", "accept-language", "content-type", "user-agent")
+#: Response headers passed from the fragment back to the browser.
+RESPONSE_HEADERS = (
+    "content-type",
+    "cache-control",
+    "etag",
+    "last-modified",
+    "content-language",
+    "vary",
+    "location",
+)
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
+#: BFF answers are data for scripts, not documents: should one be HTML, nothing in it runs.
+BFF_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
+
+
+class _NoCookies(CookieJar):
+    """A cookie jar that keeps nothing: the gateway's client is shared by every visitor."""
+
+    def extract_cookies(self, response, request) -> None:  # type: ignore[no-untyped-def]
+        return None
+
+    def set_cookie(self, cookie) -> None:  # type: ignore[no-untyped-def]
+        return None
+
+
+_client: httpx.AsyncClient | None = None
+
+
+def _http() -> httpx.AsyncClient:
+    global _client
+    if _client is None:
+        _client = httpx.AsyncClient(
+            timeout=settings.GATEWAY_TIMEOUT, follow_redirects=False, cookies=_NoCookies()
+        )
+    return _client
+
+
+async def close() -> None:
+    """Close the relay's connections (at shutdown)."""
+    global _client
+    if _client is not None:
+        await _client.aclose()
+        _client = None
+
+
+def _request_id(request: HttpRequest) -> str:
+    """The caller's `X-Request-ID` only behind a proxy trusted to set it; else a new one."""
+    given = request.headers.get("x-request-id", "")
+    if settings.TRUST_REQUEST_ID and _REQUEST_ID.fullmatch(given):
+        return given
+    return os.urandom(16).hex()
+
+
+def _policy() -> ResponsePolicy:
+    return ResponsePolicy(https=settings.HTTPS, redirect_hosts=frozenset(settings.REDIRECT_HOSTS))
+
+
+async def relay(request: HttpRequest, fragment: str, rest: str = "") -> HttpResponse:
+    """Relay this request, raw path unchanged, to an instance of `fragment`.
+
+    The instance is the one the page's fragment came from (the visitor's side of a canary).
+    A content-hashed asset may belong to another version than that instance's, e.g. on a page
+    rendered just before a switch: asset requests answered 404 try the other live instances.
+    """
+    kind = "_assets" if request.path.startswith("/_assets/") else "bff"
+    scope = request.scope  # type: ignore[attr-defined]
+    query = scope.get("query_string", b"")  # as sent: repeated parameters and all
+    target = upstream_target(
+        scope.get("raw_path"),
+        request.path,
+        f"/{kind}/{fragment}/",
+        query.encode("latin-1") if isinstance(query, str) else query,
+    )
+    if target is None:
+        return problem(404, "no such path")
+    config = poller.current.fragments.get(fragment)
+    if config is None:
+        return problem(404, f"no fragment named {fragment!r} is registered")
+    # The BFF learns who the visitor is from a signed token, never from the cookie itself.
+    browser_cookies = request.headers.get("cookie", "")
+    visitor = visitor_from_cookies(browser_cookies, settings.VISITOR_KEY.encode())
+    base = pick_instance(config, visitor)
+    if base is None:
+        return problem(503, f"fragment {fragment!r} has no live instance")
+    request_id = _request_id(request)
+    headers = {k: v for k in REQUEST_HEADERS if (v := request.headers.get(k)) is not None}
+    headers["x-request-id"] = request_id
+    if visitor is not None:
+        headers[VISITOR_HEADER] = sign_visitor(visitor, settings.CONTEXT_KEY.encode(), time.time())
+    own_cookies = kind == "bff" and config.cookies
+    if own_cookies and (cookie := fragment_cookie_header(browser_cookies, config.cookies)):
+        headers["cookie"] = cookie
+    candidates = [base]
+    if kind == "_assets" and request.method in ("GET", "HEAD"):
+        candidates += [other for other in config.every_instance if other != base]
+    for base in candidates:
+        try:
+            upstream = await _http().request(
+                request.method or "GET", base + target, content=request.body, headers=headers
+            )
+        except httpx.TimeoutException:
+            return problem(504, f"fragment {fragment!r} did not answer in time")
+        except httpx.HTTPError as exc:
+            error = f"fragment {fragment!r} could not be reached: {type(exc).__name__}"
+            upstream = None
+            continue
+        if upstream.status_code != 404:
+            break
+    if upstream is None:
+        return problem(502, error)
+    response = HttpResponse(upstream.content, status=upstream.status_code)
+    for name in RESPONSE_HEADERS:
+        if name in upstream.headers:
+            response[name] = upstream.headers[name]
+    if "location" in upstream.headers:
+        location = _policy().redirect(upstream.headers["location"])
+        if location is None:
+            return problem(502, f"fragment {fragment!r} redirected outside the shop")
+        response["location"] = location
+    response["x-request-id"] = request_id
+    if kind == "bff":
+        response["content-security-policy"] = BFF_CSP
+    if own_cookies:
+        for cookie in scoped_set_cookies(
+            upstream.headers.get_list("set-cookie"), fragment, config.cookies, secure=settings.HTTPS
+        ):
+            response.cookies.load(cookie)
+    return response
