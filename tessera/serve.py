@@ -6,6 +6,11 @@ app's `on_drain` hooks (a fragment deregisters) and keeps serving for `--drain` 
 shells that still hold the old registry snapshot are not refused; then uvicorn stops
 accepting, finishes in-flight requests within `--graceful` seconds, and runs the lifespan
 shutdown. SIGINT (Ctrl-C of the whole stack) skips the drain; a second signal stops at once.
+
+Every connection is held to `ServerLimits` (`tessera/limits.py`, from `TESSERA_HEAD_TIMEOUT`,
+`TESSERA_KEEP_ALIVE`, `TESSERA_MAX_HEAD_BYTES`, `TESSERA_MAX_HEADERS`, `TESSERA_MAX_BODY_BYTES`,
+`TESSERA_MAX_CONNECTIONS`) by the protocol in `tessera/bounded.py`, whose deadlines the server
+checks every tick.
 """
 
 from __future__ import annotations
@@ -16,18 +21,24 @@ import contextlib
 import gc
 import importlib
 import logging
+import resource
 import signal
 from types import FrameType
 
 import uvicorn
 
-from tessera.coalesce import CoalescingHttpToolsProtocol
+from tessera.bounded import BoundedHttpToolsProtocol, expire_overdue
+from tessera.limits import ServerLimits
 
 logger = logging.getLogger("tessera.serve")
 
+#: Open files a service needs besides its inbound connections: its own outbound connections
+#: (the shell's to fragments), databases, logs.
+FILES_RESERVE = 1024
+
 
 class DrainingServer(uvicorn.Server):
-    """uvicorn's server with a drain step on SIGTERM."""
+    """uvicorn's server with a drain step on SIGTERM, expiring overdue connections."""
 
     def __init__(self, config: uvicorn.Config, drain_seconds: float) -> None:
         super().__init__(config)
@@ -43,6 +54,10 @@ class DrainingServer(uvicorn.Server):
         loop = asyncio.get_event_loop()
         loop.call_soon_threadsafe(lambda: loop.create_task(self._drain(hooks)))
 
+    async def on_tick(self, counter: int) -> bool:
+        expire_overdue(self.server_state.connections, asyncio.get_running_loop().time())
+        return await super().on_tick(counter)
+
     async def _drain(self, hooks) -> None:
         logger.info("draining", extra={"seconds": self.drain_seconds})
         for hook in hooks:
@@ -54,6 +69,19 @@ class DrainingServer(uvicorn.Server):
         self.should_exit = True
 
 
+def allow_open_files(connections: int) -> None:
+    """Raise the soft limit on open files to fit `connections` and `FILES_RESERVE`, as far
+    as the hard limit allows: the usual soft limit (1024, or 256 on macOS) would refuse
+    connections below the connection limit, with errors instead of a 503."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + FILES_RESERVE
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        granted = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (granted, hard))
+        if granted < wanted:
+            logger.warning("open files limited", extra={"limit": granted, "wanted": wanted})
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("app", help="module:attribute of the ASGI application")
@@ -62,6 +90,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--drain", type=float, default=2.0, help="seconds (default 2)")
     parser.add_argument("--graceful", type=float, default=10.0, help="seconds (default 10)")
     args = parser.parse_args(argv)
+    limits = ServerLimits.from_env()
+    allow_open_files(limits.max_connections)
     module, _, attribute = args.app.partition(":")
     app = getattr(importlib.import_module(module), attribute)
     # What is loaded by now lives as long as the process: keep it out of the collector's
@@ -73,7 +103,11 @@ def main(argv: list[str] | None = None) -> None:
         host=args.host,
         port=args.port,
         lifespan="on",
-        http=CoalescingHttpToolsProtocol,  # a response's head and body in one write
+        # A response's head and body in one write (tessera.coalesce), and the limits, with
+        # their own keep-alive deadline. uvicorn's limit_concurrency stays unset: it answers
+        # 503 to requests, not connections, once the connections reach it, and its other
+        # count, requests in progress, cannot exceed the connections.
+        http=BoundedHttpToolsProtocol.with_limits(limits),
         access_log=False,
         server_header=False,  # no "server: uvicorn" banner: one header less on every response
         log_level="warning",

@@ -1,0 +1,20 @@
+"""A service for tests that run `tessera.serve`: it answers each request with what it saw."""
+
+from tessera.asgi import Receive, Scope, Send, ServiceApp, send_response
+
+
+async def echo(scope: Scope, receive: Receive, send: Send) -> None:
+    """Read the whole body, then answer `METHOD PATH headers=N body=BYTES`."""
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return  # the client is gone
+        size += len(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    summary = f"{scope['method']} {scope['path']} headers={len(scope['headers'])} body={size}"
+    await send_response(send, 200, summary.encode())
+
+
+app = ServiceApp(echo, service="echo")
