@@ -10,7 +10,7 @@ import tempfile
 
 os.environ.setdefault("TESSERA_DATA_DIR", tempfile.mkdtemp(prefix="tessera-unit-"))
 
-from registry.conf import APPS, MIDDLEWARE
+from registry.conf import ADMIN_SECURITY, APPS, MIDDLEWARE
 
 from tessera.conf import REPO_ROOT
 from tessera.django_settings import ADMIN_TEMPLATES, service_settings
@@ -25,12 +25,14 @@ globals().update(
         middleware=MIDDLEWARE,
     )
 )
+globals().update(ADMIN_SECURITY)
 TEMPLATES = ADMIN_TEMPLATES
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [REPO_ROOT / "shell" / "static"]
 
 REGISTRY_TOKEN = "unit-test-registry-token"
 REGISTRY_ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+REGISTRY_DENIED: list[str] = []
 REGISTRY_HEARTBEAT_TTL = 15.0
 
 BACKEND = "catalog"

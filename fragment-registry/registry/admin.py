@@ -4,12 +4,28 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.html import format_html
 
-from registry.models import Change, Fragment, Instance, Page, Placement, template_parameters
+from registry.models import Change, Fragment, Instance, Page, Placement
+from registry.syntax import template_parameters
 
 admin.site.site_header = "Tessera fragment registry"
 admin.site.site_title = "Tessera registry"
+
+
+def locked_out(request: HttpRequest, *_: object) -> HttpResponse:
+    """What a login gets while django-axes locks it out (`AXES_LOCKOUT_CALLABLE`): the
+    admin's page with the reason and how long the lock lasts, status 429."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    context = {
+        **admin.site.each_context(request),
+        "title": "Too many failed logins",
+        "failures": settings.AXES_FAILURE_LIMIT,
+        "minutes": minutes,
+    }
+    return render(request, "registry/locked_out.html", context, status=429)
 
 
 class InstanceInline(admin.TabularInline):
@@ -43,7 +59,16 @@ class FragmentAdmin(admin.ModelAdmin):
         (None, {"fields": ("name", "owner", "description", "enabled")}),
         (
             "Fetching",
-            {"fields": ("path_template", "timeout_ms", "max_body_bytes", "forward_headers")},
+            {
+                "fields": (
+                    "path_template",
+                    "timeout_ms",
+                    "max_body_bytes",
+                    "forward_headers",
+                    "cookies",
+                ),
+                "description": "Headers and cookies reach a fragment only when listed here.",
+            },
         ),
         ("Role on the page", {"fields": ("primary", "required", "is_async")}),
         (

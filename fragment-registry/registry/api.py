@@ -2,27 +2,50 @@
 
 Writes need the registry token (`Authorization: Bearer ...`). Reads are open: they expose
 only what every shell must know anyway, and the registry listens on an internal address.
+Bad input gets 422 naming each wrong field and why (the bodies are in registry.schemas,
+the rules in the models, which the admin uses too), and nothing is stored.
 """
 
 from __future__ import annotations
 
 import hmac
-from datetime import datetime
+from collections.abc import Collection, Mapping
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, NinjaAPI, Schema, Status
+from django.views import defaults
+from ninja import NinjaAPI, Path, Status
 from ninja.errors import HttpError
+from ninja.errors import ValidationError as Refused
 from ninja.security import HttpBearer
 
 from registry import audit
-from registry.models import NAME_PATTERN, Fragment, Instance, validate_path_template
+from registry.models import Fragment, Instance
+from registry.schemas import (
+    InstanceIn,
+    InstanceOut,
+    Invalid,
+    Problem,
+    Snapshot,
+    TrafficIn,
+    TrafficOut,
+)
 from registry.snapshot import build_snapshot, encode
-from registry.validators import validate_instance_url
+from registry.syntax import NAME
+
+#: Largest id a database row can have (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+#: The fragment settings a registration carries (used only when it creates the fragment).
+FRAGMENT_FIELDS = ("path_template", "timeout_ms", "primary", "is_async", "owner", "description")
+TRAFFIC_FIELDS = ("pinned_version", "canary_version", "canary_percent")
+#: What any request may get besides its success: an unreadable body, bad input.
+ERRORS = {400: Problem, 422: Invalid}
+#: ...and a write besides those: no or a wrong token.
+WRITE_ERRORS = {**ERRORS, 401: Problem}
 
 
 class RegistryToken(HttpBearer):
@@ -41,27 +64,41 @@ api = NinjaAPI(
 )
 
 
-class InstanceIn(Schema):
-    fragment: str = Field(pattern=NAME_PATTERN, description="the fragment's name")
-    base_url: str = Field(max_length=300, description="where this instance serves, http(s)")
-    version: str = Field("dev", min_length=1, max_length=64)
-    path_template: str = Field(
-        "/fragment", max_length=300, description="used when the fragment is first registered"
-    )
-    timeout_ms: int = Field(1000, ge=10, le=30_000)
-    primary: bool = Field(False, description="used when the fragment is first registered")
-    is_async: bool = Field(False, description="used when the fragment is first registered")
-    owner: str = Field("", max_length=100)
-    description: str = Field("", max_length=2000)
+def _validate(
+    obj: models.Model,
+    *,
+    only: Collection[str] | None = None,
+    exclude: Collection[str] = (),
+    fields: Mapping[str, str] | None = None,
+) -> None:
+    """Run the model's own validation on `obj` (the admin's too) for the fields `only` (all
+    but `exclude` without it), canonicalising them; refuse with 422 naming each field as the
+    request does (`fields` maps model field names to body field names)."""
+    names = {f.name for f in obj._meta.fields}
+    skip = (names - set(only)) if only is not None else set(exclude)
+    try:
+        obj.full_clean(exclude=skip, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise Refused(
+            [
+                {
+                    "type": "value_error",
+                    "loc": ["body", "payload"]
+                    + ([] if field == NON_FIELD_ERRORS else [(fields or {}).get(field, field)]),
+                    "msg": message,
+                }
+                for field, messages in exc.message_dict.items()
+                for message in messages
+            ]
+        ) from None
 
 
-class InstanceOut(Schema):
-    id: int
-    fragment: str
-    base_url: str
-    version: str
-    last_heartbeat: datetime
-    up: bool
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's own 400 (`handler400`: a Host not in ALLOWED_HOSTS, a suspicious request):
+    JSON under /api/, like every other answer there; Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Bad Request"}, status=400)
+    return defaults.bad_request(request, exception)
 
 
 def _out(instance: Instance) -> InstanceOut:
@@ -75,35 +112,25 @@ def _out(instance: Instance) -> InstanceOut:
     )
 
 
-def _check(validator, value: str, field: str) -> str:
-    try:
-        return validator(value) or value
-    except ValidationError as exc:
-        raise HttpError(422, f"{field}: {' '.join(exc.messages)}") from None
-
-
-@api.post("/v1/instances", response={201: InstanceOut}, auth=RegistryToken())
+@api.post(
+    "/v1/instances", response={201: InstanceOut, 409: Problem, **WRITE_ERRORS}, auth=RegistryToken()
+)
 def register_instance(request: HttpRequest, payload: InstanceIn):
     """Register (or re-register) a running instance of a fragment service."""
-    base_url = _check(validate_instance_url, payload.base_url, "base_url")
-    _check(validate_path_template, payload.path_template, "path_template")
+    initial = {field: getattr(payload, field) for field in FRAGMENT_FIELDS}
+    fragment = Fragment(name=payload.fragment, **initial)
+    _validate(fragment, fields={"name": "fragment"})
+    instance = Instance(fragment=fragment, base_url=payload.base_url, version=payload.version)
+    _validate(instance, exclude=("fragment",))
     with transaction.atomic():
         fragment, _ = Fragment.objects.get_or_create(
-            name=payload.fragment,
-            defaults={
-                "path_template": payload.path_template,
-                "timeout_ms": payload.timeout_ms,
-                "primary": payload.primary,
-                "is_async": payload.is_async,
-                "owner": payload.owner,
-                "description": payload.description,
-            },
+            name=fragment.name, defaults={field: getattr(fragment, field) for field in initial}
         )
         try:
             instance, _ = Instance.objects.update_or_create(
                 fragment=fragment,
-                base_url=base_url,
-                defaults={"version": payload.version, "last_heartbeat": timezone.now()},
+                base_url=instance.base_url,
+                defaults={"version": instance.version, "last_heartbeat": timezone.now()},
             )
         except IntegrityError as exc:  # pragma: no cover - a concurrent duplicate
             raise HttpError(409, f"instance already registered: {exc}") from None
@@ -111,9 +138,11 @@ def register_instance(request: HttpRequest, payload: InstanceIn):
 
 
 @api.post(
-    "/v1/instances/{instance_id}/heartbeat", response={200: InstanceOut}, auth=RegistryToken()
+    "/v1/instances/{instance_id}/heartbeat",
+    response={200: InstanceOut, 404: Problem, **WRITE_ERRORS},
+    auth=RegistryToken(),
 )
-def heartbeat(request: HttpRequest, instance_id: int):
+def heartbeat(request: HttpRequest, instance_id: int = Path(..., ge=1, le=MAX_ID, example=1)):
     """Tell the registry an instance is still alive."""
     instance = get_object_or_404(Instance.objects.select_related("fragment"), id=instance_id)
     instance.last_heartbeat = timezone.now()
@@ -121,8 +150,12 @@ def heartbeat(request: HttpRequest, instance_id: int):
     return _out(instance)
 
 
-@api.delete("/v1/instances/{instance_id}", response={204: None}, auth=RegistryToken())
-def deregister(request: HttpRequest, instance_id: int):
+@api.delete(
+    "/v1/instances/{instance_id}",
+    response={204: None, 404: Problem, **WRITE_ERRORS},
+    auth=RegistryToken(),
+)
+def deregister(request: HttpRequest, instance_id: int = Path(..., ge=1, le=MAX_ID, example=1)):
     """Remove an instance, e.g. on graceful shutdown; it receives no traffic from now on."""
     get_object_or_404(Instance, id=instance_id).delete()
     return Status(204, None)
@@ -134,7 +167,7 @@ def list_instances(request: HttpRequest):
     return [_out(i) for i in Instance.objects.select_related("fragment")]
 
 
-@api.get("/v1/snapshot")
+@api.get("/v1/snapshot", response={200: Snapshot, 304: None}, by_alias=True)
 def snapshot(request: HttpRequest) -> HttpResponse:
     """What shells need to compose pages. Send `If-None-Match` to get a cheap 304."""
     body, etag = encode(build_snapshot())
@@ -145,17 +178,6 @@ def snapshot(request: HttpRequest) -> HttpResponse:
     response["ETag"] = etag
     response["Cache-Control"] = "no-cache"
     return response
-
-
-class TrafficIn(Schema):
-    pinned_version: str = Field("", max_length=64, description="blank: every version serves")
-    canary_version: str = Field("", max_length=64, description="blank: no canary")
-    canary_percent: int = Field(0, ge=0, le=100, description="share of visitors, sticky")
-
-
-class TrafficOut(TrafficIn):
-    fragment: str
-    shares: dict[str, float] = Field(description="live version -> percent of visitors")
 
 
 def _traffic(fragment: Fragment) -> TrafficOut:
@@ -170,23 +192,28 @@ def _traffic(fragment: Fragment) -> TrafficOut:
     )
 
 
-@api.get("/v1/fragments/{name}/traffic", response=TrafficOut)
-def traffic(request: HttpRequest, name: str):
+@api.get("/v1/fragments/{name}/traffic", response={200: TrafficOut, 404: Problem, **ERRORS})
+def traffic(request: HttpRequest, name: str = Path(..., pattern=f"^{NAME}$", example="reviews")):
     """How the fragment's traffic is split between its live versions."""
     return _traffic(get_object_or_404(Fragment, name=name))
 
 
-@api.put("/v1/fragments/{name}/traffic", response=TrafficOut, auth=RegistryToken())
-def set_traffic(request: HttpRequest, name: str, payload: TrafficIn):
-    """Pin a version and/or give a canary version a share of visitors (deploys use this)."""
+@api.put(
+    "/v1/fragments/{name}/traffic",
+    response={200: TrafficOut, 404: Problem, **WRITE_ERRORS},
+    auth=RegistryToken(),
+)
+def set_traffic(
+    request: HttpRequest,
+    payload: TrafficIn,
+    name: str = Path(..., pattern=f"^{NAME}$", example="reviews"),
+):
+    """Pin a version and/or give a canary version a share of visitors (deploys use this).
+    The body is the whole setting: a field left out is reset to its default."""
     with transaction.atomic():
         fragment = get_object_or_404(Fragment.objects.select_for_update(), name=name)
-        fragment.pinned_version = payload.pinned_version
-        fragment.canary_version = payload.canary_version
-        fragment.canary_percent = payload.canary_percent
-        try:
-            fragment.full_clean()
-        except ValidationError as exc:
-            raise HttpError(422, "; ".join(exc.messages)) from None
+        for field in TRAFFIC_FIELDS:
+            setattr(fragment, field, getattr(payload, field))
+        _validate(fragment, only=TRAFFIC_FIELDS)
         fragment.save()
     return _traffic(fragment)

@@ -1,68 +1,37 @@
 """What the registry knows: fragments and their instances (discovery), pages and their slot
-placements (configuration), and the history of every change."""
+placements (configuration), and the history of every change.
+
+Every field that reaches a URL, a header or a page carries its rule (registry.syntax,
+registry.validators); the admin's forms and the API both validate through these models.
+"""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from registry.fields import CanonicalCharField
 from registry.layouts import LAYOUT_SLOTS
-from registry.validators import validate_instance_url
-from tessera.headers import HOP_BY_HOP
+from registry.syntax import (
+    template_parameters,
+    validate_cookie_names,
+    validate_forward_headers,
+    validate_name,
+    validate_path_template,
+    validate_route,
+    validate_single_line,
+    validate_text,
+    validate_version,
+)
+from registry.validators import validate_fallback_url, validate_instance_url
 
-NAME_PATTERN = r"^[a-z][a-z0-9-]{0,62}$"
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-
-
-def template_parameters(template: str, *, optional: bool = True) -> set[str]:
-    """The `{name}` parameters of a route or path template; `optional=False` leaves out those
-    of the query part, which the shell fills with "" when a page's route lacks them."""
-    if not optional:
-        template = template.partition("?")[0]
-    return set(_PLACEHOLDER.findall(template))
-
-
-def validate_path_template(value: str) -> None:
-    """A fragment path: absolute, with `{name}` placeholders for route parameters."""
-    if not value.startswith("/"):
-        raise ValidationError("path template must start with '/'")
-    if "//" in value or any(c in value for c in " #\\"):
-        raise ValidationError("path template must not contain '//', spaces, '#' or '\\'")
-    for name in _PLACEHOLDER.findall(value):
-        if not name.isidentifier():
-            raise ValidationError(f"placeholder {{{name}}} is not a valid parameter name")
-    if _PLACEHOLDER.sub("", value).count("{") or _PLACEHOLDER.sub("", value).count("}"):
-        raise ValidationError("path template has an unbalanced '{' or '}'")
-
-
-def validate_route(value: str) -> None:
-    """A page route: absolute, `{name}` placeholders each a whole path segment, and an
-    optional query part of `name={name}` pairs naming the query parameters the page reads."""
-    validate_path_template(value)
-    path, _, query = value.partition("?")
-    for segment in path.split("/"):
-        if "{" in segment and not re.fullmatch(r"\{[A-Za-z_][A-Za-z0-9_]*\}", segment):
-            raise ValidationError(f"route segment {segment!r} must be a whole {{parameter}}")
-    for pair in query.split("&") if query else ():
-        name, _, placeholder = pair.partition("=")
-        if placeholder != f"{{{name}}}" or not name.isidentifier():
-            raise ValidationError(
-                f"route query part {pair!r} must have the form name={{name}}, e.g. ?q={{q}}"
-            )
-
-
-def validate_forward_headers(value: str) -> None:
-    for name in (h.strip().lower() for h in value.split(",") if h.strip()):
-        if not re.fullmatch(r"[a-z0-9-]+", name):
-            raise ValidationError(f"{name!r} is not a header name")
-        if name in HOP_BY_HOP:
-            raise ValidationError(f"{name!r} is a hop-by-hop header and is never forwarded")
+#: Bounds of a fragment's timeout, in milliseconds (the API's schema shows them too).
+TIMEOUT_MS = (10, 30_000)
 
 
 class Fragment(models.Model):
@@ -71,10 +40,12 @@ class Fragment(models.Model):
     name = models.CharField(
         max_length=63,
         unique=True,
-        validators=[RegexValidator(NAME_PATTERN, "lower-case letters, digits and '-'")],
+        validators=[validate_name],
     )
-    owner = models.CharField(max_length=100, blank=True, help_text="owning team")
-    description = models.TextField(blank=True)
+    owner = models.CharField(
+        max_length=100, blank=True, validators=[validate_single_line], help_text="owning team"
+    )
+    description = models.TextField(blank=True, validators=[validate_text])
     path_template = models.CharField(
         max_length=300,
         default="/fragment",
@@ -82,7 +53,8 @@ class Fragment(models.Model):
         help_text="e.g. /fragment/{sku}; {parameters} come from the page's route",
     )
     timeout_ms = models.PositiveIntegerField(
-        default=1000, validators=[MinValueValidator(10), MaxValueValidator(30_000)]
+        default=1000,
+        validators=[MinValueValidator(TIMEOUT_MS[0]), MaxValueValidator(TIMEOUT_MS[1])],
     )
     primary = models.BooleanField(default=False, help_text="decides the page's status and title")
     required = models.BooleanField(default=False, help_text="the page fails without it")
@@ -95,13 +67,22 @@ class Fragment(models.Model):
     cache_stale_if_error = models.PositiveIntegerField(
         default=0, validators=[MaxValueValidator(604_800)], help_text="seconds"
     )
-    fallback_url = models.CharField(max_length=300, blank=True, validators=[validate_instance_url])
-    fallback_html = models.TextField(blank=True)
+    fallback_url = CanonicalCharField(max_length=300, blank=True, canonical=validate_fallback_url)
+    fallback_html = models.TextField(blank=True, validators=[validate_text])
     forward_headers = models.CharField(
         max_length=300,
         blank=True,
         validators=[validate_forward_headers],
         help_text="comma-separated, e.g. 'cookie'; none by default, on purpose",
+    )
+    cookies = models.CharField(
+        max_length=300,
+        blank=True,
+        validators=[validate_cookie_names],
+        help_text="comma-separated cookie names the fragment's BFF may set on the browser, "
+        "e.g. 'reviews_sort'; each is scoped to the fragment's own /bff/ path and sent back "
+        "only there. Never the shell's own (tessera_visitor, csrftoken, sessionid); none by "
+        "default",
     )
     max_body_bytes = models.PositiveIntegerField(
         default=1 << 20, validators=[MinValueValidator(1024), MaxValueValidator(16 << 20)]
@@ -110,10 +91,16 @@ class Fragment(models.Model):
     # Traffic between versions (see `traffic()`): a pinned version takes all traffic but the
     # canary's share; a canary version takes `canary_percent` of visitors, sticky per visitor.
     pinned_version = models.CharField(
-        max_length=64, blank=True, help_text="only this version serves (blank: every version)"
+        max_length=64,
+        blank=True,
+        validators=[validate_version],
+        help_text="only this version serves (blank: every version)",
     )
     canary_version = models.CharField(
-        max_length=64, blank=True, help_text="a version trying out on a share of visitors"
+        max_length=64,
+        blank=True,
+        validators=[validate_version],
+        help_text="a version trying out on a share of visitors",
     )
     canary_percent = models.PositiveSmallIntegerField(
         default=0,
@@ -168,8 +155,8 @@ class Instance(models.Model):
     """One running copy of a fragment service, kept alive by its heartbeats."""
 
     fragment = models.ForeignKey(Fragment, on_delete=models.CASCADE, related_name="instances")
-    base_url = models.CharField(max_length=300, validators=[validate_instance_url])
-    version = models.CharField(max_length=64, default="dev")
+    base_url = CanonicalCharField(max_length=300, canonical=validate_instance_url)
+    version = models.CharField(max_length=64, default="dev", validators=[validate_version])
     weight = models.PositiveIntegerField(default=100, validators=[MaxValueValidator(1000)])
     manual = models.BooleanField(
         default=False, help_text="registered by an operator: never expires by heartbeat"
@@ -197,11 +184,11 @@ class Page(models.Model):
     name = models.CharField(
         max_length=63,
         unique=True,
-        validators=[RegexValidator(NAME_PATTERN, "lower-case letters, digits and '-'")],
+        validators=[validate_name],
     )
     route = models.CharField(max_length=200, unique=True, validators=[validate_route])
     layout = models.CharField(max_length=100, choices=[(k, k) for k in LAYOUT_SLOTS])
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
 
     class Meta:
         ordering = ["route"]

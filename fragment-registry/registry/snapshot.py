@@ -10,6 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from registry.models import Fragment, Page
+from registry.syntax import names
 
 
 def build_snapshot(now: datetime | None = None) -> dict[str, Any]:
@@ -31,9 +32,8 @@ def build_snapshot(now: datetime | None = None) -> dict[str, Any]:
                 "async": fragment.is_async,
                 "fallback_url": fragment.fallback_url,
                 "fallback_html": fragment.fallback_html,
-                "forward_headers": [
-                    h.strip().lower() for h in fragment.forward_headers.split(",") if h.strip()
-                ],
+                "forward_headers": [h.lower() for h in names(fragment.forward_headers)],
+                "cookies": names(fragment.cookies),
                 "max_body_bytes": fragment.max_body_bytes,
                 "cache": {
                     "max_age": fragment.cache_max_age,

@@ -13,12 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from tessera.stack.services import COLLECTSTATIC, SERVICES, Service
+from tessera.stack.services import COLLECTSTATIC, SERVICES, Kind, Service
 
 NAMESPACE = "tessera"
 SECRET_NAME = "tessera-secrets"  # noqa: S105 - a name; the operator creates it (deploy/README.md)
 CONFIG = "tessera-services"
-PORT = 8080  # every container listens here; Services map their own port to it
+#: The port each kind's containers listen on (Services map their own port to it). Fragment
+#: pods have one to themselves, so the registry's allowlist admits the pod network on that
+#: port only: no registry, shell or backend stub pod can be registered as a fragment.
+PORTS: dict[Kind, int] = {"fragment": 8080, "shell": 8081, "registry": 8082, "backend": 8083}
 #: The registry runs one replica: its init container migrates PostgreSQL, which two
 #: replicas starting together must not do at once.
 REPLICAS = {"shell": 3, "fragment": 2, "backend": 1, "registry": 1}
@@ -26,6 +29,8 @@ REPLICAS = {"shell": 3, "fragment": 2, "backend": 1, "registry": 1}
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104
 #: Pod addresses fragments register with (the registry's SSRF allowlist accepts networks).
 POD_NETWORK = "10.0.0.0/8"
+#: What a fragment instance may be: a pod, on the fragments' port.
+REGISTRY_ALLOWED_HOSTS = f"{POD_NETWORK}:{PORTS['fragment']}"
 DRAIN_SECONDS = 2
 #: Runtime state (SQLite of the stubs, the shell's snapshot copy): a volume shared by the
 #: init containers (migrate, seed) and the service. Static files are in the image.
@@ -47,23 +52,38 @@ def _meta(name: str, labels: dict[str, str] | None = None) -> dict[str, Any]:
     return meta
 
 
-def _probe(path: str = "/healthz", period: int = 5) -> dict[str, Any]:
-    return {"httpGet": {"path": path, "port": PORT}, "periodSeconds": period, "timeoutSeconds": 2}
+def _probe(port: int, period: int = 5) -> dict[str, Any]:
+    return {"httpGet": {"path": "/healthz", "port": port}, "periodSeconds": period,
+            "timeoutSeconds": 2}  # fmt: skip
+
+
+#: The secrets each kind of service reads, and no others: a fragment pod never holds the key
+#: that signs visitor cookies, nor a backend the registry token.
+SECRETS: dict[str, tuple[str, ...]] = {
+    "shell": ("TESSERA_SECRET_KEY", "TESSERA_CONTEXT_KEY", "TESSERA_VISITOR_KEY"),
+    "registry": ("TESSERA_SECRET_KEY", "TESSERA_REGISTRY_TOKEN", "TESSERA_ADMIN_PASSWORD"),
+    "fragment": ("TESSERA_SECRET_KEY", "TESSERA_REGISTRY_TOKEN", "TESSERA_CONTEXT_KEY"),
+    "backend": ("TESSERA_SECRET_KEY", "TESSERA_STUB_ADMIN_TOKEN"),
+}
+
+
+def _secret(name: str, key: str | None = None) -> dict[str, Any]:
+    return {"name": name, "valueFrom": {"secretKeyRef": {"name": SECRET_NAME, "key": key or name}}}
 
 
 def _env(service: Service) -> list[dict[str, Any]]:
     env = [{"name": k, "value": v} for k, v in sorted(service.env.items())]
+    env += [_secret(name) for name in SECRETS[service.kind]]
     env.append({"name": "DJANGO_SETTINGS_MODULE", "value": service.settings})
     env.append({"name": "TESSERA_SERVICE", "value": service.name})
     if service.kind == "fragment":
         # Each pod registers itself, by its own address.
         env.append({"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}})
-        env.append({"name": "TESSERA_SELF_URL", "value": f"http://$(POD_IP):{PORT}"})
+        env.append({"name": "TESSERA_SELF_URL", "value": f"http://$(POD_IP):{PORTS['fragment']}"})
     if service.kind == "registry":
-        env.append({"name": "TESSERA_REGISTRY_ALLOWED_HOSTS", "value": POD_NETWORK})
+        env.append({"name": "TESSERA_REGISTRY_ALLOWED_HOSTS", "value": REGISTRY_ALLOWED_HOSTS})
         # Only the registry uses PostgreSQL; the backend stubs keep their own SQLite.
-        env.append({"name": "DATABASE_URL", "valueFrom": {"secretKeyRef": {
-            "name": SECRET_NAME, "key": "REGISTRY_DATABASE_URL"}}})  # fmt: skip
+        env.append(_secret("DATABASE_URL", "REGISTRY_DATABASE_URL"))
     return env
 
 
@@ -73,16 +93,17 @@ def _image(service: Service) -> str:
 
 def deployment(service: Service) -> dict[str, Any]:
     labels = _labels(service)
+    port = PORTS[service.kind]
     container: dict[str, Any] = {
         "name": service.name,
         "image": _image(service),
         "args": ["python", "-m", "tessera.serve", service.asgi, "--host", ALL_INTERFACES,
-                 "--port", str(PORT), "--drain", str(DRAIN_SECONDS)],
-        "ports": [{"name": "http", "containerPort": PORT}],
+                 "--port", str(port), "--drain", str(DRAIN_SECONDS)],
+        "ports": [{"name": "http", "containerPort": port}],
         "env": _env(service),
-        "envFrom": [{"configMapRef": {"name": CONFIG}}, {"secretRef": {"name": SECRET_NAME}}],
-        "readinessProbe": _probe(),
-        "livenessProbe": {**_probe(period=10), "failureThreshold": 3},
+        "envFrom": [{"configMapRef": {"name": CONFIG}}],
+        "readinessProbe": _probe(port),
+        "livenessProbe": {**_probe(port, period=10), "failureThreshold": 3},
         "resources": {"requests": {"cpu": "100m", "memory": "128Mi"},
                       "limits": {"memory": "512Mi"}},
         "volumeMounts": [{"name": "data", "mountPath": DATA_DIR}],
@@ -144,7 +165,8 @@ def shared() -> list[dict[str, Any]]:
     return [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}},
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(CONFIG),
-         "data": {**addresses, "TESSERA_DATA_DIR": DATA_DIR}},
+         # Served over HTTPS by the cluster's ingress: Secure cookies and HSTS.
+         "data": {**addresses, "TESSERA_DATA_DIR": DATA_DIR, "TESSERA_HTTPS": "1"}},
         {
             "apiVersion": "apps/v1",
             "kind": "StatefulSet",

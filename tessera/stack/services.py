@@ -116,8 +116,14 @@ class Resolved:
         return self.service.name
 
     @property
+    def address(self) -> str:
+        """`host:port`, an IPv6 host in brackets."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+    @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"http://{self.address}"
 
     def command(self) -> list[str]:
         """The command line that runs this service's ASGI app (uvicorn, see tessera.serve)."""
@@ -155,8 +161,14 @@ def resolve(
 
 
 def stack_env(stack: Sequence[Resolved]) -> dict[str, str]:
-    """The variables that tell every service where the others are (`TESSERA_<NAME>_URL`)."""
-    return {r.service.url_variable: r.url for r in stack}
+    """The variables that tell every service where the others are (`TESSERA_<NAME>_URL`),
+    and the registry which of those addresses no fragment instance may claim: every one
+    that is not a fragment's (`TESSERA_REGISTRY_DENIED`, see registry.addresses)."""
+    internal = [r.address for r in stack if r.service.kind != "fragment"]
+    return {
+        **{r.service.url_variable: r.url for r in stack},
+        "TESSERA_REGISTRY_DENIED": ",".join(internal),
+    }
 
 
 def service_env(resolved: Resolved, stack_vars: Mapping[str, str]) -> dict[str, str]:

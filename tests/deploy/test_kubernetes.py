@@ -3,10 +3,18 @@
 import kubernetes_validate
 import pytest
 import yaml
+from django.core.exceptions import ValidationError
+from registry.validators import validate_instance_url
 
 from tessera.conf import REPO_ROOT
 from tessera.secrets import SECRET_NAMES
-from tessera.stack.kubernetes import manifests, render
+from tessera.stack.kubernetes import (
+    POD_NETWORK,
+    PORTS,
+    REGISTRY_ALLOWED_HOSTS,
+    manifests,
+    render,
+)
 from tessera.stack.services import SERVICES
 
 KUBERNETES = "1.30.0"
@@ -46,6 +54,23 @@ def test_each_service_has_a_deployment_and_a_service_with_readiness_on_healthz()
         container = deployments[service.name]["spec"]["template"]["spec"]["containers"][0]
         assert container["readinessProbe"]["httpGet"]["path"] == "/healthz"
         assert services[service.name]["spec"]["ports"][0]["port"] == service.port
+
+
+def test_each_pod_holds_only_the_secrets_its_service_reads_and_serves_https():
+    def secrets(service):
+        pod = _documents("Deployment")[service]["spec"]["template"]["spec"]
+        env = pod["containers"][0]["env"]
+        assert "secretRef" not in str(pod["containers"][0].get("envFrom"))  # not the whole set
+        return {e["name"] for e in env if "secretKeyRef" in e.get("valueFrom", {})}
+
+    assert secrets("shell") == {"TESSERA_SECRET_KEY", "TESSERA_CONTEXT_KEY", "TESSERA_VISITOR_KEY"}
+    assert "TESSERA_VISITOR_KEY" not in secrets("cart-fragment")  # fragments cannot mint visitors
+    assert "TESSERA_REGISTRY_TOKEN" in secrets("cart-fragment")  # they register themselves
+    assert secrets("cart") == {"TESSERA_SECRET_KEY", "TESSERA_STUB_ADMIN_TOKEN"}
+    every = set().union(*(secrets(s.name) for s in SERVICES))
+    assert every == {*SECRET_NAMES, "DATABASE_URL"}  # each secret is read somewhere
+    (config,) = _documents("ConfigMap").values()
+    assert config["data"]["TESSERA_HTTPS"] == "1"
 
 
 def test_shells_scale_out_fragments_drain_and_the_registry_uses_postgresql():
@@ -97,3 +122,41 @@ def test_prestop_asks_the_server_to_drain_and_waits_for_it(monkeypatch):
     monkeypatch.setattr(prestop.time, "sleep", lambda seconds: calls.append(("sleep", seconds)))
     prestop.main(["2"])
     assert calls == [("kill", 1, signal.SIGTERM), ("sleep", 2.5)]
+
+
+def _container(name: str) -> dict:
+    return _documents("Deployment")[name]["spec"]["template"]["spec"]["containers"][0]
+
+
+def test_only_fragment_pods_listen_on_the_port_the_registry_accepts_instances_on():
+    registry = _container("registry")
+    allowed = next(e for e in registry["env"] if e["name"] == "TESSERA_REGISTRY_ALLOWED_HOSTS")
+    assert allowed["value"] == f"{POD_NETWORK}:{PORTS['fragment']}"
+    for service in SERVICES:
+        container = _container(service.name)
+        port = container["ports"][0]["containerPort"]
+        assert (port == PORTS["fragment"]) == (service.kind == "fragment")
+        assert container["args"][container["args"].index("--port") + 1] == str(port)
+        assert container["readinessProbe"]["httpGet"]["port"] == port
+        assert container["livenessProbe"]["httpGet"]["port"] == port
+
+
+def test_the_registry_in_the_cluster_takes_fragment_pods_and_nothing_else():
+    allowed = [REGISTRY_ALLOWED_HOSTS]
+    pod = "http://10.42.0.7"
+    assert validate_instance_url(f"{pod}:{PORTS['fragment']}", allowed, ())
+    for kind in ("backend", "registry", "shell"):
+        with pytest.raises(ValidationError, match=f"port {PORTS[kind]} of '10.42.0.7'"):
+            validate_instance_url(f"{pod}:{PORTS[kind]}", allowed, ())
+    for service in SERVICES:  # a Service's cluster address, on its own port
+        if service.kind != "fragment":
+            with pytest.raises(ValidationError):
+                validate_instance_url(f"http://10.96.0.10:{service.port}", allowed, ())
+
+
+def test_each_image_listens_where_its_pods_do():
+    containerfile = (REPO_ROOT / "deploy" / "Containerfile").read_text()
+    for kind, port in PORTS.items():
+        target = containerfile.split(f"FROM base AS {kind}\n")[1].split("FROM base AS")[0]
+        assert f"EXPOSE {port}\n" in target
+        assert f'"--port", "{port}"]' in target

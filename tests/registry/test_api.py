@@ -29,6 +29,7 @@ def test_registering_creates_the_fragment_and_its_instance(client):
     assert response.status_code == 201
     body = response.json()
     assert body["fragment"] == "hero" and body["base_url"] == "http://127.0.0.1:8102"
+    assert body["version"] == "1.0.0"
     assert body["up"] is True
     fragment = Fragment.objects.get(name="hero")
     assert (fragment.path_template, fragment.timeout_ms) == ("/fragment/{sku}", 700)
@@ -57,35 +58,84 @@ def test_writes_without_the_token_are_refused_and_change_nothing(client, headers
     assert not Fragment.objects.exists()
 
 
+def problems(response) -> dict[str, str]:
+    """A refusal's reasons by field (the last part of each issue's `loc`)."""
+    assert response.status_code == 422, response.content
+    return {str(issue["loc"][-1]): issue["msg"] for issue in response.json()["detail"]}
+
+
+def nothing_stored() -> bool:
+    return not Fragment.objects.exists() and not Instance.objects.exists()
+
+
 @pytest.mark.parametrize(
-    ("payload", "message"),
+    ("payload", "field", "message"),
     [
-        ({**HERO, "base_url": "file:///etc/passwd"}, "base_url: URL scheme must be http or https"),
-        ({**HERO, "base_url": "http://169.254.169.254/"}, "metadata or link-local"),
-        ({**HERO, "base_url": "http://10.1.2.3:80"}, "not on the registry's allowlist"),
-        ({**HERO, "path_template": "no-slash"}, "path_template: path template must start"),
+        ({**HERO, "base_url": "file:///etc/passwd"}, "base_url", "URL scheme must be http or"),
+        ({**HERO, "base_url": "http://169.254.169.254/"}, "base_url", "metadata or link-local"),
+        ({**HERO, "base_url": "http://10.1.2.3:80"}, "base_url", "not on the registry's allow"),
+        ({**HERO, "base_url": "http://127.0.0.1:22"}, "base_url", "port 22 of '127.0.0.1' is no"),
+        ({**HERO, "base_url": "http://127.0.0.1:8102\r\nX: y"}, "base_url", "a line break"),
+        ({**HERO, "base_url": "http://127.0.0.1:8102\t"}, "base_url", "a tab"),
+        ({**HERO, "base_url": " http://127.0.0.1:8102"}, "base_url", "a space (position 1)"),
+        ({**HERO, "base_url": "http://127.0.0.1:8102/\u00e9"}, "base_url", "non-ASCII"),
+        ({**HERO, "path_template": "no-slash"}, "path_template", "path template must start"),
+        ({**HERO, "path_template": "/fragment\x00"}, "path_template", "a control character"),
+        ({**HERO, "path_template": "/f\r\nHost: x"}, "path_template", "a line break"),
+        ({**HERO, "path_template": "/f/{sku}#x"}, "path_template", "must not contain '#'"),
+        ({**HERO, "owner": "team\nX-Evil: 1"}, "owner", "a line break"),
+        ({**HERO, "description": "nul \x00 byte"}, "description", "a control character"),
     ],
 )
-def test_invalid_registrations_get_422_with_the_reason_and_store_nothing(client, payload, message):
-    response = register(client, payload)
-    assert response.status_code == 422
-    assert message in response.json()["detail"]
-    assert not Fragment.objects.exists() and not Instance.objects.exists()
+def test_invalid_registrations_get_422_with_the_field_and_reason_and_store_nothing(
+    client, payload, field, message
+):
+    assert message in problems(register(client, payload))[field]
+    assert nothing_stored()
 
 
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
         ({**HERO, "fragment": "Bad Name"}, "fragment"),
+        ({**HERO, "version": "1.0\r\n"}, "version"),
+        ({**HERO, "version": "../x"}, "version"),
         ({**HERO, "timeout_ms": 0}, "timeout_ms"),
+        ({**HERO, "timeout_ms": "700"}, "timeout_ms"),
+        ({**HERO, "timeout_ms": 700.0}, "timeout_ms"),
+        ({**HERO, "primary": 1}, "primary"),
+        ({**HERO, "is_async": "true"}, "is_async"),
         ({"base_url": "http://127.0.0.1:1"}, "fragment"),
     ],
 )
 def test_schema_violations_name_the_field(client, payload, field):
-    response = register(client, payload)
-    assert response.status_code == 422
-    assert field in str(response.json()["detail"])
-    assert not Fragment.objects.exists()
+    assert field in problems(register(client, payload))
+    assert nothing_stored()
+
+
+def test_the_canonical_base_url_is_stored_so_spellings_are_one_instance(client):
+    first = register(client, {**HERO, "base_url": "HTTP://LocalHost:8102/"})
+    assert first.status_code == 201 and first.json()["base_url"] == "http://localhost:8102"
+    second = register(client, {**HERO, "base_url": "http://localhost:8102"})
+    assert second.json()["id"] == first.json()["id"]
+    assert list(Instance.objects.values_list("base_url", flat=True)) == ["http://localhost:8102"]
+
+
+def test_the_stacks_own_services_cannot_be_registered(client, settings):
+    settings.REGISTRY_DENIED = ["127.0.0.1:8001", "127.0.0.1:8201"]
+    refused = problems(register(client, {**HERO, "base_url": "http://localhost:8201/"}))
+    assert refused == {
+        "base_url": "localhost:8201 is refused by TESSERA_REGISTRY_DENIED entry "
+        "'127.0.0.1:8201': an internal address (the registry, the shell or a backend stub)"
+    }
+    assert nothing_stored()
+    assert register(client).status_code == 201  # a fragment's port is fine
+
+
+@pytest.mark.parametrize("instance_id", ["0", "-1", str(2**63), "99999999999999999999999", "x"])
+def test_instance_ids_out_of_range_are_refused_not_crashed_on(client, instance_id):
+    assert client.post(f"/api/v1/instances/{instance_id}/heartbeat", **TOKEN).status_code == 422
+    assert client.delete(f"/api/v1/instances/{instance_id}", **TOKEN).status_code == 422
 
 
 def test_heartbeat_keeps_an_instance_up_and_404s_for_an_unknown_one(client):

@@ -227,3 +227,90 @@ def test_operators_pin_a_version_and_set_a_canary_share_in_the_admin(operator_cl
     assert (fragment.pinned_version, fragment.canary_version, fragment.canary_percent) == (
         "1", "2", 20
     )  # fmt: skip
+
+
+def _with_instances(form: dict, *base_urls: str) -> dict:
+    rows = {
+        f"instances-{i}-{field}": value
+        for i, url in enumerate(base_urls)
+        for field, value in (("base_url", url), ("version", "1"), ("weight", 100))
+    }
+    return {**form, **rows, "instances-TOTAL_FORMS": len(base_urls)}
+
+
+def test_the_admin_stores_the_canonical_base_url_it_checked(operator_client):
+    fragment = Fragment(name="promo", path_template="/promo.html")
+    response = operator_client.post(
+        "/admin/registry/fragment/add/",
+        _with_instances(_fragment_form(fragment), "HTTP://LocalHost:8102/"),
+    )
+    assert response.status_code == 302
+    assert Instance.objects.get().base_url == "http://localhost:8102"
+
+
+@pytest.mark.parametrize(
+    ("base_urls", "message"),
+    [
+        (["http://127.0.0.1:8102/\r\nX-Injected: 1"], "URL must not contain a line break"),
+        (["http://127.0.0.1:8102/a\tb"], "URL must not contain a tab"),
+        (["http://127.0.0.1:22"], "port 22 of &#x27;127.0.0.1&#x27; is not allowed"),
+        (["http://127.0.0.1:8102", "http://127.0.0.1:8102/"], "Please correct the duplicate"),
+    ],
+)
+def test_the_admin_refuses_unsafe_or_duplicate_base_urls(operator_client, base_urls, message):
+    fragment = Fragment(name="promo", path_template="/promo.html")
+    response = operator_client.post(
+        "/admin/registry/fragment/add/", _with_instances(_fragment_form(fragment), *base_urls)
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Fragment.objects.exists() and not Instance.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("path_template", "/promo\x1b.html", "path template must not contain a control character"),
+        ("path_template", "/pr\u00f6mo.html", "path template must not contain a non-ASCII"),
+        ("owner", "team\x07", "must not contain a control character"),
+        ("cookies", "sort, csrftoken", "&#x27;csrftoken&#x27; is the shell&#x27;s own cookie"),
+        ("pinned_version", "v1 beta", "use letters, digits"),
+    ],
+)
+def test_the_admin_refuses_control_characters_and_bad_names(operator_client, field, value, message):
+    fragment = Fragment(name="promo", path_template="/promo.html")
+    response = operator_client.post(
+        "/admin/registry/fragment/add/", _fragment_form(fragment, **{field: value})
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Fragment.objects.exists()
+
+
+def test_names_with_a_trailing_line_break_are_refused_by_the_models():
+    for obj in [
+        Fragment(name="hero\n"),
+        Page(name="home\n", route="/", layout="home.html", title="t"),
+        Page(name="home", route="/", layout="home.html", title="Home\n"),
+    ]:
+        with pytest.raises(ValidationError):
+            obj.full_clean()
+
+
+def test_operators_set_a_fragments_cookies_next_to_its_forwarded_headers(operator_client):
+    fragment = Fragment.objects.create(name="reviews", path_template="/r/{sku}")
+    url = f"/admin/registry/fragment/{fragment.pk}/change/"
+    page = operator_client.get(url).content.decode()
+    fetching = page[page.index("<h2") : page.index("Role on the page")]
+    assert 'name="forward_headers"' in fetching and 'name="cookies"' in fetching
+    assert "scoped to the fragment's own /bff/ path" in page
+    saved = operator_client.post(url, _fragment_form(fragment, cookies="reviews_sort, seen"))
+    assert saved.status_code == 302
+    (entry,) = build_snapshot()["fragments"]
+    assert entry["cookies"] == ["reviews_sort", "seen"]
+
+
+def test_fragments_set_no_cookies_by_default():
+    Fragment.objects.create(name="hero")
+    (entry,) = build_snapshot()["fragments"]
+    assert entry["cookies"] == []

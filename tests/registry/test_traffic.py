@@ -67,22 +67,61 @@ def test_traffic_is_set_with_the_token_and_read_openly(client, reviews):
     )  # fmt: skip
 
 
+def _unchanged(reviews: Fragment) -> bool:
+    reviews.refresh_from_db()
+    return (reviews.pinned_version, reviews.canary_version, reviews.canary_percent) == (
+        "v1", "v2", 10
+    )  # fmt: skip
+
+
+@pytest.fixture
+def routed(reviews: Fragment) -> Fragment:
+    reviews.pinned_version, reviews.canary_version, reviews.canary_percent = "v1", "v2", 10
+    reviews.save()
+    return reviews
+
+
 @pytest.mark.parametrize(
-    ("body", "status", "message"),
+    ("body", "field", "message"),
     [
-        ({"canary_version": "v1", "pinned_version": "v1"}, 422, "another version"),
-        ({"canary_percent": 10}, 422, "set a canary version"),
-        ({"canary_version": "v2", "canary_percent": 101}, 422, "canary_percent"),
+        ({"canary_version": "v1", "pinned_version": "v1"}, "canary_version", "another version"),
+        ({"canary_percent": 10}, "canary_percent", "set a canary version"),
+        ({"canary_version": "v2", "canary_percent": 101}, "canary_percent", "less than or equal"),
+        ({"canary_version": "v2", "canary_percent": True}, "canary_percent", "valid integer"),
+        ({"canary_version": "v2", "canary_percent": "5"}, "canary_percent", "valid integer"),
+        ({"canary_version": "v2", "canary_percent": 5.0}, "canary_percent", "valid integer"),
+        ({"pinned_version": "v1\r\nX-Evil: 1"}, "pinned_version", "should match pattern"),
+        ({"canary_version": "v\u00e9"}, "canary_version", "should match pattern"),
+        ({"pinned_version": "v1", "canary_precent": 50}, "canary_precent", "Extra inputs"),
     ],
 )
-def test_bad_traffic_settings_are_refused_and_change_nothing(
-    client, reviews, body, status, message
+def test_bad_traffic_settings_are_refused_with_the_field_and_change_nothing(
+    client, routed, body, field, message
 ):
     response = _put(client, body)
-    assert response.status_code == status
-    assert message in str(response.json()["detail"])
-    reviews.refresh_from_db()
-    assert (reviews.pinned_version, reviews.canary_version, reviews.canary_percent) == ("", "", 0)
+    assert response.status_code == 422
+    reasons = {issue["loc"][-1]: issue["msg"] for issue in response.json()["detail"]}
+    assert message in reasons[field]
+    assert _unchanged(routed)
+
+
+@pytest.mark.parametrize("body", ["1", "null", "[]", '"v1"', "true"])
+def test_a_body_that_is_not_a_json_object_is_refused_and_changes_nothing(client, routed, body):
+    response = client.put(
+        "/api/v1/fragments/reviews/traffic", body, content_type="application/json", **TOKEN
+    )
+    assert response.status_code == 422
+    (issue,) = response.json()["detail"]
+    assert issue["loc"] == ["body", "payload"]
+    assert issue["msg"] == "Value error, the request body must be a JSON object"
+    assert _unchanged(routed)
+
+
+def test_a_fragment_name_that_cannot_exist_is_refused(client, routed):
+    for path in ["/api/v1/fragments/a%00b/traffic", "/api/v1/fragments/A%0D%0A/traffic"]:
+        assert client.get(path).status_code == 422
+        assert client.put(path, {}, content_type="application/json", **TOKEN).status_code == 422
+    assert _unchanged(routed)
 
 
 def test_traffic_needs_the_token_and_an_existing_fragment(client, reviews):

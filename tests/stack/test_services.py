@@ -1,4 +1,6 @@
 import pytest
+from django.core.exceptions import ValidationError
+from registry.validators import validate_instance_url
 
 from tessera.stack.services import SERVICES, Service, resolve, service_env, stack_env
 
@@ -49,3 +51,34 @@ def test_command_runs_the_draining_uvicorn_runner_on_the_resolved_address():
     command = resolved.command()
     assert command[1:4] == ["-m", "tessera.serve", "pkg.asgi:app"]
     assert command[command.index("--port") + 1] == "8600"
+
+
+def test_the_registry_learns_which_addresses_are_the_stacks_own_services():
+    stack = resolve(SERVICES, {"TESSERA_PORT_CATALOG": "9201"}, host="127.0.0.1")
+    denied = stack_env(stack)["TESSERA_REGISTRY_DENIED"].split(",")
+    internal = {r.name: r.address for r in stack if r.service.kind != "fragment"}
+    assert sorted(denied) == sorted(internal.values())
+    assert {"127.0.0.1:8001", "127.0.0.1:8000", "127.0.0.1:9201"} <= set(denied)
+    assert not {r.address for r in stack if r.service.kind == "fragment"} & set(denied)
+    registry = next(r for r in stack if r.name == "registry")
+    assert service_env(registry, stack_env(stack))["TESSERA_REGISTRY_DENIED"] == ",".join(denied)
+
+
+def test_the_registry_refuses_exactly_those_addresses_as_fragment_instances():
+    stack = resolve(SERVICES, {}, host="127.0.0.1")
+    denied = stack_env(stack)["TESSERA_REGISTRY_DENIED"].split(",")
+    allowed = ["127.0.0.1", "localhost"]
+    for resolved in stack:
+        if resolved.service.kind == "fragment":
+            assert validate_instance_url(resolved.url, allowed, denied) == resolved.url
+        else:
+            with pytest.raises(ValidationError, match="TESSERA_REGISTRY_DENIED"):
+                validate_instance_url(resolved.url, allowed, denied)
+    # `deploy` starts new versions on free ports, which are never a service's.
+    assert validate_instance_url("http://127.0.0.1:41234", allowed, denied)
+
+
+def test_an_ipv6_host_is_written_in_brackets():
+    (resolved,) = resolve([Service("x", "backend", "a:b", "s", 8500)], {}, host="::1")
+    assert resolved.url == "http://[::1]:8500"
+    assert stack_env([resolved])["TESSERA_REGISTRY_DENIED"] == "[::1]:8500"

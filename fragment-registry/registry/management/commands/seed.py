@@ -1,7 +1,9 @@
 """`seed` for the registry: the local admin account and the storefront's pages."""
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from registry.audit import actor
@@ -32,13 +34,13 @@ _FRAME = {"header": ["header"], "footer": ["footer"]}
 PAGES = {
     "home": ("/", "home.html", "Tessera — a shop of many parts", {**_FRAME, "hero": ["hero"]}),
     "category": (
-        "/c/{category}?page={page}",
+        "/c/{category:slug}?page={page:int}",
         "listing.html",
         "Category",
         {**_FRAME, "main": ["listing"]},
     ),
     "search": (
-        "/search?q={q}&page={page}",
+        "/search?q={q}&page={page:int}",
         "listing.html",
         "Search",
         {**_FRAME, "main": ["listing"]},
@@ -77,6 +79,12 @@ class Command(BaseCommand):
         )
         password = secret("TESSERA_ADMIN_PASSWORD")
         if created or not user.check_password(password):
+            try:  # the validators operators' own passwords pass in the admin
+                validate_password(password, user)
+            except ValidationError as exc:
+                raise CommandError(
+                    f"TESSERA_ADMIN_PASSWORD is refused: {' '.join(exc.messages)}"
+                ) from None
             user.set_password(password)
             user.is_staff = user.is_superuser = True
             user.save()

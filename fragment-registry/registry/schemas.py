@@ -1,0 +1,147 @@
+"""The bodies of the registry's API, as its OpenAPI document describes them.
+
+A request body is a JSON object whose fields have exactly their declared JSON types: no
+`"5"` or `true` for 5, no `1` for true; a body that is not an object is refused whole. The
+rules for what a string may hold (names, URLs, paths) are the models' (registry.syntax,
+registry.validators): the API runs them through `full_clean`, as the admin does, and the
+patterns here only repeat them for the document, from the same constants.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ninja import Schema
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from registry.models import TIMEOUT_MS
+from registry.syntax import NAME, VERSION
+
+
+class Body(BaseModel):
+    """A request body: a JSON object with strict JSON types."""
+
+    model_config = ConfigDict(strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise ValueError("the request body must be a JSON object")
+        return data
+
+
+class InstanceIn(Body):
+    """A registration. Unknown fields are ignored: a newer fragment kit may send more."""
+
+    fragment: str = Field(pattern=f"^{NAME}$", description="the fragment's name")
+    base_url: str = Field(max_length=300, description="where this instance serves, http(s)")
+    version: str = Field("dev", pattern=f"^{VERSION}$")
+    path_template: str = Field(
+        "/fragment", max_length=300, description="used when the fragment is first registered"
+    )
+    timeout_ms: int = Field(1000, ge=TIMEOUT_MS[0], le=TIMEOUT_MS[1])
+    primary: bool = Field(False, description="used when the fragment is first registered")
+    is_async: bool = Field(False, description="used when the fragment is first registered")
+    owner: str = Field("", max_length=100)
+    description: str = Field("", max_length=2000)
+
+
+class TrafficIn(Body):
+    """The whole traffic setting of a fragment; an unknown field (a typo) is refused rather
+    than left to reset its setting."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    pinned_version: str = Field(
+        "", pattern=f"^({VERSION})?$", description="blank: every version serves"
+    )
+    canary_version: str = Field("", pattern=f"^({VERSION})?$", description="blank: no canary")
+    canary_percent: int = Field(0, ge=0, le=100, description="share of visitors, sticky")
+
+
+class InstanceOut(Schema):
+    id: int
+    fragment: str
+    base_url: str
+    version: str
+    last_heartbeat: datetime
+    up: bool
+
+
+class TrafficOut(Schema):
+    fragment: str
+    pinned_version: str
+    canary_version: str
+    canary_percent: int
+    shares: dict[str, float] = Field(description="live version -> percent of visitors")
+
+
+class Problem(Schema):
+    """An error: missing token, unknown object, unreadable body."""
+
+    detail: str
+
+
+class Issue(Schema):
+    """One reason a request was refused: where (`loc`, e.g. body, payload, base_url), why."""
+
+    type: str
+    loc: list[str | int]
+    msg: str
+
+
+class Invalid(Schema):
+    """A refused request: every field that is wrong, each with its reason."""
+
+    detail: list[Issue]
+
+
+class SnapshotInstance(Schema):
+    base_url: str
+    version: str
+    weight: int
+
+
+class SnapshotRouting(Schema):
+    stable: list[str]
+    canary: str
+    canary_percent: int
+
+
+class SnapshotCache(Schema):
+    max_age: int
+    stale_if_error: int
+
+
+class SnapshotFragment(Schema):
+    name: str
+    path_template: str
+    timeout_ms: int
+    primary: bool
+    required: bool
+    is_async: bool = Field(alias="async")
+    fallback_url: str
+    fallback_html: str
+    forward_headers: list[str] = Field(description="request headers the fragment receives")
+    cookies: list[str] = Field(description="cookies its BFF may set, under /bff/<fragment>/")
+    max_body_bytes: int
+    cache: SnapshotCache
+    instances: list[SnapshotInstance] = Field(description="the live ones")
+    routing: SnapshotRouting
+
+
+class SnapshotPage(Schema):
+    name: str
+    route: str
+    layout: str
+    title: str
+    slots: dict[str, list[str]] = Field(description="slot -> fragment names, in order")
+
+
+class Snapshot(Schema):
+    """Everything a shell needs to compose every page."""
+
+    fragments: list[SnapshotFragment]
+    pages: list[SnapshotPage]

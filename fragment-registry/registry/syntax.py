@@ -1,0 +1,196 @@
+"""The registry's rules for strings that end up in URLs, headers and pages: names, versions,
+paths and routes, header and cookie names, and free text.
+
+Each rule lives here once. The models use them as field validators, and both the admin's
+forms and the API (which runs the models' `full_clean`) go through the models, so the same
+rule is applied to the same value, and the value checked is the value stored.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+
+from tessera.headers import HOP_BY_HOP
+
+#: Fragment and page names: they appear in URLs (`/bff/<name>/`) and headers.
+NAME = r"[a-z][a-z0-9-]{0,62}"
+#: Version labels (as `manage.py deploy --version` takes them): shown, compared, logged.
+VERSION = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+#: The shell's own cookies (and Django's session's): never a fragment's.
+SHELL_COOKIES = frozenset({"tessera_visitor", "csrftoken", "sessionid"})
+
+validate_name = RegexValidator(
+    rf"\A{NAME}\Z", "use lower-case letters, digits and '-', starting with a letter (at most 63)"
+)
+validate_version = RegexValidator(
+    rf"\A{VERSION}\Z",
+    "use letters, digits, '.', '_' and '-', starting with a letter or a digit (at most 64)",
+)
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+# RFC 3986: what a path segment (pchar) and a query may carry besides percent-escapes.
+_PCHAR = "-A-Za-z0-9._~!$&'()*+,;=:@"
+_PATH = re.compile(rf"(?:[{_PCHAR}/]|%[0-9A-Fa-f]{{2}})*")
+_QUERY = re.compile(rf"(?:[{_PCHAR}/?]|%[0-9A-Fa-f]{{2}})*")
+_HEADER_NAME = re.compile(r"[a-z0-9-]+")
+# RFC 6265 cookie-name: an HTTP token (RFC 9110 tchar).
+_COOKIE_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def _describe(char: str) -> str:
+    """How messages name a character that is not allowed somewhere."""
+    if char in "\r\n":
+        return "a line break"
+    if char == "\t":
+        return "a tab"
+    if char == " ":
+        return "a space"
+    if ord(char) < 32 or 127 <= ord(char) < 160:
+        return f"a control character ({char!r})"
+    if char.isspace():
+        return f"whitespace ({char!r})"
+    if ord(char) > 127:
+        return f"a non-ASCII character ({char!r})"
+    return repr(char)
+
+
+def _refuse(value: str, index: int, what: str) -> ValidationError:
+    char = _describe(value[index])
+    return ValidationError(f"{what} must not contain {char} (position {index + 1})")
+
+
+def check_printable_ascii(value: str, what: str) -> None:
+    """Refuse control characters, whitespace and non-ASCII: what URLs never carry raw."""
+    for index, char in enumerate(value):
+        if not 32 < ord(char) < 127:
+            raise _refuse(value, index, what)
+
+
+def _check_pattern(value: str, pattern: re.Pattern[str], what: str) -> None:
+    """Refuse the first character of `value` that `pattern` does not take, if any."""
+    match = pattern.match(value)
+    index = match.end() if match else 0
+    if index < len(value):
+        if value[index] == "%":
+            raise ValidationError(f"{what} has a '%' not followed by two hex digits")
+        raise _refuse(value, index, what)
+
+
+def check_path(path: str, what: str) -> None:
+    """A URL path: RFC 3986 characters, no empty segment but a final one, no '.' or '..'."""
+    _check_pattern(path, _PATH, what)
+    segments = path.split("/")[1:]
+    if "" in segments[:-1]:
+        raise ValidationError(f"{what} must not contain '//' (an empty segment)")
+    if "." in segments or ".." in segments:
+        raise ValidationError(f"{what} must not contain '.' or '..' segments")
+
+
+def check_query(query: str, what: str) -> None:
+    """A URL query: RFC 3986 characters (no '#': fragment identifiers are never sent)."""
+    _check_pattern(query, _QUERY, what)
+
+
+def validate_single_line(value: str) -> None:
+    """One line of text (titles, owners): any language, no control characters."""
+    for index, char in enumerate(value):
+        if ord(char) < 32 or 127 <= ord(char) < 160:
+            raise _refuse(value, index, "this text")
+
+
+def validate_text(value: str) -> None:
+    """Free text (descriptions, fallback HTML): lines and tabs, no other control characters
+    (a NUL byte, for one, cannot even be stored in PostgreSQL)."""
+    for index, char in enumerate(value):
+        if (ord(char) < 32 and char not in "\t\n\r") or 127 <= ord(char) < 160:
+            raise _refuse(value, index, "this text")
+
+
+def validate_path_template(value: str) -> None:
+    """A fragment path: absolute, URL path and query characters, `{name}` placeholders for
+    route parameters (the shell fills in URL-quoted values)."""
+    what = "path template"
+    check_printable_ascii(value, what)
+    if not value.startswith("/"):
+        raise ValidationError(f"{what} must start with '/'")
+    for name in _PLACEHOLDER.findall(value):
+        if not name.isidentifier():
+            raise ValidationError(f"placeholder {{{name}}} is not a valid parameter name")
+    bare = _PLACEHOLDER.sub("x", value)
+    if "{" in bare or "}" in bare:
+        raise ValidationError(f"{what} has an unbalanced '{{' or '}}'")
+    path, _, query = bare.partition("?")
+    check_path(path, what)
+    check_query(query, what)
+
+
+def template_parameters(template: str, *, optional: bool = True) -> set[str]:
+    """The `{name}` parameters of a route or path template; `optional=False` leaves out those
+    of the query part, which the shell fills with "" when a page's route lacks them."""
+    if not optional:
+        template = template.partition("?")[0]
+    return {found.partition(":")[0] for found in _PLACEHOLDER.findall(template)}
+
+
+#: The kinds a route parameter may name (`{page:int}`), as the shell checks them at the edge
+#: (its `shell.engine.routing.GRAMMARS`): `str` (printable text, the default), `int` (ASCII
+#: digits), `slug` (letters, digits, `-`, `_`).
+ROUTE_KINDS = ("str", "int", "slug")
+_KIND = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*):([^{}]*)\}")
+
+
+def validate_route(value: str) -> None:
+    """A page route: a path template whose `{name}` placeholders are each a whole path
+    segment, with an optional query part of `name={name}` pairs naming the query
+    parameters the page reads. A placeholder may name its kind: `{page:int}`."""
+    for name, kind in _KIND.findall(value):
+        if kind not in ROUTE_KINDS:
+            raise ValidationError(
+                f"{{{name}:{kind}}}: the kind of a parameter is one of {', '.join(ROUTE_KINDS)}"
+            )
+    value = _KIND.sub(r"{\1}", value)
+    validate_path_template(value)
+    path, _, query = value.partition("?")
+    for segment in path.split("/"):
+        if "{" in segment and not re.fullmatch(r"\{[A-Za-z_][A-Za-z0-9_]*\}", segment):
+            raise ValidationError(f"route segment {segment!r} must be a whole {{parameter}}")
+    for pair in query.split("&") if query else ():
+        name, _, placeholder = pair.partition("=")
+        if placeholder != f"{{{name}}}" or not name.isidentifier():
+            raise ValidationError(
+                f"route query part {pair!r} must have the form name={{name}}, e.g. ?q={{q}}"
+            )
+
+
+def names(value: str) -> list[str]:
+    """The items of a comma-separated list of names, as the snapshot hands them to shells."""
+    return [item.strip(" ") for item in value.split(",") if item.strip(" ")]
+
+
+def validate_forward_headers(value: str) -> None:
+    """Request headers a fragment receives: header names, never hop-by-hop ones."""
+    for name in (item.lower() for item in names(value)):
+        if not _HEADER_NAME.fullmatch(name):
+            raise ValidationError(f"{name!r} is not a header name")
+        if name in HOP_BY_HOP:
+            raise ValidationError(f"{name!r} is a hop-by-hop header and is never forwarded")
+
+
+def validate_cookie_names(value: str) -> None:
+    """Cookies a fragment's BFF may set (scoped to `/bff/<fragment>/`): RFC 6265 names,
+    never the shell's own, and no `__Host-` cookie (which must have `Path=/`)."""
+    for name in names(value):
+        if not _COOKIE_NAME.fullmatch(name):
+            raise ValidationError(
+                f"{name!r} is not a cookie name (letters, digits and !#$%&'*+-.^_`|~ only)"
+            )
+        if name.lower() in SHELL_COOKIES:
+            raise ValidationError(f"{name!r} is the shell's own cookie, never a fragment's")
+        if name.lower().startswith("__host-"):
+            raise ValidationError(
+                f"{name!r}: a __Host- cookie needs Path=/, but a fragment's cookies are "
+                "scoped to its /bff/<fragment>/"
+            )
