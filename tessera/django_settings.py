@@ -29,6 +29,9 @@ ADMIN_TEMPLATES = [
     }
 ]
 
+#: Django templates for services whose only pages are their API's docs (django-ninja's).
+DOCS_TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}]
+
 
 def database_settings(service: str) -> dict[str, Any]:
     """`DATABASES` for a service: `DATABASE_URL` (PostgreSQL) when set, else its own SQLite."""

@@ -10,8 +10,9 @@ import asyncio
 
 from django.http import HttpRequest
 
-from fragments.kit.backends import get_json_or
-from fragments.kit.fragment import Fragment
+from fragments.kit.backends import backend_path, get_json_or
+from fragments.kit.fragment import Fragment, NotFound
+from fragments.kit.params import is_sku
 from fragments.kit.rendering import render as render_template
 
 MAX_PER_ORDER = 10
@@ -19,9 +20,11 @@ LOW_STOCK = 5
 
 
 async def render(request: HttpRequest, sku: str) -> str:
+    if not is_sku(sku):
+        raise NotFound(sku)
     price, stock = await asyncio.gather(
-        get_json_or(None, "pricing", f"/prices/{sku}"),
-        get_json_or(None, "inventory", f"/stock/{sku}"),
+        get_json_or(None, "pricing", backend_path("prices", sku)),
+        get_json_or(None, "inventory", backend_path("stock", sku)),
     )
     saving = 0
     if price and price["deal"] and price["list_price_cents"]:

@@ -9,16 +9,23 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
-from ninja.errors import HttpError
+from pydantic import StrictInt
 
-from fragments.kit.backends import BackendError, add_image_relay, bff_error, call, get_json
+from fragments.kit.backends import (
+    BackendError,
+    add_image_relay,
+    backend_path,
+    bff_error,
+    call,
+    get_json,
+)
 from fragments.kit.fragment import Fragment
+from fragments.kit.params import SKU_PATTERN, SkuPath
 from fragments.kit.rendering import render as render_template
-from fragments.kit.visitor import visitor_of
+from fragments.kit.visitor import require_visitor, visitor_of
 
-SKU = r"^SKU-\d{1,8}$"
 MAX_QUANTITY = 99
 
 bff = Router(tags=["cart"])
@@ -26,12 +33,13 @@ add_image_relay(bff)
 
 
 class ItemIn(Schema):
-    sku: str = Field(..., pattern=SKU, description="the product to add")
-    quantity: int = Field(1, ge=1, le=MAX_QUANTITY)
+    sku: str = Field(..., pattern=SKU_PATTERN, description="the product to add")
+    # Strict: `true`, `2.0` and `"2"` are refused, not read as a quantity.
+    quantity: StrictInt = Field(1, ge=1, le=MAX_QUANTITY)
 
 
 class QuantityIn(Schema):
-    quantity: int = Field(..., ge=1, le=MAX_QUANTITY)
+    quantity: StrictInt = Field(..., ge=1, le=MAX_QUANTITY)
 
 
 class Line(Schema):
@@ -86,39 +94,36 @@ async def cart_view(cart: dict[str, Any]) -> CartView:
     )
 
 
-def _visitor(request: HttpRequest) -> str:
-    visitor = visitor_of(request)
-    if visitor is None:
-        raise HttpError(401, "no visitor: open a page of the shop first, then try again")
-    return visitor
-
-
-async def _cart_call(method: str, path: str, payload: dict | None = None) -> CartView:
+async def _cart_call(
+    method: str, path: str, payload: dict | None = None
+) -> CartView | HttpResponse:
     try:
         cart = await call("cart", method, path, json=payload)
         return await cart_view(cart)
     except BackendError as exc:
-        raise bff_error(exc, "the cart is unavailable right now, please try again") from exc
+        return bff_error(exc, "the cart is unavailable right now, please try again")
 
 
 @bff.get("/", response=CartView, summary="The visitor's cart")
 async def show(request: HttpRequest):
-    return await _cart_call("GET", f"/carts/{_visitor(request)}")
+    return await _cart_call("GET", backend_path("carts", require_visitor(request)))
 
 
 @bff.post("/items", response=CartView, summary="Add a product to the cart")
 async def add(request: HttpRequest, item: ItemIn):
-    return await _cart_call("POST", f"/carts/{_visitor(request)}/items", item.dict())
+    path = backend_path("carts", require_visitor(request), "items")
+    return await _cart_call("POST", path, item.dict())
 
 
 @bff.patch("/items/{sku}", response=CartView, summary="Change a line's quantity")
-async def change(request: HttpRequest, sku: str, change: QuantityIn):
-    return await _cart_call("PATCH", f"/carts/{_visitor(request)}/items/{sku}", change.dict())
+async def change(request: HttpRequest, sku: SkuPath, change: QuantityIn):
+    path = backend_path("carts", require_visitor(request), "items", sku)
+    return await _cart_call("PATCH", path, change.dict())
 
 
 @bff.delete("/items/{sku}", response=CartView, summary="Remove a line")
-async def remove(request: HttpRequest, sku: str):
-    return await _cart_call("DELETE", f"/carts/{_visitor(request)}/items/{sku}")
+async def remove(request: HttpRequest, sku: SkuPath):
+    return await _cart_call("DELETE", backend_path("carts", require_visitor(request), "items", sku))
 
 
 async def render(request: HttpRequest) -> str:
@@ -126,7 +131,7 @@ async def render(request: HttpRequest) -> str:
     view: CartView | None = None
     if visitor is not None:
         try:
-            view = await cart_view(await get_json("cart", f"/carts/{visitor}"))
+            view = await cart_view(await get_json("cart", backend_path("carts", visitor)))
         except BackendError:
             view = None
     else:

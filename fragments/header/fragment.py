@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from fragments.kit.backends import get_json_or
+from fragments.kit.backends import backend_path, get_json_or
 from fragments.kit.fragment import Fragment
+from fragments.kit.params import MAX_SEARCH, query_text
 from fragments.kit.rendering import render as render_template
 from fragments.kit.visitor import visitor_of
 
@@ -14,7 +15,7 @@ async def cart_count(visitor: str | None) -> int | None:
     """How many items the visitor's cart holds; None when the cart cannot be asked."""
     if visitor is None:
         return 0
-    cart = await get_json_or(None, "cart", f"/carts/{visitor}")
+    cart = await get_json_or(None, "cart", backend_path("carts", visitor))
     return None if cart is None else int(cart["count"])
 
 
@@ -24,7 +25,7 @@ async def render(request: HttpRequest) -> str:
         "header.html",
         categories=await get_json_or([], "catalog", "/categories"),
         count=await cart_count(visitor_of(request)),
-        query=request.GET.get("q", ""),
+        query=query_text(request.GET, "q", max_length=MAX_SEARCH),
         path=request.headers.get("x-tessera-path", ""),
     )
 

@@ -60,7 +60,7 @@ async def deals(request: HttpRequest, page: int = Query(1, ge=1, le=100)):
     try:
         return await deals_page(page)
     except BackendError as exc:
-        raise bff_error(exc, "deals are unavailable right now") from exc
+        return bff_error(exc, "deals are unavailable right now")
 
 
 add_image_relay(bff)

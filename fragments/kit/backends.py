@@ -2,25 +2,53 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router
-from ninja.errors import HttpError
 
+from fragments.kit.params import SkuPath
 from tessera.conf import env_float, service_url
+from tessera.openapi import problem
 
 _clients: dict[str, httpx.AsyncClient] = {}
+#: A path segment that stays one segment whatever parses it: unreserved characters only, and
+#: not a dot segment ("." or "..", which httpx and proxies resolve against the path).
+_SEGMENT = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,127}")
+_SECONDS = re.compile(r"[0-9]{1,9}")
+SVG = "image/svg+xml"
 
 
 class BackendError(Exception):
     """A backend answered with an error (`status`, its `detail`) or could not be reached."""
 
-    def __init__(self, message: str, status: int | None = None, detail: Any = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        detail: Any = None,
+        retry_after: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.detail = detail
+        self.retry_after = retry_after  # the backend's Retry-After, when it sent seconds
+
+
+def backend_path(*segments: str) -> str:
+    """The backend path made of `segments`, e.g. `backend_path("carts", visitor, "items", sku)`.
+
+    The one way a BFF or renderer puts an outside value into a backend URL: a segment with
+    anything but unreserved characters, or a dot segment, is a ValueError rather than a path
+    that could reach another resource (`../../carts/<someone else>`). Callers check values
+    against their grammar first, so this is the last line, not the message to the browser.
+    """
+    for segment in segments:
+        if not _SEGMENT.fullmatch(segment):
+            raise ValueError(f"unsafe backend path segment {segment!r}")
+    return "/" + "/".join(segments)
 
 
 def backend(name: str) -> httpx.AsyncClient:
@@ -57,8 +85,12 @@ async def call(
             detail = response.json().get("detail")
         except (ValueError, AttributeError):
             detail = None
+        retry_after = response.headers.get("retry-after", "")
         raise BackendError(
-            f"{name} {method} {path}: HTTP {response.status_code}", response.status_code, detail
+            f"{name} {method} {path}: HTTP {response.status_code}",
+            response.status_code,
+            detail,
+            retry_after if _SECONDS.fullmatch(retry_after) else None,
         )
     try:
         return response.json() if response.content else None
@@ -80,30 +112,39 @@ async def get_json_or(default: Any, name: str, path: str, **params: object) -> A
         return default
 
 
-def bff_error(exc: BackendError, unavailable: str) -> HttpError:
+def bff_error(exc: BackendError, unavailable: str) -> JsonResponse:
     """What a BFF answers the browser when its backend failed.
 
-    The backend's 4xx (bad input, not found) goes back as is, with its message; anything
-    else is a 502 saying `unavailable`, without the internals.
+    The backend's 4xx (bad input, not found, too many) goes back as is, with its message and
+    its Retry-After; anything else is a 502 saying `unavailable`, without the internals.
     """
     if exc.status is not None and 400 <= exc.status < 500:
-        return HttpError(exc.status, exc.detail or "the request was refused")
-    return HttpError(502, unavailable)
+        response = problem(exc.status, exc.detail or "the request was refused")
+        if exc.retry_after is not None:
+            response["Retry-After"] = exc.retry_after
+        return response
+    return problem(502, unavailable)
 
 
 def add_image_relay(bff: Router, backend_name: str = "catalog") -> None:
     """Give `bff` `GET /images/{sku}.svg`: a product picture relayed from `backend_name`, so
     the browser loads pictures through this fragment's own BFF."""
 
-    @bff.get("/images/{sku}.svg", summary="A product picture")
-    async def image(request: HttpRequest, sku: str) -> HttpResponse:
+    @bff.get(
+        "/images/{sku}.svg",
+        summary="A product picture",
+        openapi_extra={"responses": {200: {"description": "SVG", "content": {SVG: {}}}}},
+    )
+    async def image(request: HttpRequest, sku: SkuPath) -> HttpResponse:
         try:
-            response = await backend(backend_name).get(f"/products/{sku}/image.svg")
+            response = await backend(backend_name).get(backend_path("products", sku, "image.svg"))
         except httpx.HTTPError:
-            return HttpResponse(status=502)
+            return problem(502, "pictures are unavailable right now")
+        if response.status_code == 404:
+            return problem(404, f"there is no picture of {sku}")
         if response.status_code != 200:
-            return HttpResponse(status=404 if response.status_code == 404 else 502)
-        relayed = HttpResponse(response.content, content_type="image/svg+xml")
+            return problem(502, "pictures are unavailable right now")
+        relayed = HttpResponse(response.content, content_type=SVG)
         relayed["Cache-Control"] = "public, max-age=86400"
         return relayed
 

@@ -1,7 +1,7 @@
 """Settings for a fragment service; `TESSERA_FRAGMENT` names which fragment it serves."""
 
 from tessera.conf import REPO_ROOT, env_str, static_root
-from tessera.django_settings import service_settings
+from tessera.django_settings import DOCS_TEMPLATES, service_settings
 from tessera.secrets import secret
 
 FRAGMENT = env_str("TESSERA_FRAGMENT", "hero")
@@ -12,7 +12,8 @@ SERVICE = f"{FRAGMENT}-fragment"
 globals().update(
     service_settings(
         SERVICE,
-        installed_apps=["django.contrib.staticfiles"],
+        # "ninja": the BFF's docs page and its Swagger UI assets, served from here (no CDN).
+        installed_apps=["fragments.kit.apps.StaticFiles", "ninja"],
         root_urlconf="fragments.kit.urls",
         middleware=[
             "django.middleware.security.SecurityMiddleware",
@@ -21,6 +22,10 @@ globals().update(
         database=False,
     )
 )
+
+# Fragments render with Jinja2 (fragments/kit/rendering.py); Django templates are only for
+# ninja's docs page, from the installed apps.
+TEMPLATES = DOCS_TEMPLATES
 
 # Assets are content-hashed by collectstatic and served under /_assets/<fragment>/, the
 # prefix the shell proxies to this fragment's instances.

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.urls import path
-from ninja import NinjaAPI
 
 from fragments.kit.fragment import load
 from fragments.kit.views import fragment_view
+from tessera.openapi import DocumentedAPI, not_found
+
+#: What a BFF may answer besides success, on any operation.
+REFUSALS = {
+    "4XX": "refused: invalid input, no visitor, nothing by that name, a conflict, or too many",
+    "502": "a backend this BFF needs failed or could not be reached",
+}
 
 fragment = load(settings.FRAGMENT)
 
@@ -20,10 +26,14 @@ urlpatterns = [
 ]
 
 if fragment.bff is not None:
-    bff = NinjaAPI(
+    bff = DocumentedAPI(
         title=f"{fragment.name} BFF",
         version=settings.FRAGMENT_VERSION,
         urls_namespace=f"{fragment.name}-bff",
+        refusals=REFUSALS,
     )
     bff.add_router("/", fragment.bff)
     urlpatterns.append(path(f"bff/{fragment.name}/", bff.urls))
+
+
+handler404 = not_found

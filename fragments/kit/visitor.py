@@ -6,6 +6,7 @@ import time
 
 from django.conf import settings
 from django.http import HttpRequest
+from ninja.errors import HttpError
 
 from tessera.visitor import VISITOR_HEADER, verify_visitor
 
@@ -16,3 +17,12 @@ def visitor_of(request: HttpRequest) -> str | None:
     if not token:
         return None
     return verify_visitor(token, settings.CONTEXT_KEY.encode(), time.time())
+
+
+def require_visitor(request: HttpRequest) -> str:
+    """The verified visitor id of `request`; a 401 for a BFF write nobody vouched for (the
+    browser gets a token through the shell once it has opened a page of the shop)."""
+    visitor = visitor_of(request)
+    if visitor is None:
+        raise HttpError(401, "no visitor: open a page of the shop first, then try again")
+    return visitor

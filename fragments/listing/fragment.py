@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 from urllib.parse import urlencode
 
 from django.http import HttpRequest
@@ -15,23 +16,29 @@ from ninja import Router
 
 from fragments.kit.backends import add_image_relay, get_json, get_json_or
 from fragments.kit.fragment import Fragment, NotFound, Rendered
+from fragments.kit.params import MAX_SEARCH, query_int, query_text
 from fragments.kit.rendering import render as render_template
 
 PAGE_SIZE = 12
-MAX_QUERY = 100
+MAX_PAGE = 1000
+#: A category slug as the catalog makes them; anything else names no category.
+CATEGORY = re.compile(r"[a-z0-9-]{1,50}")
 
 bff = Router(tags=["listing"])
 add_image_relay(bff)
 
 
-def _page_number(raw: str) -> int:
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= 1000 else 1
-
-
 async def render(request: HttpRequest) -> Rendered:
+    """A page of a category's products or of search results.
+
+    A malformed or out-of-range `page` shows the first page; a `category` that is not a
+    slug is a 404 like an unknown one, before any backend is asked.
+    """
     category_slug = request.GET.get("category", "")
-    query = request.GET.get("q", "").strip()[:MAX_QUERY]
-    page = _page_number(request.GET.get("page", ""))
+    if category_slug and not CATEGORY.fullmatch(category_slug):
+        raise NotFound(category_slug)
+    query = query_text(request.GET, "q", max_length=MAX_SEARCH)
+    page = query_int(request.GET, "page", default=1, minimum=1, maximum=MAX_PAGE)
     categories, found = await asyncio.gather(
         get_json("catalog", "/categories"),
         get_json(

@@ -11,8 +11,9 @@ import asyncio
 from django.http import HttpRequest
 from ninja import Router
 
-from fragments.kit.backends import BackendError, add_image_relay, get_json
+from fragments.kit.backends import BackendError, add_image_relay, backend_path, get_json
 from fragments.kit.fragment import Fragment, NotFound, Rendered
+from fragments.kit.params import is_sku
 from fragments.kit.rendering import render as render_template
 
 bff = Router(tags=["product"])
@@ -20,9 +21,11 @@ add_image_relay(bff)
 
 
 async def render(request: HttpRequest, sku: str) -> Rendered:
+    if not is_sku(sku):
+        raise NotFound(sku)
     try:
         product, categories = await asyncio.gather(
-            get_json("catalog", f"/products/{sku}"), get_json("catalog", "/categories")
+            get_json("catalog", backend_path("products", sku)), get_json("catalog", "/categories")
         )
     except BackendError as exc:
         if exc.status == 404:

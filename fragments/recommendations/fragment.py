@@ -8,8 +8,9 @@ import asyncio
 from django.http import HttpRequest
 from ninja import Router
 
-from fragments.kit.backends import add_image_relay, get_json, get_json_or
-from fragments.kit.fragment import Fragment
+from fragments.kit.backends import add_image_relay, backend_path, get_json, get_json_or
+from fragments.kit.fragment import Fragment, NotFound
+from fragments.kit.params import is_sku
 from fragments.kit.rendering import render as render_template
 
 SHOWN = 4
@@ -19,9 +20,10 @@ add_image_relay(bff)
 
 
 async def render(request: HttpRequest, sku: str) -> str:
-    related = (await get_json("recommendations", f"/products/{sku}/related", limit=SHOWN))[
-        "related"
-    ]
+    if not is_sku(sku):
+        raise NotFound(sku)
+    path = backend_path("products", sku, "related")
+    related = (await get_json("recommendations", path, limit=SHOWN))["related"]
     items: list[dict] = []
     if related:
         found, priced = await asyncio.gather(

@@ -43,10 +43,30 @@ def test_products_by_sku_for_carts_and_recommendations(client):
     assert sorted(p["sku"] for p in items) == ["SKU-1001", "SKU-1003"]
 
 
-def test_bad_paging_is_a_422_naming_the_parameter(client):
-    response = client.get("/products", {"limit": 0})
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ({"limit": 0}, "limit"),
+        ({"limit": "²"}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"offset": 2**63 + 1}, "offset"),  # once a database overflow, a 500
+        ({"q": "kettle\x00"}, "q"),
+        ({"q": "k" * 101}, "q"),
+        ({"category": "kitchen\n"}, "category"),
+        ({"sku": ["SKU-1001", "../SKU-1"]}, "sku"),
+    ],
+)
+def test_bad_queries_are_a_422_naming_the_parameter(client, query, parameter):
+    response = client.get("/products", query)
     assert response.status_code == 422
-    assert "limit" in str(response.json()["detail"])
+    assert parameter in str(response.json()["detail"])
+
+
+@pytest.mark.parametrize("sku", ["SKU-%D9%A1", "SKU-1%00", "x" * 300])
+def test_a_product_path_that_is_not_a_sku_is_a_422(client, sku):
+    for path in (f"/products/{sku}", f"/products/{sku}/image.svg"):
+        response = client.get(path)
+        assert response.status_code == 422 and "sku" in str(response.json()["detail"])
 
 
 def test_product_detail_and_image(client):

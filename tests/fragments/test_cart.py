@@ -2,6 +2,7 @@
 
 import asyncio
 
+import httpx
 import pytest
 from ninja.testing import TestAsyncClient
 
@@ -50,13 +51,69 @@ def test_adding_names_and_prices_the_visitors_cart(client, shop):
 
 @pytest.mark.parametrize(
     ("payload", "field"),
-    [({"sku": "../admin"}, "sku"), ({"sku": "SKU-1", "quantity": 0}, "quantity"), ({}, "sku")],
+    [
+        ({"sku": "../admin"}, "sku"),
+        (
+            {"sku": "SKU-\u0661\u0660\u0660\u0661"},
+            "sku",
+        ),  # Arabic-Indic digits are digits to `\d`, not to a SKU
+        ({"sku": "SKU-1001\n"}, "sku"),
+        ({"sku": "SKU-1", "quantity": 0}, "quantity"),
+        ({"sku": "SKU-1", "quantity": True}, "quantity"),  # not "1"
+        ({"sku": "SKU-1", "quantity": 2.0}, "quantity"),
+        ({"sku": "SKU-1", "quantity": "2"}, "quantity"),
+        ({"sku": "SKU-1", "quantity": 10**30}, "quantity"),
+        ({}, "sku"),
+    ],
 )
 def test_bad_input_is_a_422_naming_the_field_and_reaches_no_backend(client, shop, payload, field):
     response = asyncio.run(client.post("/items", json=payload, headers=visitor_headers()))
     assert response.status_code == 422
     assert field in str(response.json()["detail"])
     assert shop.calls == []
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe", b"[1, 2]", b'"SKU-1"', b"null"])
+def test_a_body_that_is_not_a_json_object_is_refused(client, shop, body):
+    response = asyncio.run(
+        client.post("/items", data=body, content_type="application/json", headers=visitor_headers())
+    )
+    assert response.status_code in (400, 422) and response.json()["detail"]
+    assert shop.calls == []
+
+
+@pytest.mark.parametrize("sku", ["..", "SKU-%D9%A1", "SKU-1%0A", "SKU-1%00", "x" * 300])
+def test_a_line_path_that_is_not_a_sku_never_reaches_the_cart_backend(client, shop, sku):
+    for method, body in (("patch", {"quantity": 2}), ("delete", None)):
+        response = asyncio.run(
+            getattr(client, method)(f"/items/{sku}", json=body, headers=visitor_headers())
+        )
+        assert response.status_code == 422, (method, sku)
+        assert "sku" in str(response.json()["detail"])
+    assert shop.calls == []
+
+
+def test_a_picture_is_relayed_only_for_a_sku(client, shop):
+    shop.on("catalog", "GET", "/products/SKU-1001/image.svg", lambda request: httpx.Response(
+        200, content=b"<svg/>", headers={"Content-Type": "image/svg+xml"}
+    ))  # fmt: skip
+    picture = asyncio.run(client.get("/images/SKU-1001.svg"))
+    assert (picture.status_code, picture["Content-Type"]) == (200, "image/svg+xml")
+    assert asyncio.run(client.get("/images/SKU-1002.svg")).json() == {
+        "detail": "there is no picture of SKU-1002"
+    }
+    assert asyncio.run(client.get("/images/...svg")).status_code == 422  # sku ".."
+    assert [call[2] for call in shop.calls] == [
+        "/products/SKU-1001/image.svg",
+        "/products/SKU-1002/image.svg",
+    ]
+
+
+def test_the_backends_field_errors_reach_the_browser_as_json(client, shop):
+    detail = [{"type": "missing", "loc": ["body", "payload", "sku"], "msg": "Field required"}]
+    shop.on("cart", "POST", f"{CART}/items", {"detail": detail}, 422)
+    response = asyncio.run(client.post("/items", json={"sku": "SKU-1"}, headers=visitor_headers()))
+    assert (response.status_code, response.json()) == (422, {"detail": detail})
 
 
 def test_without_a_visitor_token_nothing_is_written(client, shop):

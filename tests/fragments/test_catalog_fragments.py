@@ -161,3 +161,44 @@ def test_without_pricing_products_are_still_listed_without_a_price(catalog):
     catalog.down.add("pricing")
     rendered = asyncio.run(listing(fragment_request(category="kitchen")))
     assert "Urban Kettle" in rendered.html and "€" not in rendered.html
+
+
+@pytest.mark.parametrize("page", ["²", "٣", "-1", "0", "1e3", "1001", "9" * 5000, "%FF"])
+def test_listing_shows_the_first_page_for_a_page_number_it_cannot_use(catalog, page):
+    asked = []
+    catalog.on("catalog", "GET", "/products", lambda request: (
+        asked.append(dict(request.url.params))
+        or httpx.Response(200, json={"total": 13, "items": [KETTLE]})
+    ))  # fmt: skip
+    rendered = asyncio.run(listing(fragment_request(category="kitchen", page=page)))
+    assert '<a href="/c/kitchen?page=1" aria-current="page">' in rendered.html
+    assert asked == [{"category": "kitchen", "limit": "12", "offset": "0"}]
+
+
+@pytest.mark.parametrize("category", ["Kitchen", "kitchen\n", "kit chen", "../kitchen", "k" * 51])
+def test_listing_of_a_category_that_is_not_a_slug_is_not_found_without_asking(
+    fake_backends, category
+):
+    with pytest.raises(NotFound):
+        asyncio.run(listing(fragment_request(category=category)))
+    assert fake_backends.calls == []
+
+
+def test_search_text_loses_control_characters_and_is_bounded(catalog):
+    asked = []
+    catalog.on("catalog", "GET", "/products", lambda request: (
+        asked.append(request.url.params["q"])
+        or httpx.Response(200, json={"total": 1, "items": [KETTLE]})
+    ))  # fmt: skip
+    asyncio.run(listing(fragment_request(q="red\x00\x1bkettle" + "x" * 500)))
+    assert asked == [("red kettle" + "x" * 500)[:100]]
+    html = asyncio.run(header(fragment_request(q="\x07kettle\x00" + "y" * 500)))
+    assert f'value="kettle {"y" * 93}"' in html
+
+
+@pytest.mark.parametrize("renderer", [product, buybox, recommendations])
+def test_a_product_fragment_of_something_that_is_not_a_sku_is_not_found(fake_backends, renderer):
+    for sku in ("../../carts/visitor-0123456789", "SKU-\u0661", "SKU-1\n", ".."):
+        with pytest.raises(NotFound):
+            asyncio.run(renderer(fragment_request(), sku=sku))
+    assert fake_backends.calls == []

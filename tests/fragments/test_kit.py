@@ -138,3 +138,72 @@ def test_the_visitor_is_known_only_from_a_valid_token(settings):
     assert visitor_of(factory.get("/", HTTP_X_TESSERA_VISITOR=good)) == "visitor-abcdefgh"
     assert visitor_of(factory.get("/", HTTP_X_TESSERA_VISITOR=forged)) is None
     assert visitor_of(factory.get("/")) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "page"),
+    [
+        ("3", 3),
+        ("1000", 1000),
+        ("", 1),
+        ("²", 1),  # str.isdigit() says yes, int() says no
+        ("٣", 1),  # an Arabic-Indic three: int() would read it, the grammar does not
+        ("0", 1),
+        ("1001", 1),
+        ("-2", 1),
+        ("+2", 1),
+        (" 2", 1),
+        ("2.0", 1),
+        ("1_0", 1),
+        ("9" * 5000, 1),  # no 5000-digit int() either
+    ],
+)
+def test_query_numbers_are_plain_ascii_digits_within_bounds_or_the_default(raw, page):
+    from django.http import QueryDict
+
+    from fragments.kit.params import query_int
+
+    query = QueryDict(mutable=True)
+    query["page"] = raw
+    assert query_int(query, "page", default=1, minimum=1, maximum=1000) == page
+
+
+def test_query_text_loses_control_characters_and_is_bounded():
+    from django.http import QueryDict
+
+    from fragments.kit.params import query_text
+
+    query = QueryDict("q=%00red%0D%0A%1Bkettle%C2%85+&long=" + "x" * 500 + "&bad=%FF%FE")
+    assert query_text(query, "q", max_length=100) == "red kettle"
+    assert query_text(query, "long", max_length=100) == "x" * 100
+    assert query_text(query, "bad", max_length=100) == "\ufffd\ufffd"  # not UTF-8: replaced
+    assert query_text(query, "missing", max_length=100) == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("SKU-1001", True),
+        ("SKU-1", True),
+        ("SKU-\u0661\u0660\u0660\u0661", False),  # Arabic-Indic digits
+        ("SKU-1\n", False),
+        ("SKU-123456789", False),
+        ("../SKU-1", False),
+        ("sku-1", False),
+    ],
+)
+def test_a_sku_has_ascii_digits_and_nothing_around_them(value, ok):
+    from fragments.kit.params import is_sku
+
+    assert is_sku(value) is ok
+
+
+def test_backend_paths_are_built_only_from_safe_segments():
+    from fragments.kit.backends import backend_path
+
+    assert backend_path("carts", "visitor-0123456789", "items", "SKU-1") == (
+        "/carts/visitor-0123456789/items/SKU-1"
+    )
+    for segment in ("..", ".", "", "a/b", "..%2F..", "SKU-1?x=1", "SKU-1#x", "é", "a\nb"):
+        with pytest.raises(ValueError, match="unsafe backend path segment"):
+            backend_path("carts", "visitor-0123456789", "items", segment)

@@ -8,8 +8,10 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
 from backends.catalog.models import Category, Product
+from backends.kit.params import PLAIN_TEXT, Offset, Sku, SkuPath
 
 router = Router(tags=["catalog"])
+SVG = "image/svg+xml"
 
 
 class CategoryOut(Schema):
@@ -50,11 +52,11 @@ def categories(request: HttpRequest):
 @router.get("/products", response=ProductPage)
 def products(
     request: HttpRequest,
-    category: str | None = None,
-    q: str | None = Query(None, max_length=100),
-    sku: list[str] = Query(None, max_length=100),
+    category: str | None = Query(None, max_length=50, pattern=PLAIN_TEXT),
+    q: str | None = Query(None, max_length=100, pattern=PLAIN_TEXT),
+    sku: list[Sku] = Query(None, max_length=100),
     limit: int = Query(12, ge=1, le=100),
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
 ):
     """Products, optionally of one category, matching a text query and/or of given SKUs."""
     query = Product.objects.select_related("category")
@@ -68,13 +70,16 @@ def products(
 
 
 @router.get("/products/{sku}", response=ProductOut)
-def product(request: HttpRequest, sku: str):
+def product(request: HttpRequest, sku: SkuPath):
     return _out(get_object_or_404(Product.objects.select_related("category"), sku=sku))
 
 
-@router.get("/products/{sku}/image.svg")
-def product_image(request: HttpRequest, sku: str) -> HttpResponse:
+@router.get(
+    "/products/{sku}/image.svg",
+    openapi_extra={"responses": {200: {"description": "SVG", "content": {SVG: {}}}}},
+)
+def product_image(request: HttpRequest, sku: SkuPath) -> HttpResponse:
     image = get_object_or_404(Product.objects.only("image_svg"), sku=sku).image_svg
-    response = HttpResponse(image, content_type="image/svg+xml")
+    response = HttpResponse(image, content_type=SVG)
     response["Cache-Control"] = "public, max-age=86400"
     return response

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
 from backends.inventory.models import Stock
+from backends.kit.params import SkuPath
 
 router = Router(tags=["inventory"])
 
@@ -16,6 +17,6 @@ class StockOut(Schema):
 
 
 @router.get("/stock/{sku}", response=StockOut)
-def stock(request: HttpRequest, sku: str):
+def stock(request: HttpRequest, sku: SkuPath):
     found = get_object_or_404(Stock, sku=sku)
     return {"sku": found.sku, "quantity": found.quantity, "in_stock": found.quantity > 0}

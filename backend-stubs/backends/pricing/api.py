@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
+from backends.kit.params import Sku, SkuPath
 from backends.pricing.models import Price
 
 router = Router(tags=["pricing"])
@@ -18,12 +19,12 @@ class PriceOut(Schema):
 
 
 @router.get("/prices/{sku}", response=PriceOut)
-def price(request: HttpRequest, sku: str):
+def price(request: HttpRequest, sku: SkuPath):
     return get_object_or_404(Price, sku=sku)
 
 
 @router.get("/prices", response=list[PriceOut])
-def prices(request: HttpRequest, sku: list[str] = Query(..., max_length=100)):
+def prices(request: HttpRequest, sku: list[Sku] = Query(..., max_length=100)):
     """Prices of several products at once (`?sku=A&sku=B`), in the order asked."""
     found = {p.sku: p for p in Price.objects.filter(sku__in=sku)}
     return [found[s] for s in sku if s in found]

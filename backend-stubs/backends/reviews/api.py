@@ -1,19 +1,39 @@
-"""Reviews API: a product's reviews with their rating summary, and writing a review."""
+"""Reviews API: a product's reviews with their rating summary, and writing a review.
 
+A review is written for a visitor (the reviews BFF vouches for who it is): one review per
+product and visitor, and at most `RATE_LIMIT` reviews per visitor in `RATE_WINDOW` seconds.
+The limits are kept here, with the reviews themselves, so that they hold however many BFF
+instances there are and across restarts.
+"""
+
+import math
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
+from pydantic import StrictInt
 
+from backends.kit.params import MULTILINE_TEXT, VISIBLE_LINE, VISITOR, Offset, SkuPath
 from backends.reviews.models import Review
+from tessera.conf import env_int
 
 router = Router(tags=["reviews"])
 
+#: How many reviews one visitor may write in `RATE_WINDOW` seconds.
+RATE_LIMIT = env_int("REVIEWS_RATE_LIMIT", 3)
+RATE_WINDOW = env_int("REVIEWS_RATE_WINDOW", 600)
+
 
 class ReviewIn(Schema):
-    author: str = Field(..., min_length=1, max_length=60, pattern=r"\S")
-    rating: int = Field(..., ge=1, le=5)
-    title: str = Field(..., min_length=1, max_length=120, pattern=r"\S")
-    body: str = Field(..., min_length=10, max_length=4000)
+    author: str = Field(..., min_length=1, max_length=60, pattern=VISIBLE_LINE)
+    rating: StrictInt = Field(..., ge=1, le=5)
+    title: str = Field(..., min_length=1, max_length=120, pattern=VISIBLE_LINE)
+    body: str = Field(..., min_length=10, max_length=4000, pattern=MULTILINE_TEXT)
+    visitor: str = Field(..., pattern=VISITOR, description="who writes it (never shown)")
 
 
 class ReviewOut(Schema):
@@ -48,12 +68,17 @@ def _out(review: Review) -> dict:
     }
 
 
+def _minutes(seconds: float) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"
+
+
 @router.get("/products/{sku}/reviews", response=ReviewPage)
 def reviews(
     request: HttpRequest,
-    sku: str,
+    sku: SkuPath,
     limit: int = Query(10, ge=1, le=50),
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
 ):
     query = Review.objects.filter(sku=sku)
     stats = query.aggregate(count=Count("id"), average=Avg("rating"))
@@ -69,7 +94,31 @@ def reviews(
 
 
 @router.post("/products/{sku}/reviews", response={201: ReviewOut})
-def write_review(request: HttpRequest, sku: str, payload: ReviewIn):
-    """Add a review. Invalid input is a 422 naming the field; nothing is stored then."""
-    review = Review.objects.create(sku=sku, **payload.dict())
+def write_review(request: HttpRequest, sku: SkuPath, payload: ReviewIn):
+    """Add a review. Nothing is stored when it is refused: invalid input is a 422 naming the
+    field, a second review of the product by the same visitor a 409, and one review too many
+    in the window a 429 with Retry-After (seconds until the oldest one leaves the window)."""
+    now = timezone.now()
+    with transaction.atomic():
+        mine = Review.objects.filter(visitor=payload.visitor)
+        if mine.filter(sku=sku).exists():
+            raise HttpError(409, f"you have already reviewed {sku}")
+        recent = mine.filter(created_at__gt=now - timedelta(seconds=RATE_WINDOW))
+        if recent.count() >= RATE_LIMIT:
+            oldest = recent.order_by("created_at").values_list("created_at", flat=True)[0]
+            wait = (oldest - now).total_seconds() + RATE_WINDOW
+            refusal = JsonResponse(
+                {
+                    "detail": f"at most {RATE_LIMIT} reviews in {_minutes(RATE_WINDOW)}: "
+                    f"please try again in {_minutes(wait)}"
+                },
+                status=429,
+            )
+            refusal["Retry-After"] = str(max(1, math.ceil(wait)))
+            return refusal
+        try:
+            with transaction.atomic():
+                review = Review.objects.create(sku=sku, **payload.dict())
+        except IntegrityError:  # the same visitor's other request got in first
+            raise HttpError(409, f"you have already reviewed {sku}") from None
     return Status(201, _out(review))

@@ -1,0 +1,30 @@
+"""The grammar of what callers send the backend stubs, declared once for every stub.
+
+Declared as ninja parameter types, so a request that breaks it is a 422 naming the parameter
+before a view runs, and the OpenAPI document states it. Patterns are for pydantic's regex
+engine: `[0-9]`, not `\\d` (any Unicode digit), and `$` only at the very end.
+"""
+
+from typing import Annotated
+
+from ninja import Path, Query
+from pydantic import StringConstraints
+
+SKU = r"^SKU-[0-9]{1,8}$"
+VISITOR = r"^[A-Za-z0-9_-]{8,64}$"
+#: Text without control characters (NUL included, which some databases refuse).
+PLAIN_TEXT = r"^[^\x00-\x1f\x7f]*$"
+#: One line of text with something visible in it (a name, a title).
+VISIBLE_LINE = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+#: Text of several lines: control characters other than tab and line breaks are refused.
+MULTILINE_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+#: The deepest a listing may be paged; a bigger offset is a 422, not a database overflow.
+MAX_OFFSET = 100_000
+
+SkuPath = Annotated[str, Path(pattern=SKU, description="a SKU, e.g. SKU-1001")]
+#: One SKU of a list in the query (`?sku=SKU-1001&sku=SKU-1002`).
+Sku = Annotated[str, StringConstraints(pattern=SKU)]
+VisitorPath = Annotated[
+    str, Path(pattern=VISITOR, description="a visitor id: 8-64 letters, digits, '-' or '_'")
+]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="items to skip")]
