@@ -269,12 +269,16 @@ class PageApp:
             )
             return
         context, headers = self._context(scope)
-        solo = replace(config, primary=False, is_async=False)
+        # Resolved as a primary: its 404 (what its parameters name does not exist, or is not
+        # even well-formed) is this answer's 404, not a failure, and no browser retry of it.
+        solo = replace(config, primary=True, is_async=False)
         placement = Placement(name, solo, path, 0)
         outcome = await resolve(placement, params, headers, context.visitor, context.request_id)
         request_id = (b"x-request-id", context.request_id.encode())
         if outcome.kind not in USABLE:
-            await send_response(send, 502, b"", headers=[request_id, *self.policy.plain_headers()])
+            status = 404 if outcome.kind == "not-found" else 502
+            plain = [request_id, *self.policy.plain_headers()]
+            await send_response(send, status, b"", headers=plain)
             return
         body = (asset_tags(outcome.assets) + wrap(name, outcome.html)).encode()
         await send_response(

@@ -2,7 +2,7 @@
 
 Both are path-preserving proxies to a live instance of the named fragment, chosen from the
 registry snapshot: `target.py` decides what path may go upstream, `relay.py` relays, and
-`errors.py` answers what the gateway refuses in the same JSON as its own errors.
+`errors.py` answers a failed CSRF check in the same JSON as every other refusal.
 """
 
 from shell.gateway.errors import csrf_failure

@@ -5,11 +5,6 @@ from __future__ import annotations
 from django.http import HttpRequest, JsonResponse
 
 
-def problem(status: int, detail: str) -> JsonResponse:
-    """A refusal or failure of the gateway, with a sentence saying why."""
-    return JsonResponse({"detail": detail}, status=status)
-
-
 def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
     """Django's CSRF_FAILURE_VIEW: a write without a valid CSRF token (cookie + header)."""
     return JsonResponse(

@@ -21,9 +21,9 @@ from django.http import HttpRequest, HttpResponse
 from shell.engine.balance import pick_instance
 from shell.engine.cookies import fragment_cookie_header, scoped_set_cookies
 from shell.engine.security import ResponsePolicy
-from shell.gateway.errors import problem
 from shell.gateway.target import upstream_target
 from shell.snapshot import poller
+from tessera.openapi import problem
 from tessera.visitor import VISITOR_HEADER, sign_visitor, visitor_from_cookies
 
 #: Request headers passed from the browser to a fragment's BFF.
@@ -37,6 +37,7 @@ RESPONSE_HEADERS = (
     "content-language",
     "vary",
     "location",
+    "retry-after",
 )
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
 #: BFF answers are data for scripts, not documents: should one be HTML, nothing in it runs.

@@ -288,6 +288,14 @@ def test_single_fragment_endpoint_serves_one_fragment_through_the_pipeline():
     missing, _, _ = compose("/_fragment/buybox")
     unknown, _, _ = compose("/_fragment/nope")
     assert (missing.start["status"], unknown.start["status"]) == (400, 404)
+    # What the fragment says does not exist is a 404; a fragment that fails, a 502.
+    nothing = compose("/_fragment/buybox", scope_changes={"query_string": b"sku=SKU-404"})[0]
+    broken = compose(
+        "/_fragment/buybox",
+        routes={"/buybox/SKU-1": Reply(500, b"")},
+        scope_changes={"query_string": b"sku=SKU-1"},
+    )[0]
+    assert (nothing.start["status"], broken.start["status"]) == (404, 502)
 
 
 def test_every_resolved_fragment_is_an_event_and_failures_are_logged(caplog):
