@@ -14,7 +14,7 @@ from django.conf import settings  # noqa: E402
 from shell import gateway  # noqa: E402  (needs the settings configured above)
 from shell.engine import fetch  # noqa: E402
 from shell.engine.page import PageApp  # noqa: E402
-from shell.engine.security import ResponsePolicy, origins  # noqa: E402
+from shell.policy import response_policy  # noqa: E402
 from shell.snapshot import poller  # noqa: E402
 
 application = ServiceApp(
@@ -25,11 +25,7 @@ application = ServiceApp(
         visitor_key=settings.VISITOR_KEY.encode(),
         trust_request_id=settings.TRUST_REQUEST_ID,
         page_budget=settings.PAGE_BUDGET,
-        policy=ResponsePolicy(
-            https=settings.HTTPS,
-            preview_origins=origins(settings.PREVIEW_ORIGINS),
-            redirect_hosts=frozenset(settings.REDIRECT_HOSTS),
-        ),
+        policy=response_policy(),
     ),
     service="shell",
     on_startup=[poller.start],

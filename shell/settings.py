@@ -1,6 +1,15 @@
 """Settings of the shell: Django serves the /bff/ gateway, assets and everything but pages."""
 
-from tessera.conf import REPO_ROOT, data_dir, env_bool, env_float, env_list, env_str, static_root
+from tessera.conf import (
+    REPO_ROOT,
+    data_dir,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    static_root,
+)
 from tessera.django_settings import service_settings
 from tessera.secrets import secret
 
@@ -33,6 +42,8 @@ SNAPSHOT_DISK_PATH = data_dir() / "shell" / "registry-snapshot.json"
 SNAPSHOT_POLL_INTERVAL = env_float("TESSERA_SNAPSHOT_POLL_INTERVAL", 1.0)
 #: Seconds the gateway waits for a fragment's BFF or asset.
 GATEWAY_TIMEOUT = env_float("TESSERA_GATEWAY_TIMEOUT", 10.0)
+#: Bytes of a BFF's or an asset's answer the gateway passes on, at most (beyond: 502).
+GATEWAY_MAX_BODY_BYTES = env_int("TESSERA_GATEWAY_MAX_BODY_BYTES", 10 * 1024 * 1024)
 #: Key signing the visitor token the shell sends to fragments.
 CONTEXT_KEY = secret("TESSERA_CONTEXT_KEY")
 #: Key signing the visitor cookie; only the shell has it, so no one else can mint visitor ids.

@@ -2,7 +2,8 @@
 the number of connections.
 
 uvicorn bounds none of these with httptools: a client could keep a connection open forever
-by sending nothing or a header byte now and then, and grow a request head without end.
+by sending nothing or a byte now and then, of the head or of the body, and grow a request
+head (or a chunked body's trailers) without end.
 
 Deadlines cost no timer per request: each connection keeps one `deadline` (event-loop time)
 and a phase, set at the few points where a request moves on, and `expire_overdue`, called
@@ -44,9 +45,11 @@ LINGER = 2.0
 # A connection's phase decides what its deadline means.
 _FIRST = 0  # open, no request begun: closed at the head deadline, counted from opening
 _HEAD = 1  # a request head is arriving: 408 at the head deadline
-_BUSY = 2  # the head is complete, the request is being answered: no deadline
-_IDLE = 3  # between keep-alive requests: closed at the keep-alive deadline
-_CLOSING = 4  # refused: closed once the client closes or at the linger deadline
+_BODY = 2  # the head is complete: 408 at the head deadline + body timeout if the body is not
+# all in by then (a request that is, but is still being answered, moves on to _BUSY then)
+_BUSY = 3  # the request is complete and being answered: no deadline
+_IDLE = 4  # between keep-alive requests: closed at the keep-alive deadline
+_CLOSING = 5  # refused: closed once the client closes or at the linger deadline
 
 _NEVER = float("inf")
 
@@ -54,6 +57,19 @@ _NEVER = float("inf")
 _begin_message = HttpToolsProtocol.on_message_begin
 _complete_headers = HttpToolsProtocol.on_headers_complete
 _take_body = HttpToolsProtocol.on_body
+
+
+class _Discard(list):
+    """Where a chunked body's trailers go once the app holds the request's headers: a client
+    could otherwise grow that list without end (a few bytes a header line)."""
+
+    __slots__ = ()
+
+    def append(self, item: Any) -> None:
+        return None
+
+
+_TRAILERS = _Discard()
 
 
 class Refused(Exception):
@@ -87,6 +103,7 @@ class BoundedHttpToolsProtocol(CoalescingHttpToolsProtocol):
     # more instructions per request, measured).
     __slots__ = (
         "_body_left",
+        "_body_read",
         "_head_inside",
         "_head_read",
         "_limits",
@@ -112,6 +129,7 @@ class BoundedHttpToolsProtocol(CoalescingHttpToolsProtocol):
         self._head_read = 0  # bytes of earlier reads that carried the current head
         self._head_inside = 0  # bytes of reads wholly inside the current head
         self._body_left = 0  # bytes the current request's body may still have
+        self._body_read = 0  # bytes received while its body arrives (trailers included)
 
     # Connection
 
@@ -131,6 +149,11 @@ class BoundedHttpToolsProtocol(CoalescingHttpToolsProtocol):
         phase = self._phase
         if phase == _CLOSING:
             return
+        if phase == _BODY:  # a chunked body's trailers are not body, but are bounded with it
+            self._body_read += len(data)
+            if self._body_read > self._limits.max_body_bytes + self._limits.max_head_bytes:
+                self.refuse(413)
+                return
         head = self.headers if phase == _HEAD else None  # a new message makes a new list
         self._read_len = len(data)
         try:
@@ -164,10 +187,13 @@ class BoundedHttpToolsProtocol(CoalescingHttpToolsProtocol):
             self.refuse(431)
 
     def expire(self) -> None:
-        """Past the deadline: 408 for a head still arriving, else close."""
+        """Past the deadline: 408 for a head or body still arriving, else close."""
         if self.transport.is_closing():
             return
-        if self._phase == _HEAD:
+        if self._phase == _BODY and not self.cycle.more_body:  # all in, just slow to answer
+            self._phase = _BUSY
+            self.deadline = _NEVER
+        elif self._phase in (_HEAD, _BODY):
             self.refuse(408)
         else:
             self.transport.close()
@@ -185,7 +211,8 @@ class BoundedHttpToolsProtocol(CoalescingHttpToolsProtocol):
                 return
         self.deadline = self.loop.time() + LINGER
         self.transport.write(refusal(status, self.server_state.default_headers))
-        self.transport.write_eof()
+        if self.transport.can_write_eof():  # not over TLS
+            self.transport.write_eof()
         self.flow.resume_reading()  # keep discarding what arrives
 
     def head_size(self) -> int:
@@ -218,10 +245,13 @@ class BoundedHttpToolsProtocol(CoalescingHttpToolsProtocol):
             and self.head_size() > limits.max_head_bytes
         ) or len(self.headers) > limits.max_headers:
             raise Refused(431)
-        self._phase = _BUSY
-        self.deadline = _NEVER
+        # The body, if any, is due within the body timeout after the head's own deadline.
+        self._phase = _BODY
+        self.deadline += limits.body_timeout
         self._body_left = limits.max_body_bytes
+        self._body_read = 0
         _complete_headers(self)
+        self.headers = _TRAILERS  # the scope keeps the head's own list
 
     def on_body(self, body: bytes) -> None:
         self._body_left -= len(body)  # a chunked body declares no length beforehand
@@ -238,7 +268,7 @@ class BoundedHttpToolsProtocol(CoalescingHttpToolsProtocol):
         if self.pipeline:
             cycle, app = self.pipeline.pop()
             self._start_asgi_task(cycle, app)
-        elif self._phase == _BUSY:  # not when the next head has begun
+        elif self._phase in (_BODY, _BUSY):  # not when the next head has begun
             self._phase = _IDLE
             self.deadline = self.loop.time() + self._limits.keep_alive
 

@@ -1,7 +1,7 @@
 """What one service process accepts from its clients: time, size and number bounds.
 
-Without them a client could hold a connection open forever by sending nothing or a header
-byte now and then, grow a request head without end (tens of MB buffered per connection), or
+Without them a client could hold a connection open forever by sending nothing or a byte now
+and then, grow a request head without end (tens of MB buffered per connection), or
 open connections until the process runs out of memory. The defaults are generous for any
 browser or service client and are read once, at start-up, from the environment (names below).
 """
@@ -21,6 +21,8 @@ class ServerLimits:
     #: its first byte for each later one. Past it: 408 and the connection is closed (without
     #: an answer when nothing arrived).
     head_timeout: float = 10.0
+    #: Seconds to receive a request's body once its head is complete. Past it: 408, closed.
+    body_timeout: float = 30.0
     #: Seconds a connection may sit idle between requests before it is closed.
     keep_alive: float = 5.0
     #: Bytes of request line and headers, about as on the wire. Beyond it: 431.
@@ -28,7 +30,7 @@ class ServerLimits:
     #: Header lines in one request. Beyond it: 431.
     max_headers: int = 100
     #: Request body bytes (declared `Content-Length` or received chunked). Beyond it: 413.
-    max_body_bytes: int = 10 * 1024 * 1024
+    max_body_bytes: int = 1024 * 1024
     #: Open connections; a connection beyond it gets a 503 and is closed at once.
     max_connections: int = 1024
 
@@ -39,12 +41,13 @@ class ServerLimits:
 
     @classmethod
     def from_env(cls) -> ServerLimits:
-        """The limits from `TESSERA_HEAD_TIMEOUT`, `TESSERA_KEEP_ALIVE`,
+        """The limits from `TESSERA_HEAD_TIMEOUT`, `TESSERA_BODY_TIMEOUT`, `TESSERA_KEEP_ALIVE`,
         `TESSERA_MAX_HEAD_BYTES`, `TESSERA_MAX_HEADERS`, `TESSERA_MAX_BODY_BYTES` and
         `TESSERA_MAX_CONNECTIONS`, each defaulting to the field's default."""
         default = cls()
         return cls(
             head_timeout=env_float("TESSERA_HEAD_TIMEOUT", default.head_timeout),
+            body_timeout=env_float("TESSERA_BODY_TIMEOUT", default.body_timeout),
             keep_alive=env_float("TESSERA_KEEP_ALIVE", default.keep_alive),
             max_head_bytes=env_int("TESSERA_MAX_HEAD_BYTES", default.max_head_bytes),
             max_headers=env_int("TESSERA_MAX_HEADERS", default.max_headers),

@@ -28,6 +28,7 @@ from types import FrameType
 import uvicorn
 
 from tessera.bounded import BoundedHttpToolsProtocol, expire_overdue
+from tessera.conf import env_list
 from tessera.limits import ServerLimits
 
 logger = logging.getLogger("tessera.serve")
@@ -91,6 +92,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--graceful", type=float, default=10.0, help="seconds (default 10)")
     args = parser.parse_args(argv)
     limits = ServerLimits.from_env()
+    trusted_proxies = env_list("TESSERA_TRUSTED_PROXIES", [])
     allow_open_files(limits.max_connections)
     module, _, attribute = args.app.partition(":")
     app = getattr(importlib.import_module(module), attribute)
@@ -108,6 +110,12 @@ def main(argv: list[str] | None = None) -> None:
         # 503 to requests, not connections, once the connections reach it, and its other
         # count, requests in progress, cannot exceed the connections.
         http=BoundedHttpToolsProtocol.with_limits(limits),
+        ws="none",  # no service speaks WebSocket: an upgrade is an ordinary request
+        # The client's address is the peer's, unless the peer is a proxy trusted to say whose
+        # it is (X-Forwarded-For): otherwise any client could choose the address that, for
+        # one, the admin's login lockout counts failures by.
+        proxy_headers=bool(trusted_proxies),
+        forwarded_allow_ips=trusted_proxies or None,
         access_log=False,
         server_header=False,  # no "server: uvicorn" banner: one header less on every response
         log_level="warning",

@@ -39,6 +39,7 @@ BACKEND = "catalog"
 REGISTRY_URL = "http://127.0.0.1:1"
 SNAPSHOT_POLL_INTERVAL = 1.0
 GATEWAY_TIMEOUT = 2.0
+GATEWAY_MAX_BODY_BYTES = 1024 * 1024
 CONTEXT_KEY = "unit-test-context-key"
 VISITOR_KEY = "unit-test-visitor-key"
 PREVIEW_ORIGINS = ["http://127.0.0.1:8001"]

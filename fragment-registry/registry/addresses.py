@@ -9,7 +9,8 @@ allowed host stay out of reach unless an entry names their port. A denylist entr
 ports denies every port, and a denied unspecified address (`0.0.0.0:8001`, a service
 listening on every interface) denies that port of every address. Names are compared as
 names, except that `localhost` and `*.localhost` always mean the loopback addresses
-(RFC 6761): `localhost:8001` is refused wherever `127.0.0.1:8001` is.
+(RFC 6761): `localhost:8001` is refused wherever `127.0.0.1:8001` is. A denied loopback
+address denies its port on every loopback address (`[::1]:8001`, `127.0.0.2:8001`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ LOOPBACK: tuple[Address, ...] = (ipaddress.IPv4Address("127.0.0.1"), ipaddress.I
 EVERY_ADDRESS: tuple[Network, ...] = (
     ipaddress.IPv4Network("0.0.0.0/0"),
     ipaddress.IPv6Network("::/0"),
+)
+#: Every loopback address: one host, whichever of them a URL names.
+EVERY_LOOPBACK: tuple[Network, ...] = (
+    ipaddress.IPv4Network("127.0.0.0/8"),
+    ipaddress.IPv6Network("::1/128"),
 )
 _LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
 HOST_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
@@ -119,6 +125,8 @@ def parse_rule(entry: str, *, denied: bool) -> Rule:
         if not denied:
             raise ValueError(f"{host} is no host's address; list the addresses to allow")
         return Rule(text, None, EVERY_ADDRESS, port_range)
+    if denied and network.network_address.is_loopback:  # `[::1]:8001` is `127.0.0.1:8001`
+        return Rule(text, None, EVERY_LOOPBACK, port_range)
     return Rule(text, None, (network,), port_range)
 
 

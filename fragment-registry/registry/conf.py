@@ -12,6 +12,7 @@ APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",  # login throttling for the admin
+    "ninja",  # the API docs' assets from the package itself, not a CDN
     "registry",
 ]
 

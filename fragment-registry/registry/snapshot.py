@@ -4,13 +4,32 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from registry.models import Fragment, Page
+from registry.models import Fragment, Instance, Page
 from registry.syntax import names
+from registry.validators import validate_instance_url
+
+logger = logging.getLogger("tessera.registry")
+
+
+def _allowed_now(instance: Instance) -> bool:
+    """Whether the instance's URL passes the SSRF guard as it is configured now: a row stored
+    before a rule was tightened (or by an older registry) is not handed to shells."""
+    try:
+        validate_instance_url(instance.base_url)
+    except ValidationError as exc:
+        logger.warning(
+            "instance left out of the snapshot",
+            extra={"instance": str(instance), "reason": " ".join(exc.messages)},
+        )
+        return False
+    return True
 
 
 def build_snapshot(now: datetime | None = None) -> dict[str, Any]:
@@ -20,7 +39,7 @@ def build_snapshot(now: datetime | None = None) -> dict[str, Any]:
     enabled = set()
     for fragment in Fragment.objects.filter(enabled=True).prefetch_related("instances"):
         enabled.add(fragment.id)
-        live = [i for i in fragment.instances.all() if i.is_up(now)]
+        live = [i for i in fragment.instances.all() if i.is_up(now) and _allowed_now(i)]
         stable, canary, percent = fragment.routing([i.version for i in live])
         fragments.append(
             {

@@ -9,18 +9,17 @@ rule is applied to the same value, and the value checked is the value stored.
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
-from tessera.headers import HOP_BY_HOP
+from tessera.headers import COOKIE_NAME, HOP_BY_HOP, SHELL_COOKIES
 
 #: Fragment and page names: they appear in URLs (`/bff/<name>/`) and headers.
 NAME = r"[a-z][a-z0-9-]{0,62}"
 #: Version labels (as `manage.py deploy --version` takes them): shown, compared, logged.
 VERSION = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
-#: The shell's own cookies (and Django's session's): never a fragment's.
-SHELL_COOKIES = frozenset({"tessera_visitor", "csrftoken", "sessionid"})
 
 validate_name = RegexValidator(
     rf"\A{NAME}\Z", "use lower-case letters, digits and '-', starting with a letter (at most 63)"
@@ -36,8 +35,6 @@ _PCHAR = "-A-Za-z0-9._~!$&'()*+,;=:@"
 _PATH = re.compile(rf"(?:[{_PCHAR}/]|%[0-9A-Fa-f]{{2}})*")
 _QUERY = re.compile(rf"(?:[{_PCHAR}/?]|%[0-9A-Fa-f]{{2}})*")
 _HEADER_NAME = re.compile(r"[a-z0-9-]+")
-# RFC 6265 cookie-name: an HTTP token (RFC 9110 tchar).
-_COOKIE_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 def _describe(char: str) -> str:
@@ -85,8 +82,9 @@ def check_path(path: str, what: str) -> None:
     segments = path.split("/")[1:]
     if "" in segments[:-1]:
         raise ValidationError(f"{what} must not contain '//' (an empty segment)")
-    if "." in segments or ".." in segments:
-        raise ValidationError(f"{what} must not contain '.' or '..' segments")
+    # Escaped dots are dots to a server that decodes before it resolves the path.
+    if {".", ".."} & {unquote(segment) for segment in segments}:
+        raise ValidationError(f"{what} must not contain '.' or '..' segments, escaped or not")
 
 
 def check_query(query: str, what: str) -> None:
@@ -183,7 +181,7 @@ def validate_cookie_names(value: str) -> None:
     """Cookies a fragment's BFF may set (scoped to `/bff/<fragment>/`): RFC 6265 names,
     never the shell's own, and no `__Host-` cookie (which must have `Path=/`)."""
     for name in names(value):
-        if not _COOKIE_NAME.fullmatch(name):
+        if not COOKIE_NAME.fullmatch(name):
             raise ValidationError(
                 f"{name!r} is not a cookie name (letters, digits and !#$%&'*+-.^_`|~ only)"
             )

@@ -25,6 +25,7 @@ from fragments.kit.fragment import Fragment
 from fragments.kit.params import SKU_PATTERN, SkuPath
 from fragments.kit.rendering import render as render_template
 from fragments.kit.visitor import require_visitor, visitor_of
+from tessera.openapi import problem
 
 MAX_QUANTITY = 99
 
@@ -97,11 +98,15 @@ async def cart_view(cart: dict[str, Any]) -> CartView:
 async def _cart_call(
     method: str, path: str, payload: dict | None = None
 ) -> CartView | HttpResponse:
+    unavailable = "the cart is unavailable right now, please try again"
     try:
         cart = await call("cart", method, path, json=payload)
+    except BackendError as exc:  # the cart's refusal of what the browser sent goes back
+        return bff_error(exc, unavailable)
+    try:
         return await cart_view(cart)
-    except BackendError as exc:
-        return bff_error(exc, "the cart is unavailable right now, please try again")
+    except BackendError:  # the catalog's or pricing's refusal is not the browser's doing
+        return problem(502, unavailable)
 
 
 @bff.get("/", response=CartView, summary="The visitor's cart")

@@ -68,7 +68,7 @@ class Assembler:
                 if asset not in self._emitted:
                     self._emitted.add(asset)
                     fresh.append(asset)
-        return asset_tags(fresh) if fresh else ""
+        return asset_tags(fresh, self.nonce) if fresh else ""
 
     def fragment(self, outcome: Outcome) -> str:
         """A resolved fragment in its box, preceded by its not-yet-emitted assets."""

@@ -11,8 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from shell.engine.cookies import valid_cookie_name
-from tessera.headers import HOP_BY_HOP
+from tessera.headers import HOP_BY_HOP, fragment_may_use_cookie
 
 DEFAULT_TIMEOUT_MS = 1000
 MAX_TIMEOUT_MS = 30_000
@@ -50,7 +49,7 @@ class FragmentConfig:
         hop = HOP_BY_HOP.intersection(h.lower() for h in self.forward_headers)
         if hop:
             raise ValueError(f"{self.name}: hop-by-hop headers cannot be forwarded: {sorted(hop)}")
-        refused = [name for name in self.cookies if not valid_cookie_name(name)]
+        refused = [name for name in self.cookies if not fragment_may_use_cookie(name)]
         if refused:
             raise ValueError(f"{self.name}: cookie names not allowed: {refused}")
 

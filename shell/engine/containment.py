@@ -5,6 +5,13 @@ around it. `contain()` re-emits the markup with unmatched end tags dropped, docu
 tags (`html`, `head`, `body`) removed, unclosed elements closed at the end, and tags and
 text re-serialised from what was parsed, so no debris of a broken tag survives as markup.
 Well-formed markup keeps its meaning. Results are cached per distinct body: fragments repeat.
+
+Where a browser would read markup otherwise than this parser does, the markup goes: comments
+(`<!-->` ends one for a browser, not here), elements whose content browsers take as raw text
+in some contexts and not in others (`<style>` inside `<svg>`, `<xmp>`, `<plaintext>`...),
+and what acts on the whole page (`<meta http-equiv=refresh>`, `<base>`). Inline scripts and
+styles would never run under the page's Content-Security-Policy anyway: a fragment's code and
+styles come as assets.
 """
 
 from __future__ import annotations
@@ -23,6 +30,15 @@ _TAG_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _ATTR_NAME = re.compile(r"^[a-zA-Z_:@][-a-zA-Z0-9_:.@]*$")
 #: Document-level elements a fragment may not open or close.
 DOCUMENT = frozenset({"html", "head", "body"})
+#: Dropped with their content (which this parser takes as raw text).
+DROPPED_WITH_CONTENT = frozenset({"script", "style"})
+#: Dropped, their content kept as the markup this parser sees in it: browsers would take it
+#: as raw text (some always, some inside foreign content), or act on the whole page.
+DROPPED_TAGS = frozenset(
+    {"plaintext", "xmp", "noembed", "noframes", "noscript", "iframe", "template", "meta",
+     "base", "link", "frameset", "frame"}
+)  # fmt: skip
+_DROPPED = DOCUMENT | DROPPED_WITH_CONTENT | DROPPED_TAGS
 
 
 def _start_tag(tag: str, attrs: list[tuple[str, str | None]]) -> str:
@@ -42,14 +58,14 @@ class _Balancer(HTMLParser):
         self.open: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if not _TAG_NAME.match(tag) or tag in DOCUMENT:
+        if not _TAG_NAME.match(tag) or tag in _DROPPED:
             return
         self.out.append(_start_tag(tag, attrs))
         if tag not in VOID:
             self.open.append(tag)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if _TAG_NAME.match(tag) and tag not in DOCUMENT:
+        if _TAG_NAME.match(tag) and tag not in _DROPPED:
             self.out.append(_start_tag(tag, attrs))
             if tag not in VOID:  # <div/> opens a div in HTML
                 self.out.append(f"</{tag}>")
@@ -64,12 +80,10 @@ class _Balancer(HTMLParser):
                 break
 
     def handle_data(self, data: str) -> None:
-        # Inside <script>/<style> text is raw; elsewhere it is re-escaped, so the debris of
-        # a broken tag stays text and cannot turn into markup.
-        self.out.append(data if self.cdata_elem else escape(data, quote=False))
-
-    def handle_comment(self, data: str) -> None:
-        self.out.append(f"<!--{data.replace('--', '- -')}-->")
+        # Text is re-escaped, so the debris of a broken tag stays text and cannot turn into
+        # markup; the raw text of a dropped <script> or <style> goes with it.
+        if not self.cdata_elem:
+            self.out.append(escape(data, quote=False))
 
 
 @lru_cache(maxsize=2048)

@@ -12,26 +12,24 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from tessera.visitor import (
-    VISITOR_COOKIE,
-    sign_visitor,
-    visitor_cookie_value,
-    visitor_from_cookies,
-)
+from shell.engine.cookies import CSRF_COOKIE, without_shell_cookies
+from tessera.visitor import sign_visitor, visitor_from_cookies
 
-#: Django's CSRF cookie (its default CSRF_COOKIE_NAME): the `/bff/` gateway checks writes
-#: against it, so every page makes sure the browser has one for fragments' scripts to send.
-CSRF_COOKIE = "csrftoken"
 _CSRF_PRESENT = re.compile(rf"(?:^|;)\s*{CSRF_COOKIE}=[A-Za-z0-9]{{32}}(?:;|$)")
 
 #: Request headers passed through to every fragment unchanged.
 FORWARDED_HEADERS = frozenset({b"accept-language", b"user-agent", b"referer"})
+#: Longest value of one of those, and of the page path, passed on: whatever the browser may
+#: send the shell, what the shell sends a fragment stays well within the fragment's own
+#: bound on request heads (`TESSERA_MAX_HEAD_BYTES`), so a long header cannot lose a page.
+MAX_PASSED_ON = 2048
 
 #: Control characters (but tab) are dropped from what the browser sent before it goes on:
 #: a fragment's server would refuse a header holding them, and with it the page's fragment.
 _NO_CONTROL = str.maketrans("", "", "".join(map(chr, [*range(9), *range(10, 32), 127])))
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
+#: A request id the shell takes from a trusted proxy (`trust_request_id`), else makes its own.
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
 _LOCALE = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
 
 
@@ -69,18 +67,23 @@ class RequestContext:
         lines.append(
             f"accept: text/html\r\nx-request-id: {self.request_id}\r\n"
             f"traceparent: {self.traceparent}\r\nx-tessera-locale: {self.locale}\r\n"
-            f"x-tessera-path: {self.path.translate(_NO_CONTROL)}\r\n"
+            f"x-tessera-path: {self.path[:MAX_PASSED_ON].translate(_NO_CONTROL)}\r\n"
             f"x-tessera-visitor: {sign_visitor(self.visitor, key, now)}\r\n"
         )
         return "".join(lines).encode("latin-1", "replace")
 
     def extra_headers(self, names: Iterable[str]) -> dict[str, str]:
-        """Headers a fragment is configured to receive (e.g. cookie), if the request had them."""
+        """Headers a fragment is configured to receive (e.g. cookie), if the request had them;
+        never the shell's own cookies, which are credentials."""
         found = {}
-        for name in names:
-            value = self.raw.get(name.lower().encode("latin-1"))
+        for name in (name.lower() for name in names):
+            value = self.raw.get(name.encode("latin-1"))
             if value is not None:
-                found[name.lower()] = value.decode("latin-1")
+                found[name] = value.decode("latin-1")
+        if "cookie" in found:
+            found["cookie"] = without_shell_cookies(found["cookie"])
+            if not found["cookie"]:
+                del found["cookie"]
         return found
 
 
@@ -93,14 +96,11 @@ def request_context(
 ) -> RequestContext:
     """Derive the context of one page request from its headers; `path` is the raw
     (percent-encoded) path, and `visitor_key` checks the visitor cookie's signature."""
-    raw: dict[bytes, bytes] = {}
-    for name, value in headers:
-        # Several Cookie lines are one list of cookies (RFC 9113 8.2.3): join them as such.
-        raw[name] = raw[name] + b"; " + value if name in raw and name == b"cookie" else value
+    raw = dict(headers)  # several Cookie lines were made one by ServiceApp
     forwarded = {
         name.decode("latin-1"): value.decode("latin-1")
         for name, value in raw.items()
-        if name in FORWARDED_HEADERS
+        if name in FORWARDED_HEADERS and len(value) <= MAX_PASSED_ON
     }
     # The ids made here come from one call for random bytes, not one each; absent headers
     # are not parsed at all: this runs for every page.
@@ -108,7 +108,7 @@ def request_context(
     request_id = fresh[:32]
     if trust_request_id and b"x-request-id" in raw:
         given = raw[b"x-request-id"].decode("latin-1")
-        if _REQUEST_ID.fullmatch(given):
+        if REQUEST_ID.fullmatch(given):
             request_id = given
     trace_id = fresh[32:64]
     if b"traceparent" in raw:
@@ -138,24 +138,3 @@ def request_context(
         raw,
         fresh[112:],
     )
-
-
-def visitor_cookie(context: RequestContext, key: bytes, secure: bool = False) -> bytes:
-    """The Set-Cookie value that makes a new visitor recognisable on the next page, signed
-    with `key` so that no client can choose its own (or someone else's) visitor id."""
-    value = visitor_cookie_value(context.visitor, key)
-    flags = "; Secure" if secure else ""
-    return (
-        f"{VISITOR_COOKIE}={value}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{flags}"
-    ).encode()
-
-
-def csrf_cookie(secure: bool = False) -> bytes:
-    """A Set-Cookie value with a new CSRF secret; readable by scripts, which send it back
-    in `X-CSRFToken` (Django's double-submit check)."""
-    # 32 hex digits: a secret of the length and alphabet Django accepts, much cheaper to make
-    # than get_random_string's per-character choices (this runs for every new visitor).
-    flags = "; Secure" if secure else ""
-    return (
-        f"{CSRF_COOKIE}={os.urandom(16).hex()}; Path=/; Max-Age=31449600; SameSite=Lax{flags}"
-    ).encode()

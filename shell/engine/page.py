@@ -20,14 +20,14 @@ from urllib.parse import parse_qsl, quote
 from shell.engine.assemble import wrap
 from shell.engine.assets import Asset, asset_tags
 from shell.engine.config import FragmentConfig
-from shell.engine.context import RequestContext, csrf_cookie, request_context, visitor_cookie
-from shell.engine.cookies import scoped_set_cookies
+from shell.engine.context import RequestContext, request_context
+from shell.engine.cookies import csrf_cookie, scoped_set_cookies, visitor_cookie
 from shell.engine.deadline import Deadline
 from shell.engine.disconnect import DisconnectWatch
 from shell.engine.httpclient import encode_headers
 from shell.engine.plan import Placement, Plan, PlanCache, make_plan
 from shell.engine.resolve import resolve
-from shell.engine.routing import BadParameter, Page
+from shell.engine.routing import ANY_VALUE, BadParameter, Page
 from shell.engine.security import DEFAULT_POLICY, ResponsePolicy
 from shell.engine.site import Site
 from shell.engine.stream import PageStream, server_timing
@@ -105,7 +105,8 @@ class PageApp:
         home = site.router.match("/")
         slots = home[0].slots if home else {}
         kept = {slot: slots[slot] for slot in ("header", "footer") if slot in slots}
-        return Page(f"error-{status}", path, f"{status}.html", ERROR_TITLES[status], kept, status)
+        # Named so that no registry page (lower-case letters, digits, `-`) shares its plans.
+        return Page(f"shell:{status}", path, f"{status}.html", ERROR_TITLES[status], kept, status)
 
     def _context(self, scope: Scope) -> tuple[RequestContext, bytes]:
         raw_path = scope.get("raw_path")
@@ -187,7 +188,8 @@ class PageApp:
             *self.policy.headers(context.nonce),
         ]
         if context.new_visitor:
-            headers.append((b"set-cookie", visitor_cookie(context, self.visitor_key, https)))
+            cookie = visitor_cookie(context.visitor, self.visitor_key, https)
+            headers.append((b"set-cookie", cookie))
         if context.needs_csrf_cookie:
             headers.append((b"set-cookie", csrf_cookie(https)))
         primary = tasks[plan.primary].result() if plan.primary else None
@@ -197,7 +199,7 @@ class PageApp:
                 cookies = scoped_set_cookies(
                     primary.set_cookies, primary.name, allowed, secure=https
                 )
-                headers += [(b"set-cookie", c.encode("latin-1")) for c in cookies]
+                headers += [(b"set-cookie", c.OutputString().encode()) for c in cookies]
             if primary.kind == "redirect":
                 location = self.policy.redirect(primary.location)
                 if location is not None:
@@ -242,7 +244,7 @@ class PageApp:
         """The shell's own error page, keeping the page's header and footer fragments."""
         layout = f"{status}.html"
         kept = {slot: plan.slots.get(slot, ()) for slot in ("header", "footer")}
-        error_page = Page(f"error-{status}", plan.page.route, layout, "", {})
+        error_page = Page(f"shell:{status}", plan.page.route, layout, "", {})
         base = make_plan(error_page, {}, {})
         placements = tuple(p for slot in base.layout.slots for p in kept.get(slot, ()))
         return Plan(error_page, base.layout, kept, placements, None, (), plan.params)
@@ -254,17 +256,19 @@ class PageApp:
         if config is None:
             await send_response(send, 404, b"no such fragment", headers=self.policy.plain_headers())
             return
-        params = {
-            k: quote(v, safe="")
-            for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"))
-        }
+        given = parse_qsl(scope.get("query_string", b"").decode("latin-1"))
+        params = {k: quote(v, safe="") for k, v in given}
         try:
             path = config.path(params)
         except (KeyError, IndexError, ValueError):
+            path = ""
+        # Every parameter printable text, no dot segment in the path: as route parameters are.
+        malformed = not all(ANY_VALUE.fullmatch(v) for _, v in given if v)
+        if malformed or not path or _has_dot_segment(path):
             await send_response(
                 send,
                 400,
-                b"missing route parameters for this fragment",
+                b"missing or malformed route parameters for this fragment",
                 headers=self.policy.plain_headers(),
             )
             return
@@ -280,7 +284,7 @@ class PageApp:
             plain = [request_id, *self.policy.plain_headers()]
             await send_response(send, status, b"", headers=plain)
             return
-        body = (asset_tags(outcome.assets) + wrap(name, outcome.html)).encode()
+        body = (asset_tags(outcome.assets, context.nonce) + wrap(name, outcome.html)).encode()
         await send_response(
             send,
             200,
@@ -292,3 +296,7 @@ class PageApp:
                 *self.policy.headers(context.nonce, preview=True),
             ],
         )
+
+
+def _has_dot_segment(path: str) -> bool:
+    return any(segment in (".", "..") for segment in path.partition("?")[0].split("/"))

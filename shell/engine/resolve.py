@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
-from urllib.parse import unquote, urlencode
+from urllib.parse import unquote
 
 from shell.engine.assets import Asset, fragment_assets
 from shell.engine.containment import contain, contain_body
@@ -99,7 +99,7 @@ def placeholder(
     placement: Placement, params: Mapping[str, str], error: str, elapsed: float = 0.0
 ) -> Outcome:
     """An empty box from which the browser asks the shell for this fragment again."""
-    query = urlencode(params)
+    query = "&".join(f"{name}={value}" for name, value in params.items())  # values: quoted
     url = f"/_fragment/{placement.name}" + (f"?{query}" if query else "")
     html = f'<div class="tessera-retry" data-tessera-retry="{escape(url, quote=True)}"></div>'
     return Outcome(placement.name, "placeholder", html, elapsed, error=error)

@@ -16,20 +16,25 @@ from urllib.parse import parse_qsl, quote
 
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?\}")
 
-#: What each kind of parameter may hold, as a regex for one path segment (no `/`). `str` is
-#: printable text: no control characters (C0, DEL, C1), at most 200 characters.
+#: What each kind of parameter may hold, as a regex for one path segment (no `/`, and never
+#: a dot segment, which a path-normalising hop would resolve). `str` is printable text: no
+#: control characters (C0, DEL, C1), at most 200 characters.
 GRAMMARS = {
-    "str": r"[^/\x00-\x1f\x7f-\x9f]{1,200}",
+    "str": r"(?!\.\.?(?:/|$))[^/\x00-\x1f\x7f-\x9f]{1,200}",
     "int": r"[0-9]{1,9}",
     "slug": r"[A-Za-z0-9_-]{1,100}",
 }
+#: The same kinds in a query, where a value may hold `/` and dots (a search for "AC/DC").
+QUERY_GRAMMARS = {**GRAMMARS, "str": r"[^\x00-\x1f\x7f-\x9f]{1,200}"}
+#: Any value of `/_fragment/<name>?…`, whose parameters no route declares: printable text.
+ANY_VALUE = re.compile(QUERY_GRAMMARS["str"])
 
 
 class BadParameter(ValueError):
     """A query parameter of the matched page breaks its grammar (the page is a 400)."""
 
     def __init__(self, page: Page, name: str) -> None:
-        super().__init__(f"query parameter {name!r} is not a valid {page.route}")
+        super().__init__(f"query parameter {name!r} breaks its kind in {page.route}")
         self.page = page
         self.name = name
 
@@ -46,9 +51,9 @@ class Page:
     status: int = 200  # e.g. 404 for the shell's own not-found page
 
 
-def _grammar(kind: str | None, route: str) -> str:
+def _grammar(kind: str | None, route: str, grammars: dict[str, str] = GRAMMARS) -> str:
     try:
-        return GRAMMARS[kind or "str"]
+        return grammars[kind or "str"]
     except KeyError:
         raise ValueError(f"route {route}: unknown parameter kind {kind!r}") from None
 
@@ -56,7 +61,7 @@ def _grammar(kind: str | None, route: str) -> str:
 def compile_route(
     route: str,
 ) -> tuple[re.Pattern[str], tuple[tuple[str, re.Pattern[str]], ...]]:
-    """A regex matching the route's path, and the query parameters it reads with the
+    """A regex the route's whole path matches, and the query parameters it reads with the
     grammar of each."""
     path, _, query = route.partition("?")
     pattern = ""
@@ -68,9 +73,10 @@ def compile_route(
         position = match.end()
     pattern += re.escape(path[position:])
     query_params = tuple(
-        (name, re.compile(_grammar(kind, route))) for name, kind in _PARAM.findall(query)
+        (name, re.compile(_grammar(kind, route, QUERY_GRAMMARS)))
+        for name, kind in _PARAM.findall(query)
     )
-    return re.compile(f"^{pattern}$"), query_params
+    return re.compile(pattern), query_params
 
 
 class Router:
@@ -85,7 +91,7 @@ class Router:
         Raises BadParameter when a query parameter the page reads breaks its grammar.
         """
         for pattern, query_params, page in self.pages:
-            if found := pattern.match(path):
+            if found := pattern.fullmatch(path):  # `$` would let a final newline through
                 params = found.groupdict()
                 if query_params:
                     given = dict(parse_qsl(query_string.decode("latin-1")))

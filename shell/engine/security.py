@@ -1,10 +1,10 @@
 """What a composed page promises the browser, and what a primary fragment may make it do.
 
-Every page and `/_fragment` response carries a Content-Security-Policy: scripts only from the
-shell's own origin (fragments' assets come through `/_assets/<fragment>/`) plus the shell's
-own inline scripts, which carry the response's nonce. So markup a fragment smuggles into a
-page cannot run script. Framing, MIME sniffing and referrers are shut down as well, and over
-HTTPS the browser is told to stay on HTTPS.
+Every page and `/_fragment` response carries a Content-Security-Policy: only scripts with the
+response's nonce run, the shell's own inline scripts and the tags it writes for fragments'
+own assets (`/_assets/<fragment>/`). So markup a fragment smuggles into a page cannot run
+script. Framing, MIME sniffing and referrers are shut down as well, and over HTTPS the
+browser is told to stay on HTTPS.
 
 A primary fragment decides where a page redirects; that target is checked here, so a
 fragment cannot send shoppers to another site (or to `javascript:`).
@@ -19,14 +19,20 @@ from urllib.parse import urlsplit
 
 Headers = list[tuple[bytes, bytes]]
 
-#: The policy's directives, the nonce going where `{nonce}` is. Inline `style` attributes are
-#: allowed (fragments size bars and the like with them); style elements are not.
+#: The policy's directives, the nonce going where `{nonce}` is. Scripts run only with the
+#: nonce: the shell's own inline scripts and the script tags it writes for fragments' own
+#: assets, and what those load ('strict-dynamic'); never a `<script>` a fragment's markup
+#: names (`'self'` is for browsers without CSP 3 only). Inline `style` attributes are allowed
+#: (fragments size bars and the like with them); style elements are not.
 CSP_TEMPLATE = (
-    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
+    "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'self'; style-src 'self'; "
     "style-src-attr 'unsafe-inline'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors {ancestors}"
 )
+#: For what is not the shell's own markup (plain-text answers, BFF answers, fragments'
+#: assets): even opened as a document, nothing in it runs, loads or frames.
+PLAIN_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
 HSTS = b"max-age=31536000; includeSubDomains"
 #: A redirect target within the shell's own origin: an absolute path, never `//host` or
 #: `/\\host` (which browsers read as another host), nothing that is not printable ASCII.
@@ -47,6 +53,8 @@ class ResponsePolicy:
     _preview_csp: tuple[bytes, bytes] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        hosts = frozenset(host.lower() for host in self.redirect_hosts)
+        object.__setattr__(self, "redirect_hosts", hosts)
         fixed = [
             (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"strict-origin-when-cross-origin"),
@@ -54,7 +62,7 @@ class ResponsePolicy:
         if self.https:
             fixed.append((b"strict-transport-security", HSTS))
         object.__setattr__(self, "_fixed", tuple(fixed))
-        plain = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+        plain = (b"content-security-policy", PLAIN_CSP.encode())
         object.__setattr__(self, "_plain", (*fixed, plain))
         # Split around the nonce: a response joins three byte strings, nothing is formatted.
         for name, ancestors in (
@@ -72,7 +80,8 @@ class ResponsePolicy:
         return [*self._fixed, *frame, csp]
 
     def plain_headers(self) -> Headers:
-        """The security headers of a response with no markup of its own: nothing may run."""
+        """The security headers of a response that is not the shell's markup: nothing in it
+        may run."""
         return list(self._plain)
 
     def redirect(self, location: str) -> str | None:
@@ -80,11 +89,15 @@ class ResponsePolicy:
         URL on one of `redirect_hosts`; None for anything else."""
         if _LOCAL_TARGET.fullmatch(location):
             return location
-        if not _PRINTABLE.fullmatch(location):
+        # Browsers read `\` as `/`, and userinfo hides the host from a quick look: neither in
+        # a target that leaves the shop.
+        if not _PRINTABLE.fullmatch(location) or "\\" in location:
             return None
         try:
             target = urlsplit(location)
         except ValueError:
+            return None
+        if target.username is not None or target.password is not None:
             return None
         if target.scheme in ("http", "https") and target.hostname in self.redirect_hosts:
             return location

@@ -10,18 +10,19 @@ brought back can travel with another's.
 from __future__ import annotations
 
 import os
-import re
 import time
 from http.cookiejar import CookieJar
+from typing import NamedTuple
 
 import httpx
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from shell.engine.balance import pick_instance
+from shell.engine.context import REQUEST_ID
 from shell.engine.cookies import fragment_cookie_header, scoped_set_cookies
-from shell.engine.security import ResponsePolicy
 from shell.gateway.target import upstream_target
+from shell.policy import response_policy
 from shell.snapshot import poller
 from tessera.openapi import problem
 from tessera.visitor import VISITOR_HEADER, sign_visitor, visitor_from_cookies
@@ -39,9 +40,6 @@ RESPONSE_HEADERS = (
     "location",
     "retry-after",
 )
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
-#: BFF answers are data for scripts, not documents: should one be HTML, nothing in it runs.
-BFF_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 
 class _NoCookies(CookieJar):
@@ -77,13 +75,32 @@ async def close() -> None:
 def _request_id(request: HttpRequest) -> str:
     """The caller's `X-Request-ID` only behind a proxy trusted to set it; else a new one."""
     given = request.headers.get("x-request-id", "")
-    if settings.TRUST_REQUEST_ID and _REQUEST_ID.fullmatch(given):
+    if settings.TRUST_REQUEST_ID and REQUEST_ID.fullmatch(given):
         return given
     return os.urandom(16).hex()
 
 
-def _policy() -> ResponsePolicy:
-    return ResponsePolicy(https=settings.HTTPS, redirect_hosts=frozenset(settings.REDIRECT_HOSTS))
+class AnswerTooLarge(Exception):
+    """A fragment's answer is larger than the gateway passes on."""
+
+
+class Answer(NamedTuple):
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+
+
+async def _exchange(request: HttpRequest, url: str, headers: dict[str, str], cap: int) -> Answer:
+    """The fragment's whole answer to this request at `url`, decoded, read no further than
+    `cap` bytes: a fragment cannot make the shell hold an endless (or inflating) body."""
+    method = request.method or "GET"
+    async with _http().stream(method, url, content=request.body, headers=headers) as upstream:
+        body = bytearray()
+        async for chunk in upstream.aiter_bytes():
+            body += chunk
+            if len(body) > cap:
+                raise AnswerTooLarge
+        return Answer(upstream.status_code, upstream.headers, bytes(body))
 
 
 async def relay(request: HttpRequest, fragment: str, rest: str = "") -> HttpResponse:
@@ -124,16 +141,17 @@ async def relay(request: HttpRequest, fragment: str, rest: str = "") -> HttpResp
     candidates = [base]
     if kind == "_assets" and request.method in ("GET", "HEAD"):
         candidates += [other for other in config.every_instance if other != base]
+    cap = settings.GATEWAY_MAX_BODY_BYTES
+    upstream = None
     for base in candidates:
         try:
-            upstream = await _http().request(
-                request.method or "GET", base + target, content=request.body, headers=headers
-            )
+            upstream = await _exchange(request, base + target, headers, cap)
         except httpx.TimeoutException:
             return problem(504, f"fragment {fragment!r} did not answer in time")
+        except AnswerTooLarge:
+            return problem(502, f"fragment {fragment!r} answered more than {cap} bytes")
         except httpx.HTTPError as exc:
             error = f"fragment {fragment!r} could not be reached: {type(exc).__name__}"
-            upstream = None
             continue
         if upstream.status_code != 404:
             break
@@ -144,16 +162,18 @@ async def relay(request: HttpRequest, fragment: str, rest: str = "") -> HttpResp
         if name in upstream.headers:
             response[name] = upstream.headers[name]
     if "location" in upstream.headers:
-        location = _policy().redirect(upstream.headers["location"])
+        location = response_policy().redirect(upstream.headers["location"])
         if location is None:
             return problem(502, f"fragment {fragment!r} redirected outside the shop")
         response["location"] = location
     response["x-request-id"] = request_id
-    if kind == "bff":
-        response["content-security-policy"] = BFF_CSP
+    # A BFF's answer is data and an asset a stylesheet or module: should either be opened as
+    # a document (an HTML or SVG file), nothing in it runs on the shop's origin.
+    for name, value in response_policy().plain_headers():
+        response[name.decode()] = value.decode()
     if own_cookies:
         for cookie in scoped_set_cookies(
             upstream.headers.get_list("set-cookie"), fragment, config.cookies, secure=settings.HTTPS
         ):
-            response.cookies.load(cookie)
+            response.cookies[cookie.key] = cookie
     return response

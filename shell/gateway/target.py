@@ -29,6 +29,8 @@ def upstream_target(
 
     `raw_path` is the ASGI scope's (None when the server gave none: `path`, re-quoted).
     """
+    if not prefix.isascii():
+        return None  # no fragment has such a name
     raw = raw_path if raw_path is not None else quote(path).encode("ascii")
     if not raw.startswith(prefix.encode("ascii")):
         return None  # e.g. the fragment's name itself was percent-encoded

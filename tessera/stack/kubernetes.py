@@ -166,7 +166,9 @@ def shared() -> list[dict[str, Any]]:
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}},
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(CONFIG),
          # Served over HTTPS by the cluster's ingress: Secure cookies and HSTS.
-         "data": {**addresses, "TESSERA_DATA_DIR": DATA_DIR, "TESSERA_HTTPS": "1"}},
+         # The client's address comes from the ingress (X-Forwarded-For), in the pod network.
+         "data": {**addresses, "TESSERA_DATA_DIR": DATA_DIR, "TESSERA_HTTPS": "1",
+                  "TESSERA_TRUSTED_PROXIES": POD_NETWORK}},
         {
             "apiVersion": "apps/v1",
             "kind": "StatefulSet",

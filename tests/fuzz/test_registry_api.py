@@ -22,27 +22,13 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from registry.api import api
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    negative_data_rejection,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from conftest import free_port
 from tessera.conf import REPO_ROOT
 from tessera.secrets import local_secrets
+from tests.fuzz.checks import CHECKS
 
 pytestmark = pytest.mark.integration
-
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-    negative_data_rejection,
-]
 
 
 def _log_tail(log: Path) -> str:

@@ -24,28 +24,15 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    negative_data_rejection,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from fragments.kit.fragment import load
 from tessera.stack.services import SERVICES
 from tessera.visitor import VISITOR_HEADER, sign_visitor, visitor_cookie_value
+from tests.fuzz.checks import CHECKS
 
 pytestmark = pytest.mark.integration
 
 EXAMPLES = 25  # per operation and generation mode
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-    negative_data_rejection,
-]
 BACKENDS = [s.name for s in SERVICES if s.kind == "backend"]
 BFFS = [
     name

@@ -1,5 +1,6 @@
 """The walking skeleton, end to end over real HTTP between real processes."""
 
+import re
 import time
 
 import httpx
@@ -44,7 +45,9 @@ def test_home_page_is_composed_from_both_fragment_services(stack):
     assert html.count('class="hero__deal"') == 4
     # Each fragment's stylesheet is announced once in the head, through the shell's prefix.
     assert html.count('href="/_assets/header/header.') == 1
-    assert '<script type="module" src="/_assets/hero/hero.' in html
+    # ...and its module with the page's nonce, which the page's Content-Security-Policy names.
+    nonce = re.search(r"'nonce-([0-9a-f]{32})'", response.headers["content-security-policy"])[1]
+    assert f'<script type="module" nonce="{nonce}" src="/_assets/hero/hero.' in html
     assert response.headers["x-request-id"]
 
 

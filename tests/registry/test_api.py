@@ -171,6 +171,16 @@ def test_snapshot_lists_only_enabled_fragments_and_live_instances(client):
     ]
 
 
+def test_an_instance_the_guard_refuses_now_is_not_handed_to_shells(client, settings):
+    register(client)
+    register(client, {**HERO, "base_url": "http://127.0.0.1:8103"})
+    settings.REGISTRY_DENIED = ["127.0.0.1:8103"]  # e.g. a backend moved to that port
+    snapshot = client.get("/api/v1/snapshot").json()
+    assert [i["base_url"] for i in snapshot["fragments"][0]["instances"]] == [
+        "http://127.0.0.1:8102"
+    ]
+
+
 def test_snapshot_etag_answers_304_until_something_changes(client):
     register(client)
     first = client.get("/api/v1/snapshot")
@@ -190,3 +200,10 @@ def test_openapi_document_describes_the_api(client):
 def test_admin_requires_login(client):
     response = client.get("/admin/registry/fragment/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_the_api_docs_load_their_assets_from_the_registry_itself(client):
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    assert b"swagger-ui-bundle" in page.content
+    assert b"cdn." not in page.content and b"//unpkg" not in page.content

@@ -92,21 +92,23 @@ def test_instances_expire_by_the_clock_and_come_back_with_a_heartbeat(settings):
     settings.REGISTRY_HEARTBEAT_TTL = 10
     fragment = Fragment.objects.create(name="hero")
     start = timezone.now()
-    Instance.objects.create(fragment=fragment, base_url="http://127.0.0.1:1", last_heartbeat=start)
     Instance.objects.create(
-        fragment=fragment, base_url="http://127.0.0.1:2", manual=True, last_heartbeat=start
+        fragment=fragment, base_url="http://127.0.0.1:8101", last_heartbeat=start
+    )
+    Instance.objects.create(
+        fragment=fragment, base_url="http://127.0.0.1:8102", manual=True, last_heartbeat=start
     )
 
     def live(at):
         (entry,) = build_snapshot(now=at)["fragments"]
         return [i["base_url"] for i in entry["instances"]]
 
-    assert live(start + timedelta(seconds=10)) == ["http://127.0.0.1:1", "http://127.0.0.1:2"]
-    assert live(start + timedelta(seconds=11)) == ["http://127.0.0.1:2"]  # manual never expires
-    Instance.objects.filter(base_url__endswith=":1").update(
+    assert live(start + timedelta(seconds=10)) == ["http://127.0.0.1:8101", "http://127.0.0.1:8102"]
+    assert live(start + timedelta(seconds=11)) == ["http://127.0.0.1:8102"]  # manual never expires
+    Instance.objects.filter(base_url__endswith=":8101").update(
         last_heartbeat=start + timedelta(seconds=11)
     )
-    assert live(start + timedelta(seconds=12)) == ["http://127.0.0.1:1", "http://127.0.0.1:2"]
+    assert live(start + timedelta(seconds=12)) == ["http://127.0.0.1:8101", "http://127.0.0.1:8102"]
 
 
 def test_seed_creates_the_storefront_pages_once_and_keeps_operator_edits():
@@ -171,14 +173,14 @@ def test_api_registrations_are_recorded_but_heartbeats_are_not():
 
 def test_admin_lists_fragments_with_versions_and_health_and_offers_a_preview(operator_client):
     fragment = Fragment.objects.create(name="buybox", path_template="/b/{sku}")
-    Instance.objects.create(fragment=fragment, base_url="http://127.0.0.1:1", version="2.1.0")
+    Instance.objects.create(fragment=fragment, base_url="http://127.0.0.1:8101", version="2.1.0")
     Instance.objects.create(
         fragment=fragment,
-        base_url="http://127.0.0.1:2",
+        base_url="http://127.0.0.1:8102",
         version="2.0.0",
         last_heartbeat=timezone.now() - timedelta(hours=1),
     )
-    Instance.objects.create(fragment=fragment, base_url="http://127.0.0.1:3", version="2.2.0")
+    Instance.objects.create(fragment=fragment, base_url="http://127.0.0.1:8103", version="2.2.0")
     fragment.canary_version, fragment.canary_percent = "2.2.0", 10
     fragment.save()
     listing = operator_client.get("/admin/registry/fragment/").content.decode()

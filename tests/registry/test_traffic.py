@@ -13,7 +13,7 @@ TOKEN = {"HTTP_AUTHORIZATION": "Bearer unit-test-registry-token"}
 @pytest.fixture
 def reviews() -> Fragment:
     fragment = Fragment.objects.create(name="reviews", path_template="/fragment/{sku}")
-    for port, version in ((1, "v1"), (2, "v1"), (3, "v2")):
+    for port, version in ((8101, "v1"), (8102, "v1"), (8103, "v2")):
         Instance.objects.create(
             fragment=fragment, base_url=f"http://127.0.0.1:{port}", version=version
         )

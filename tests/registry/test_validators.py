@@ -67,6 +67,7 @@ def test_allowed_urls_are_returned_in_their_canonical_form(url, canonical):
         ("http://[fe80::1%25eth0]/", "an IPv6 zone is not allowed"),
         ("http://127.0.0.1:8102//x", "must not contain '//'"),
         ("http://127.0.0.1:8102/a/../admin", "'.' or '..' segments"),
+        ("http://127.0.0.1:8102/a/%2e%2E/admin", "'.' or '..' segments, escaped or not"),
         ("http://127.0.0.1:8102/%zz", "'%' not followed by two hex digits"),
     ],
 )
@@ -167,6 +168,8 @@ def test_an_explicit_port_allows_even_a_privileged_one():
         ("http://127.0.0.2:8205", "127.0.0.2:8205", "0.0.0.0:8205"),  # on every interface
         ("http://127.0.0.1:8200", "127.0.0.1:8200", "127.0.0.1:8200-8299"),
         ("http://localhost:9999", "localhost:9999", "localhost"),  # no ports: every port
+        ("http://[::1]:8001", "[::1]:8001", "127.0.0.1:8001"),  # one host, any loopback
+        ("http://127.0.0.2:8001", "127.0.0.2:8001", "127.0.0.1:8001"),
     ],
 )
 def test_denied_addresses_are_refused_even_when_allowed_naming_the_entry(url, where, entry):
@@ -245,6 +248,7 @@ def test_path_templates_with_named_placeholders_are_valid(template):
         ("/f/<x>", "must not contain '<'"),
         ("/f/%zz", "'%' not followed by two hex digits"),
         ("/f/../admin", "'.' or '..' segments"),
+        ("/fragment/%2e%2e/{a}", "'.' or '..' segments, escaped or not"),
         ("/f/{sku}?q={q}#x", "must not contain '#'"),
     ],
 )

@@ -25,9 +25,10 @@ def test_asset_tags_dedupe_across_fragments_and_escape_urls():
             Asset("/a.css", "stylesheet"),
             Asset('/b.js?x="1"', "script"),
             Asset("/a.css", "stylesheet"),
-        ]
+        ],
+        "n0nce",
     )
     assert tags.splitlines() == [
         '<link rel="stylesheet" href="/a.css">',
-        '<script type="module" src="/b.js?x=&quot;1&quot;"></script>',
+        '<script type="module" nonce="n0nce" src="/b.js?x=&quot;1&quot;"></script>',
     ]

@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shell.engine.config import FragmentConfig
-from shell.engine.context import request_context, visitor_cookie
+from shell.engine.context import request_context
+from shell.engine.cookies import visitor_cookie
 from tessera.visitor import sign_visitor, verify_visitor, visitor_cookie_value
 
 KEY = b"k" * 32
@@ -103,25 +104,24 @@ def test_visitor_id_comes_from_the_shells_signed_cookie_or_is_new():
 
 def test_a_new_visitors_cookie_is_signed_and_secure_over_https():
     context = context_of([])
-    cookie = visitor_cookie(context, VISITOR_KEY).decode()
+    cookie = visitor_cookie(context.visitor, VISITOR_KEY).decode()
     value = cookie.split(";")[0].partition("=")[2]
     assert context_of([(b"cookie", f"tessera_visitor={value}".encode())]).visitor == context.visitor
     assert "Secure" not in cookie
-    assert "; Secure" in visitor_cookie(context, VISITOR_KEY, secure=True).decode()
-
-
-def test_several_cookie_lines_are_one_list_of_cookies():
-    signed = visitor_cookie_value("abcdefghijklmnop", VISITOR_KEY).encode()
-    context = context_of(
-        [(b"cookie", b"csrftoken=" + b"c" * 32), (b"cookie", b"tessera_visitor=" + signed)]
-    )
-    assert context.visitor == "abcdefghijklmnop"
-    assert not context.needs_csrf_cookie
+    assert "; Secure" in visitor_cookie(context.visitor, VISITOR_KEY, secure=True).decode()
 
 
 def test_configured_extra_headers_are_passed_only_when_present():
     context = context_of([(b"cookie", b"s=1")])
     assert context.extra_headers(["Cookie", "Authorization"]) == {"cookie": "s=1"}
+
+
+def test_a_fragment_receiving_cookies_never_gets_the_shells_own():
+    cookie = b"tessera_visitor=v.mac; s=1; CSRFtoken=x; csrftoken=y; sessionid=z; t=2"
+    context = context_of([(b"cookie", cookie)])
+    assert context.extra_headers(["cookie"]) == {"cookie": "s=1; t=2"}
+    only_the_shells = context_of([(b"cookie", b"tessera_visitor=v.mac; csrftoken=y")])
+    assert only_the_shells.extra_headers(["cookie"]) == {}
 
 
 def test_hop_by_hop_headers_cannot_be_configured_for_forwarding():
@@ -142,3 +142,13 @@ def test_control_characters_from_the_browser_never_reach_a_fragment():
     block = context.header_block(KEY, 0)
     assert not any((byte < 32 and byte not in b"\t\r\n") or byte == 127 for byte in block)
     assert parse(block)["user-agent"] == "abcd\te"
+
+
+def test_what_reaches_a_fragment_stays_within_its_bound_on_request_heads():
+    long = b"x" * 3000
+    context = context_of(
+        [(b"referer", long), (b"user-agent", b"ua"), (b"accept-language", long)], "/" + "p" * 40_000
+    )
+    sent = parse(context.header_block(KEY, 0))
+    assert sent["user-agent"] == "ua" and "referer" not in sent
+    assert len(context.header_block(KEY, 0)) < 4096

@@ -307,13 +307,16 @@ def test_bff_answers_run_no_script_and_redirect_only_within_the_shop():
             "/bff/cart/html": Reply(body=b"<script>alert(1)</script>"),
             "/bff/cart/away": Reply(302, headers={"Location": "https://evil.example/"}),
             "/bff/cart/home": Reply(302, headers={"Location": "/cart"}),
+            "/_assets/cart/x.svg": Reply(body=b"<svg onload=alert(1)>"),
         }
         async with serve(routes) as server:
             with_fragment(server.url)
             client = AsyncClient()
-            return [await client.get(f"/bff/cart/{name}") for name in ("html", "away", "home")]
+            answers = [await client.get(f"/bff/cart/{name}") for name in ("html", "away", "home")]
+            return [*answers, await client.get("/_assets/cart/x.svg")]
 
-    html, away, home = run(scenario)
+    html, away, home, asset = run(scenario)
+    assert asset["Content-Security-Policy"] == html["Content-Security-Policy"]
     assert "sandbox" in html["Content-Security-Policy"]
     assert "script-src" not in html["Content-Security-Policy"]  # default-src 'none' holds
     assert away.status_code == 502 and "Location" not in away
@@ -373,6 +376,8 @@ async def asgi_get(raw_path: bytes, query: bytes = b"") -> tuple[int, bytes]:
         b"/bff/cart/a%5c..%5chealthz",
         b"/bff/cart/%01",
         b"/bff/%63art/items",  # the fragment's own name escaped
+        b"/bff/%C3%A9/items",  # a name no fragment can have
+        b"/_assets/%C3%A9/x.css",
         b"/_assets/cart/%2e%2e%2f%2e%2e%2fhealthz",
         b"/_assets/cart/../healthz",
     ],
@@ -399,3 +404,20 @@ def test_a_plain_raw_path_and_its_escapes_go_upstream_unchanged():
     status, ((_, target, _, _),) = run(scenario)
     assert status == 200
     assert target == "/bff/cart/items/SKU%201?q=%01&x=a%20b"
+
+
+@override_settings(GATEWAY_MAX_BODY_BYTES=1000)
+def test_an_answer_larger_than_the_gateway_passes_on_is_a_502_not_held():
+    async def scenario():
+        routes = {
+            "/bff/cart/big": Reply(body=b"x" * 1001),
+            "/bff/cart/fits": Reply(body=b"x" * 1000),
+        }
+        async with serve(routes) as server:
+            with_fragment(server.url)
+            client = AsyncClient()
+            return await client.get("/bff/cart/big"), await client.get("/bff/cart/fits")
+
+    big, fits = run(scenario)
+    assert big.status_code == 502 and "more than 1000 bytes" in big.json()["detail"]
+    assert fits.status_code == 200 and len(fits.content) == 1000

@@ -20,9 +20,9 @@ def test_home_layout_compiles_to_static_parts_slots_and_markers():
 def test_routes_capture_one_segment_per_parameter():
     pattern, query = compile_route("/product/{sku}")
     assert query == ()
-    assert pattern.match("/product/SKU-1").groupdict() == {"sku": "SKU-1"}
-    assert pattern.match("/product/a/b") is None
-    assert pattern.match("/product/") is None
+    assert pattern.fullmatch("/product/SKU-1").groupdict() == {"sku": "SKU-1"}
+    assert pattern.fullmatch("/product/a/b") is None
+    assert pattern.fullmatch("/product/") is None
 
 
 def test_router_quotes_parameters_so_they_cannot_change_the_fragment_path():
@@ -51,10 +51,13 @@ def test_each_parameter_has_a_grammar_strings_by_default():
     )
     assert router.match("/product/Kettle — 2 L")[1] == {"sku": "Kettle%20%E2%80%94%202%20L"}
     assert router.match("/product/SKU\x1b") is None  # control characters match no route
+    assert router.match("/product/SKU-1\n") is None  # nor a final newline
     assert router.match("/product/SKU\x85") is None
     assert router.match("/product/" + "x" * 201) is None
     assert router.match("/c/books", b"page=12")[1] == {"category": "books", "page": "12"}
     assert router.match("/c/bo oks") is None
+    assert router.match("/product/..") is None and router.match("/product/.") is None
+    assert router.match("/product/..x")[1] == {"sku": "..x"}
     for bad in (b"page=%C2%B2", b"page=1.5", b"page=-1", b"page=" + b"9" * 10):
         with pytest.raises(BadParameter) as refused:
             router.match("/c/books", bad)

@@ -174,7 +174,7 @@ def test_every_fragment_gets_context_but_no_cookies():
 
 
 def test_a_fragment_configured_for_cookies_receives_them():
-    cookie = (b"cookie", b"session=secret")
+    cookie = (b"cookie", VISITOR + b"; session=secret; csrftoken=" + b"c" * 32)
     _, server, _ = compose(
         scope_changes={"headers": [cookie]}, buybox={"forward_headers": ("cookie",)}
     )
@@ -298,6 +298,16 @@ def test_single_fragment_endpoint_serves_one_fragment_through_the_pipeline():
     assert (nothing.start["status"], broken.start["status"]) == (404, 502)
 
 
+def test_single_fragment_parameters_are_checked_as_route_parameters_are():
+    for query in (b"sku=..", b"sku=.", b"sku=SKU-1%1b", b"sku=" + b"x" * 201):
+        refused, server, _ = compose("/_fragment/buybox", scope_changes={"query_string": query})
+        assert refused.start["status"] == 400, query
+        assert server.requests == []
+    # An empty value is a parameter the page lacks (as in a browser retry's URL).
+    taken, _, _ = compose("/_fragment/buybox", scope_changes={"query_string": b"sku=SKU-1&q="})
+    assert taken.start["status"] == 200
+
+
 def test_every_resolved_fragment_is_an_event_and_failures_are_logged(caplog):
     from shell.engine import events
 
@@ -343,6 +353,16 @@ def test_an_unknown_path_is_the_shells_404_page_not_djangos():
     assert passed_on == ["/static/shell/tokens.css"]
 
 
+def test_the_browser_retry_asks_for_the_parameters_as_the_page_had_them():
+    routes = {
+        **ROUTES,
+        "/product/SKU-1%20x%26y": ROUTES["/product/SKU-1"],
+        "/buybox/SKU-1%20x%26y": Reply(500, b""),
+    }
+    recorder, _, _ = compose("/product/SKU-1 x&y", routes=routes)
+    assert 'data-tessera-retry="/_fragment/buybox?sku=SKU-1%20x%26y"' in recorder.body
+
+
 def test_a_fragment_past_the_page_budget_is_retried_by_the_browser_with_its_parameters():
     routes = {**ROUTES, "/buybox/SKU-1": Reply(body=b"<p>late</p>", delay=2)}
 
@@ -366,20 +386,26 @@ def csp_of(recorder) -> dict[str, str]:
     return dict(d.strip().partition(" ")[::2] for d in policy.split(";"))
 
 
-def test_only_the_shells_own_inline_scripts_run_they_carry_the_pages_nonce():
+def test_only_scripts_the_shell_writes_run_they_carry_the_pages_nonce():
     routes = {
         **ROUTES,
         "/buybox/SKU-1": Reply(500, b""),  # a browser retry: the retry script
-        "/header": Reply(body=b"<header>head</header><script>alert(1)</script>"),
+        "/header": Reply(
+            body=b"<header>head</header><script>alert(1)</script><script src=/bff/x.js>",
+            headers={**HTML, "Link": "</_assets/header/h.js>; rel=script"},
+        ),
     }
     recorder, _, _ = compose(routes=routes)
     csp = csp_of(recorder)
-    nonce = re.fullmatch(r"'self' 'nonce-([0-9a-f]{32})'", csp["script-src"]).group(1)
+    found = re.fullmatch(r"'nonce-([0-9a-f]{32})' 'strict-dynamic' 'self'", csp["script-src"])
+    nonce = found.group(1)
     assert (csp["object-src"], csp["base-uri"], csp["frame-ancestors"]) == ("'none'",) * 3
     scripts = re.findall(r"<script([^>]*)>", recorder.body)
-    shells = [attributes for attributes in scripts if "nonce" in attributes]
-    assert shells == [f' nonce="{nonce}"'] * 2  # the async fill and the retry
-    assert "<script>alert(1)</script>" in recorder.body  # the fragment's: no nonce, never runs
+    assert scripts == [
+        f' type="module" nonce="{nonce}" src="/_assets/header/h.js"',  # the header's own asset
+        f' nonce="{nonce}"',  # the async fill
+        f' nonce="{nonce}"',  # the browser retry
+    ]  # the header's own inline script and its script from elsewhere are gone
     again, _, _ = compose(routes=routes)
     assert csp_of(again)["script-src"] != csp["script-src"]  # a nonce per response
     headers = recorder.headers
@@ -411,12 +437,16 @@ def test_the_fragment_preview_may_be_framed_by_the_registry_only():
         "/\\evil.example/",
         "https://evil.example/product/SKU-2",
         "/product/SKU 2",  # not a URL: a space
+        "http://evil.example\\@help.example/",  # a browser goes to evil.example
+        "https://evil.example@help.example/",
+        "https://help.example\\evil",
         "data:text/html,<script>alert(1)</script>",
     ],
 )
 def test_a_primary_cannot_redirect_a_page_out_of_the_shop(location):
     routes = {**ROUTES, "/product/SKU-1": Reply(302, b"", headers={"Location": location})}
-    recorder, _, _ = compose(routes=routes)
+    policy = ResponsePolicy(redirect_hosts=frozenset({"Help.Example"}))
+    recorder, _, _ = compose(routes=routes, policy=policy)
     assert recorder.start["status"] == 503
     assert "location" not in recorder.headers
     assert "<header>head</header>" in recorder.body
@@ -427,7 +457,7 @@ def test_a_primary_may_redirect_to_a_host_on_the_allowlist():
         **ROUTES,
         "/product/SKU-1": Reply(302, b"", headers={"Location": "https://help.example/x"}),
     }
-    policy = ResponsePolicy(redirect_hosts=frozenset({"help.example"}))
+    policy = ResponsePolicy(redirect_hosts=frozenset({"Help.Example"}))  # any case
     recorder, _, _ = compose(routes=routes, policy=policy)
     assert (recorder.start["status"], recorder.headers["location"]) == (
         302,
@@ -471,6 +501,8 @@ SEARCH = Page(
         ("/search", b"page=-1", 400),
         ("/search", b"q=%00", 400),
         ("/search", b"q=shoes&page=2", 200),
+        ("/search", b"q=AC%2FDC+..", 200),  # a query value may hold "/" and dots
+        ("/product/..", b"", 404),  # a path one may not be a dot segment
         ("/search", b"q=", 200),
     ],
 )

@@ -81,7 +81,7 @@ def test_failures_of_every_kind_fall_back_to_the_fallback_html():
     errors = []
     for path in routes:
         outcome, _ = resolve_against(
-            routes, path, timeout_ms=100, max_body_bytes=4096, fallback_html="<p>later</p>"
+            routes, path, timeout_ms=300, max_body_bytes=4096, fallback_html="<p>later</p>"
         )
         assert (outcome.kind, outcome.html) == ("fallback", "<p>later</p>"), path
         errors.append(outcome.error)
@@ -90,7 +90,7 @@ def test_failures_of_every_kind_fall_back_to_the_fallback_html():
         "status 404",
         "status 302",
         "content type 'application/json' is not text/html",
-        "no complete response within 100 ms",
+        "no complete response within 300 ms",
         "body is not valid UTF-8",
         "declared body of 5000 bytes exceeds 4096",
     ]

@@ -4,7 +4,7 @@ from tessera.asgi import Receive, Scope, Send, ServiceApp, send_response
 
 
 async def echo(scope: Scope, receive: Receive, send: Send) -> None:
-    """Read the whole body, then answer `METHOD PATH headers=N body=BYTES`."""
+    """Read the whole body, then answer `METHOD PATH headers=N body=BYTES client=ADDRESS`."""
     size = 0
     while True:
         message = await receive()
@@ -13,7 +13,9 @@ async def echo(scope: Scope, receive: Receive, send: Send) -> None:
         size += len(message.get("body", b""))
         if not message.get("more_body"):
             break
-    summary = f"{scope['method']} {scope['path']} headers={len(scope['headers'])} body={size}"
+    client = scope["client"][0] if scope.get("client") else "-"
+    headers = len(scope["headers"])
+    summary = f"{scope['method']} {scope['path']} headers={headers} body={size} client={client}"
     await send_response(send, 200, summary.encode())
 
 

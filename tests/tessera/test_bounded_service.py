@@ -76,7 +76,9 @@ def running_service(**limits: str) -> Iterator[Service]:
 
 @pytest.fixture(scope="module")
 def service() -> Iterator[Service]:
-    with running_service(head_timeout="1", keep_alive="1", max_body_bytes=str(1 << 20)) as s:
+    with running_service(
+        head_timeout="1", body_timeout="1", keep_alive="1", max_body_bytes=str(1 << 20)
+    ) as s:
         yield s
 
 
@@ -133,7 +135,7 @@ def test_requests_share_a_connection_until_it_is_idle_past_the_keep_alive(servic
         for n in range(3):
             response = exchange(sock, get(f"/page/{n}"))
             assert response.startswith(b"HTTP/1.1 200")
-            assert response.endswith(f"GET /page/{n} headers=1 body=0".encode())
+            assert response.endswith(f"GET /page/{n} headers=1 body=0 client=127.0.0.1".encode())
         assert until_closed(sock) == b""  # closed after 1 s idle, uvicorn's default is 5
 
 
@@ -207,7 +209,7 @@ def test_a_body_arriving_with_its_head_does_not_count_as_head(service):
     with contextlib.closing(service.connect()) as sock:
         response = exchange(sock, head + body)  # one write: the service reads them together
     assert response.startswith(b"HTTP/1.1 200")
-    assert response.endswith(b"POST /form headers=2 body=262144")
+    assert response.endswith(b"POST /form headers=2 body=262144 client=127.0.0.1")
 
 
 def test_a_declared_body_over_the_limit_gets_413_before_the_app_reads_it(service):
@@ -226,6 +228,42 @@ def test_a_chunked_body_over_the_limit_gets_413(service):
             send_ignoring_refusal(sock, chunk)
         response = until_closed(sock)
     assert response.startswith(b"HTTP/1.1 413 ")
+
+
+def test_a_body_trickled_past_its_deadline_gets_408_and_is_closed(service):
+    with contextlib.closing(service.connect()) as sock:
+        sock.sendall(b"POST /form HTTP/1.1\r\nHost: test\r\nContent-Length: 100\r\n\r\n")
+        started = time.monotonic()
+        response = b""
+        for _ in range(40):  # a byte every 0.1 s: the body would take 10 s
+            send_ignoring_refusal(sock, b"b")
+            if select.select([sock], [], [], 0.1)[0]:
+                response = until_closed(sock)
+                break
+        assert response.startswith(b"HTTP/1.1 408 ")
+        assert time.monotonic() - started < 3.5  # head (1 s) and body (1 s) deadlines, a tick
+
+
+def test_a_chunked_bodys_trailers_are_bounded_too(service):
+    trailer = b"X-Trailer: " + b"t" * 4000 + b"\r\n"
+    with contextlib.closing(service.connect()) as sock:
+        sock.sendall(b"POST /form HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n")
+        send_ignoring_refusal(sock, b"1\r\nb\r\n0\r\n")
+        for _ in range(400):  # 1.6 MB of trailers; body and head limits are 1 MiB + 32 KiB
+            send_ignoring_refusal(sock, trailer)
+        response = until_closed(sock)
+    assert response.startswith(b"HTTP/1.1 413 ")
+
+
+def test_the_client_address_is_the_peers_unless_a_proxy_is_trusted_to_tell(service):
+    spoofed = get("/", "X-Forwarded-For: 203.0.113.9")
+    with contextlib.closing(service.connect()) as sock:
+        assert exchange(sock, spoofed).endswith(b"client=127.0.0.1")
+    with (
+        running_service(trusted_proxies="127.0.0.1") as behind_a_proxy,
+        contextlib.closing(behind_a_proxy.connect()) as sock,
+    ):
+        assert exchange(sock, spoofed).endswith(b"client=203.0.113.9")
 
 
 # Connections

@@ -24,6 +24,9 @@ class FakeTransport:
     def write_eof(self) -> None:
         self.log.append(("eof", b""))
 
+    def can_write_eof(self) -> bool:
+        return True
+
     def is_closing(self) -> bool:
         return self.closing
 

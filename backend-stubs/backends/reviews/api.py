@@ -26,6 +26,8 @@ router = Router(tags=["reviews"])
 #: How many reviews one visitor may write in `RATE_WINDOW` seconds.
 RATE_LIMIT = env_int("REVIEWS_RATE_LIMIT", 3)
 RATE_WINDOW = env_int("REVIEWS_RATE_WINDOW", 600)
+if RATE_LIMIT < 1 or RATE_WINDOW < 1:
+    raise ValueError("REVIEWS_RATE_LIMIT and REVIEWS_RATE_WINDOW must be at least 1")
 
 
 class ReviewIn(Schema):
