@@ -23,7 +23,7 @@ import httpx
 
 from shell.engine.config import FragmentConfig
 from shell.engine.layout import load_layout
-from shell.engine.routing import Page
+from shell.engine.routing import Page, compile_route
 from shell.engine.site import EMPTY_SITE, Site
 
 logger = logging.getLogger("tessera.snapshot")
@@ -42,25 +42,43 @@ class Snapshot:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], etag: str | None) -> Snapshot:
-        """Build from the registry's snapshot document; raises ValueError when malformed."""
+        """Build from the registry's snapshot document; raises ValueError when malformed.
+
+        A fragment or page entry this shell cannot use (a setting it refuses, a layout or a
+        route parameter kind it does not know) is left out and logged: one bad entry costs
+        its own fragment or page, never every later change of the registry.
+        """
         try:
-            fragments = {e["name"]: FragmentConfig.from_snapshot(e) for e in data["fragments"]}
+            fragments = {}
+            for entry in data["fragments"]:
+                try:
+                    config = FragmentConfig.from_snapshot(entry)
+                except (KeyError, TypeError, ValueError) as exc:
+                    logger.error(
+                        "fragment left out", extra={"entry": _name(entry), "error": str(exc)}
+                    )
+                    continue
+                fragments[config.name] = config
             pages = []
             for entry in data.get("pages", ()):
                 try:
                     load_layout(entry["layout"])
-                except Exception:  # a layout this shell does not have: skip the page
-                    logger.error(
-                        "unknown layout", extra={"page": entry["name"], "layout": entry["layout"]}
+                    compile_route(entry["route"])
+                    slots = {slot: tuple(names) for slot, names in entry["slots"].items()}
+                    page = Page(
+                        entry["name"], entry["route"], entry["layout"], entry["title"], slots
                     )
+                except Exception as exc:  # e.g. a layout this shell does not have
+                    logger.error("page left out", extra={"entry": _name(entry), "error": str(exc)})
                     continue
-                slots = {slot: tuple(names) for slot, names in entry["slots"].items()}
-                pages.append(
-                    Page(entry["name"], entry["route"], entry["layout"], entry["title"], slots)
-                )
+                pages.append(page)
         except (KeyError, TypeError) as exc:
             raise ValueError(f"malformed snapshot: {exc!r}") from None
         return cls(Site.build(pages, fragments), etag)
+
+
+def _name(entry: Any) -> str:
+    return str(entry.get("name")) if isinstance(entry, Mapping) else repr(entry)[:100]
 
 
 class SnapshotPoller:

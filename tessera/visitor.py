@@ -21,7 +21,7 @@ VISITOR_COOKIE = "tessera_visitor"
 VISITOR_HEADER = "x-tessera-visitor"
 TOKEN_LIFETIME = 300  # seconds a token is valid
 
-_VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_VISITOR_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 @lru_cache(maxsize=8)
@@ -74,7 +74,7 @@ def visitor_from_cookies(cookie_header: str, key: bytes) -> str | None:
         name, _, value = part.strip().partition("=")
         if name == VISITOR_COOKIE:
             visitor, _, mac = value.rpartition(".")
-            if _VISITOR_ID.match(visitor) and hmac.compare_digest(
+            if _VISITOR_ID.fullmatch(visitor) and hmac.compare_digest(
                 mac.encode(), _cookie_mac(key, visitor).encode()
             ):
                 return visitor

@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views import defaults
@@ -36,6 +36,7 @@ from registry.schemas import (
 )
 from registry.snapshot import build_snapshot, encode
 from registry.syntax import NAME
+from tessera.openapi import problem
 
 #: Largest id a database row can have (a signed 64-bit integer).
 MAX_ID = 2**63 - 1
@@ -97,7 +98,7 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """Django's own 400 (`handler400`: a Host not in ALLOWED_HOSTS, a suspicious request):
     JSON under /api/, like every other answer there; Django's page elsewhere."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Bad Request"}, status=400)
+        return problem(400, "Bad Request")
     return defaults.bad_request(request, exception)
 
 

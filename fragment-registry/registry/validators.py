@@ -57,16 +57,18 @@ class Location:
     path: str
 
     @property
+    def _bracketed_host(self) -> str:
+        return f"[{self.host}]" if ":" in self.host else self.host
+
+    @property
     def address(self) -> str:
         """`host:port`, as messages and the allow- and denylists write it."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{host}:{self.port}"
+        return f"{self._bracketed_host}:{self.port}"
 
     def url(self) -> str:
         """The canonical URL: the port only when it is not the scheme's default."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
         port = "" if self.port == SCHEME_PORTS[self.scheme] else f":{self.port}"
-        return f"{self.scheme}://{host}{port}{self.path}"
+        return f"{self.scheme}://{self._bracketed_host}{port}{self.path}"
 
 
 def _invalid(url: str, reason: str) -> ValidationError:
@@ -174,7 +176,7 @@ def _checked(
     _check_lists(
         location,
         settings.REGISTRY_ALLOWED_HOSTS if allowed is None else allowed,
-        getattr(settings, "REGISTRY_DENIED", ()) if denied is None else denied,
+        settings.REGISTRY_DENIED if denied is None else denied,
     )
     return location.url()
 

@@ -69,10 +69,10 @@ async def write(request: HttpRequest, sku: SkuPath, review: ReviewIn):
     visitor = require_visitor(request)
     try:
         await get_json("catalog", backend_path("products", sku))
-    except BackendError as exc:
+    except BackendError as exc:  # the catalog's other refusals are not the browser's doing
         if exc.status == 404:
             return problem(404, f"there is no product {sku} in the catalog")
-        return bff_error(exc, UNAVAILABLE)
+        return problem(502, UNAVAILABLE)
     try:
         created = await call(
             "reviews",

@@ -62,10 +62,13 @@ class FragmentConfig:
 
         A parameter of the path part must be given (KeyError otherwise); one of the query
         part is optional and left empty, so one fragment can serve pages with different
-        parameters (e.g. `/fragment?category={category}&q={q}`).
+        parameters (e.g. `/fragment?category={category}&q={q}`). A value that would make a
+        dot segment of the path is a ValueError: a path-normalising hop would resolve it.
         """
         path, separator, query = self.path_template.partition("?")
         path = path.format_map(params)
+        if "." in path and {".", ".."} & set(path.split("/")):
+            raise ValueError(f"{self.name}: a parameter makes a dot segment of {path!r}")
         if separator:
             path += separator + query.format_map(_Optional(params))
         return path

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from shell.engine.cookies import CSRF_COOKIE, without_shell_cookies
+from shell.engine.cookies import CSRF_COOKIE, fragment_cookie_header
 from tessera.visitor import sign_visitor, visitor_from_cookies
 
 _CSRF_PRESENT = re.compile(rf"(?:^|;)\s*{CSRF_COOKIE}=[A-Za-z0-9]{{32}}(?:;|$)")
@@ -81,7 +81,7 @@ class RequestContext:
             if value is not None:
                 found[name] = value.decode("latin-1")
         if "cookie" in found:
-            found["cookie"] = without_shell_cookies(found["cookie"])
+            found["cookie"] = fragment_cookie_header(found["cookie"])
             if not found["cookie"]:
                 del found["cookie"]
         return found

@@ -102,19 +102,14 @@ def _keep(morsel: Morsel, attribute: str) -> bool:
     return True
 
 
-def without_shell_cookies(cookie_header: str) -> str:
-    """A browser's `Cookie` header without the shell's own cookies: what a fragment
-    configured to receive `Cookie` gets (the visitor cookie is a credential)."""
-    pairs = (part.strip() for part in cookie_header.split(";"))
-    return "; ".join(
-        pair for pair in pairs if pair and pair.partition("=")[0].lower() not in SHELL_COOKIES
-    )
-
-
-def fragment_cookie_header(cookie_header: str, allowed: Iterable[str]) -> str:
-    """The part of a browser's `Cookie` header a fragment may receive (its own cookies)."""
-    names = frozenset(name for name in allowed if name.lower() not in SHELL_COOKIES)
-    if not names or not cookie_header:
-        return ""
-    pairs = (part.strip() for part in cookie_header.split(";"))
-    return "; ".join(pair for pair in pairs if pair.partition("=")[0] in names)
+def fragment_cookie_header(cookie_header: str, allowed: Iterable[str] | None = None) -> str:
+    """The part of a browser's `Cookie` header a fragment may receive: never the shell's own
+    cookies (the visitor cookie is a credential), and only the `allowed` names when given."""
+    names = None if allowed is None else frozenset(allowed)
+    kept = []
+    for part in cookie_header.split(";"):
+        pair = part.strip()
+        name = pair.partition("=")[0]
+        if pair and name.lower() not in SHELL_COOKIES and (names is None or name in names):
+            kept.append(pair)
+    return "; ".join(kept)

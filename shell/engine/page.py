@@ -262,9 +262,8 @@ class PageApp:
             path = config.path(params)
         except (KeyError, IndexError, ValueError):
             path = ""
-        # Every parameter printable text, no dot segment in the path: as route parameters are.
-        malformed = not all(ANY_VALUE.fullmatch(v) for _, v in given if v)
-        if malformed or not path or _has_dot_segment(path):
+        # Every parameter printable text, as route parameters are.
+        if not path or not all(ANY_VALUE.fullmatch(v) for _, v in given if v):
             await send_response(
                 send,
                 400,
@@ -296,7 +295,3 @@ class PageApp:
                 *self.policy.headers(context.nonce, preview=True),
             ],
         )
-
-
-def _has_dot_segment(path: str) -> bool:
-    return any(segment in (".", "..") for segment in path.partition("?")[0].split("/"))

@@ -47,7 +47,8 @@ class ResponsePolicy:
     https: bool = False  # served over HTTPS: Secure cookies and HSTS
     preview_origins: tuple[str, ...] = ()  # may frame `/_fragment` (the registry's previews)
     redirect_hosts: frozenset[str] = frozenset()  # other hosts a primary may redirect to
-    _fixed: tuple[tuple[bytes, bytes], ...] = field(init=False, repr=False)
+    _page: tuple[tuple[bytes, bytes], ...] = field(init=False, repr=False)
+    _preview: tuple[tuple[bytes, bytes], ...] = field(init=False, repr=False)
     _plain: tuple[tuple[bytes, bytes], ...] = field(init=False, repr=False)
     _page_csp: tuple[bytes, bytes] = field(init=False, repr=False)
     _preview_csp: tuple[bytes, bytes] = field(init=False, repr=False)
@@ -61,7 +62,8 @@ class ResponsePolicy:
         ]
         if self.https:
             fixed.append((b"strict-transport-security", HSTS))
-        object.__setattr__(self, "_fixed", tuple(fixed))
+        object.__setattr__(self, "_page", (*fixed, (b"x-frame-options", b"DENY")))
+        object.__setattr__(self, "_preview", tuple(fixed))
         plain = (b"content-security-policy", PLAIN_CSP.encode())
         object.__setattr__(self, "_plain", (*fixed, plain))
         # Split around the nonce: a response joins three byte strings, nothing is formatted.
@@ -74,10 +76,11 @@ class ResponsePolicy:
 
     def headers(self, nonce: str, *, preview: bool = False) -> Headers:
         """The security headers of one page (or, with `preview`, `/_fragment`) response."""
-        before, after = self._preview_csp if preview else self._page_csp
-        csp = (b"content-security-policy", before + nonce.encode() + after)
-        frame = [] if preview else [(b"x-frame-options", b"DENY")]
-        return [*self._fixed, *frame, csp]
+        if preview:
+            (before, after), fixed = self._preview_csp, self._preview
+        else:
+            (before, after), fixed = self._page_csp, self._page
+        return [*fixed, (b"content-security-policy", before + nonce.encode() + after)]
 
     def plain_headers(self) -> Headers:
         """The security headers of a response that is not the shell's markup: nothing in it

@@ -10,6 +10,7 @@ brought back can travel with another's.
 from __future__ import annotations
 
 import os
+import re
 import time
 from http.cookiejar import CookieJar
 from typing import NamedTuple
@@ -51,6 +52,10 @@ class _NoCookies(CookieJar):
     def set_cookie(self, cookie) -> None:  # type: ignore[no-untyped-def]
         return None
 
+
+#: A header value that goes on as it is: printable ASCII and tabs (anything else, a control or
+#: a Latin-1 byte, is not a value an HTTP client may send: the header is left out).
+_PASSABLE = re.compile(r"[\t -~]*")
 
 _client: httpx.AsyncClient | None = None
 
@@ -131,7 +136,11 @@ async def relay(request: HttpRequest, fragment: str, rest: str = "") -> HttpResp
     if base is None:
         return problem(503, f"fragment {fragment!r} has no live instance")
     request_id = _request_id(request)
-    headers = {k: v for k in REQUEST_HEADERS if (v := request.headers.get(k)) is not None}
+    headers = {
+        name: value
+        for name in REQUEST_HEADERS
+        if (value := request.headers.get(name)) is not None and _PASSABLE.fullmatch(value)
+    }
     headers["x-request-id"] = request_id
     if visitor is not None:
         headers[VISITOR_HEADER] = sign_visitor(visitor, settings.CONTEXT_KEY.encode(), time.time())

@@ -17,6 +17,8 @@ from urllib.parse import quote, quote_from_bytes, unquote_to_bytes
 #: What a decoded segment may not contain: separators the upstream would act on, a second
 #: level of escaping, control characters.
 _FORBIDDEN = re.compile(rb"[/\\?#%\x00-\x1f\x7f]")
+#: What a raw path may not hold at all: anything but printable ASCII.
+_NOT_PRINTABLE = re.compile(rb"[^!-~]")
 #: Kept as they are in a query string; anything else (a control byte, a space) is escaped.
 _QUERY_SAFE = "!$&'()*+,;=:@/?%[]-._~"
 
@@ -38,7 +40,7 @@ def upstream_target(
         decoded = unquote_to_bytes(segment) if b"%" in segment else segment
         if decoded in (b".", b"..") or _FORBIDDEN.search(decoded):
             return None
-    if any(b > 0x7E or b < 0x21 for b in raw):
+    if _NOT_PRINTABLE.search(raw):
         return None
     target = raw.decode("ascii")
     if query:

@@ -421,3 +421,20 @@ def test_an_answer_larger_than_the_gateway_passes_on_is_a_502_not_held():
     big, fits = run(scenario)
     assert big.status_code == 502 and "more than 1000 bytes" in big.json()["detail"]
     assert fits.status_code == 200 and len(fits.content) == 1000
+
+
+def test_header_values_no_client_may_send_are_left_out_not_a_500():
+    async def scenario():
+        async with serve({"/bff/cart/items": Reply()}) as server:
+            with_fragment(server.url)
+            response = await AsyncClient().get(
+                "/bff/cart/items",
+                headers={"Accept-Language": "caf\xe9", "User-Agent": "ua\x01", "Accept": "a/b"},
+            )
+            return response, server.requests
+
+    response, ((_, _, headers, _),) = run(scenario)
+    assert response.status_code == 200
+    assert headers["accept"] == "a/b"
+    assert "accept-language" not in headers
+    assert headers["user-agent"].startswith("python-httpx/")  # the client's own, not ua\x01

@@ -1,3 +1,5 @@
+import pytest
+
 from shell.engine.config import FragmentConfig
 from shell.engine.plan import PlanCache, make_plan
 from shell.engine.routing import Page
@@ -33,6 +35,15 @@ def test_query_parameters_of_a_fragment_path_are_optional():
     listing = FragmentConfig("listing", "/list?category={category}&q={q}")
     assert listing.path({"category": "books"}) == "/list?category=books&q="
     assert listing.path({"q": "red%20pen"}) == "/list?category=&q=red%20pen"
+
+
+def test_no_parameter_makes_a_dot_segment_of_a_fragment_path():
+    product = FragmentConfig("product", "/p/{sku}?q={q}")
+    for sku in ("..", "."):
+        with pytest.raises(ValueError, match="dot segment"):
+            product.path({"sku": sku})
+    assert product.path({"sku": "..x", "q": ".."}) == "/p/..x?q=.."  # a query may hold dots
+    assert make_plan(PAGE, {"sku": ".."}, FRAGMENTS).slots["product"][0].config is None
 
 
 def test_unknown_fragments_plan_as_unconfigured():

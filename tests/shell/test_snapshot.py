@@ -117,3 +117,26 @@ def test_a_corrupt_disk_copy_is_ignored(tmp_path):
     path = tmp_path / "snapshot.json"
     path.write_text("{not json")
     assert dict(poller_for(FakeRegistry(), disk_path=path).current.fragments) == {}
+
+
+def test_an_entry_this_shell_cannot_use_costs_only_itself():
+    from shell.snapshot import Snapshot
+
+    hero = SNAPSHOT["fragments"][0]
+    data = {
+        "fragments": [
+            hero,
+            {**hero, "name": "evil", "cookies": ["tessera_visitor"]},  # refused by the shell
+            {**hero, "name": "slow", "timeout_ms": 10**9},
+            "not an entry",
+        ],
+        "pages": [
+            *SNAPSHOT["pages"],
+            {"name": "odd2", "route": "/x/{n:float}", "layout": "home.html", "title": "?",
+             "slots": {}},  # a parameter kind this shell does not know
+        ],
+    }  # fmt: skip
+    snapshot = Snapshot.from_json(data, '"e1"')
+    assert set(snapshot.fragments) == {"hero"}
+    assert snapshot.site.router.match("/") is not None
+    assert snapshot.site.router.match("/x/1.5") is None

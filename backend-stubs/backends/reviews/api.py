@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
@@ -20,6 +20,7 @@ from pydantic import StrictInt
 from backends.kit.params import MULTILINE_TEXT, VISIBLE_LINE, VISITOR, Offset, SkuPath
 from backends.reviews.models import Review
 from tessera.conf import env_int
+from tessera.openapi import problem
 
 router = Router(tags=["reviews"])
 
@@ -109,12 +110,10 @@ def write_review(request: HttpRequest, sku: SkuPath, payload: ReviewIn):
         if recent.count() >= RATE_LIMIT:
             oldest = recent.order_by("created_at").values_list("created_at", flat=True)[0]
             wait = (oldest - now).total_seconds() + RATE_WINDOW
-            refusal = JsonResponse(
-                {
-                    "detail": f"at most {RATE_LIMIT} reviews in {_minutes(RATE_WINDOW)}: "
-                    f"please try again in {_minutes(wait)}"
-                },
-                status=429,
+            refusal = problem(
+                429,
+                f"at most {RATE_LIMIT} reviews in {_minutes(RATE_WINDOW)}: "
+                f"please try again in {_minutes(wait)}",
             )
             refusal["Retry-After"] = str(max(1, math.ceil(wait)))
             return refusal
