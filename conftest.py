@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from tessera.secrets import local_secrets
-from tessera.stack.control import ControlServer
-from tessera.stack.services import SERVICES, Resolved, resolve
-from tessera.stack.supervisor import Supervisor
+from tessera.ops.control import ControlServer
+from tessera.ops.services import SERVICES, Placed, place
+from tessera.ops.supervisor import Supervisor
+from tessera.runtime.secrets import local_secrets
 
 
 def free_port() -> int:
@@ -55,7 +55,7 @@ class RunningStack:
             environ[service.port_variable] = str(port)
         self.secrets = local_secrets(data_dir)
         environ.update(self.secrets)
-        self.stack: list[Resolved] = resolve(SERVICES, environ)
+        self.stack: list[Placed] = place(SERVICES, environ)
         self.output = io.StringIO()
         self.supervisor = Supervisor(self.stack, environ=environ, out=self.output)
         self.control = ControlServer(self.supervisor, data_dir / "up.sock")

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import bench.latency
 from bench.app import SLOWEST_MS, STANDARD_PAGE
-from tessera.conf import REPO_ROOT
+from tessera.runtime.env import REPO_ROOT
 
 NGINX_ECHO = "/usr/lib/nginx/modules/ngx_http_echo_module.so"
 DEBIAN_PACKAGES = ("nginx-light", "libnginx-mod-http-echo", "wrk")
@@ -236,10 +236,10 @@ def main() -> None:
         env=env,
         check=True,
     )
-    # The shell runs as in production: uvicorn under tessera.serve.
+    # The shell runs as in production: uvicorn under tessera.runtime.serve.
     shell = [
-        "taskset", "-c", "0", sys.executable, "-m", "tessera.serve", "bench.app:application",
-        "--port", str(shell_port),
+        "taskset", "-c", "0", sys.executable, "-m", "tessera.runtime.serve",
+        "bench.app:application", "--port", str(shell_port),
     ]  # fmt: skip
     base = f"http://127.0.0.1:{shell_port}"
     report: dict[str, str] = {}

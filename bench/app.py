@@ -25,7 +25,7 @@ from shell.engine.page import PageApp  # noqa: E402
 from shell.engine.resolve import Outcome  # noqa: E402
 from shell.engine.routing import Page  # noqa: E402
 from shell.engine.site import Site  # noqa: E402
-from tessera.asgi import send_response  # noqa: E402
+from tessera.runtime.asgi import send_response  # noqa: E402
 
 #: name -> (body bytes, delay in ms on the slow page); the first is the primary.
 STANDARD_PAGE = {

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from bench.__main__ import ensure_tools, free_port, nginx_conf, process, wait_http, write_pages
-from tessera.conf import REPO_ROOT
+from tessera.runtime.env import REPO_ROOT
 
 
 def count(pages: int, env: dict[str, str]) -> int:

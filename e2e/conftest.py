@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tessera.conf import REPO_ROOT
+from tessera.runtime.env import REPO_ROOT
 
 CHROMIUM = os.environ.get("TESSERA_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -14,7 +14,7 @@ from shell.engine.config import FragmentConfig
 from shell.engine.page import PageApp
 from shell.engine.routing import Page as ShellPage
 from shell.engine.site import Site
-from tessera.asgi import send_response
+from tessera.runtime.asgi import send_response
 from tests.httpserver import Reply, serve
 
 pytestmark = pytest.mark.e2e

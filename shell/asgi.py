@@ -4,7 +4,7 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-from tessera.asgi import ServiceApp
+from tessera.runtime.asgi import ServiceApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shell.settings")
 django_app = get_asgi_application()

@@ -1,6 +1,7 @@
 """Settings of the shell: Django serves the /bff/ gateway, assets and everything but pages."""
 
-from tessera.conf import (
+from tessera.runtime.django_defaults import service_settings
+from tessera.runtime.env import (
     REPO_ROOT,
     data_dir,
     env_bool,
@@ -10,8 +11,7 @@ from tessera.conf import (
     env_str,
     static_root,
 )
-from tessera.django_settings import service_settings
-from tessera.secrets import secret
+from tessera.runtime.secrets import secret
 
 globals().update(
     service_settings(

@@ -10,17 +10,17 @@ import tempfile
 
 os.environ.setdefault("TESSERA_DATA_DIR", tempfile.mkdtemp(prefix="tessera-unit-"))
 
-from registry.conf import ADMIN_SECURITY, APPS, MIDDLEWARE
+from registry.components import ADMIN_SECURITY, APPS, MIDDLEWARE
 
-from tessera.conf import REPO_ROOT
-from tessera.django_settings import ADMIN_TEMPLATES, service_settings
+from tessera.runtime.django_defaults import ADMIN_TEMPLATES, service_settings
+from tessera.runtime.env import REPO_ROOT
 
 BACKENDS = ("catalog", "pricing", "inventory", "reviews", "recommendations", "cart")
 
 globals().update(
     service_settings(
         "unit",
-        installed_apps=[*APPS, *(f"backends.{name}" for name in BACKENDS), "tessera"],
+        installed_apps=[*APPS, *(f"backends.{name}" for name in BACKENDS), "tessera.ops"],
         root_urlconf="registry.urls",
         middleware=MIDDLEWARE,
     )

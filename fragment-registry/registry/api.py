@@ -36,7 +36,7 @@ from registry.schemas import (
 )
 from registry.snapshot import build_snapshot, encode
 from registry.syntax import NAME
-from tessera.openapi import problem
+from tessera.runtime.openapi import problem
 
 #: Largest id a database row can have (a signed 64-bit integer).
 MAX_ID = 2**63 - 1

@@ -1,10 +1,10 @@
 """Settings of the fragment registry service (admin UI + API, its own database)."""
 
 from registry.addresses import parse_rules
-from registry.conf import ADMIN_SECURITY, APPS, MIDDLEWARE
-from tessera.conf import env_float, env_list, env_str, static_root
-from tessera.django_settings import ADMIN_TEMPLATES, service_settings
-from tessera.secrets import secret
+from registry.components import ADMIN_SECURITY, APPS, MIDDLEWARE
+from tessera.runtime.django_defaults import ADMIN_TEMPLATES, service_settings
+from tessera.runtime.env import env_float, env_list, env_str, static_root
+from tessera.runtime.secrets import secret
 
 globals().update(
     service_settings(

@@ -14,7 +14,7 @@ from urllib.parse import unquote
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
-from tessera.headers import COOKIE_NAME, HOP_BY_HOP, SHELL_COOKIES
+from tessera.runtime.headers import COOKIE_NAME, HOP_BY_HOP, SHELL_COOKIES
 
 #: Fragment and page names: they appear in URLs (`/bff/<name>/`) and headers.
 NAME = r"[a-z][a-z0-9-]{0,62}"

@@ -25,7 +25,7 @@ from fragments.kit.fragment import Fragment
 from fragments.kit.params import SKU_PATTERN, SkuPath
 from fragments.kit.rendering import render as render_template
 from fragments.kit.visitor import require_visitor, visitor_of
-from tessera.openapi import problem
+from tessera.runtime.openapi import problem
 
 MAX_QUANTITY = 99
 

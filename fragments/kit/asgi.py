@@ -4,9 +4,9 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-from tessera.asgi import ServiceApp
-from tessera.conf import env_float, service_url
-from tessera.secrets import secret
+from tessera.runtime.asgi import ServiceApp
+from tessera.runtime.env import env_float, service_url
+from tessera.runtime.secrets import secret
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fragments.kit.settings")
 django_app = get_asgi_application()

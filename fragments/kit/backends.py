@@ -10,8 +10,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router
 
 from fragments.kit.params import SkuPath
-from tessera.conf import env_float, service_url
-from tessera.openapi import problem
+from tessera.runtime.env import env_float, service_url
+from tessera.runtime.openapi import problem
 
 _clients: dict[str, httpx.AsyncClient] = {}
 #: A path segment that stays one segment whatever parses it: unreserved characters only, and

@@ -7,7 +7,7 @@ from typing import Any
 
 import jinja2
 
-from tessera.conf import REPO_ROOT
+from tessera.runtime.env import REPO_ROOT
 
 
 def money(cents: int, currency: str = "EUR") -> str:

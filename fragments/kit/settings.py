@@ -1,8 +1,8 @@
 """Settings for a fragment service; `TESSERA_FRAGMENT` names which fragment it serves."""
 
-from tessera.conf import REPO_ROOT, env_str, static_root
-from tessera.django_settings import DOCS_TEMPLATES, service_settings
-from tessera.secrets import secret
+from tessera.runtime.django_defaults import DOCS_TEMPLATES, service_settings
+from tessera.runtime.env import REPO_ROOT, env_str, static_root
+from tessera.runtime.secrets import secret
 
 FRAGMENT = env_str("TESSERA_FRAGMENT", "hero")
 FRAGMENT_VERSION = env_str("TESSERA_VERSION", "dev")
@@ -34,5 +34,5 @@ STATICFILES_DIRS = [REPO_ROOT / "fragments" / FRAGMENT / "static"]
 STATIC_ROOT = static_root(SERVICE)
 STORAGES = {"staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
 WHITENOISE_MAX_AGE = 31536000  # hashed names never change content
-#: Key of the signed visitor token the shell sends (see tessera/visitor.py).
+#: Key of the signed visitor token the shell sends (see tessera/runtime/visitor.py).
 CONTEXT_KEY = secret("TESSERA_CONTEXT_KEY")

@@ -7,7 +7,7 @@ from django.urls import path
 
 from fragments.kit.fragment import load
 from fragments.kit.views import fragment_view
-from tessera.openapi import DocumentedAPI, not_found
+from tessera.runtime.openapi import DocumentedAPI, not_found
 
 #: What a BFF may answer besides success, on any operation.
 REFUSALS = {

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja.errors import HttpError
 
-from tessera.visitor import VISITOR_HEADER, verify_visitor
+from tessera.runtime.visitor import VISITOR_HEADER, verify_visitor
 
 
 def visitor_of(request: HttpRequest) -> str | None:

@@ -24,8 +24,8 @@ from fragments.kit.fragment import Fragment, NotFound
 from fragments.kit.params import SkuPath, is_sku
 from fragments.kit.rendering import render as render_template
 from fragments.kit.visitor import require_visitor
-from tessera.conf import env_str
-from tessera.openapi import problem
+from tessera.runtime.env import env_str
+from tessera.runtime.openapi import problem
 
 SHOWN = 10
 #: The section's heading; a deploy may set it to try a new wording (see `manage.py deploy`).

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tessera.headers import HOP_BY_HOP, fragment_may_use_cookie
+from tessera.runtime.headers import HOP_BY_HOP, fragment_may_use_cookie
 
 DEFAULT_TIMEOUT_MS = 1000
 MAX_TIMEOUT_MS = 30_000

@@ -2,7 +2,7 @@
 
 Forwarding is an allowlist on purpose (security): cookies, credentials and anything else the
 browser sent stay with the shell unless a fragment is configured to receive them. Instead of
-cookies, fragments get a signed, short-lived visitor token (see `tessera/visitor.py`).
+cookies, fragments get a signed, short-lived visitor token (see `tessera/runtime/visitor.py`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from shell.engine.cookies import CSRF_COOKIE, fragment_cookie_header
-from tessera.visitor import sign_visitor, visitor_from_cookies
+from tessera.runtime.visitor import sign_visitor, visitor_from_cookies
 
 _CSRF_PRESENT = re.compile(rf"(?:^|;)\s*{CSRF_COOKIE}=[A-Za-z0-9]{{32}}(?:;|$)")
 

@@ -1,6 +1,6 @@
 """Cookies on the storefront's origin: the shell's own, and which a fragment may set and get.
 
-The shell sets two: the visitor cookie (signed, see `tessera/visitor.py`) and Django's CSRF
+The shell sets two: the visitor cookie (signed, see `tessera/runtime/visitor.py`) and Django's CSRF
 cookie, which fragments' scripts send back as `X-CSRFToken` with every BFF write.
 
 A fragment sets none, by default: a fragment that sets a cookie through its BFF (or as the
@@ -18,8 +18,8 @@ import re
 from collections.abc import Iterable
 from http.cookies import Morsel
 
-from tessera.headers import COOKIE_VALUE, SHELL_COOKIES
-from tessera.visitor import VISITOR_COOKIE, visitor_cookie_value
+from tessera.runtime.headers import COOKIE_VALUE, SHELL_COOKIES
+from tessera.runtime.visitor import VISITOR_COOKIE, visitor_cookie_value
 
 #: Django's CSRF cookie (its default CSRF_COOKIE_NAME): the `/bff/` gateway checks writes
 #: against it, so every page makes sure the browser has one for fragments' scripts to send.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tessera.asgi import Receive
+from tessera.runtime.asgi import Receive
 
 #: Seconds a page runs before it starts listening for the client leaving. Most pages are done
 #: sooner, and listening costs a task per page; a later disconnect is still noticed promptly.

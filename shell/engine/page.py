@@ -31,7 +31,7 @@ from shell.engine.routing import ANY_VALUE, BadParameter, Page
 from shell.engine.security import DEFAULT_POLICY, ResponsePolicy
 from shell.engine.site import Site
 from shell.engine.stream import PageStream, server_timing
-from tessera.asgi import ASGIApp, Receive, Scope, Send, send_response
+from tessera.runtime.asgi import ASGIApp, Receive, Scope, Send, send_response
 
 FRAGMENT_PREFIX = "/_fragment/"
 #: Paths Django serves (the gateway, assets); any other unknown path is the shell's 404 page.

@@ -15,7 +15,7 @@ from shell.engine.assemble import Assembler, head_meta
 from shell.engine.layout import Slot
 from shell.engine.plan import Placement, Plan
 from shell.engine.resolve import Outcome, placeholder
-from tessera.asgi import Send
+from tessera.runtime.asgi import Send
 
 Tasks = Mapping[Placement, "asyncio.Task[Outcome]"]
 

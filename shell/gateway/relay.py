@@ -25,8 +25,8 @@ from shell.engine.cookies import fragment_cookie_header, scoped_set_cookies
 from shell.gateway.target import upstream_target
 from shell.policy import response_policy
 from shell.snapshot import poller
-from tessera.openapi import problem
-from tessera.visitor import VISITOR_HEADER, sign_visitor, visitor_from_cookies
+from tessera.runtime.openapi import problem
+from tessera.runtime.visitor import VISITOR_HEADER, sign_visitor, visitor_from_cookies
 
 #: Request headers passed from the browser to a fragment's BFF.
 REQUEST_HEADERS = ("accept", "accept-language", "content-type", "user-agent")

@@ -6,7 +6,7 @@ import json
 import pytest
 from backends.kit.faults import HANG_SECONDS, Fault, FaultInjector, parse_faults
 
-from tessera.asgi import send_response
+from tessera.runtime.asgi import send_response
 
 
 async def ok_app(scope, receive, send):

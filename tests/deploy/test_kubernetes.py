@@ -6,16 +6,16 @@ import yaml
 from django.core.exceptions import ValidationError
 from registry.validators import validate_instance_url
 
-from tessera.conf import REPO_ROOT
-from tessera.secrets import SECRET_NAMES
-from tessera.stack.kubernetes import (
+from tessera.ops.kubernetes import (
     POD_NETWORK,
     PORTS,
     REGISTRY_ALLOWED_HOSTS,
     manifests,
     render,
 )
-from tessera.stack.services import SERVICES
+from tessera.ops.services import SERVICES
+from tessera.runtime.env import REPO_ROOT
+from tessera.runtime.secrets import SECRET_NAMES
 
 KUBERNETES = "1.30.0"
 GENERATED = dict(manifests())
@@ -81,7 +81,7 @@ def test_shells_scale_out_fragments_drain_and_the_registry_uses_postgresql():
         container = pod["containers"][0]
         if service.kind == "fragment":
             assert container["lifecycle"]["preStop"]["exec"]["command"][:3] == [
-                "python", "-m", "tessera.prestop"
+                "python", "-m", "tessera.runtime.prestop"
             ]  # fmt: skip
             assert {"name": "TESSERA_SELF_URL", "value": "http://$(POD_IP):8080"} in container[
                 "env"
@@ -115,7 +115,7 @@ def test_the_container_build_has_a_target_per_kind_running_that_kinds_app():
 def test_prestop_asks_the_server_to_drain_and_waits_for_it(monkeypatch):
     import signal
 
-    from tessera import prestop
+    from tessera.runtime import prestop
 
     calls = []
     monkeypatch.setattr(prestop.os, "kill", lambda pid, sig: calls.append(("kill", pid, sig)))

@@ -13,7 +13,7 @@ import pytest
 from django.test import RequestFactory
 
 from fragments.kit import backends
-from tessera.visitor import sign_visitor
+from tessera.runtime.visitor import sign_visitor
 
 KEY = "unit-test-context-key"  # tests/settings.py's CONTEXT_KEY
 VISITOR = "visitor-0123456789"

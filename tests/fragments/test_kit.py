@@ -9,7 +9,7 @@ from registry.management.commands.seed import FRAGMENTS as SEEDED
 
 from fragments.kit.fragment import Fragment, load
 from fragments.kit.registration import Registration
-from tessera.conf import REPO_ROOT
+from tessera.runtime.env import REPO_ROOT
 
 
 async def _render(request):
@@ -129,7 +129,7 @@ def test_the_visitor_is_known_only_from_a_valid_token(settings):
     from django.test import RequestFactory
 
     from fragments.kit.visitor import visitor_of
-    from tessera.visitor import sign_visitor
+    from tessera.runtime.visitor import sign_visitor
 
     settings.CONTEXT_KEY = "unit-test-context-key"
     good = sign_visitor("visitor-abcdefgh", b"unit-test-context-key", time.time())

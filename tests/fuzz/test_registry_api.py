@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, settings
 from registry.api import api
 
 from conftest import free_port
-from tessera.conf import REPO_ROOT
-from tessera.secrets import local_secrets
+from tessera.runtime.env import REPO_ROOT
+from tessera.runtime.secrets import local_secrets
 from tests.fuzz.checks import CHECKS
 
 pytestmark = pytest.mark.integration
@@ -37,7 +37,7 @@ def _log_tail(log: Path) -> str:
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """The registry's URL and token: migrated, then served by `tessera.serve`."""
+    """The registry's URL and token: migrated, then served by `tessera.runtime.serve`."""
     data = tmp_path_factory.mktemp("registry-fuzz")
     env = {
         **os.environ,
@@ -53,7 +53,7 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
     log = data / "registry.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tessera.serve", "registry.asgi:application",
+            [sys.executable, "-m", "tessera.runtime.serve", "registry.asgi:application",
              "--host", "127.0.0.1", "--port", url.rsplit(":", 1)[1]],
             env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip

@@ -26,8 +26,8 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from fragments.kit.fragment import load
-from tessera.stack.services import SERVICES
-from tessera.visitor import VISITOR_HEADER, sign_visitor, visitor_cookie_value
+from tessera.ops.services import SERVICES
+from tessera.runtime.visitor import VISITOR_HEADER, sign_visitor, visitor_cookie_value
 from tests.fuzz.checks import CHECKS
 
 pytestmark = pytest.mark.integration

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from django.core.management import CommandError, call_command
 
-from tessera.visitor import visitor_cookie_value
+from tessera.runtime.visitor import visitor_cookie_value
 
 PAGE = "/product/SKU-1001"
 OLD, NEW = "Customer reviews", "What customers say"

@@ -26,11 +26,11 @@ def _wait_for_fragments(stack, names, timeout=15.0):
 
 def test_every_service_answers_healthz(stack):
     running = list(stack.supervisor.processes.values())  # a deploy may have replaced some
-    assert {p.resolved.name for p in running} == {r.name for r in stack.stack}
+    assert {p.placed.name for p in running} == {r.name for r in stack.stack}
     for process in running:
-        response = httpx.get(process.resolved.url + "/healthz")
+        response = httpx.get(process.placed.url + "/healthz")
         assert response.status_code == 200
-        assert response.json()["service"] == process.resolved.name
+        assert response.json()["service"] == process.placed.name
         assert "server" not in response.headers  # no software banner for scanners
 
 

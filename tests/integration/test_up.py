@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from conftest import free_ports
-from tessera.conf import REPO_ROOT
-from tessera.stack.services import SERVICES
+from tessera.ops.services import SERVICES
+from tessera.runtime.env import REPO_ROOT
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
-from registry.conf import ADMIN_SECURITY
+from registry.components import ADMIN_SECURITY
 from registry.management.commands.seed import Command as Seed
 from registry.models import Instance
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from shell.engine.config import FragmentConfig
 from shell.engine.context import request_context
 from shell.engine.cookies import visitor_cookie
-from tessera.visitor import sign_visitor, verify_visitor, visitor_cookie_value
+from tessera.runtime.visitor import sign_visitor, verify_visitor, visitor_cookie_value
 
 KEY = b"k" * 32
 VISITOR_KEY = b"v" * 32

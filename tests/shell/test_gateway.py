@@ -9,7 +9,7 @@ from shell import gateway
 from shell.engine.config import FragmentConfig
 from shell.engine.site import Site
 from shell.snapshot import Snapshot, poller
-from tessera.visitor import visitor_cookie_value
+from tessera.runtime.visitor import visitor_cookie_value
 from tests.httpserver import Reply, serve
 
 pytestmark = pytest.mark.urls("shell.urls")
@@ -157,7 +157,7 @@ def test_assets_are_relayed_by_the_same_path():
 
 
 def test_bff_requests_carry_a_signed_visitor_token_not_the_cookie():
-    from tessera.visitor import verify_visitor
+    from tessera.runtime.visitor import verify_visitor
 
     async def scenario():
         async with serve({"/bff/cart/items": Reply(body=b"{}")}) as server:

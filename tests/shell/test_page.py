@@ -13,7 +13,7 @@ from shell.engine.page import PageApp
 from shell.engine.routing import Page
 from shell.engine.security import ResponsePolicy
 from shell.engine.site import Site
-from tessera.visitor import verify_visitor, visitor_cookie_value
+from tessera.runtime.visitor import verify_visitor, visitor_cookie_value
 from tests.httpserver import Reply, serve
 
 KEY = b"test-context-key"

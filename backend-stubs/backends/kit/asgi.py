@@ -5,8 +5,8 @@ import os
 from django.core.asgi import get_asgi_application
 
 from backends.kit.faults import FaultInjector, parse_faults
-from tessera.asgi import ServiceApp
-from tessera.secrets import secret
+from tessera.runtime.asgi import ServiceApp
+from tessera.runtime.secrets import secret
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backends.kit.settings")
 application = ServiceApp(

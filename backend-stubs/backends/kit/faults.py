@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from tessera.asgi import ASGIApp, Receive, Scope, Send, header, send_response
+from tessera.runtime.asgi import ASGIApp, Receive, Scope, Send, header, send_response
 
 ENDPOINT = "/_faults"
 HANG_SECONDS = 3600.0

@@ -1,7 +1,7 @@
 """Settings for a backend stub; `TESSERA_BACKEND` names which one (e.g. `catalog`)."""
 
-from tessera.conf import env_str
-from tessera.django_settings import DOCS_TEMPLATES, service_settings
+from tessera.runtime.django_defaults import DOCS_TEMPLATES, service_settings
+from tessera.runtime.env import env_str
 
 BACKEND = env_str("TESSERA_BACKEND", "catalog")
 

@@ -5,7 +5,7 @@ from importlib import import_module
 from django.conf import settings
 from django.urls import path
 
-from tessera.openapi import DocumentedAPI, not_found
+from tessera.runtime.openapi import DocumentedAPI, not_found
 
 #: What a stub may answer besides success, on any operation.
 REFUSALS = {"4XX": "refused: invalid input, nothing by that name, a conflict, or too many"}

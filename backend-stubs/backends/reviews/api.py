@@ -19,8 +19,8 @@ from pydantic import StrictInt
 
 from backends.kit.params import MULTILINE_TEXT, VISIBLE_LINE, VISITOR, Offset, SkuPath
 from backends.reviews.models import Review
-from tessera.conf import env_int
-from tessera.openapi import problem
+from tessera.runtime.env import env_int
+from tessera.runtime.openapi import problem
 
 router = Router(tags=["reviews"])
 

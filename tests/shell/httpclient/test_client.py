@@ -16,7 +16,7 @@ from shell.engine.httpclient import (
     InvalidResponse,
     Limits,
 )
-from tessera.conf import REPO_ROOT
+from tessera.runtime.env import REPO_ROOT
 from tests.httpserver import Reply, serve
 from tests.shell.httpclient.hostile import Hostile, chunked, hostile, read_request, response
 

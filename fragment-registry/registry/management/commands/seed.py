@@ -8,7 +8,7 @@ from django.db import transaction
 
 from registry.audit import actor
 from registry.models import Fragment, Page, Placement
-from tessera.secrets import secret
+from tessera.runtime.secrets import secret
 
 #: The demo storefront's fragments, as operators first configure them (path, and how the
 #: pages use them). Fragment services that register later keep these settings.

@@ -1,0 +1,229 @@
+"""Kubernetes manifests for the stack, generated from the same service table as `up`.
+
+`python manage.py k8s` writes them to `deploy/k8s/`; a test checks that the committed files
+are what this module generates and that they validate against the Kubernetes schemas. One
+Deployment and Service per service; the registry on PostgreSQL (`DATABASE_URL` from the
+secret), several stateless shell replicas, readiness and liveness on `/healthz`, fragments
+that drain on preStop (deregister first, see tessera.runtime.prestop), preparation
+commands (migrate, seed) as init containers. Images come from `deploy/Containerfile`, one
+target per kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from tessera.ops.services import COLLECTSTATIC, SERVICES, Kind, Service
+
+NAMESPACE = "tessera"
+SECRET_NAME = "tessera-secrets"  # noqa: S105 - a name; the operator creates it (deploy/README.md)
+CONFIG = "tessera-services"
+#: The port each kind's containers listen on (Services map their own port to it). Fragment
+#: pods have one to themselves, so the registry's allowlist admits the pod network on that
+#: port only: no registry, shell or backend stub pod can be registered as a fragment.
+PORTS: dict[Kind, int] = {"fragment": 8080, "shell": 8081, "registry": 8082, "backend": 8083}
+#: The registry runs one replica: its init container migrates PostgreSQL, which two
+#: replicas starting together must not do at once.
+REPLICAS = {"shell": 3, "fragment": 2, "backend": 1, "registry": 1}
+#: Containers listen on every interface of their pod (the pod network is the boundary).
+ALL_INTERFACES = "0.0.0.0"  # noqa: S104
+#: Pod addresses fragments register with (the registry's SSRF allowlist accepts networks).
+POD_NETWORK = "10.0.0.0/8"
+#: What a fragment instance may be: a pod, on the fragments' port.
+REGISTRY_ALLOWED_HOSTS = f"{POD_NETWORK}:{PORTS['fragment']}"
+DRAIN_SECONDS = 2
+#: Runtime state (SQLite of the stubs, the shell's snapshot copy): a volume shared by the
+#: init containers (migrate, seed) and the service. Static files are in the image.
+DATA_DIR = "/app/data"
+
+
+def _labels(service: Service) -> dict[str, str]:
+    return {
+        "app.kubernetes.io/name": service.name,
+        "app.kubernetes.io/component": service.kind,
+        "app.kubernetes.io/part-of": "tessera",
+    }
+
+
+def _meta(name: str, labels: dict[str, str] | None = None) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name, "namespace": NAMESPACE}
+    if labels:
+        meta["labels"] = labels
+    return meta
+
+
+def _probe(port: int, period: int = 5) -> dict[str, Any]:
+    return {"httpGet": {"path": "/healthz", "port": port}, "periodSeconds": period,
+            "timeoutSeconds": 2}  # fmt: skip
+
+
+#: The secrets each kind of service reads, and no others: a fragment pod never holds the key
+#: that signs visitor cookies, nor a backend the registry token.
+SECRETS: dict[str, tuple[str, ...]] = {
+    "shell": ("TESSERA_SECRET_KEY", "TESSERA_CONTEXT_KEY", "TESSERA_VISITOR_KEY"),
+    "registry": ("TESSERA_SECRET_KEY", "TESSERA_REGISTRY_TOKEN", "TESSERA_ADMIN_PASSWORD"),
+    "fragment": ("TESSERA_SECRET_KEY", "TESSERA_REGISTRY_TOKEN", "TESSERA_CONTEXT_KEY"),
+    "backend": ("TESSERA_SECRET_KEY", "TESSERA_STUB_ADMIN_TOKEN"),
+}
+
+
+def _secret(name: str, key: str | None = None) -> dict[str, Any]:
+    return {"name": name, "valueFrom": {"secretKeyRef": {"name": SECRET_NAME, "key": key or name}}}
+
+
+def _env(service: Service) -> list[dict[str, Any]]:
+    env = [{"name": k, "value": v} for k, v in sorted(service.env.items())]
+    env += [_secret(name) for name in SECRETS[service.kind]]
+    env.append({"name": "DJANGO_SETTINGS_MODULE", "value": service.settings})
+    env.append({"name": "TESSERA_SERVICE", "value": service.name})
+    if service.kind == "fragment":
+        # Each pod registers itself, by its own address.
+        env.append({"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}})
+        env.append({"name": "TESSERA_SELF_URL", "value": f"http://$(POD_IP):{PORTS['fragment']}"})
+    if service.kind == "registry":
+        env.append({"name": "TESSERA_REGISTRY_ALLOWED_HOSTS", "value": REGISTRY_ALLOWED_HOSTS})
+        # Only the registry uses PostgreSQL; the backend stubs keep their own SQLite.
+        env.append(_secret("DATABASE_URL", "REGISTRY_DATABASE_URL"))
+    return env
+
+
+def _image(service: Service) -> str:
+    return f"tessera/{service.kind}:latest"
+
+
+def deployment(service: Service) -> dict[str, Any]:
+    labels = _labels(service)
+    port = PORTS[service.kind]
+    container: dict[str, Any] = {
+        "name": service.name,
+        "image": _image(service),
+        "args": ["python", "-m", "tessera.runtime.serve", service.asgi, "--host", ALL_INTERFACES,
+                 "--port", str(port), "--drain", str(DRAIN_SECONDS)],
+        "ports": [{"name": "http", "containerPort": port}],
+        "env": _env(service),
+        "envFrom": [{"configMapRef": {"name": CONFIG}}],
+        "readinessProbe": _probe(port),
+        "livenessProbe": {**_probe(port, period=10), "failureThreshold": 3},
+        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"},
+                      "limits": {"memory": "512Mi"}},
+        "volumeMounts": [{"name": "data", "mountPath": DATA_DIR}],
+    }  # fmt: skip
+    if service.kind == "fragment":
+        prestop = ["python", "-m", "tessera.runtime.prestop", str(DRAIN_SECONDS)]
+        container["lifecycle"] = {"preStop": {"exec": {"command": prestop}}}
+    init = [
+        {
+            "name": f"{command[0]}",
+            "image": _image(service),
+            "args": ["python", "manage.py", *command],
+            "env": container["env"],
+            "envFrom": container["envFrom"],
+            "volumeMounts": container["volumeMounts"],
+        }
+        for command in service.prepare
+        if command != COLLECTSTATIC  # done when the image is built
+    ]
+    spec: dict[str, Any] = {
+        "terminationGracePeriodSeconds": 30,
+        "containers": [container],
+        "volumes": [{"name": "data", "emptyDir": {}}],
+    }
+    if init:
+        spec["initContainers"] = init
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _meta(service.name, labels),
+        "spec": {
+            "replicas": REPLICAS[service.kind],
+            "selector": {"matchLabels": {"app.kubernetes.io/name": service.name}},
+            "strategy": {"type": "RollingUpdate",
+                         "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+            "template": {"metadata": {"labels": labels}, "spec": spec},
+        },
+    }  # fmt: skip
+
+
+def service_manifest(service: Service) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _meta(service.name, _labels(service)),
+        "spec": {
+            "selector": {"app.kubernetes.io/name": service.name},
+            "ports": [{"name": "http", "port": service.port, "targetPort": "http"}],
+        },
+    }
+
+
+def shared() -> list[dict[str, Any]]:
+    """The namespace, the services' addresses, and PostgreSQL for the registry."""
+    addresses = {
+        s.url_variable: f"http://{s.name}.{NAMESPACE}.svc.cluster.local:{s.port}" for s in SERVICES
+    }
+    postgres_labels = {"app.kubernetes.io/name": "postgres", "app.kubernetes.io/part-of": "tessera"}
+    return [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(CONFIG),
+         # Served over HTTPS by the cluster's ingress: Secure cookies and HSTS.
+         # The client's address comes from the ingress (X-Forwarded-For), in the pod network.
+         "data": {**addresses, "TESSERA_DATA_DIR": DATA_DIR, "TESSERA_HTTPS": "1",
+                  "TESSERA_TRUSTED_PROXIES": POD_NETWORK}},
+        {
+            "apiVersion": "apps/v1",
+            "kind": "StatefulSet",
+            "metadata": _meta("postgres", postgres_labels),
+            "spec": {
+                "serviceName": "postgres",
+                "replicas": 1,
+                "selector": {"matchLabels": {"app.kubernetes.io/name": "postgres"}},
+                "template": {
+                    "metadata": {"labels": postgres_labels},
+                    "spec": {"containers": [{
+                        "name": "postgres",
+                        "image": "postgres:16",
+                        "ports": [{"name": "postgres", "containerPort": 5432}],
+                        "env": [
+                            {"name": "POSTGRES_DB", "value": "registry"},
+                            {"name": "POSTGRES_USER", "value": "registry"},
+                            {"name": "POSTGRES_PASSWORD", "valueFrom": {"secretKeyRef": {
+                                "name": SECRET_NAME, "key": "POSTGRES_PASSWORD"}}},
+                            {"name": "PGDATA", "value": "/var/lib/postgresql/data/pgdata"},
+                        ],
+                        "readinessProbe": {"exec": {"command": ["pg_isready", "-U", "registry"]},
+                                           "periodSeconds": 5},
+                        "volumeMounts": [{"name": "pgdata",
+                                          "mountPath": "/var/lib/postgresql/data"}],
+                    }]},
+                },
+                "volumeClaimTemplates": [{
+                    "metadata": {"name": "pgdata"},
+                    "spec": {"accessModes": ["ReadWriteOnce"],
+                             "resources": {"requests": {"storage": "1Gi"}}},
+                }],
+            },
+        },
+        {"apiVersion": "v1", "kind": "Service", "metadata": _meta("postgres", postgres_labels),
+         "spec": {"selector": {"app.kubernetes.io/name": "postgres"},
+                  "ports": [{"name": "postgres", "port": 5432, "targetPort": "postgres"}]}},
+    ]  # fmt: skip
+
+
+def manifests() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """(file name, documents) for every file of deploy/k8s/."""
+    yield "00-shared.yaml", shared()
+    for service in SERVICES:
+        yield f"{service.name}.yaml", [deployment(service), service_manifest(service)]
+
+
+def render(documents: list[dict[str, Any]]) -> str:
+    """The documents as one YAML file, written out in full (no anchors and aliases)."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    header = "# Generated by `python manage.py k8s` from tessera/ops/services.py; do not edit.\n"
+    return header + "---\n".join(yaml.dump(d, Dumper=Dumper, sort_keys=False) for d in documents)

@@ -1,0 +1,195 @@
+"""The supervisor behind `manage.py up`, driving real uvicorn processes on loopback."""
+
+import asyncio
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import free_port, free_ports
+from tessera.ops.services import SERVICES, Service, place
+from tessera.ops.supervisor import StackError, Supervisor, port_in_use
+from tessera.runtime.env import REPO_ROOT
+
+
+def _service(name: str, app: str, kind="backend") -> Service:
+    return Service(name, kind, app, "tests.settings", free_port())
+
+
+def _supervisor(services, out=None, **kwargs) -> Supervisor:
+    stack = place(services, {})
+    return Supervisor(stack, environ=dict(os.environ), out=out or io.StringIO(), **kwargs)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie has exited; only its parent's wait() is outstanding.
+    status = Path(f"/proc/{pid}/status")
+    return status.exists() and "State:\tZ" not in status.read_text()
+
+
+def test_port_in_use_detects_a_listening_socket():
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        assert port_in_use("127.0.0.1", port)
+    assert not port_in_use("127.0.0.1", port)
+
+
+def test_services_start_healthy_with_prefixed_output_and_stop_completely():
+    out = io.StringIO()
+    supervisor = _supervisor(
+        [_service("alpha", "tests.ops.apps:hello"), _service("beta", "tests.ops.apps:hello")],
+        out=out,
+    )
+
+    async def scenario():
+        await supervisor.start()
+        pids = [p.proc.pid for p in supervisor.processes.values()]
+        import httpx
+
+        async with httpx.AsyncClient() as client:
+            for placed in supervisor.stack:
+                assert (await client.get(placed.url + "/")).text == "hello"
+        await supervisor.stop()
+        return pids
+
+    pids = asyncio.run(scenario())
+    assert len(pids) == 2
+    assert not any(_alive(pid) for pid in pids)
+    lines = out.getvalue().splitlines()
+    assert "alpha | hello from alpha" in lines
+    assert "beta  | hello from beta" in lines
+
+
+def test_a_taken_port_is_reported_in_one_line_before_anything_starts():
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        taken = listener.getsockname()[1]
+        service = Service("gamma", "backend", "tests.ops.apps:hello", "x", taken)
+        supervisor = _supervisor([_service("alpha", "tests.ops.apps:hello"), service])
+        with pytest.raises(StackError) as error:
+            asyncio.run(supervisor.start())
+    message = str(error.value)
+    assert f"port {taken} on 127.0.0.1 is already in use" in message
+    assert "TESSERA_PORT_GAMMA" in message
+    assert "\n" not in message
+    assert supervisor.processes == {}
+
+
+def test_a_service_that_dies_at_start_fails_the_stack_with_its_last_words():
+    healthy = _service("alpha", "tests.ops.apps:hello")
+    broken = _service("broken", "tests.ops.broken:app")
+    supervisor = _supervisor([healthy, broken])
+
+    async def scenario():
+        try:
+            await supervisor.start()
+        finally:
+            assert supervisor.processes == {}  # the healthy one was stopped too
+
+    with pytest.raises(StackError, match="broken exited with code 1 before becoming healthy"):
+        asyncio.run(scenario())
+
+
+def test_a_service_that_never_becomes_healthy_times_out():
+    supervisor = _supervisor([_service("slow", "tests.ops.apps:_never_healthy")], health_timeout=3)
+    with pytest.raises(
+        StackError, match=r"slow did not answer http://127\.0\.0\.1:\d+/healthz within 3 s"
+    ):
+        asyncio.run(supervisor.start())
+
+
+def test_stopping_a_service_also_stops_the_processes_it_started(tmp_path):
+    pid_file = tmp_path / "grandchild.pid"
+    os.environ["GRANDCHILD_PID_FILE"] = str(pid_file)
+    try:
+        supervisor = _supervisor([_service("spawner", "tests.ops.apps:spawner")])
+
+        async def scenario():
+            await supervisor.start()
+            grandchild = int(pid_file.read_text())
+            assert _alive(grandchild)
+            await supervisor.stop()
+            return grandchild
+
+        grandchild = asyncio.run(scenario())
+    finally:
+        del os.environ["GRANDCHILD_PID_FILE"]
+    deadline = time.monotonic() + 5
+    while _alive(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(grandchild)
+
+
+def test_up_exits_with_one_line_when_a_port_is_taken(tmp_path):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        taken = listener.getsockname()[1]
+        env = {
+            **os.environ,
+            "TESSERA_DATA_DIR": str(tmp_path),
+            "TESSERA_PORT_SHELL": str(taken),
+        }
+        env.pop("DJANGO_SETTINGS_MODULE", None)
+        for service, port in zip(SERVICES, free_ports(len(SERVICES)), strict=True):
+            env.setdefault(service.port_variable, str(port))
+        result = subprocess.run(
+            [sys.executable, str(REPO_ROOT / "manage.py"), "up", "--skip-prepare"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: port {taken} on 127.0.0.1 is already in use (wanted by shell; "
+        "set TESSERA_PORT_SHELL to use another)"
+    ]
+
+
+def test_stopping_one_service_drains_it_first_while_it_still_serves(tmp_path, monkeypatch):
+    monkeypatch.setenv("DRAIN_FILE", str(tmp_path / "drained"))
+    supervisor = _supervisor([_service("drainer", "tests.ops.apps:drainer")])
+    url = supervisor.stack[0].url
+
+    async def scenario():
+        import httpx
+
+        await supervisor.start()
+        stopping = asyncio.create_task(supervisor.stop_service("drainer"))
+        for _ in range(100):
+            if (tmp_path / "drained").exists():
+                break
+            await asyncio.sleep(0.02)
+        async with httpx.AsyncClient() as client:
+            during = (await client.get(url + "/")).status_code  # the hook ran; still serving
+        await stopping
+        return during
+
+    assert asyncio.run(scenario()) == 200
+    assert (tmp_path / "drained").read_text() == "drained"
+    assert not port_in_use("127.0.0.1", supervisor.stack[0].port)
+
+
+def test_stopping_the_whole_stack_skips_the_drain(tmp_path, monkeypatch):
+    monkeypatch.setenv("DRAIN_FILE", str(tmp_path / "drained"))
+    supervisor = _supervisor([_service("drainer", "tests.ops.apps:drainer")])
+
+    async def scenario():
+        await supervisor.start()
+        await supervisor.stop()
+
+    asyncio.run(scenario())
+    assert not (tmp_path / "drained").exists()
