@@ -43,12 +43,11 @@ async def compose(application, pages: int) -> None:
 def main() -> None:
     import uvloop
 
-    from bench.app import application
-    from shell.engine import disconnect
-
     # Under callgrind a page takes ~50 times longer than it does for real: the disconnect
     # watch would begin on every page, where real pages are done long before it does.
-    disconnect.WATCH_DISCONNECT_AFTER = 60.0
+    os.environ["BENCH_WATCH_DISCONNECT_AFTER"] = "60"
+    from bench.app import application
+
     uvloop.install()
     asyncio.run(compose(application, int(sys.argv[1])))
 

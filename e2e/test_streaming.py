@@ -10,10 +10,8 @@ from playwright.sync_api import Page, expect
 
 from conftest import free_port
 from e2e.conftest import screenshot
-from shell.engine.config import FragmentConfig
-from shell.engine.page import PageApp
-from shell.engine.routing import Page as ShellPage
-from shell.engine.site import Site
+from shell.engine import FragmentConfig, PageApp, Site
+from shell.engine import Page as ShellPage
 from tessera.runtime.asgi import send_response
 from tests.httpserver import Reply, serve
 

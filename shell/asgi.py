@@ -12,8 +12,7 @@ django_app = get_asgi_application()
 from django.conf import settings  # noqa: E402
 
 from shell import gateway  # noqa: E402  (needs the settings configured above)
-from shell.engine import fetch  # noqa: E402
-from shell.engine.page import PageApp  # noqa: E402
+from shell.engine import PageApp, close_connections  # noqa: E402
 from shell.policy import response_policy  # noqa: E402
 from shell.snapshot import poller  # noqa: E402
 
@@ -29,7 +28,7 @@ application = ServiceApp(
     ),
     service="shell",
     on_startup=[poller.start],
-    on_shutdown=[poller.stop, fetch.close, gateway.close],
+    on_shutdown=[poller.stop, close_connections, gateway.close],
     health=lambda: {
         "fragments": len(poller.current.fragments),
         "snapshot": poller.current.etag,

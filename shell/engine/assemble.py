@@ -15,8 +15,9 @@ from functools import lru_cache
 from html import escape
 
 from shell.engine.assets import Asset, asset_tags
+from shell.engine.outcome import Outcome
 from shell.engine.plan import Placement
-from shell.engine.resolve import Outcome
+from shell.engine.retry import RETRY_SCRIPT
 
 #: Moves an async fragment's HTML from the end of the body into its placeholder.
 FILL_SCRIPT = (
@@ -24,16 +25,6 @@ FILL_SCRIPT = (
     "t=document.getElementById(d.getAttribute('data-tessera-fill'));"
     "if(t){t.replaceChildren.apply(t,Array.prototype.slice.call(d.childNodes));d.remove()}"
     "})(document.currentScript)"
-)
-#: Asks the shell again, from the browser, for fragments that failed on the server.
-RETRY_SCRIPT = (
-    "document.querySelectorAll('[data-tessera-retry]').forEach(function(e){"
-    "fetch(e.getAttribute('data-tessera-retry')).then(function(r){return r.ok?r.text():''})"
-    ".then(function(h){if(!h)return;var t=document.createElement('template');t.innerHTML=h;"
-    "t.content.querySelectorAll('script').forEach(function(o){var n=document.createElement("
-    "'script');Array.prototype.forEach.call(o.attributes,function(a){n.setAttribute(a.name,"
-    "a.value)});n.textContent=o.textContent;o.replaceWith(n)});e.replaceWith(t.content)})"
-    ".catch(function(){})})"
 )
 
 

@@ -1,8 +1,8 @@
 """Choosing which instance of a fragment serves a request.
 
-Weighted round robin over the instances that serve pages (see `config.weighted`); when
-the registry runs a canary, a fixed
-share of visitors goes to the canary version's instances instead. A visitor's side is a
+Weighted round robin over the instances that serve pages (a `rotation` of their base URLs,
+built once per snapshot); when the registry runs a canary, a fixed share of visitors goes
+to the canary version's instances instead. A visitor's side is a
 hash of the visitor and the fragment, so it stays the same on every page, for the fragment's
 HTML and for its BFF calls alike, on every shell replica.
 """
@@ -10,12 +10,37 @@ HTML and for its BFF calls alike, on every shell replica.
 from __future__ import annotations
 
 import itertools
+import math
 import zlib
 from collections import defaultdict
+from collections.abc import Mapping
 
 from shell.engine.config import FragmentConfig
 
+#: Entries of a weighted rotation, at most (about): heavier weights are scaled down.
+MAX_ROTATION = 100
+
 _counters: defaultdict[str, itertools.count] = defaultdict(itertools.count)
+
+
+def rotation(weights: Mapping[str, int]) -> tuple[str, ...]:
+    """Base URLs for round robin, each repeated in proportion to its weight (0 takes no new
+    traffic), interleaved so that heavier ones are not picked in bursts."""
+    weights = {url: weight for url, weight in weights.items() if weight > 0}
+    if not weights:
+        return ()
+    divisor = math.gcd(*weights.values())
+    counts = {url: w // divisor for url, w in weights.items()}
+    scale = max(1, sum(counts.values()) // MAX_ROTATION)  # a bounded rotation
+    counts = {url: max(1, n // scale) for url, n in counts.items()}
+    order = []
+    while counts:
+        for url in list(counts):
+            order.append(url)
+            counts[url] -= 1
+            if not counts[url]:
+                del counts[url]
+    return tuple(order)
 
 
 def in_canary(fragment: str, visitor: str, percent: int) -> bool:

@@ -1,22 +1,19 @@
 """The engine's typed configuration: one frozen value object per fragment.
 
-Registry snapshot, local page configuration, engine and tests all speak `FragmentConfig`,
-never loose dicts; defaults live here and nowhere else.
+Registry snapshot (parsed in shell/snapshot/), the benchmark's table, engine and tests all
+speak `FragmentConfig`, never loose dicts; defaults live here and nowhere else.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from tessera.runtime.headers import HOP_BY_HOP, fragment_may_use_cookie
 
 DEFAULT_TIMEOUT_MS = 1000
 MAX_TIMEOUT_MS = 30_000
 DEFAULT_MAX_BODY_BYTES = 1 << 20
-MAX_ROTATION = 100  # entries of a weighted round-robin rotation, at most (about)
 
 
 @dataclass(frozen=True)
@@ -73,66 +70,10 @@ class FragmentConfig:
             path += separator + query.format_map(_Optional(params))
         return path
 
-    @classmethod
-    def from_snapshot(cls, entry: Mapping[str, Any]) -> FragmentConfig:
-        """Build from one fragment entry of the registry's snapshot."""
-        return cls(
-            name=entry["name"],
-            path_template=entry.get("path_template", "/fragment"),
-            timeout_ms=int(entry.get("timeout_ms", DEFAULT_TIMEOUT_MS)),
-            primary=bool(entry.get("primary", False)),
-            required=bool(entry.get("required", False)),
-            is_async=bool(entry.get("async", False)),
-            fallback_url=entry.get("fallback_url", ""),
-            fallback_html=entry.get("fallback_html", ""),
-            max_body_bytes=int(entry.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
-            forward_headers=tuple(entry.get("forward_headers", ())),
-            cookies=tuple(entry.get("cookies", ())),
-            **_routed_instances(entry),
-        )
-
     @property
     def every_instance(self) -> tuple[str, ...]:
         """Every live instance, whatever version (e.g. for content-hashed assets)."""
         return tuple(dict.fromkeys(self.instances + self.canary_instances + self.standby_instances))
-
-
-def weighted(instances: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
-    """Base URLs for round robin, each repeated in proportion to its weight (default 100;
-    0 takes no new traffic), interleaved so that heavier ones are not picked in bursts."""
-    weights = {i["base_url"]: max(0, int(i.get("weight", 100))) for i in instances}
-    weights = {url: w for url, w in weights.items() if w}
-    if not weights:
-        return ()
-    divisor = math.gcd(*weights.values())
-    counts = {url: w // divisor for url, w in weights.items()}
-    scale = max(1, sum(counts.values()) // MAX_ROTATION)  # a bounded rotation
-    counts = {url: max(1, n // scale) for url, n in counts.items()}
-    rotation = []
-    while counts:
-        for url in list(counts):
-            rotation.append(url)
-            counts[url] -= 1
-            if not counts[url]:
-                del counts[url]
-    return tuple(rotation)
-
-
-def _routed_instances(entry: Mapping[str, Any]) -> dict[str, Any]:
-    """The snapshot's live instances split by the registry's routing between versions."""
-    instances = entry.get("instances", ())
-    routing = entry.get("routing")
-    if routing is None:  # a registry that does not route between versions: all serve
-        return {"instances": weighted(instances)}
-    stable, canary = set(routing.get("stable", ())), routing.get("canary", "")
-    return {
-        "instances": weighted([i for i in instances if i["version"] in stable]),
-        "canary_instances": weighted([i for i in instances if canary == i["version"]]),
-        "canary_percent": int(routing.get("canary_percent", 0)) if canary else 0,
-        "standby_instances": tuple(
-            i["base_url"] for i in instances if i["version"] not in stable | {canary}
-        ),
-    }
 
 
 class _Optional(dict):

@@ -11,23 +11,26 @@ import asyncio
 
 from tessera.runtime.asgi import Receive
 
-#: Seconds a page runs before it starts listening for the client leaving. Most pages are done
-#: sooner, and listening costs a task per page; a later disconnect is still noticed promptly.
+#: Seconds a page runs before it starts listening for the client leaving, by default. Most
+#: pages are done sooner, and listening costs a task per page; a later disconnect is still
+#: noticed promptly.
 WATCH_DISCONNECT_AFTER = 0.05
 
 
 class DisconnectWatch:
     """Cancels the page's task when the client disconnects, so its fetches stop.
 
-    The watch begins `WATCH_DISCONNECT_AFTER` seconds into the page, not at once (see there).
+    The watch begins `after` seconds into the page, not at once (see WATCH_DISCONNECT_AFTER).
     """
 
-    def __init__(self, receive: Receive, page: asyncio.Task) -> None:
+    def __init__(
+        self, receive: Receive, page: asyncio.Task, after: float = WATCH_DISCONNECT_AFTER
+    ) -> None:
         self.receive = receive
         self.page = page
         self.disconnected = False
         self._task: asyncio.Task | None = None
-        self._timer = page.get_loop().call_later(WATCH_DISCONNECT_AFTER, self._begin)
+        self._timer = page.get_loop().call_later(after, self._begin)
 
     def _begin(self) -> None:
         self._task = self.page.get_loop().create_task(self._watch())

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # resolve.py emits these events
-    from shell.engine.resolve import Outcome
+from shell.engine.outcome import Outcome
 
-Subscriber = Callable[["Outcome", str], None]
+Subscriber = Callable[[Outcome, str], None]
 
 logger = logging.getLogger("tessera.engine")
 

@@ -18,7 +18,7 @@ from shell.engine.httpclient import (
     Response,
 )
 
-__all__ = ["FetchError", "Response", "close", "fetch"]
+__all__ = ["FetchError", "Response", "close", "fetch", "fetch_url", "open_connections"]
 
 
 class FetchError(Exception):
@@ -55,6 +55,23 @@ async def fetch(
         raise FetchError(f"no complete response within {config.timeout_ms} ms") from None
     except HTTPClientError as exc:
         raise FetchError(str(exc)) from None
+
+
+async def fetch_url(url: str, headers: bytes, max_body_bytes: int, within: float) -> Response:
+    """GET one URL (e.g. a fragment's fallback URL), the whole response within `within`
+    seconds from now."""
+    try:
+        with Deadline(within):
+            return await client.get(url, headers, max_body_bytes)
+    except TimeoutError:
+        raise FetchError(f"no complete response within {within * 1000:.0f} ms") from None
+    except HTTPClientError as exc:
+        raise FetchError(str(exc)) from None
+
+
+def open_connections() -> int:
+    """Connections to fragment instances the shell holds open now (idle or in use)."""
+    return client.open_connections
 
 
 async def close() -> None:

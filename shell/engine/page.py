@@ -1,56 +1,36 @@
 """The page hot path: an ASGI handler in front of Django for the storefront's pages.
 
-Requests whose path matches a page route are composed here, and `/_fragment/<name>` serves a
-single fragment through the same pipeline (for browser-side retries and previews);
-everything else (the /bff/ gateway, assets, Django's own views) goes on to Django untouched.
-
-A page: plan it, start every fragment at once, wait for the primary and required ones, let
-the primary decide (redirect, 404, error, or the page with its title), then stream.
+It only wires the stages: route the request, plan the page (plan.py), start every fragment
+at once (resolve.py), wait for the blocking ones, let decision.py say what to answer, and
+stream it (stream.py). `/_fragment/<name>` goes to single_fragment.py; everything else (the
+/bff/ gateway, assets, Django's own views) goes on to Django untouched.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
-from dataclasses import replace
-from functools import lru_cache
-from urllib.parse import parse_qsl, quote
+from collections.abc import Callable, Mapping
+from urllib.parse import quote
 
-from shell.engine.assemble import wrap
-from shell.engine.assets import Asset, asset_tags
-from shell.engine.config import FragmentConfig
 from shell.engine.context import RequestContext, request_context
-from shell.engine.cookies import csrf_cookie, scoped_set_cookies, visitor_cookie
 from shell.engine.deadline import Deadline
-from shell.engine.disconnect import DisconnectWatch
+from shell.engine.decision import decide
+from shell.engine.disconnect import WATCH_DISCONNECT_AFTER, DisconnectWatch
 from shell.engine.httpclient import encode_headers
-from shell.engine.plan import Placement, Plan, PlanCache, make_plan
+from shell.engine.outcome import Outcome
+from shell.engine.plan import Placement, PlanCache, error_page
 from shell.engine.resolve import resolve
-from shell.engine.routing import ANY_VALUE, BadParameter, Page
+from shell.engine.retry import FRAGMENT_PREFIX
+from shell.engine.routing import BadParameter, Page
 from shell.engine.security import DEFAULT_POLICY, ResponsePolicy
+from shell.engine.single_fragment import serve_fragment
 from shell.engine.site import Site
 from shell.engine.stream import PageStream, server_timing
 from tessera.runtime.asgi import ASGIApp, Receive, Scope, Send, send_response
 
-FRAGMENT_PREFIX = "/_fragment/"
 #: Paths Django serves (the gateway, assets); any other unknown path is the shell's 404 page.
 DJANGO_PREFIXES = ("/bff/", "/_assets/", "/static/")
-USABLE = ("ok", "fallback")
-#: The shell's own error pages: their titles (layouts are `<status>.html`).
-ERROR_TITLES = {400: "Bad request", 404: "Page not found", 503: "Temporarily unavailable"}
-
-
-@lru_cache(maxsize=1024)  # a primary sends the same assets on every page
-def preload_links(assets: tuple[Asset, ...]) -> bytes:
-    """`Link: rel=preload` for the primary's assets, so the browser fetches them early."""
-    links = [
-        f"<{a.url}>; rel=preload; as=style"
-        if a.rel == "stylesheet"
-        else f"<{a.url}>; rel=modulepreload"
-        for a in assets
-    ]
-    return ", ".join(links).encode("latin-1", "replace")
 
 
 class PageApp:
@@ -66,6 +46,7 @@ class PageApp:
         trust_request_id: bool = False,
         page_budget: float = 10.0,
         policy: ResponsePolicy = DEFAULT_POLICY,
+        watch_disconnect_after: float = WATCH_DISCONNECT_AFTER,
     ) -> None:
         self.site = site
         self.fallback = fallback
@@ -74,6 +55,7 @@ class PageApp:
         self.trust_request_id = trust_request_id
         self.page_budget = page_budget
         self.policy = policy
+        self.watch_disconnect_after = watch_disconnect_after
         self.plans = PlanCache()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -83,32 +65,25 @@ class PageApp:
         path = scope["path"]
         site = self.site()
         if path.startswith(FRAGMENT_PREFIX):
-            name = path[len(FRAGMENT_PREFIX) :]
-            await self._single_fragment(scope, send, site.fragments.get(name), name)
+            config = site.fragments.get(path[len(FRAGMENT_PREFIX) :])
+            context, headers = self._context(scope)
+            await serve_fragment(scope, send, config, context, headers, self.policy)
             return
         try:
             found = site.router.match(path, scope.get("query_string", b""))
         except BadParameter:
-            await self._page(scope, receive, send, site, self._error_page(site, path, 400), {})
+            await self._page(scope, receive, send, site, _error_page(site, path, 400), {})
             return
         if found is None:
             if path.startswith(DJANGO_PREFIXES):
                 await self.fallback(scope, receive, send)
             else:
-                await self._page(scope, receive, send, site, self._error_page(site, path), {})
+                await self._page(scope, receive, send, site, _error_page(site, path, 404), {})
             return
         await self._page(scope, receive, send, site, *found)
 
-    @staticmethod
-    def _error_page(site: Site, path: str, status: int = 404) -> Page:
-        """The shell's error page for `path`, with the home page's header and footer."""
-        home = site.router.match("/")
-        slots = home[0].slots if home else {}
-        kept = {slot: slots[slot] for slot in ("header", "footer") if slot in slots}
-        # Named so that no registry page (lower-case letters, digits, `-`) shares its plans.
-        return Page(f"shell:{status}", path, f"{status}.html", ERROR_TITLES[status], kept, status)
-
     def _context(self, scope: Scope) -> tuple[RequestContext, bytes]:
+        """The request's context and the header block every fragment request carries."""
         raw_path = scope.get("raw_path")
         # Fragments get the path as the browser sent it, percent-encoded: never a decoded
         # control character, which their servers would refuse with the whole request.
@@ -120,28 +95,6 @@ class PageApp:
             trust_request_id=self.trust_request_id,
         )
         return context, context.header_block(self.context_key, time.time())
-
-    @staticmethod
-    def _start(
-        loop: asyncio.AbstractEventLoop,
-        context: RequestContext,
-        placement: Placement,
-        params,
-        headers: bytes,
-        deadlines: dict[float, Deadline],
-    ):
-        config = placement.config
-        deadline = None
-        if config is not None:
-            if config.forward_headers:
-                headers += encode_headers(context.extra_headers(config.forward_headers))
-            # Fetches with the same timeout start together: they share one deadline.
-            deadline = deadlines.get(config.timeout)
-            if deadline is None:
-                deadline = deadlines[config.timeout] = Deadline(config.timeout, shared=True)
-        return loop.create_task(
-            resolve(placement, params, headers, context.visitor, context.request_id, deadline)
-        )
 
     async def _page(
         self,
@@ -158,16 +111,42 @@ class PageApp:
         deadlines: dict[float, Deadline] = {}
         # The loop, looked up once: on Python 3.11 every lookup is a getpid() system call.
         loop = asyncio.get_running_loop()
-        tasks = {
-            p: self._start(loop, context, p, params, headers, deadlines) for p in plan.placements
-        }
+        tasks = {p: _start(loop, context, p, params, headers, deadlines) for p in plan.placements}
         main = asyncio.current_task(loop)
         assert main is not None
-        watch = DisconnectWatch(receive, main)
+        watch = DisconnectWatch(receive, main, self.watch_disconnect_after)
         try:
             for placement in plan.blocking:
                 await tasks[placement]  # resolve() never raises: failures are outcomes
-            await self._respond(scope, send, plan, tasks, context, deadline)
+            decision = decide(
+                plan,
+                tasks[plan.primary].result() if plan.primary else None,
+                [tasks[p].result() for p in plan.blocking],
+                context,
+                self.policy,
+                self.visitor_key,
+            )
+            if decision.location:
+                location = (b"location", decision.location.encode())
+                await send_response(
+                    send, decision.status, b"", headers=[location, *decision.headers]
+                )
+                return
+            stream = PageStream(
+                send,
+                decision.plan,
+                tasks,
+                title=decision.title,
+                description=decision.description,
+                deadline=deadline,
+                nonce=context.nonce,
+                head_only=scope["method"] == "HEAD",
+            )
+            decision.headers.append(
+                (b"server-timing", server_timing(decision.plan, tasks).encode())
+            )
+            await stream.start(decision.status, decision.headers)
+            await stream.body()
         except asyncio.CancelledError:
             if not watch.disconnected:
                 raise
@@ -179,119 +158,30 @@ class PageApp:
             for fetch_deadline in deadlines.values():
                 fetch_deadline.close()
 
-    async def _respond(self, scope, send, plan: Plan, tasks, context, deadline: float) -> None:
-        https = self.policy.https
-        headers = [
-            (b"content-type", b"text/html; charset=utf-8"),
-            (b"cache-control", b"no-store"),
-            (b"x-request-id", context.request_id.encode()),
-            *self.policy.headers(context.nonce),
-        ]
-        if context.new_visitor:
-            cookie = visitor_cookie(context.visitor, self.visitor_key, https)
-            headers.append((b"set-cookie", cookie))
-        if context.needs_csrf_cookie:
-            headers.append((b"set-cookie", csrf_cookie(https)))
-        primary = tasks[plan.primary].result() if plan.primary else None
-        if primary is not None:
-            if primary.set_cookies:
-                allowed = plan.primary.config.cookies  # type: ignore[union-attr]
-                cookies = scoped_set_cookies(
-                    primary.set_cookies, primary.name, allowed, secure=https
-                )
-                headers += [(b"set-cookie", c.OutputString().encode()) for c in cookies]
-            if primary.kind == "redirect":
-                location = self.policy.redirect(primary.location)
-                if location is not None:
-                    await send_response(
-                        send,
-                        primary.status,
-                        b"",
-                        headers=[(b"location", location.encode()), *headers[1:]],
-                    )
-                    return
-        status, title, description = plan.page.status, plan.page.title, ""
-        if primary is not None and primary.kind == "redirect":
-            status = 503  # a redirect the shell refuses to follow: the primary failed
-        elif primary is not None and primary.kind == "not-found":
-            status = 404
-        elif any(tasks[p].result().kind not in USABLE for p in plan.blocking):
-            status = 503
-        elif primary is not None:
-            title = primary.title or title
-            description = primary.description
-            if primary.assets:
-                headers.append((b"link", preload_links(primary.assets)))
-        if status != 200:
-            plan = self._error_plan(plan, status)
-            title = ERROR_TITLES[status]
-        stream = PageStream(
-            send,
-            plan,
-            tasks,
-            title=title,
-            description=description,
-            deadline=deadline,
-            nonce=context.nonce,
-            head_only=scope["method"] == "HEAD",
-        )
-        headers.append((b"server-timing", server_timing(plan, tasks).encode()))
-        await stream.start(status, headers)
-        await stream.body()
 
-    @staticmethod
-    def _error_plan(plan: Plan, status: int) -> Plan:
-        """The shell's own error page, keeping the page's header and footer fragments."""
-        layout = f"{status}.html"
-        kept = {slot: plan.slots.get(slot, ()) for slot in ("header", "footer")}
-        error_page = Page(f"shell:{status}", plan.page.route, layout, "", {})
-        base = make_plan(error_page, {}, {})
-        placements = tuple(p for slot in base.layout.slots for p in kept.get(slot, ()))
-        return Plan(error_page, base.layout, kept, placements, None, (), plan.params)
+def _error_page(site: Site, path: str, status: int) -> Page:
+    """The shell's error page for `path`, with the home page's header and footer."""
+    home = site.router.match("/")
+    return error_page(status, path, home[0].slots if home else {})
 
-    async def _single_fragment(
-        self, scope: Scope, send: Send, config: FragmentConfig | None, name: str
-    ) -> None:
-        """`/_fragment/<name>?<route params>`: one fragment, wrapped, with its assets."""
-        if config is None:
-            await send_response(send, 404, b"no such fragment", headers=self.policy.plain_headers())
-            return
-        given = parse_qsl(scope.get("query_string", b"").decode("latin-1"))
-        params = {k: quote(v, safe="") for k, v in given}
-        try:
-            path = config.path(params)
-        except (KeyError, IndexError, ValueError):
-            path = ""
-        # Every parameter printable text, as route parameters are.
-        if not path or not all(ANY_VALUE.fullmatch(v) for _, v in given if v):
-            await send_response(
-                send,
-                400,
-                b"missing or malformed route parameters for this fragment",
-                headers=self.policy.plain_headers(),
-            )
-            return
-        context, headers = self._context(scope)
-        # Resolved as a primary: its 404 (what its parameters name does not exist, or is not
-        # even well-formed) is this answer's 404, not a failure, and no browser retry of it.
-        solo = replace(config, primary=True, is_async=False)
-        placement = Placement(name, solo, path, 0)
-        outcome = await resolve(placement, params, headers, context.visitor, context.request_id)
-        request_id = (b"x-request-id", context.request_id.encode())
-        if outcome.kind not in USABLE:
-            status = 404 if outcome.kind == "not-found" else 502
-            plain = [request_id, *self.policy.plain_headers()]
-            await send_response(send, status, b"", headers=plain)
-            return
-        body = (asset_tags(outcome.assets, context.nonce) + wrap(name, outcome.html)).encode()
-        await send_response(
-            send,
-            200,
-            body,
-            b"text/html; charset=utf-8",
-            [
-                (b"cache-control", b"no-store"),
-                request_id,
-                *self.policy.headers(context.nonce, preview=True),
-            ],
-        )
+
+def _start(
+    loop: asyncio.AbstractEventLoop,
+    context: RequestContext,
+    placement: Placement,
+    params: Mapping[str, str],
+    headers: bytes,
+    deadlines: dict[float, Deadline],
+) -> asyncio.Task[Outcome]:
+    """Start resolving `placement`; fetches with the same timeout share one deadline."""
+    config = placement.config
+    deadline = None
+    if config is not None:
+        if config.forward_headers:
+            headers += encode_headers(context.extra_headers(config.forward_headers))
+        deadline = deadlines.get(config.timeout)
+        if deadline is None:
+            deadline = deadlines[config.timeout] = Deadline(config.timeout, shared=True)
+    return loop.create_task(
+        resolve(placement, params, headers, context.visitor, context.request_id, deadline)
+    )

@@ -1,17 +1,24 @@
 """Planning a page: which fragment fills which slot, fetched from which path.
 
 The plan is the engine's input: it does not care whether pages come from a local table or
-the registry snapshot. Building one is cheap and pure, so it happens per request.
+the registry snapshot. Building one is cheap and pure, so it happens per request. The
+shell's own error pages are planned here too, one way: the error's layout with the header
+and footer of the page they stand for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from shell.engine.config import FragmentConfig
 from shell.engine.layout import Layout, load_layout
 from shell.engine.routing import Page
+
+#: The shell's own error pages: their titles (layouts are `<status>.html`).
+ERROR_TITLES = {400: "Bad request", 404: "Page not found", 503: "Temporarily unavailable"}
+#: What an error page keeps of the page it stands for.
+KEPT_SLOTS = ("header", "footer")
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # identity: each placement is unique
@@ -88,3 +95,23 @@ class PlanCache:
                 self._plans.clear()
             plan = self._plans[key] = make_plan(page, params, fragments)
         return plan
+
+
+def error_page(status: int, route: str, slots: Mapping[str, Sequence[str]]) -> Page:
+    """The shell's error page for `route`, keeping the header and footer of `slots`."""
+    kept = {slot: tuple(slots[slot]) for slot in KEPT_SLOTS if slot in slots}
+    # Named so that no registry page (lower-case letters, digits, `-`) shares its plans.
+    return Page(f"shell:{status}", route, f"{status}.html", ERROR_TITLES[status], kept, status)
+
+
+def error_plan(plan: Plan, status: int) -> Plan:
+    """`plan` turned into the shell's error page for `status`: the same header and footer
+    placements (already being fetched), nothing else."""
+    if plan.page.status == status:
+        return plan
+    kept = {slot: plan.slots[slot] for slot in KEPT_SLOTS if slot in plan.slots}
+    names = {slot: [p.name for p in placements] for slot, placements in kept.items()}
+    page = error_page(status, plan.page.route, names)
+    layout = load_layout(page.layout)
+    placements = tuple(p for slot in layout.slots for p in kept.get(slot, ()))
+    return Plan(page, layout, kept, placements, None, (), plan.params)

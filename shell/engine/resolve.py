@@ -1,8 +1,8 @@
 """Resolving one placement to an `Outcome`: fetch it, check it, or fall back.
 
 The fallback chain for a failed fragment, in order: its fallback URL, its fallback HTML, a
-placeholder that retries it from the browser through `/_fragment/<name>` (not for the
-primary), and finally nothing. A failure here never raises: the page decides what an outcome
+placeholder that the browser retries (see retry.py; not for the primary), and finally
+nothing. A failure here never raises: the page decides what an outcome
 means (only the primary's and required fragments' failures can fail the page).
 """
 
@@ -10,46 +10,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
-from html import escape
 from urllib.parse import unquote
 
-from shell.engine.assets import Asset, fragment_assets
+from shell.engine.assets import fragment_assets
 from shell.engine.containment import contain, contain_body
 from shell.engine.deadline import Deadline
 from shell.engine.events import emit_fragment_resolved
-from shell.engine.fetch import FetchError, Response, client, fetch
-from shell.engine.httpclient import HTTPClientError
+from shell.engine.fetch import FetchError, Response, fetch, fetch_url
+from shell.engine.outcome import Outcome
 from shell.engine.plan import Placement
+from shell.engine.retry import placeholder
 
 #: Page-level response headers a primary fragment may set.
 TITLE_HEADER = b"x-page-title"
 DESCRIPTION_HEADER = b"x-page-description"
-
-
-@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs a call per field
-class Outcome:
-    """What became of one placement. `html` is always contained markup. Treat as read-only."""
-
-    name: str
-    kind: str  # ok | redirect | not-found | fallback | placeholder | empty
-    html: str = ""
-    duration_ms: float = 0.0
-    error: str = ""
-    assets: tuple[Asset, ...] = ()
-    location: str = ""  # primary's redirect target
-    status: int = 0  # the fragment's own HTTP status, when it answered
-    title: str = ""
-    description: str = ""
-    set_cookies: tuple[str, ...] = ()  # primary only, as sent; see cookies.py for the rest
-
-    @property
-    def ok(self) -> bool:
-        return self.kind in ("ok", "redirect", "not-found")
-
-    @property
-    def failed(self) -> bool:
-        return not self.ok
 
 
 def _html(response: Response) -> str:
@@ -78,14 +52,16 @@ def _accepted(placement: Placement, response: Response, started: float) -> Outco
         location = response.header(b"location")
         if not location:
             raise FetchError(f"redirect {status} without Location")
-        return Outcome(placement.name, "redirect", "", elapsed, location=location, status=status)
+        return Outcome(
+            placement.name, "redirect", duration_ms=elapsed, location=location, status=status
+        )
     if primary and status == 404:
-        return Outcome(placement.name, "not-found", "", elapsed, status=404)
+        return Outcome(placement.name, "not-found", duration_ms=elapsed, status=404)
     if status != 200:
         raise FetchError(f"status {status}")
     link = response.header(b"link")
     assets = fragment_assets(link, placement.name) if link else ()
-    outcome = Outcome(placement.name, "ok", _html(response), elapsed, "", assets, "", status)
+    outcome = Outcome(placement.name, "ok", _html(response), elapsed, assets, status)
     if primary:  # the page-level headers only the primary may set
         outcome.title = _text(response.header(TITLE_HEADER))
         outcome.description = _text(response.header(DESCRIPTION_HEADER))
@@ -95,25 +71,16 @@ def _accepted(placement: Placement, response: Response, started: float) -> Outco
     return outcome
 
 
-def placeholder(
-    placement: Placement, params: Mapping[str, str], error: str, elapsed: float = 0.0
-) -> Outcome:
-    """An empty box from which the browser asks the shell for this fragment again."""
-    query = "&".join(f"{name}={value}" for name, value in params.items())  # values: quoted
-    url = f"/_fragment/{placement.name}" + (f"?{query}" if query else "")
-    html = f'<div class="tessera-retry" data-tessera-retry="{escape(url, quote=True)}"></div>'
-    return Outcome(placement.name, "placeholder", html, elapsed, error=error)
-
-
 async def _fallback_url(placement: Placement, headers: bytes) -> str | None:
     config = placement.config
     if config is None or not config.fallback_url:
         return None
     try:
-        with Deadline(config.timeout):
-            response = await client.get(config.fallback_url, headers, config.max_body_bytes)
+        response = await fetch_url(
+            config.fallback_url, headers, config.max_body_bytes, config.timeout
+        )
         return _html(response) if response.status == 200 else None
-    except (TimeoutError, HTTPClientError, FetchError):
+    except FetchError:
         return None
 
 
@@ -160,5 +127,5 @@ async def _fall_back(
         html = contain(config.fallback_html)
         return Outcome(placement.name, "fallback", html, elapsed, error=error)
     if not config.primary:
-        return placeholder(placement, params, error, elapsed)
-    return Outcome(placement.name, "empty", "", elapsed, error=error)
+        return placeholder(placement.name, params, error, elapsed)
+    return Outcome(placement.name, "empty", duration_ms=elapsed, error=error)

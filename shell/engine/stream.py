@@ -13,8 +13,9 @@ from collections.abc import Mapping, Sequence
 
 from shell.engine.assemble import Assembler, head_meta
 from shell.engine.layout import Slot
+from shell.engine.outcome import Outcome
 from shell.engine.plan import Placement, Plan
-from shell.engine.resolve import Outcome, placeholder
+from shell.engine.retry import placeholder
 from tessera.runtime.asgi import Send
 
 Tasks = Mapping[Placement, "asyncio.Task[Outcome]"]
@@ -81,7 +82,7 @@ class PageStream:
             await asyncio.wait({task}, timeout=max(0.0, self.deadline - time.monotonic()))
             if not task.done():  # the page's budget ran out: let the browser retry it
                 task.cancel()
-                return placeholder(placement, self.plan.params, "page budget exceeded")
+                return placeholder(placement.name, self.plan.params, "page budget exceeded")
         return task.result()
 
     def _done_outcomes(self) -> list[Outcome]:

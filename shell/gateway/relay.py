@@ -19,9 +19,7 @@ import httpx
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from shell.engine.balance import pick_instance
-from shell.engine.context import REQUEST_ID
-from shell.engine.cookies import fragment_cookie_header, scoped_set_cookies
+from shell.engine import REQUEST_ID, fragment_cookie_header, pick_instance, scoped_set_cookies
 from shell.gateway.target import upstream_target
 from shell.policy import response_policy
 from shell.snapshot import poller

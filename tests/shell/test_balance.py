@@ -2,6 +2,7 @@
 
 from shell.engine.balance import in_canary, pick_instance, pick_other
 from shell.engine.config import FragmentConfig
+from shell.snapshot.parse import fragment_config
 
 ENTRY = {
     "name": "reviews",
@@ -16,24 +17,24 @@ ENTRY = {
 
 
 def test_the_snapshot_routing_splits_instances_by_version():
-    config = FragmentConfig.from_snapshot(ENTRY)
+    config = fragment_config(ENTRY)
     assert config.instances == ("http://a", "http://b")
     assert (config.canary_instances, config.canary_percent) == (("http://c",), 50)
     assert config.standby_instances == ("http://d",)
     assert set(config.every_instance) == {"http://a", "http://b", "http://c", "http://d"}
-    unrouted = FragmentConfig.from_snapshot({**ENTRY, "routing": None})
+    unrouted = fragment_config({**ENTRY, "routing": None})
     assert unrouted.instances == ("http://a", "http://b", "http://c", "http://d")
 
 
 def test_round_robin_over_the_serving_instances():
-    config = FragmentConfig.from_snapshot({**ENTRY, "name": "rr", "routing": {"stable": ["v1"]}})
+    config = fragment_config({**ENTRY, "name": "rr", "routing": {"stable": ["v1"]}})
     picks = [pick_instance(config) for _ in range(4)]
     assert sorted(picks) == ["http://a", "http://a", "http://b", "http://b"]
     assert pick_instance(FragmentConfig("none")) is None
 
 
 def test_a_canary_gets_its_share_of_visitors_each_always_on_the_same_side():
-    config = FragmentConfig.from_snapshot(ENTRY)
+    config = fragment_config(ENTRY)
     visitors = [f"visitor-{n:05d}" for n in range(2000)]
     sides = {v: pick_instance(config, v) == "http://c" for v in visitors}
     share = sum(sides.values()) / len(visitors)
@@ -55,7 +56,7 @@ def test_instances_get_traffic_in_proportion_to_their_weights():
         {"base_url": "http://b", "version": "v1", "weight": 100},
         {"base_url": "http://c", "version": "v1", "weight": 0},  # takes no new traffic
     ]}  # fmt: skip
-    config = FragmentConfig.from_snapshot(entry)
+    config = fragment_config(entry)
     assert config.instances == ("http://a", "http://b", "http://a", "http://a")
     picks = [pick_instance(config) for _ in range(400)]
     assert (picks.count("http://a"), picks.count("http://b"), picks.count("http://c")) == (
@@ -69,7 +70,7 @@ def test_weighted_rotations_stay_short():
         {"base_url": "http://a", "version": "v1", "weight": 997},
         {"base_url": "http://b", "version": "v1", "weight": 1},
     ]}  # fmt: skip
-    rotation = FragmentConfig.from_snapshot(entry).instances
+    rotation = fragment_config(entry).instances
     assert len(rotation) <= 120 and rotation.count("http://b") == 1
 
 

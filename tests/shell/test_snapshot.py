@@ -40,10 +40,12 @@ class FakeRegistry:
     def __init__(self) -> None:
         self.body = SNAPSHOT
         self.down = False
+        self.failed_polls = 0
         self.seen_etags: list[str | None] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if self.down:
+            self.failed_polls += 1
             raise httpx.ConnectError("registry down", request=request)
         etag = f'"{hash(json.dumps(self.body, sort_keys=True))}"'
         self.seen_etags.append(request.headers.get("If-None-Match"))
@@ -83,7 +85,8 @@ def test_registry_outage_keeps_the_last_good_snapshot_while_polling_goes_on():
         await poller.refresh()
         registry.down = True
         await poller.start()
-        await asyncio.sleep(0.1)  # several failed polls
+        while registry.failed_polls < 3:  # bounded by the test's timeout
+            await asyncio.sleep(0.01)
         still_serving = dict(poller.current.fragments)
         registry.down = False
         registry.body = {"fragments": [], "pages": []}
@@ -95,6 +98,7 @@ def test_registry_outage_keeps_the_last_good_snapshot_while_polling_goes_on():
         return still_serving
 
     still_serving = asyncio.run(scenario())
+    assert registry.failed_polls >= 3  # polling went on through the outage
     assert list(still_serving) == ["hero"]
     assert dict(poller.current.fragments) == {}
 

@@ -125,6 +125,11 @@ class Client:
             for pool in self._pools.values():
                 pool.sweep()
 
+    @property
+    def open_connections(self) -> int:
+        """Connections open now, idle or in use, to every origin."""
+        return sum(pool.open for pool in self._pools.values())
+
     async def aclose(self) -> None:
         """Close every idle connection."""
         for pool in self._pools.values():

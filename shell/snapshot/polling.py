@@ -1,5 +1,4 @@
-"""The shell's copy of the registry: which pages exist, which fragments fill them, where the
-fragments run.
+"""Keeping the shell's copy of the registry current.
 
 A background task polls the registry's snapshot with `If-None-Match`, so an unchanged
 registry costs one 304 per interval. Each new snapshot is also written to disk. When the
@@ -14,71 +13,15 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from shell.engine.config import FragmentConfig
-from shell.engine.layout import load_layout
-from shell.engine.routing import Page, compile_route
-from shell.engine.site import EMPTY_SITE, Site
+from shell.engine import Site
+from shell.snapshot.parse import Snapshot
 
 logger = logging.getLogger("tessera.snapshot")
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """One consistent view of the registry."""
-
-    site: Site = EMPTY_SITE
-    etag: str | None = None
-
-    @property
-    def fragments(self) -> Mapping[str, FragmentConfig]:
-        return self.site.fragments
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any], etag: str | None) -> Snapshot:
-        """Build from the registry's snapshot document; raises ValueError when malformed.
-
-        A fragment or page entry this shell cannot use (a setting it refuses, a layout or a
-        route parameter kind it does not know) is left out and logged: one bad entry costs
-        its own fragment or page, never every later change of the registry.
-        """
-        try:
-            fragments = {}
-            for entry in data["fragments"]:
-                try:
-                    config = FragmentConfig.from_snapshot(entry)
-                except (KeyError, TypeError, ValueError) as exc:
-                    logger.error(
-                        "fragment left out", extra={"entry": _name(entry), "error": str(exc)}
-                    )
-                    continue
-                fragments[config.name] = config
-            pages = []
-            for entry in data.get("pages", ()):
-                try:
-                    load_layout(entry["layout"])
-                    compile_route(entry["route"])
-                    slots = {slot: tuple(names) for slot, names in entry["slots"].items()}
-                    page = Page(
-                        entry["name"], entry["route"], entry["layout"], entry["title"], slots
-                    )
-                except Exception as exc:  # e.g. a layout this shell does not have
-                    logger.error("page left out", extra={"entry": _name(entry), "error": str(exc)})
-                    continue
-                pages.append(page)
-        except (KeyError, TypeError) as exc:
-            raise ValueError(f"malformed snapshot: {exc!r}") from None
-        return cls(Site.build(pages, fragments), etag)
-
-
-def _name(entry: Any) -> str:
-    return str(entry.get("name")) if isinstance(entry, Mapping) else repr(entry)[:100]
 
 
 class SnapshotPoller:
@@ -167,17 +110,3 @@ class SnapshotPoller:
         if self._client:
             await self._client.aclose()
             self._client = None
-
-
-def _from_settings() -> SnapshotPoller:
-    from django.conf import settings
-
-    return SnapshotPoller(
-        settings.REGISTRY_URL,
-        interval=settings.SNAPSHOT_POLL_INTERVAL,
-        disk_path=settings.SNAPSHOT_DISK_PATH,
-    )
-
-
-#: The shell process's poller, shared by the page handler and the gateway.
-poller = _from_settings()

@@ -1,0 +1,39 @@
+"""The browser-side retry of fragments that failed on the server: the placeholder markup,
+the script that reads it, and the path it asks.
+
+A failed non-primary fragment with no fallback becomes an empty box naming
+`/_fragment/<name>?<route parameters>`; the script at the end of the page fetches each such
+URL and puts what comes back in the box (see single_fragment.py for the answering side).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from html import escape
+
+from shell.engine.outcome import Outcome
+
+#: Where the shell serves one fragment on its own (for retries and the admin's previews).
+FRAGMENT_PREFIX = "/_fragment/"
+#: The attribute naming the URL a placeholder is filled from.
+RETRY_ATTRIBUTE = "data-tessera-retry"
+
+#: Asks the shell again, from the browser, for fragments that failed on the server.
+RETRY_SCRIPT = (
+    f"document.querySelectorAll('[{RETRY_ATTRIBUTE}]').forEach(function(e){{"
+    f"fetch(e.getAttribute('{RETRY_ATTRIBUTE}')).then(function(r){{return r.ok?r.text():''}})"
+    ".then(function(h){if(!h)return;var t=document.createElement('template');t.innerHTML=h;"
+    "t.content.querySelectorAll('script').forEach(function(o){var n=document.createElement("
+    "'script');Array.prototype.forEach.call(o.attributes,function(a){n.setAttribute(a.name,"
+    "a.value)});n.textContent=o.textContent;o.replaceWith(n)});e.replaceWith(t.content)})"
+    ".catch(function(){})})"
+)
+
+
+def placeholder(name: str, params: Mapping[str, str], error: str, elapsed: float = 0.0) -> Outcome:
+    """An empty box from which the browser asks the shell for fragment `name` again, with the
+    route's `params` (URL-quoted already)."""
+    query = "&".join(f"{key}={value}" for key, value in params.items())
+    url = FRAGMENT_PREFIX + name + (f"?{query}" if query else "")
+    html = f'<div class="tessera-retry" {RETRY_ATTRIBUTE}="{escape(url, quote=True)}"></div>'
+    return Outcome(name, "placeholder", html, elapsed, error=error)

@@ -1,0 +1,79 @@
+"""`/_fragment/<name>?<route parameters>`: one fragment on its own, wrapped, with its assets.
+
+The browser asks here when a fragment failed on the server (see retry.py), and the registry's
+admin previews a fragment here. It goes through the same pipeline as a page's fragment,
+resolved as a primary: its 404 (what its parameters name does not exist, or is not even
+well-formed) is this answer's 404, not a failure, and no browser retry of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from urllib.parse import parse_qsl, quote
+
+from shell.engine.assemble import wrap
+from shell.engine.assets import asset_tags
+from shell.engine.config import FragmentConfig
+from shell.engine.context import RequestContext
+from shell.engine.plan import Placement
+from shell.engine.resolve import resolve
+from shell.engine.routing import ANY_VALUE
+from shell.engine.security import ResponsePolicy
+from tessera.runtime.asgi import Scope, Send, send_response
+
+
+def fragment_path(config: FragmentConfig, query_string: bytes) -> tuple[str, dict[str, str]]:
+    """The fragment's path for the parameters of `query_string`, and those parameters
+    (URL-quoted); the path is "" when one is missing or malformed."""
+    given = parse_qsl(query_string.decode("latin-1"))
+    params = {k: quote(v, safe="") for k, v in given}
+    # Every parameter printable text, as route parameters are.
+    if not all(ANY_VALUE.fullmatch(v) for _, v in given if v):
+        return "", params
+    try:
+        return config.path(params), params
+    except (KeyError, IndexError, ValueError):
+        return "", params
+
+
+async def serve_fragment(
+    scope: Scope,
+    send: Send,
+    config: FragmentConfig | None,
+    context: RequestContext,
+    headers: bytes,
+    policy: ResponsePolicy,
+) -> None:
+    """Answer with fragment `config` alone (404 for one not registered or enabled)."""
+    if config is None:
+        await send_response(send, 404, b"no such fragment", headers=policy.plain_headers())
+        return
+    path, params = fragment_path(config, scope.get("query_string", b""))
+    if not path:
+        await send_response(
+            send,
+            400,
+            b"missing or malformed route parameters for this fragment",
+            headers=policy.plain_headers(),
+        )
+        return
+    solo = replace(config, primary=True, is_async=False)
+    placement = Placement(config.name, solo, path, 0)
+    outcome = await resolve(placement, params, headers, context.visitor, context.request_id)
+    request_id = (b"x-request-id", context.request_id.encode())
+    if not outcome.usable:
+        status = 404 if outcome.kind == "not-found" else 502
+        await send_response(send, status, b"", headers=[request_id, *policy.plain_headers()])
+        return
+    body = asset_tags(outcome.assets, context.nonce) + wrap(config.name, outcome.html)
+    await send_response(
+        send,
+        200,
+        body.encode(),
+        b"text/html; charset=utf-8",
+        [
+            (b"cache-control", b"no-store"),
+            request_id,
+            *policy.headers(context.nonce, preview=True),
+        ],
+    )
