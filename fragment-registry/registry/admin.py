@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils.html import format_html
 
 from registry.models import Change, Fragment, Instance, Page, Placement
-from registry.syntax import template_parameters
+from registry.validators import template_parameters
 
 admin.site.site_header = "Tessera fragment registry"
 admin.site.site_title = "Tessera registry"

@@ -35,7 +35,7 @@ from registry.schemas import (
     TrafficOut,
 )
 from registry.snapshot import build_snapshot, encode
-from registry.syntax import NAME
+from registry.validators import NAME
 from tessera.runtime.openapi import problem
 
 #: Largest id a database row can have (a signed 64-bit integer).

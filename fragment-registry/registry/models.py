@@ -1,8 +1,8 @@
 """What the registry knows: fragments and their instances (discovery), pages and their slot
 placements (configuration), and the history of every change.
 
-Every field that reaches a URL, a header or a page carries its rule (registry.syntax,
-registry.validators); the admin's forms and the API both validate through these models.
+Every field that reaches a URL, a header or a page carries its rule (registry.validators); the
+admin's forms and the API both validate through these models.
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ from django.utils import timezone
 
 from registry.fields import CanonicalCharField
 from registry.layouts import LAYOUT_SLOTS
-from registry.syntax import (
+from registry.validators import (
     template_parameters,
     validate_cookie_names,
+    validate_fallback_url,
     validate_forward_headers,
+    validate_instance_url,
     validate_name,
     validate_path_template,
     validate_route,
@@ -28,7 +30,6 @@ from registry.syntax import (
     validate_text,
     validate_version,
 )
-from registry.validators import validate_fallback_url, validate_instance_url
 
 #: Bounds of a fragment's timeout, in milliseconds (the API's schema shows them too).
 TIMEOUT_MS = (10, 30_000)

@@ -1,10 +1,10 @@
 """The bodies of the registry's API, as its OpenAPI document describes them.
 
-A request body is a JSON object whose fields have exactly their declared JSON types: no
-`"5"` or `true` for 5, no `1` for true; a body that is not an object is refused whole. The
-rules for what a string may hold (names, URLs, paths) are the models' (registry.syntax,
-registry.validators): the API runs them through `full_clean`, as the admin does, and the
-patterns here only repeat them for the document, from the same constants.
+A request body is a JSON object whose fields have exactly their declared JSON types: no `"5"`
+or `true` for 5, no `1` for true; a body that is not an object is refused whole. The rules for
+what a string may hold (names, URLs, paths) are the models' (registry.validators): the API runs
+them through `full_clean`, as the admin does, and the patterns here only repeat them for the
+document, from the same constants.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from ninja import Schema
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from registry.models import TIMEOUT_MS
-from registry.syntax import NAME, VERSION
+from registry.validators import NAME, VERSION
 
 
 class Body(BaseModel):

@@ -12,8 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from registry.models import Fragment, Instance, Page
-from registry.syntax import names
-from registry.validators import validate_instance_url
+from registry.validators import names, validate_instance_url
 
 logger = logging.getLogger("tessera.registry")
 

@@ -7,12 +7,13 @@ team's concern.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import import_module
 
 from ninja import Router
+
+from tessera.runtime.contract import PLACEHOLDER
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,6 @@ class NotFound(Exception):
 
 
 Renderer = Callable[..., Awaitable[str | Rendered]]
-
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ class Fragment:
 
         A query part (`?q={q}`) is not part of the pattern: the renderer reads request.GET.
         """
-        return _PLACEHOLDER.sub(r"<str:\1>", self.path.partition("?")[0].lstrip("/"))
+        return PLACEHOLDER.sub(r"<str:\1>", self.path.partition("?")[0].lstrip("/"))
 
 
 def load(name: str) -> Fragment:

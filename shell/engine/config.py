@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tessera.runtime.headers import HOP_BY_HOP, fragment_may_use_cookie
+from tessera.runtime.contract import HOP_BY_HOP, fragment_may_use_cookie
 
 DEFAULT_TIMEOUT_MS = 1000
 MAX_TIMEOUT_MS = 30_000

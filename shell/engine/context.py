@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from shell.engine.cookies import CSRF_COOKIE, fragment_cookie_header
+from tessera.runtime.contract import STRIP_CONTROLS
 from tessera.runtime.visitor import sign_visitor, visitor_from_cookies
 
 _CSRF_PRESENT = re.compile(rf"(?:^|;)\s*{CSRF_COOKIE}=[A-Za-z0-9]{{32}}(?:;|$)")
@@ -24,9 +25,6 @@ FORWARDED_HEADERS = frozenset({b"accept-language", b"user-agent", b"referer"})
 #: bound on request heads (`TESSERA_MAX_HEAD_BYTES`), so a long header cannot lose a page.
 MAX_PASSED_ON = 2048
 
-#: Control characters (but tab) are dropped from what the browser sent before it goes on:
-#: a fragment's server would refuse a header holding them, and with it the page's fragment.
-_NO_CONTROL = str.maketrans("", "", "".join(map(chr, [*range(9), *range(10, 32), 127])))
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 #: A request id the shell takes from a trusted proxy (`trust_request_id`), else makes its own.
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
@@ -62,12 +60,13 @@ class RequestContext:
         characters; the rest are generated or validated here, so only those are stripped.
         """
         lines = [
-            f"{name}: {value.translate(_NO_CONTROL)}\r\n" for name, value in self.forwarded.items()
+            f"{name}: {value.translate(STRIP_CONTROLS)}\r\n"
+            for name, value in self.forwarded.items()
         ]
         lines.append(
             f"accept: text/html\r\nx-request-id: {self.request_id}\r\n"
             f"traceparent: {self.traceparent}\r\nx-tessera-locale: {self.locale}\r\n"
-            f"x-tessera-path: {self.path[:MAX_PASSED_ON].translate(_NO_CONTROL)}\r\n"
+            f"x-tessera-path: {self.path[:MAX_PASSED_ON].translate(STRIP_CONTROLS)}\r\n"
             f"x-tessera-visitor: {sign_visitor(self.visitor, key, now)}\r\n"
         )
         return "".join(lines).encode("latin-1", "replace")

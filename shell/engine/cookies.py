@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable
 from http.cookies import Morsel
 
-from tessera.runtime.headers import COOKIE_VALUE, SHELL_COOKIES
+from tessera.runtime.contract import COOKIE_VALUE, SHELL_COOKIES
 from tessera.runtime.visitor import VISITOR_COOKIE, visitor_cookie_value
 
 #: Django's CSRF cookie (its default CSRF_COOKIE_NAME): the `/bff/` gateway checks writes

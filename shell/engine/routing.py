@@ -5,6 +5,8 @@ part names a query parameter the page reads, empty when the request lacks it. Ea
 has a grammar, named after a colon (`{page:int}`; `str` by default): a request whose value
 breaks it never reaches a fragment. In the path it matches no route (the shell's 404); in
 the query it is a bad request (the shell's 400), whatever the fragments would have made of it.
+The template grammar and the kinds are the fragment contract's (`tessera.runtime.contract`),
+which the registry validates routes against.
 """
 
 from __future__ import annotations
@@ -14,20 +16,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote
 
-_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?\}")
+from tessera.runtime.contract import DEFAULT_KIND, KINDS, QUERY_KINDS, ROUTE_PLACEHOLDER
 
-#: What each kind of parameter may hold, as a regex for one path segment (no `/`, and never
-#: a dot segment, which a path-normalising hop would resolve). `str` is printable text: no
-#: control characters (C0, DEL, C1), at most 200 characters.
-GRAMMARS = {
-    "str": r"(?!\.\.?(?:/|$))[^/\x00-\x1f\x7f-\x9f]{1,200}",
-    "int": r"[0-9]{1,9}",
-    "slug": r"[A-Za-z0-9_-]{1,100}",
-}
-#: The same kinds in a query, where a value may hold `/` and dots (a search for "AC/DC").
-QUERY_GRAMMARS = {**GRAMMARS, "str": r"[^\x00-\x1f\x7f-\x9f]{1,200}"}
 #: Any value of `/_fragment/<name>?…`, whose parameters no route declares: printable text.
-ANY_VALUE = re.compile(QUERY_GRAMMARS["str"])
+ANY_VALUE = re.compile(QUERY_KINDS["str"])
 
 
 class BadParameter(ValueError):
@@ -51,9 +43,9 @@ class Page:
     status: int = 200  # e.g. 404 for the shell's own not-found page
 
 
-def _grammar(kind: str | None, route: str, grammars: dict[str, str] = GRAMMARS) -> str:
+def _grammar(kind: str | None, route: str, grammars: Mapping[str, str] = KINDS) -> str:
     try:
-        return grammars[kind or "str"]
+        return grammars[kind or DEFAULT_KIND]
     except KeyError:
         raise ValueError(f"route {route}: unknown parameter kind {kind!r}") from None
 
@@ -66,15 +58,15 @@ def compile_route(
     path, _, query = route.partition("?")
     pattern = ""
     position = 0
-    for match in _PARAM.finditer(path):
+    for match in ROUTE_PLACEHOLDER.finditer(path):
         name, kind = match.groups()
         pattern += re.escape(path[position : match.start()])
         pattern += f"(?P<{name}>{_grammar(kind, route)})"
         position = match.end()
     pattern += re.escape(path[position:])
     query_params = tuple(
-        (name, re.compile(_grammar(kind, route, QUERY_GRAMMARS)))
-        for name, kind in _PARAM.findall(query)
+        (name, re.compile(_grammar(kind, route, QUERY_KINDS)))
+        for name, kind in ROUTE_PLACEHOLDER.findall(query)
     )
     return re.compile(pattern), query_params
 

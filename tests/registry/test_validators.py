@@ -1,16 +1,21 @@
 """The SSRF guard and the string rules: what is refused, why, and what is stored instead."""
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from registry.addresses import parse_rules
-from registry.syntax import (
+from registry.validators import (
     validate_cookie_names,
+    validate_fallback_url,
+    validate_instance_url,
     validate_path_template,
     validate_route,
     validate_single_line,
     validate_text,
 )
-from registry.validators import validate_fallback_url, validate_instance_url
+
+from tessera.runtime.contract import KINDS
 
 ALLOWED = ["127.0.0.1", "localhost", "169.254.169.254", "metadata.google.internal"]
 
@@ -267,21 +272,58 @@ def test_routes_follow_the_path_template_rules_too(route, reason):
 
 
 def test_route_parameters_may_name_the_kind_the_shell_checks():
-    from registry.syntax import ROUTE_KINDS, template_parameters
+    from registry.validators import template_parameters
 
-    from shell.engine.routing import GRAMMARS
+    from shell.engine.routing import compile_route
 
-    assert set(ROUTE_KINDS) == set(GRAMMARS)  # the registry accepts what shells check
+    for kind in KINDS:  # every kind of the contract, which shells check at the edge
+        validate_route(f"/p/{{x:{kind}}}?q={{q:{kind}}}")
+        compile_route(f"/p/{{x:{kind}}}?q={{q:{kind}}}")
     validate_route("/c/{category:slug}?page={page:int}&q={q:str}")
     assert template_parameters("/c/{category:slug}?page={page:int}") == {"category", "page"}
     for route, reason in [
         ("/p/{x:float}", "the kind of a parameter is one of str, int, slug"),
         ("/p/{x:}", "the kind of a parameter"),
+        ("/p/{x:INT}", "the kind of a parameter"),
         ("/p/a{x:int}", "must be a whole"),
         ("/s?page={p:int}", "must have the form name="),
     ]:
         with pytest.raises(ValidationError, match=reason):
             validate_route(route)
+
+
+@pytest.mark.parametrize("route", ["/p/{x}/{x}", "/p/{x:int}/{x:slug}"])
+def test_a_route_capturing_one_parameter_twice_is_refused_as_no_shell_can_compile_it(route):
+    from shell.engine.routing import compile_route
+
+    with pytest.raises(re.error):
+        compile_route(route)
+    with pytest.raises(ValidationError, match=r"route names parameter \{x\} more than once"):
+        validate_route(route)
+
+
+@pytest.mark.parametrize("route", ["/p/{x}?x={x}", "/s?q={q}&q={q}"])
+def test_a_route_naming_a_parameter_again_in_its_query_is_refused(route):
+    # A shell reads the query's value over the path's: the page would never see the path's.
+    with pytest.raises(ValidationError, match=r"route names parameter \{(x|q)\} more than once"):
+        validate_route(route)
+
+
+@pytest.mark.parametrize(
+    "route",
+    [
+        "/",
+        "/product/{sku}",
+        "/c/{category:slug}/{page:int}",
+        "/search?q={q}&page={page:int}",
+        "/p/{_x1}/a%20b",
+    ],
+)
+def test_a_route_the_registry_accepts_is_one_a_shell_can_compile(route):
+    from shell.engine.routing import compile_route
+
+    validate_route(route)
+    compile_route(route)
 
 
 def test_one_line_text_refuses_control_characters_but_not_other_languages():

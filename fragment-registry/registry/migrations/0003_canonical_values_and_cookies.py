@@ -4,7 +4,6 @@ import django.core.validators
 from django.db import migrations, models
 
 import registry.fields
-import registry.syntax
 import registry.validators
 
 
@@ -21,7 +20,7 @@ class Migration(migrations.Migration):
                 blank=True,
                 help_text="comma-separated cookie names the fragment's BFF may set on the browser, e.g. 'reviews_sort'; each is scoped to the fragment's own /bff/ path and sent back only there. Never the shell's own (tessera_visitor, csrftoken, sessionid); none by default",
                 max_length=300,
-                validators=[registry.syntax.validate_cookie_names],
+                validators=[registry.validators.validate_cookie_names],
             ),
         ),
         migrations.AlterField(
@@ -42,12 +41,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="fragment",
             name="description",
-            field=models.TextField(blank=True, validators=[registry.syntax.validate_text]),
+            field=models.TextField(blank=True, validators=[registry.validators.validate_text]),
         ),
         migrations.AlterField(
             model_name="fragment",
             name="fallback_html",
-            field=models.TextField(blank=True, validators=[registry.syntax.validate_text]),
+            field=models.TextField(blank=True, validators=[registry.validators.validate_text]),
         ),
         migrations.AlterField(
             model_name="fragment",
@@ -77,7 +76,7 @@ class Migration(migrations.Migration):
                 blank=True,
                 help_text="owning team",
                 max_length=100,
-                validators=[registry.syntax.validate_single_line],
+                validators=[registry.validators.validate_single_line],
             ),
         ),
         migrations.AlterField(
@@ -134,7 +133,7 @@ class Migration(migrations.Migration):
             model_name="page",
             name="title",
             field=models.CharField(
-                max_length=200, validators=[registry.syntax.validate_single_line]
+                max_length=200, validators=[registry.validators.validate_single_line]
             ),
         ),
     ]

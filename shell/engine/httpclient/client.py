@@ -12,16 +12,16 @@ from shell.engine.httpclient.config import DEFAULT_LIMITS, Limits
 from shell.engine.httpclient.errors import ConnectionClosed, HTTPClientError
 from shell.engine.httpclient.pool import Pool
 from shell.engine.httpclient.protocol import Response
-
-_FORBIDDEN_IN_HEADERS = str.maketrans("", "", "\r\n\0")
+from tessera.runtime.contract import STRIP_CONTROLS
 
 
 def encode_headers(headers: Mapping[str, str]) -> bytes:
     """Request header lines, ready to send. Encode once and reuse for every request of a page."""
     lines = []
     for name, value in headers.items():
-        # A name or value with CR/LF could smuggle a header or a second request: strip them.
-        name, value = name.translate(_FORBIDDEN_IN_HEADERS), value.translate(_FORBIDDEN_IN_HEADERS)
+        # A name or value with CR/LF could smuggle a header or a second request: strip them,
+        # and every other control character a server would refuse the request for.
+        name, value = name.translate(STRIP_CONTROLS), value.translate(STRIP_CONTROLS)
         lines.append(f"{name}: {value}\r\n")
     return "".join(lines).encode("latin-1", "replace")
 

@@ -1,9 +1,9 @@
 """The registry's rules for strings that end up in URLs, headers and pages: names, versions,
 paths and routes, header and cookie names, and free text.
 
-Each rule lives here once. The models use them as field validators, and both the admin's
-forms and the API (which runs the models' `full_clean`) go through the models, so the same
-rule is applied to the same value, and the value checked is the value stored.
+What a shell or the fragment kit must be able to use (template placeholders, parameter
+kinds, headers and cookies) is checked against the fragment contract they use too
+(`tessera.runtime.contract`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,14 @@ from urllib.parse import unquote
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
-from tessera.runtime.headers import COOKIE_NAME, HOP_BY_HOP, SHELL_COOKIES
+from tessera.runtime.contract import (
+    COOKIE_NAME,
+    HOP_BY_HOP,
+    KINDS,
+    PLACEHOLDER,
+    ROUTE_PLACEHOLDER,
+    SHELL_COOKIES,
+)
 
 #: Fragment and page names: they appear in URLs (`/bff/<name>/`) and headers.
 NAME = r"[a-z][a-z0-9-]{0,62}"
@@ -29,7 +36,9 @@ validate_version = RegexValidator(
     "use letters, digits, '.', '_' and '-', starting with a letter or a digit (at most 64)",
 )
 
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+#: Any text in braces: a placeholder if the contract's grammar takes it, else named as the
+#: reason a template is refused.
+_BRACED = re.compile(r"\{[^{}]*\}")
 # RFC 3986: what a path segment (pchar) and a query may carry besides percent-escapes.
 _PCHAR = "-A-Za-z0-9._~!$&'()*+,;=:@"
 _PATH = re.compile(rf"(?:[{_PCHAR}/]|%[0-9A-Fa-f]{{2}})*")
@@ -114,10 +123,10 @@ def validate_path_template(value: str) -> None:
     check_printable_ascii(value, what)
     if not value.startswith("/"):
         raise ValidationError(f"{what} must start with '/'")
-    for name in _PLACEHOLDER.findall(value):
-        if not name.isidentifier():
-            raise ValidationError(f"placeholder {{{name}}} is not a valid parameter name")
-    bare = _PLACEHOLDER.sub("x", value)
+    for braced in _BRACED.findall(value):
+        if not PLACEHOLDER.fullmatch(braced):
+            raise ValidationError(f"placeholder {braced} is not a valid parameter name")
+    bare = _BRACED.sub("x", value)
     if "{" in bare or "}" in bare:
         raise ValidationError(f"{what} has an unbalanced '{{' or '}}'")
     path, _, query = bare.partition("?")
@@ -130,30 +139,28 @@ def template_parameters(template: str, *, optional: bool = True) -> set[str]:
     of the query part, which the shell fills with "" when a page's route lacks them."""
     if not optional:
         template = template.partition("?")[0]
-    return {found.partition(":")[0] for found in _PLACEHOLDER.findall(template)}
-
-
-#: The kinds a route parameter may name (`{page:int}`), as the shell checks them at the edge
-#: (its `shell.engine.routing.GRAMMARS`): `str` (printable text, the default), `int` (ASCII
-#: digits), `slug` (letters, digits, `-`, `_`).
-ROUTE_KINDS = ("str", "int", "slug")
-_KIND = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*):([^{}]*)\}")
+    return {name for name, _ in ROUTE_PLACEHOLDER.findall(template)}
 
 
 def validate_route(value: str) -> None:
     """A page route: a path template whose `{name}` placeholders are each a whole path
     segment, with an optional query part of `name={name}` pairs naming the query
-    parameters the page reads. A placeholder may name its kind: `{page:int}`."""
-    for name, kind in _KIND.findall(value):
-        if kind not in ROUTE_KINDS:
-            raise ValidationError(
-                f"{{{name}:{kind}}}: the kind of a parameter is one of {', '.join(ROUTE_KINDS)}"
-            )
-    value = _KIND.sub(r"{\1}", value)
+    parameters the page reads, each parameter named once. A placeholder may name its kind,
+    one of the contract's: `{page:int}`."""
+    for braced in _BRACED.findall(value):
+        _, colon, kind = braced[1:-1].partition(":")
+        if colon and kind not in KINDS:
+            raise ValidationError(f"{braced}: the kind of a parameter is one of {', '.join(KINDS)}")
+    value = ROUTE_PLACEHOLDER.sub(r"{\1}", value)
     validate_path_template(value)
+    named = PLACEHOLDER.findall(value)
+    # A shell cannot compile a path that captures one name twice, and a query parameter
+    # would replace the path's value of the same name.
+    if repeated := sorted({name for name in named if named.count(name) > 1}):
+        raise ValidationError(f"route names parameter {{{repeated[0]}}} more than once")
     path, _, query = value.partition("?")
     for segment in path.split("/"):
-        if "{" in segment and not re.fullmatch(r"\{[A-Za-z_][A-Za-z0-9_]*\}", segment):
+        if "{" in segment and not PLACEHOLDER.fullmatch(segment):
             raise ValidationError(f"route segment {segment!r} must be a whole {{parameter}}")
     for pair in query.split("&") if query else ():
         name, _, placeholder = pair.partition("=")

@@ -30,7 +30,7 @@ from registry.addresses import (
     host_addresses,
     parse_rules,
 )
-from registry.syntax import check_path, check_printable_ascii
+from registry.validators.text import check_path, check_printable_ascii
 
 #: Names that resolve to cloud metadata services; refused whatever the allowlist says.
 METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data"})
