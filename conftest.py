@@ -1,7 +1,8 @@
 """Fixtures shared by the integration and end-to-end tests: a whole stack, started for real.
 
 The stack is started through the same `Supervisor` that `manage.py up` uses, on ports chosen
-free at run time and with its own data directory, so tests never touch a developer's stack.
+free at run time and with its own data directory, so tests never touch a developer's stack;
+as under `up`, tests start once the store is ready, and a service that crashes is restarted.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tessera.ops.control import ControlServer
+from tessera.ops.readiness import wait_until_ready
 from tessera.ops.services import SERVICES, Placed, place
 from tessera.ops.supervisor import Supervisor
 from tessera.runtime.secrets import local_secrets
@@ -61,6 +63,7 @@ class RunningStack:
         self.control = ControlServer(self.supervisor, data_dir / "up.sock")
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.supervising: asyncio.Future | None = None
 
     def url(self, name: str) -> str:
         return next(r.url for r in self.stack if r.name == name)
@@ -73,12 +76,18 @@ class RunningStack:
         try:
             self.run(self.supervisor.prepare())
             self.run(self.supervisor.start())
+            self.run(wait_until_ready(self.stack, 90))
             self.run(self.control.start())
+            self.supervising = asyncio.run_coroutine_threadsafe(
+                self.supervisor.supervise(), self.loop
+            )
         except Exception:
             print(self.output.getvalue()[-5000:])
             raise
 
     def stop(self) -> None:
+        if self.supervising is not None:
+            self.supervising.cancel()
         self.run(self.control.stop())
         self.run(self.supervisor.stop())
         self.loop.call_soon_threadsafe(self.loop.stop)

@@ -2,12 +2,13 @@
 
 The deadline is total (see `deadline.py`), so a fragment that drip-feeds bytes still ends on
 time; a page's fetches with the same timeout share one. A connection error is retried once
-on another instance, inside the same deadline.
+on another instance, inside the same deadline, and the instance that refused rests for a
+while (see balance.py).
 """
 
 from __future__ import annotations
 
-from shell.engine.balance import pick_instance, pick_other
+from shell.engine.balance import pick_instance, pick_other, rest
 from shell.engine.config import FragmentConfig
 from shell.engine.deadline import Deadline
 from shell.engine.httpclient import (
@@ -47,10 +48,16 @@ async def fetch(
             try:
                 return await client.get(base + path, headers, max_body_bytes)
             except (ConnectError, ConnectionClosed) as exc:
+                if isinstance(exc, ConnectError):
+                    rest(base)
                 other = pick_other(config, visitor, base)
                 if other is None or getattr(exc, "received_any", False):
                     raise
-                return await client.get(other + path, headers, max_body_bytes)
+                try:
+                    return await client.get(other + path, headers, max_body_bytes)
+                except ConnectError:
+                    rest(other)
+                    raise
     except TimeoutError:
         raise FetchError(f"no complete response within {config.timeout_ms} ms") from None
     except HTTPClientError as exc:

@@ -5,6 +5,8 @@ owner may use it). A request is one JSON line, so is the answer:
 
     {"op": "stack"}                                    -> the services' URLs
     {"op": "instances"}                                -> every running instance
+    {"op": "status"}                                   -> every instance, up or down, with
+                                                          its restarts and health
     {"op": "start", "service": S, "version": V, "env": {...}} -> the new instance
     {"op": "stop", "label": L}                         -> {}
 
@@ -20,6 +22,8 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from tessera.ops.supervisor import Process, StackError, Supervisor
 from tessera.runtime.env import data_dir
@@ -37,6 +41,28 @@ def _instance(process: Process) -> dict[str, Any]:
         "version": process.version,
         "pid": process.proc.pid,
     }
+
+
+async def _health(client: httpx.AsyncClient, url: str) -> str:
+    try:
+        response = await client.get(f"{url}/healthz")
+    except httpx.HTTPError as exc:
+        return f"no answer ({type(exc).__name__})"
+    return "ok" if response.status_code == 200 else f"answers {response.status_code}"
+
+
+async def _status(supervisor: Supervisor) -> list[dict[str, Any]]:
+    """The supervisor's status rows, each running instance's `/healthz` asked at once."""
+    rows = supervisor.status()
+    urls = {p.name: p.placed.url for p in supervisor.processes.values()}
+    async with httpx.AsyncClient(timeout=1.0) as client:
+        health = await asyncio.gather(
+            *(_health(client, urls[row["label"]]) for row in rows if row["label"] in urls)
+        )
+    answers = dict(zip([row["label"] for row in rows if row["label"] in urls], health, strict=True))
+    for row in rows:
+        row["health"] = answers.get(row["label"], "-")
+    return rows
 
 
 class ControlServer:
@@ -84,6 +110,8 @@ class ControlServer:
             return {"services": {r.name: r.url for r in supervisor.stack}}
         if op == "instances":
             return {"instances": [_instance(p) for p in supervisor.processes.values()]}
+        if op == "status":
+            return {"services": await _status(supervisor)}
         if op == "start":
             env = request.get("env") or {}
             if not all(isinstance(k, str) and isinstance(v, str) for k, v in env.items()):

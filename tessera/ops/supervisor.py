@@ -1,9 +1,13 @@
-"""Run a stack of services as child processes: prepare, start, health-check, stop.
+"""Run a stack of services as child processes: prepare, start, health-check, supervise, stop.
 
-Each service is its own OS process in its own process group, so stopping it stops everything
-it spawned; on Linux the kernel also kills a child whose supervisor dies (PR_SET_PDEATHSIG),
-so even `kill -9` on `up` leaves no orphan. Every line a child prints is forwarded with the
-service's name in front.
+Once the stack is up, `supervise()` restarts any service that exits by itself, with
+exponential backoff, and leaves a crash-looping one down while the others keep serving
+(see restarts.py); nothing else stops because one service did.
+
+Each service is its own OS process in its own process group, so stopping it stops
+everything it spawned; on Linux the kernel also kills a child whose supervisor dies
+(PR_SET_PDEATHSIG), so even `kill -9` on `up` leaves no orphan. Every line a child prints is
+forwarded with the service's name in front.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import TextIO
 
 import httpx
 
+from tessera.ops.restarts import CrashHistory, RestartPolicy
 from tessera.ops.services import KIND_ORDER, Placed, service_env, stack_env
 from tessera.runtime.env import REPO_ROOT
 
@@ -53,16 +58,31 @@ def port_in_use(host: str, port: int) -> bool:
     return False
 
 
+def describe_exit(returncode: int) -> str:
+    """How a process ended, for an operator: `exited with code 1`, `killed by SIGKILL`."""
+    if returncode < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-returncode).name}"
+    return f"exited with code {returncode}"
+
+
 class Process:
-    """One running service instance: its OS process and the tail of its output."""
+    """One running service instance: its OS process, how it was started, the tail of its
+    output."""
 
     def __init__(
-        self, placed: Placed, proc: asyncio.subprocess.Process, name: str, version: str
+        self,
+        placed: Placed,
+        proc: asyncio.subprocess.Process,
+        name: str,
+        extra: Mapping[str, str],
     ) -> None:
         self.placed = placed
         self.proc = proc
         self.name = name  # the service's name, or "<name>:<port>" for an extra instance
-        self.version = version
+        self.extra = extra  # environment on top of the service's own (e.g. a deploy's)
+        self.version = extra.get("TESSERA_VERSION", "dev")
+        self.started_at = time.monotonic()
         self.tail: deque[str] = deque(maxlen=20)
         self.pump: asyncio.Task[None] | None = None
 
@@ -82,13 +102,20 @@ class Supervisor:
         out: TextIO | None = None,
         health_timeout: float = 60.0,
         stop_timeout: float = 15.0,
+        restart_policy: RestartPolicy | None = None,
     ) -> None:
         self.stack = list(stack)
         self.environ = dict(os.environ if environ is None else environ)
         self.out = out or sys.stdout
         self.health_timeout = health_timeout
         self.stop_timeout = stop_timeout
+        self.restart_policy = restart_policy or RestartPolicy()
         self.processes: dict[str, Process] = {}
+        #: Instances not running since they exited by themselves: label -> why, and when
+        #: one will be restarted, the task doing it.
+        self.down: dict[str, str] = {}
+        self.histories: dict[str, CrashHistory] = {}
+        self._restarting: dict[str, asyncio.Task[None]] = {}
         self._width = max((len(r.name) for r in self.stack), default=0)
         self._colours = {r.name: _COLOURS[i % len(_COLOURS)] for i, r in enumerate(self.stack)}
         self._colour = self.out.isatty() and "NO_COLOR" not in self.environ
@@ -192,7 +219,7 @@ class Supervisor:
             preexec_fn=_die_with_parent,
         )
         label = label or placed.name
-        process = Process(placed, proc, label, env.get("TESSERA_VERSION", "dev"))
+        process = Process(placed, proc, label, extra or {})
         assert proc.stdout is not None
         process.pump = asyncio.create_task(self._pump(label, proc.stdout, process.tail))
         self.processes[label] = process
@@ -235,6 +262,73 @@ class Supervisor:
                 process = waits.get(task)
                 if process is not None and self.processes.get(process.name) is process:
                     return process
+
+    async def supervise(self) -> None:
+        """Keep every instance running until cancelled: one that exits by itself (not
+        stopped through this supervisor) is restarted with backoff, or left down when it is
+        crash-looping; the others are not touched."""
+        while True:
+            self._exited(await self.wait_for_exit())
+
+    def _exited(self, process: Process) -> None:
+        name = process.name
+        del self.processes[name]
+        self._changed.set()
+        process.signal(signal.SIGKILL)  # whatever it spawned goes too, and frees its port
+        history = self.histories.setdefault(name, CrashHistory(self.restart_policy))
+        delay = history.exited(time.monotonic(), process.started_at)
+        how = describe_exit(process.proc.returncode or 0)
+        if delay is None:
+            policy = self.restart_policy
+            self.down[name] = f"crash loop ({how}); left down"
+            last = process.tail[-1] if process.tail else "no output"
+            self.emit(
+                name,
+                f"{how}: {policy.crash_loop} exits within {policy.window:.0f} s, a crash loop; "
+                f"left down while the rest serve (last output: {last})",
+            )
+            return
+        self.down[name] = f"restarting ({how})"
+        self.emit(name, f"{how}; restarting in {delay:.1f} s (restart {history.restarts + 1})")
+        self._restarting[name] = asyncio.create_task(self._restart(process, delay))
+
+    async def _restart(self, old: Process, delay: float) -> None:
+        name = old.name
+        try:
+            await asyncio.sleep(delay)
+            if old.pump:  # its last lines first
+                await old.pump
+            self.histories[name].restarts += 1
+            try:
+                process = await self._spawn(old.placed, name, old.extra)
+            except OSError as exc:
+                self.down[name] = f"could not be restarted: {exc}"
+                self.emit(name, self.down[name])
+                return
+            del self.down[name]
+        finally:
+            self._restarting.pop(name, None)
+        try:
+            async with httpx.AsyncClient(timeout=2.0) as client:
+                await self._await_healthy(process, client)
+        except StackError as exc:
+            # Exited again before it was healthy: supervise() sees that exit and backs off.
+            if process.proc.returncode is None:
+                self.emit(name, str(exc))
+            return
+        self.emit(name, f"back up after restart {self.histories[name].restarts}")
+
+    def status(self) -> list[dict[str, object]]:
+        """Every instance: running (with its pid) or down (and why), and its restarts."""
+        rows: list[dict[str, object]] = []
+        for name, process in self.processes.items():
+            rows.append({"label": name, "state": "running", "pid": process.proc.pid})
+        for name, why in self.down.items():
+            rows.append({"label": name, "state": why, "pid": None})
+        for row in rows:
+            history = self.histories.get(str(row["label"]))
+            row["restarts"] = history.restarts if history else 0
+        return rows
 
     async def start_instance(
         self, name: str, *, version: str, env: Mapping[str, str] | None = None
@@ -287,6 +381,10 @@ class Supervisor:
         SIGINT, not SIGTERM: the whole stack goes, so nobody needs the drain a single
         instance's SIGTERM gives.
         """
+        for task in list(self._restarting.values()):
+            task.cancel()
+        await asyncio.gather(*self._restarting.values(), return_exceptions=True)
+        self._restarting.clear()
         for kind in reversed(KIND_ORDER):
             wave = [p for p in self.processes.values() if p.placed.service.kind == kind]
             for process in wave:

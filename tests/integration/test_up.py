@@ -1,4 +1,5 @@
-"""`manage.py up` as an operator runs it: serves the storefront, Ctrl-C leaves nothing behind."""
+"""`manage.py up` as an operator runs it: serves the storefront once it says so, restarts a
+killed service while the rest serve, Ctrl-C leaves nothing behind."""
 
 import os
 import signal
@@ -33,7 +34,23 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
-def test_up_serves_deploys_through_its_control_socket_and_ctrl_c_stops_every_process(tmp_path):
+def _manage(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(REPO_ROOT / "manage.py"), *args],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def _status(env: dict) -> dict[str, list[str]]:
+    """`manage.py status` as a table: service -> its other columns."""
+    result = _manage(env, "status")
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [line.split() for line in result.stdout.splitlines()]
+    assert rows[0] == ["service", "state", "pid", "restarts", "health"]
+    return {row[0]: row[1:] for row in rows[1:]}
+
+
+def test_up_serves_restarts_deploys_and_ctrl_c_stops_every_process(tmp_path):
     env = {**os.environ, "TESSERA_DATA_DIR": str(tmp_path), "NO_COLOR": "1"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     ports = dict(zip((s.name for s in SERVICES), free_ports(len(SERVICES)), strict=True))
@@ -59,17 +76,31 @@ def test_up_serves_deploys_through_its_control_socket_and_ctrl_c_stops_every_pro
         assert f"storefront: http://127.0.0.1:{ports['shell']}/" in output
         assert f"admin:      http://127.0.0.1:{ports['registry']}/admin/" in output
 
-        deadline = time.monotonic() + 15
-        while "hero__deal" not in (page := httpx.get(f"http://127.0.0.1:{ports['shell']}/").text):
-            assert time.monotonic() < deadline, page
+        # Ready means ready: the first page after the announcement is the whole home page.
+        shop = f"http://127.0.0.1:{ports['shell']}"
+        page = httpx.get(f"{shop}/", timeout=10)
+        assert page.status_code == 200
+        assert 'data-fragment="header"' in page.text and "hero__deal" in page.text
+
+        status = _status(env)
+        assert set(status) == {s.name for s in SERVICES}
+        assert all(row[0] == "running" and row[2:] == ["0", "ok"] for row in status.values())
+
+        # A killed fragment service is restarted; the store serves pages throughout.
+        killed = int(status["reviews-fragment"][1])
+        os.kill(killed, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while True:
+            assert httpx.get(f"{shop}/product/SKU-1001", timeout=10).status_code == 200
+            row = _status(env)["reviews-fragment"]
+            if row[0] == "running" and row[1] != str(killed) and row[3] == "ok":
+                break
+            assert time.monotonic() < deadline, row
             time.sleep(0.2)
-        assert 'data-fragment="header"' in page
+        assert row[2] == "1"  # one restart
 
         # A fragment deployed through up's control socket is one of up's services too.
-        deploy = subprocess.run(
-            [sys.executable, str(REPO_ROOT / "manage.py"), "deploy", "footer", "--version", "2"],
-            env=env, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+        deploy = _manage(env, "deploy", "footer", "--version", "2")
         assert deploy.returncode == 0, deploy.stdout + deploy.stderr
         assert "footer 2 serves every visitor" in deploy.stdout
 

@@ -1,5 +1,6 @@
 """Choosing instances: round robin, and canaries sticky per visitor."""
 
+from shell.engine import balance
 from shell.engine.balance import in_canary, pick_instance, pick_other
 from shell.engine.config import FragmentConfig
 from shell.snapshot.parse import fragment_config
@@ -78,3 +79,32 @@ def test_a_retry_goes_to_another_instance_even_when_weights_repeat_one():
     config = FragmentConfig("r", instances=("http://a", "http://a", "http://b"))
     assert {pick_other(config, None, "http://a") for _ in range(5)} == {"http://b"}
     assert pick_other(FragmentConfig("s", instances=("http://a",)), None, "http://a") is None
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_instance_that_refused_a_connection_is_passed_by_until_it_has_rested(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(balance, "resting", balance.Resting(clock))
+    config = FragmentConfig("rest", instances=("http://a", "http://b", "http://c"))
+    balance.resting.failed("http://b")
+    picks = [pick_instance(config) for _ in range(6)]
+    assert "http://b" not in picks and set(picks) == {"http://a", "http://c"}
+    assert pick_other(config, None, "http://a") == "http://c"  # a retry passes it by too
+    clock.now += balance.REST_AFTER_FAILURE
+    assert "http://b" in {pick_instance(config) for _ in range(3)}  # rested: back in turn
+    assert balance.resting.until == {}
+
+
+def test_when_every_instance_rests_they_are_tried_anyway(monkeypatch):
+    monkeypatch.setattr(balance, "resting", balance.Resting(FakeClock()))
+    config = FragmentConfig("all-down", instances=("http://a", "http://b"))
+    balance.resting.failed("http://a")
+    balance.resting.failed("http://b")
+    assert {pick_instance(config) for _ in range(4)} == {"http://a", "http://b"}

@@ -1,8 +1,10 @@
 """Resolving placements against real loopback servers: success, failure, fallbacks, primary."""
 
 import asyncio
+import itertools
+from collections import defaultdict
 
-from shell.engine import fetch
+from shell.engine import balance, fetch
 from shell.engine.config import FragmentConfig
 from shell.engine.plan import Placement
 from shell.engine.resolve import resolve
@@ -143,12 +145,19 @@ def test_the_primary_decides_redirects_and_not_found_and_sets_the_title():
     assert (other.title, other.set_cookies) == ("", ())  # only the primary may do that
 
 
-def test_a_connection_error_is_retried_once_on_another_instance():
+def test_a_connection_error_is_retried_once_on_another_instance_and_the_refuser_rests(
+    monkeypatch,
+):
+    monkeypatch.setattr(balance, "resting", balance.Resting())
+    # A fresh rotation: the first pick is the first instance, the one that refuses.
+    monkeypatch.setattr(balance, "_counters", defaultdict(itertools.count))
     outcome, requests = resolve_against(
         {"/f": Reply(body=b"<p>second</p>")}, instances=("http://127.0.0.1:9", "SERVER")
     )
     assert (outcome.kind, outcome.html) == ("ok", "<p>second</p>")
     assert len(requests) == 1
+    # The next pages are not sent to the instance that refused: passive health.
+    assert list(balance.resting.until) == ["http://127.0.0.1:9"]
 
 
 def test_unregistered_or_instanceless_fragments():

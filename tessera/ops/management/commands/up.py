@@ -1,4 +1,5 @@
-"""`manage.py up`: prepare and start every service of the local stack, stop it on Ctrl-C."""
+"""`manage.py up`: prepare and start every service of the local stack, keep it running
+(restarting what crashes), stop it on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from tessera.ops.control import ControlServer
+from tessera.ops.readiness import wait_until_ready
 from tessera.ops.services import SERVICES, place
 from tessera.ops.supervisor import StackError, Supervisor
 from tessera.runtime.env import env_str
@@ -18,7 +20,8 @@ from tessera.runtime.secrets import local_secrets
 
 class Command(BaseCommand):
     help = (
-        "Start every Tessera service on loopback (migrating and seeding first); Ctrl-C stops all."
+        "Start every Tessera service on loopback (migrating and seeding first) and keep them "
+        "running: a service that crashes is restarted. Ctrl-C stops all."
     )
 
     def add_arguments(self, parser):
@@ -53,6 +56,11 @@ class Command(BaseCommand):
             if not skip_prepare:
                 await supervisor.prepare()
             await supervisor.start()
+            try:
+                await wait_until_ready(supervisor.stack, supervisor.health_timeout)
+            except TimeoutError as exc:
+                await supervisor.stop()
+                raise StackError(str(exc)) from None
 
         starting = asyncio.create_task(bring_up())
         stopping = asyncio.create_task(stop.wait())
@@ -73,23 +81,15 @@ class Command(BaseCommand):
             f"  storefront: {urls['shell']}/\n"
             f"  admin:      {urls['registry']}/admin/  "
             f"(user admin, password {environ['TESSERA_ADMIN_PASSWORD']})\n"
+            "A service that crashes is restarted; `python manage.py status` shows them all.\n"
             "Press Ctrl-C to stop every service.\n"
         )
         self.stdout.flush()
-        crashed = asyncio.create_task(supervisor.wait_for_exit())
-        stopping = asyncio.create_task(stop.wait())
-        await asyncio.wait({crashed, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        code = 0
-        if crashed.done() and not stop.is_set():
-            process = crashed.result()
-            self.stderr.write(
-                f"error: {process.name} exited with code {process.proc.returncode}; "
-                "stopping every service"
-            )
-            code = 1
-        crashed.cancel()
-        stopping.cancel()
+        supervising = asyncio.create_task(supervisor.supervise())
+        await stop.wait()
+        supervising.cancel()
+        await asyncio.gather(supervising, return_exceptions=True)
         await control.stop()
         await supervisor.stop()
         self.stdout.write("Every service stopped.\n")
-        return code
+        return 0
