@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.html import format_html
 
 from registry.models import Change, Fragment, Instance, Page, Placement
@@ -110,8 +111,11 @@ class FragmentAdmin(admin.ModelAdmin):
 
     @admin.display(description="live instances")
     def health(self, fragment: Fragment) -> str:
+        """Live / registered instances, live by `Instance.is_up` (what shells are handed),
+        all at one moment."""
         instances = list(fragment.instances.all())
-        return f"{sum(i.is_up() for i in instances)} / {len(instances)}"
+        now = timezone.now()
+        return f"{sum(i.is_up(now) for i in instances)} / {len(instances)}"
 
     @admin.display(description="preview through the shell")
     def preview(self, fragment: Fragment) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Collection, Mapping
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -102,14 +103,15 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     return defaults.bad_request(request, exception)
 
 
-def _out(instance: Instance) -> InstanceOut:
+def _out(instance: Instance, now: datetime | None = None) -> InstanceOut:
+    """An instance as the API shows it; `up` is `Instance.is_up`, the snapshot's rule."""
     return InstanceOut(
         id=instance.id,
         fragment=instance.fragment.name,
         base_url=instance.base_url,
         version=instance.version,
         last_heartbeat=instance.last_heartbeat,
-        up=instance.is_up(),
+        up=instance.is_up(now),
     )
 
 
@@ -164,8 +166,10 @@ def deregister(request: HttpRequest, instance_id: int = Path(..., ge=1, le=MAX_I
 
 @api.get("/v1/instances", response=list[InstanceOut])
 def list_instances(request: HttpRequest):
-    """Every registered instance, with whether its heartbeat is current."""
-    return [_out(i) for i in Instance.objects.select_related("fragment")]
+    """Every registered instance, with whether it gets traffic (`up`: the snapshot's rule,
+    which bridges the registry's own restart)."""
+    now = timezone.now()
+    return [_out(i, now) for i in Instance.objects.select_related("fragment")]
 
 
 @api.get("/v1/snapshot", response={200: Snapshot, 304: None}, by_alias=True)

@@ -2,17 +2,22 @@
 placements (configuration), and the history of every change.
 
 Every field that reaches a URL, a header or a page carries its rule (registry.validators); the
-admin's forms and the API both validate through these models.
+admin's forms and the API both validate through these models. `Instance.is_up` is the one
+liveness rule: the snapshot, the API and the admin all ask it (see `Restart` for how a
+registry that starts again treats its own downtime).
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import DatabaseError, models
 from django.utils import timezone
 
 from registry.fields import CanonicalCharField
@@ -30,6 +35,8 @@ from registry.validators import (
     validate_text,
     validate_version,
 )
+
+logger = logging.getLogger("tessera.registry")
 
 #: Bounds of a fragment's timeout, in milliseconds (the API's schema shows them too).
 TIMEOUT_MS = (10, 30_000)
@@ -175,8 +182,17 @@ class Instance(models.Model):
         return f"{self.fragment.name}@{self.base_url}"
 
     def is_up(self, now: datetime | None = None) -> bool:
-        """Whether the instance receives traffic: manual, or its heartbeat is recent."""
-        return self.manual or (now or timezone.now()) - self.last_heartbeat <= heartbeat_ttl()
+        """Whether the instance receives traffic: manual, or its heartbeat is recent, or it was
+        alive when the registry last heard anything and this process began serving less than
+        a TTL ago (`Restart`: the registry's own downtime is not the instance's)."""
+        if self.manual:
+            return True
+        now = now or timezone.now()
+        ttl = heartbeat_ttl()
+        if now - self.last_heartbeat <= ttl:
+            return True
+        restart = _restart
+        return restart is not None and restart.covers(self.last_heartbeat, now, ttl)
 
 
 class Page(models.Model):
@@ -254,4 +270,77 @@ class Change(models.Model):
 
 
 def heartbeat_ttl() -> timedelta:
+    """How long an instance stays up after its last heartbeat (`TESSERA_REGISTRY_HEARTBEAT_TTL`)."""
     return timedelta(seconds=settings.REGISTRY_HEARTBEAT_TTL)
+
+
+@dataclass(frozen=True)
+class Restart:
+    """When this registry process began serving, and what it found stored then.
+
+    While a registry is down no heartbeat can arrive, so after an outage longer than the TTL
+    every self-registered instance looks dead until its next heartbeat (up to a heartbeat
+    interval later), and shells would be handed a snapshot without instances: pages failed
+    with 503 although every fragment ran. So for one TTL from the moment it began serving, a
+    process still counts an instance up if it was up when the registry last heard anything:
+    its heartbeat is within a TTL of `last_heard`, the newest heartbeat stored before then
+    (by this process's predecessor or any other replica). A live instance heartbeats within
+    that TTL and is up by the ordinary rule from then on; one that died during the outage
+    gets traffic for at most one TTL after the restart, as it would have had it died with the
+    registry up; one that was already dead before the outage gets none.
+
+    The moment is per process and kept in memory (`began_serving`): several replicas sharing
+    one database each count from their own start. A replica starting while others serve
+    finds `last_heard` current and so extends nothing the ordinary rule does not already.
+    """
+
+    serving_since: datetime
+    last_heard: datetime | None
+
+    def covers(self, last_heartbeat: datetime, now: datetime, ttl: timedelta) -> bool:
+        """Whether an instance whose heartbeat is older than `ttl` is still up at `now`."""
+        return (
+            self.last_heard is not None
+            and now <= self.serving_since + ttl
+            and last_heartbeat >= self.last_heard - ttl
+        )
+
+
+#: This process's `Restart`, once it has begun serving: None before, and in every process
+#: but the registry service itself (only that one records it, see registry.apps).
+_restart: Restart | None = None
+_restart_lock = threading.Lock()
+
+
+def began_serving(at: datetime | None = None) -> Restart | None:
+    """Record that this process began serving at `at` (now), once: what `is_up` needs to
+    bridge the registry's own downtime (`Restart`). Later calls return the first record.
+
+    Called before the first request over ASGI is handled (`registry.apps`), so the newest
+    stored heartbeat is read before that request can write one. When the database cannot
+    be read yet nothing is recorded, and the next request tries again.
+    """
+    global _restart
+    with _restart_lock:
+        if _restart is None:
+            at = at or timezone.now()
+            try:
+                newest = (
+                    Instance.objects.filter(manual=False, last_heartbeat__lt=at)
+                    .aggregate(newest=models.Max("last_heartbeat"))
+                    .get("newest")
+                )
+            except DatabaseError as exc:
+                logger.warning("restart not recorded yet", extra={"error": str(exc)})
+                return None
+            _restart = Restart(serving_since=at, last_heard=newest)
+            logger.info(
+                "serving",
+                extra={"since": at.isoformat(), "last_heard": newest and newest.isoformat()},
+            )
+        return _restart
+
+
+def current_restart() -> Restart | None:
+    """This process's `Restart`, or None before it began serving."""
+    return _restart

@@ -32,7 +32,8 @@ def _allowed_now(instance: Instance) -> bool:
 
 
 def build_snapshot(now: datetime | None = None) -> dict[str, Any]:
-    """Enabled fragments with their live instances, and every page with its placements."""
+    """Enabled fragments with their live instances (`Instance.is_up` at `now`: the API's and
+    the admin's rule too), and every page with its placements."""
     now = now or timezone.now()
     fragments = []
     enabled = set()

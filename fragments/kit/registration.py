@@ -1,8 +1,12 @@
 """Self-registration with the fragment registry: register, heartbeat, deregister.
 
 Registration must never block a fragment service from serving: the registry may start later
-or restart, so registering retries with backoff in the background, and a heartbeat answered
-with 404 (the registry forgot us) registers again.
+or restart, so registering retries with backoff in the background. Heartbeats keep a fixed
+rhythm whatever happens to one of them: while the registry is down each attempt fails fast and
+the next comes on the next tick, so the first tick after it is back refreshes the instance
+(the registry bridges its own downtime for one TTL, see registry.models.Restart). A heartbeat
+answered with 404 (the registry forgot us: a new database, or an operator deleted the
+instance) registers again at once, not after a tick or a backoff.
 """
 
 from __future__ import annotations
@@ -84,13 +88,31 @@ class Registration:
 
     async def _run(self) -> None:
         await self._register()
+        loop = asyncio.get_running_loop()
+        next_beat = loop.time() + self.heartbeat_interval
+        failing = False
         while True:
-            await asyncio.sleep(self.heartbeat_interval)
+            await asyncio.sleep(max(0.0, next_beat - loop.time()))
+            # The next tick is due one interval after this one was, not after this attempt
+            # ends: a slow or timed-out heartbeat does not stretch the rhythm. After a stall
+            # longer than an interval the next tick is at once, with no burst of missed ones.
+            next_beat = max(next_beat + self.heartbeat_interval, loop.time())
+            problem: dict[str, Any] | None = None
             try:
                 response = await self._client.post(f"/instances/{self.instance_id}/heartbeat")
-            except httpx.HTTPError as exc:
-                logger.warning("heartbeat failed", extra={"error": str(exc)})
-                continue
-            if response.status_code == 404:
-                self.registered.clear()
-                await self._register()
+            except httpx.HTTPError as exc:  # down or unreachable: again on the next tick
+                problem = {"error": str(exc) or type(exc).__name__}
+            else:
+                if response.status_code == 404:
+                    logger.warning("registry does not know this instance: registering again")
+                    self.registered.clear()
+                    await self._register()
+                    next_beat = loop.time() + self.heartbeat_interval
+                elif not response.is_success:
+                    problem = {"status": response.status_code}
+            # One warning per outage, not one per tick.
+            if problem is not None:
+                (logger.debug if failing else logger.warning)("heartbeat failed", extra=problem)
+            elif failing:
+                logger.info("heartbeat accepted again")
+            failing = problem is not None

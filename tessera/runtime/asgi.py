@@ -77,6 +77,7 @@ class ServiceApp:
         on_startup: Sequence[Hook] = (),
         on_shutdown: Sequence[Hook] = (),
         on_drain: Sequence[Hook] = (),
+        on_stop: Sequence[Callable[[], None]] = (),
         health: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         self.app = app
@@ -87,6 +88,11 @@ class ServiceApp:
         #: Run when the process is asked to stop, while it still serves (see tessera.runtime.serve):
         #: e.g. deregister, so that traffic stops arriving before the server stops accepting.
         self.on_drain = list(on_drain)
+        #: Called (in the event loop, not awaited) as soon as the process is asked to stop,
+        #: before the server waits for requests in progress: for requests held open for no
+        #: one's benefit (e.g. an injected hang), which should end now rather than be
+        #: cancelled at the end of that wait.
+        self.on_stop = list(on_stop)
         self.health = health
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

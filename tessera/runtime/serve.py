@@ -47,12 +47,14 @@ class DrainingServer(uvicorn.Server):
         self._draining = False
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        loop = asyncio.get_event_loop()
+        for stop_hook in getattr(self.config.app, "on_stop", ()):
+            loop.call_soon_threadsafe(stop_hook)
         hooks = getattr(self.config.app, "on_drain", ())
         if sig != signal.SIGTERM or self._draining or self.should_exit or not hooks:
             super().handle_exit(sig, frame)
             return
         self._draining = True
-        loop = asyncio.get_event_loop()
         loop.call_soon_threadsafe(lambda: loop.create_task(self._drain(hooks)))
 
     async def on_tick(self, counter: int) -> bool:

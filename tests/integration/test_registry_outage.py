@@ -1,4 +1,5 @@
-"""The storefront survives its registry: in memory, and across a shell restart from disk."""
+"""The storefront survives its registry: in memory, across a shell restart from disk, and
+across a registry restart after an outage longer than the heartbeat TTL."""
 
 import time
 
@@ -10,10 +11,18 @@ from conftest import RunningStack
 pytestmark = pytest.mark.integration
 
 
+#: Heartbeats every 3 s against a TTL of 5 s: an outage of 7 s outlasts every instance's TTL,
+#: and after the registry is back each instance heartbeats again only up to 3 s later.
+TTL, INTERVAL = 5.0, 3.0
+
+
 @pytest.fixture(scope="module")
 def own_stack(tmp_path_factory):
     """A stack of its own: these tests stop and restart services."""
     running = RunningStack(tmp_path_factory.mktemp("outage"))
+    running.supervisor.environ.update(
+        {"TESSERA_REGISTRY_HEARTBEAT_TTL": str(TTL), "TESSERA_HEARTBEAT_INTERVAL": str(INTERVAL)}
+    )
     running.start()
     yield running
     running.stop()
@@ -55,3 +64,27 @@ def test_pages_keep_working_while_the_registry_is_down_even_after_a_shell_restar
     own_stack.run(own_stack.supervisor.start_service("registry"))
     _eventually(lambda: httpx.get(own_stack.url("shell") + "/healthz").json()["fragments"] >= 2)
     assert _composed(own_stack)
+
+
+def test_a_registry_restarted_after_more_than_a_ttl_hands_out_every_instance(own_stack):
+    _eventually(lambda: _composed(own_stack))
+    own_stack.run(own_stack.supervisor.stop_service("registry"))
+    time.sleep(TTL + 2)  # every instance's last heartbeat is now older than the TTL
+    assert _composed(own_stack)
+
+    own_stack.run(own_stack.supervisor.start_service("registry"))
+    # Before every instance has heartbeated again (up to INTERVAL from now), the registry
+    # already counts them all up, and no page fails: without the bridge over the registry's
+    # own downtime, the snapshot would lack them and the product page would be a 503.
+    snapshot = httpx.get(own_stack.url("registry") + "/api/v1/snapshot", timeout=5).json()
+    assert all(fragment["instances"] for fragment in snapshot["fragments"]), [
+        fragment["name"] for fragment in snapshot["fragments"] if not fragment["instances"]
+    ]
+    statuses = []
+    deadline = time.monotonic() + INTERVAL + 2  # the shell polls every second
+    while time.monotonic() < deadline:
+        product = httpx.get(own_stack.url("shell") + "/product/SKU-1001", timeout=5)
+        statuses.append(product.status_code)
+        assert _composed(own_stack)
+        time.sleep(0.1)
+    assert set(statuses) == {200}, statuses

@@ -4,7 +4,7 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-from backends.kit.faults import FaultInjector, parse_faults
+from backends.kit.faults import PROCESS_STOP, FaultInjector, parse_faults
 from tessera.runtime.asgi import ServiceApp
 from tessera.runtime.secrets import secret
 
@@ -16,4 +16,5 @@ application = ServiceApp(
         faults=parse_faults(os.environ.get("TESSERA_FAULTS", "")),
     ),
     service=os.environ.get("TESSERA_BACKEND", "backend"),
+    on_stop=[PROCESS_STOP.stop],
 )
