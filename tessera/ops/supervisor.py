@@ -306,17 +306,18 @@ class Supervisor:
                 self.emit(name, self.down[name])
                 return
             del self.down[name]
+            try:
+                async with httpx.AsyncClient(timeout=2.0) as client:
+                    await self._await_healthy(process, client)
+            except StackError as exc:
+                # Exited again before it was healthy: supervise() sees that exit, backs off.
+                if process.proc.returncode is None:
+                    self.emit(name, str(exc))
+                return
+            self.emit(name, f"back up after restart {self.histories[name].restarts}")
         finally:
-            self._restarting.pop(name, None)
-        try:
-            async with httpx.AsyncClient(timeout=2.0) as client:
-                await self._await_healthy(process, client)
-        except StackError as exc:
-            # Exited again before it was healthy: supervise() sees that exit and backs off.
-            if process.proc.returncode is None:
-                self.emit(name, str(exc))
-            return
-        self.emit(name, f"back up after restart {self.histories[name].restarts}")
+            if self._restarting.get(name) is asyncio.current_task():
+                del self._restarting[name]
 
     def status(self) -> list[dict[str, object]]:
         """Every instance: running (with its pid) or down (and why), and its restarts."""

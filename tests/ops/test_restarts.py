@@ -82,7 +82,9 @@ def test_a_killed_service_is_restarted_and_the_others_serve_throughout():
             async with httpx.AsyncClient(timeout=2) as client:
                 await _until(lambda: "alpha" not in supervisor.processes, "alpha seen dead")
                 served_while_down = (await client.get(beta)).text
-                await _until_serving(client, alpha)
+                await _until(
+                    lambda: "back up after restart 1" in supervisor.out.getvalue(), "back up"
+                )
                 restarted = (await client.get(alpha)).text
             return killed, served_while_down, restarted
         finally:
