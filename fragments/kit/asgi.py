@@ -14,6 +14,7 @@ django_app = get_asgi_application()
 from django.conf import settings  # noqa: E402  (settings are configured above)
 
 from fragments.kit.backends import close_all  # noqa: E402
+from fragments.kit.deadline import DeadlineApp  # noqa: E402
 from fragments.kit.fragment import load  # noqa: E402
 from fragments.kit.registration import Registration  # noqa: E402
 
@@ -36,7 +37,7 @@ registration = Registration(
 )
 
 application = ServiceApp(
-    django_app,
+    DeadlineApp(django_app),  # the fragment's endpoint and its BFF, within the caller's deadline
     service=settings.SERVICE,
     version=settings.FRAGMENT_VERSION,
     on_startup=[registration.start],

@@ -1,7 +1,12 @@
-"""HTTP clients for the backend services a fragment's BFF calls (httpx, pooled)."""
+"""HTTP clients for the backend services a fragment's BFF calls (httpx, pooled).
+
+Every call is capped by what is left of the caller's deadline (fragments/kit/deadline.py) as
+well as by the clients' own timeout (`TESSERA_BACKEND_TIMEOUT`), whichever ends first.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -9,6 +14,7 @@ import httpx
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router
 
+from fragments.kit.deadline import remaining
 from fragments.kit.params import SkuPath
 from tessera.runtime.env import env_float, service_url
 from tessera.runtime.openapi import problem
@@ -64,22 +70,41 @@ def backend(name: str) -> httpx.AsyncClient:
     return client
 
 
+async def _send(name: str, method: str, path: str, **options: Any) -> httpx.Response:
+    """Backend `name`'s answer to one request, whatever its status, within the deadline.
+
+    The client's timeout bounds each step (connect, each read); what is left of the
+    caller's deadline bounds the whole call, so a backend that drips its answer cannot
+    outlast it either. With nothing left, the backend is not even asked. Raises BackendError
+    when there is no answer.
+    """
+    left = remaining()
+    if left is not None and left <= 0:
+        raise BackendError(f"{name} {path}: no time left before the caller's deadline")
+    try:
+        async with asyncio.timeout(left):
+            return await backend(name).request(method, path, **options)
+    except TimeoutError as exc:
+        raise BackendError(f"{name} {path}: no answer before the caller's deadline") from exc
+    except httpx.HTTPError as exc:
+        raise BackendError(f"{name} {path}: {type(exc).__name__}: {exc}") from exc
+
+
 async def call(
     name: str, method: str, path: str, *, json: Any = None, params: dict | None = None
 ) -> Any:
     """Call backend `name` and return its JSON (None for an empty body).
 
-    Raises BackendError on any failure, with the backend's status and detail when it answered.
+    Raises BackendError on any failure, with the backend's status and detail when it answered;
+    also when it did not answer before the caller's deadline (see `_send`).
     """
-    try:
-        response = await backend(name).request(
-            method,
-            path,
-            json=json,
-            params={k: v for k, v in (params or {}).items() if v is not None},
-        )
-    except httpx.HTTPError as exc:
-        raise BackendError(f"{name} {path}: {type(exc).__name__}: {exc}") from exc
+    response = await _send(
+        name,
+        method,
+        path,
+        json=json,
+        params={k: v for k, v in (params or {}).items() if v is not None},
+    )
     if response.status_code >= 400:
         try:
             detail = response.json().get("detail")
@@ -137,8 +162,8 @@ def add_image_relay(bff: Router, backend_name: str = "catalog") -> None:
     )
     async def image(request: HttpRequest, sku: SkuPath) -> HttpResponse:
         try:
-            response = await backend(backend_name).get(backend_path("products", sku, "image.svg"))
-        except httpx.HTTPError:
+            response = await _send(backend_name, "GET", backend_path("products", sku, "image.svg"))
+        except BackendError:
             return problem(502, "pictures are unavailable right now")
         if response.status_code == 404:
             return problem(404, f"there is no picture of {sku}")

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from urllib.parse import quote
 
-from shell.engine.context import RequestContext, request_context
+from shell.engine.context import DEADLINE_LINES, RequestContext, request_context
 from shell.engine.deadline import Deadline
 from shell.engine.decision import decide
 from shell.engine.disconnect import WATCH_DISCONNECT_AFTER, DisconnectWatch
@@ -173,15 +173,24 @@ def _start(
     headers: bytes,
     deadlines: dict[float, Deadline],
 ) -> asyncio.Task[Outcome]:
-    """Start resolving `placement`; fetches with the same timeout share one deadline."""
+    """Start resolving `placement`; fetches with the same timeout share one deadline.
+
+    They share their headers too: the page's block plus the `x-tessera-deadline-ms` line of
+    that timeout (each fetch starts now, with its whole timeout ahead of it), built with the
+    deadline rather than for each fragment. A fetch of the fallback URL gets a fresh deadline
+    of the same timeout, so the same line is right for it as well.
+    """
     config = placement.config
     deadline = None
     if config is not None:
+        timeout_ms = config.timeout_ms  # the key: `config.timeout` makes a float, dearer to hash
+        deadline = deadlines.get(timeout_ms)
+        if deadline is None:
+            deadline = deadlines[timeout_ms] = Deadline(config.timeout, shared=True)
+            context.timed_blocks[timeout_ms] = headers + DEADLINE_LINES[timeout_ms]
+        headers = context.timed_blocks[timeout_ms]
         if config.forward_headers:
             headers += encode_headers(context.extra_headers(config.forward_headers))
-        deadline = deadlines.get(config.timeout)
-        if deadline is None:
-            deadline = deadlines[config.timeout] = Deadline(config.timeout, shared=True)
     return loop.create_task(
         resolve(placement, params, headers, context.visitor, context.request_id, deadline)
     )

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from shell.engine import REQUEST_ID, fragment_cookie_header, pick_instance, scoped_set_cookies
+from shell.engine.context import DEADLINE_HEADER, budget_ms
 from shell.gateway.target import upstream_target
 from shell.policy import response_policy
 from shell.snapshot import poller
@@ -140,6 +141,11 @@ async def relay(request: HttpRequest, fragment: str, rest: str = "") -> HttpResp
         if (value := request.headers.get(name)) is not None and _PASSABLE.fullmatch(value)
     }
     headers["x-request-id"] = request_id
+    # The BFF learns how long the relay waits for its answer (GATEWAY_TIMEOUT, from when the
+    # request is sent: every attempt below has all of it), so that it caps its backend calls
+    # by that and answers what it can instead of the browser getting a 504 (see
+    # fragments/kit/deadline.py).
+    headers[DEADLINE_HEADER] = str(budget_ms(round(settings.GATEWAY_TIMEOUT * 1000)))
     if visitor is not None:
         headers[VISITOR_HEADER] = sign_visitor(visitor, settings.CONTEXT_KEY.encode(), time.time())
     own_cookies = kind == "bff" and config.cookies

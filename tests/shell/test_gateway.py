@@ -438,3 +438,19 @@ def test_header_values_no_client_may_send_are_left_out_not_a_500():
     assert headers["accept"] == "a/b"
     assert "accept-language" not in headers
     assert headers["user-agent"].startswith("python-httpx/")  # the client's own, not ua\x01
+
+
+@pytest.mark.parametrize("timeout", [2.0, 0.2])
+def test_a_bff_is_told_how_long_the_gateway_waits_for_it_whatever_the_browser_says(timeout):
+    from shell.engine.context import NETWORK_MARGIN_MS
+
+    async def scenario():
+        async with serve({"/bff/cart/items": Reply()}) as server:
+            with_fragment(server.url)
+            await AsyncClient().get("/bff/cart/items", headers={"X-Tessera-Deadline-Ms": "1"})
+            return server.requests
+
+    with override_settings(GATEWAY_TIMEOUT=timeout):
+        ((_, _, headers, _),) = run(scenario)
+    # Less the margin for the way there and back; the browser's own value never goes on.
+    assert headers["x-tessera-deadline-ms"] == str(round(timeout * 1000) - NETWORK_MARGIN_MS)
