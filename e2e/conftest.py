@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tessera.runtime.env import REPO_ROOT
 
@@ -24,6 +25,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
+# What a shopper sees may take a while on two shared cores with other tests running: wait
+# for it generously (Playwright's default is 5 s); a wait that ends early costs nothing.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")
@@ -34,15 +38,79 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture
-def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
+@contextlib.contextmanager
+def checked_page(browser: Browser, **context_options) -> Iterator[Page]:
+    """A page in a new browser context (`context_options` as Playwright takes them, e.g. a
+    phone's viewport); when the block ends, no page of that context may have had a
+    JavaScript error."""
+    context = browser.new_context(**context_options)
     errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
+    context.on("page", lambda opened: opened.on("pageerror", lambda e: errors.append(str(e))))
+    try:
+        yield context.new_page()  # every page of the context, this one too, is watched
+    finally:
+        context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    with checked_page(browser, viewport={"width": 1280, "height": 900}) as page:
+        yield page
+
+
+@pytest.fixture
+def phone_page(browser: Browser) -> Iterator[Page]:
+    """A page on a phone's screen, held to the same checks as `page`."""
+    with checked_page(browser, viewport={"width": 390, "height": 844}, is_mobile=True) as page:
+        yield page
+
+
+class Faults:
+    """Makes backend stubs misbehave through their `/_faults` endpoint (see
+    backend-stubs/backends/kit/faults.py), and puts every one it touched right again."""
+
+    def __init__(self, stack) -> None:
+        self.stack = stack
+        self.touched: set[str] = set()
+        self._auth = {"Authorization": f"Bearer {stack.secrets['TESSERA_STUB_ADMIN_TOKEN']}"}
+
+    def _url(self, backend: str) -> str:
+        return self.stack.url(backend) + "/_faults"
+
+    def set(self, backend: str, faults: dict) -> None:
+        """Replace `backend`'s faults, e.g. `{"/products": {"error_rate": 1.0}}`."""
+        self.touched.add(backend)
+        response = httpx.put(self._url(backend), json=faults, headers=self._auth, timeout=10)
+        assert response.status_code == 200, response.text
+
+    def down(self, backend: str, prefix: str = "/") -> None:
+        """Every request to `backend` under `prefix` gets a 503, at once."""
+        self.set(backend, {prefix: {"error_rate": 1.0}})
+
+    def clear(self, backend: str) -> None:
+        response = httpx.delete(self._url(backend), headers=self._auth, timeout=10)
+        assert response.status_code == 200 and response.json() == {}, response.text
+
+    def clear_all(self) -> None:
+        """Clear every backend touched, each even if another could not be cleared."""
+        failures = []
+        for backend in sorted(self.touched):
+            try:
+                self.clear(backend)
+            except (AssertionError, httpx.HTTPError) as exc:
+                failures.append(f"{backend}: {exc}")
+        assert not failures, f"faults left in place: {failures}"
+
+
+@pytest.fixture
+def faults(stack) -> Iterator[Faults]:
+    """Backend faults for one test, cleared afterwards whatever happened in it."""
+    injected = Faults(stack)
+    try:
+        yield injected
+    finally:
+        injected.clear_all()
 
 
 def screenshot(page: Page, name: str) -> Path:

@@ -126,17 +126,12 @@ def test_an_unknown_product_is_a_real_404_page(shop, page: Page):
     screenshot(page, "product-404")
 
 
-def test_pages_fit_a_phone_screen(shop, browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    page = context.new_page()
-    try:
-        for path, name in [("/", "home"), (PRODUCT, "product"), ("/c/books", "category")]:
-            page.goto(shop + path)
-            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-            assert overflow <= 0, f"{path} scrolls sideways on a phone by {overflow}px"
-            screenshot(page, f"phone-{name}")
-    finally:
-        context.close()
+def test_pages_fit_a_phone_screen(shop, phone_page: Page):
+    for path, name in [("/", "home"), (PRODUCT, "product"), ("/c/books", "category")]:
+        phone_page.goto(shop + path)
+        overflow = phone_page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} scrolls sideways on a phone by {overflow}px"
+        screenshot(phone_page, f"phone-{name}")
 
 
 def _euros(text: str) -> int:

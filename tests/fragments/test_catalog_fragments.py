@@ -6,17 +6,21 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
+from django.core.handlers.exception import response_for_exception
 from ninja.testing import TestAsyncClient
 
 from fragments.buybox.fragment import render as buybox
 from fragments.header.fragment import render as header
 from fragments.hero.fragment import bff as hero_bff
+from fragments.kit.backends import BackendError
 from fragments.kit.fragment import NotFound, load
 from fragments.kit.views import fragment_view
 from fragments.listing.fragment import render as listing
 from fragments.product.fragment import render as product
 from fragments.recommendations.fragment import render as recommendations
+from shell.engine import FragmentConfig, Page, PageApp, Site, close_connections
 from tests.fragments.conftest import VISITOR, fragment_request
+from tests.httpserver import Reply, serve
 
 CATEGORIES = [{"slug": "kitchen", "name": "Kitchen"}, {"slug": "books", "name": "Books"}]
 KETTLE = {
@@ -53,8 +57,74 @@ def test_product_detail_names_the_page_and_an_unknown_sku_is_not_found(catalog):
 
 def test_product_detail_fails_when_the_catalog_is_down_so_the_page_is_a_503(catalog):
     catalog.down.add("catalog")
-    with pytest.raises(Exception, match="catalog"):
+    # Not a NotFound (the shell's 404 page) nor a page without its product: a failure...
+    with pytest.raises(BackendError) as failed:
         asyncio.run(product(fragment_request(), sku="SKU-1001"))
+    assert failed.value.status is None  # unreachable, not an answer of the catalog's
+    assert str(failed.value).startswith("catalog /")
+    # ...which the kit's fragment view lets through, so the service answers 500...
+    request = fragment_request()
+    view = fragment_view(load("product"), "1.2.3")
+    with pytest.raises(BackendError) as failed:
+        asyncio.run(view(request, sku="SKU-1001"))
+    answer = response_for_exception(request, failed.value)
+    assert answer.status_code == 500 and not answer.has_header("X-Page-Title")
+    # ...and a primary that answers that makes the shell's 503 page, with the shop around it.
+    status, headers, page = _shell_page_with_primary(
+        Reply(answer.status_code, answer.content, {"Content-Type": answer["Content-Type"]})
+    )
+    assert status == 503
+    assert headers["cache-control"] == "no-store"
+    assert "<title>Temporarily unavailable</title>" in page
+    assert '<h1 id="error-title">This page is taking a break</h1>' in page
+    assert '<div data-fragment="header"><header>tessera</header></div>' in page
+    assert '<div data-fragment="footer"><footer>footer</footer></div>' in page
+    assert 'data-fragment="product"' not in page and "Server Error" not in page
+
+
+def _shell_page_with_primary(answer: Reply) -> tuple[int, dict[str, str], str]:
+    """The product page as the shell composes it when the product fragment answers `answer`."""
+    routes = {
+        "/header": Reply(body=b"<header>tessera</header>"),
+        "/footer": Reply(body=b"<footer>footer</footer>"),
+        "/fragment/SKU-1001": answer,
+    }
+
+    async def scenario():
+        async with serve(routes) as server:
+            fragments = {
+                "header": FragmentConfig("header", "/header", instances=(server.url,)),
+                "footer": FragmentConfig("footer", "/footer", instances=(server.url,)),
+                "product": FragmentConfig(
+                    "product", "/fragment/{sku}", primary=True, instances=(server.url,)
+                ),
+            }
+            page = Page(
+                "product",
+                "/product/{sku}",
+                "product.html",
+                "Product",
+                {"header": ("header",), "product": ("product",), "footer": ("footer",)},
+            )
+            site = Site.build([page], fragments)
+            app = PageApp(lambda: site, None, context_key=b"k" * 32, visitor_key=b"v" * 32)
+            sent = []
+
+            async def send(message):
+                sent.append(message)
+
+            async def receive():
+                await asyncio.sleep(3600)
+
+            scope = {"type": "http", "method": "GET", "path": "/product/SKU-1001",
+                     "query_string": b"", "headers": []}  # fmt: skip
+            await app(scope, receive, send)
+            await close_connections()
+            return sent
+
+    sent = asyncio.run(scenario())
+    headers = {k.decode(): v.decode() for k, v in sent[0]["headers"]}
+    return sent[0]["status"], headers, b"".join(m.get("body", b"") for m in sent[1:]).decode()
 
 
 def test_listing_of_a_category_pages_and_prices(catalog):

@@ -34,3 +34,19 @@ async def _record_drain():
 
 
 drainer = ServiceApp(_hello, service="drainer", on_drain=[_record_drain])
+
+
+async def _hold_the_drain():
+    """Say the drain has begun, then keep it going until the test releases it (bounded), so
+    that the test can prove the service serves while draining without racing a timer."""
+    drain_file = Path(os.environ["DRAIN_FILE"])
+    release = Path(os.environ["RELEASE_FILE"])
+    drain_file.write_text("draining")  # noqa: ASYNC240
+    for _ in range(1200):  # 60 s at most: a test that never releases still ends
+        if release.exists():  # noqa: ASYNC240
+            break
+        await asyncio.sleep(0.05)
+    drain_file.write_text("drained")  # noqa: ASYNC240
+
+
+held_drainer = ServiceApp(_hello, service="held-drainer", on_drain=[_hold_the_drain])

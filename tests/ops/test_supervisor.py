@@ -126,7 +126,7 @@ def test_stopping_a_service_also_stops_the_processes_it_started(tmp_path):
         grandchild = asyncio.run(scenario())
     finally:
         del os.environ["GRANDCHILD_PID_FILE"]
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 15  # generous: only a bound, the loop ends when it is gone
     while _alive(grandchild) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(grandchild)
@@ -160,8 +160,10 @@ def test_up_exits_with_one_line_when_a_port_is_taken(tmp_path):
 
 
 def test_stopping_one_service_drains_it_first_while_it_still_serves(tmp_path, monkeypatch):
-    monkeypatch.setenv("DRAIN_FILE", str(tmp_path / "drained"))
-    supervisor = _supervisor([_service("drainer", "tests.ops.apps:drainer")])
+    drain_file, release = tmp_path / "drain", tmp_path / "release"
+    monkeypatch.setenv("DRAIN_FILE", str(drain_file))
+    monkeypatch.setenv("RELEASE_FILE", str(release))
+    supervisor = _supervisor([_service("drainer", "tests.ops.apps:held_drainer")])
     url = supervisor.stack[0].url
 
     async def scenario():
@@ -169,17 +171,25 @@ def test_stopping_one_service_drains_it_first_while_it_still_serves(tmp_path, mo
 
         await supervisor.start()
         stopping = asyncio.create_task(supervisor.stop_service("drainer"))
-        for _ in range(100):
-            if (tmp_path / "drained").exists():
-                break
-            await asyncio.sleep(0.02)
-        async with httpx.AsyncClient() as client:
-            during = (await client.get(url + "/")).status_code  # the hook ran; still serving
-        await stopping
-        return during
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 30  # generous: a loaded machine is slow to deliver a signal
+        while not drain_file.exists():
+            assert not stopping.done(), "the service stopped without draining"
+            assert loop.time() < deadline, "draining never started"
+            await asyncio.sleep(0.05)
+        # The drain has begun and is held open by the service's own hook: whatever answers
+        # now answers while draining.
+        async with httpx.AsyncClient(timeout=30) as client:
+            during = await client.get(url + "/")
+        state_then = drain_file.read_text(), stopping.done()
+        release.write_text("go")
+        await asyncio.wait_for(stopping, 60)
+        return during, state_then
 
-    assert asyncio.run(scenario()) == 200
-    assert (tmp_path / "drained").read_text() == "drained"
+    during, state_then = asyncio.run(scenario())
+    assert (during.status_code, during.text) == (200, "hello")
+    assert state_then == ("draining", False)  # served before the drain had ended
+    assert drain_file.read_text() == "drained"  # the drain ran to its end before the stop
     assert not port_in_use("127.0.0.1", supervisor.stack[0].port)
 
 

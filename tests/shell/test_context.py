@@ -16,6 +16,16 @@ KEY = b"k" * 32
 VISITOR_KEY = b"v" * 32
 #: Pinned here, not read from the module: widening what reaches fragments must fail a test.
 FORWARDED = {b"accept-language", b"user-agent", b"referer"}
+#: What the shell itself tells every fragment, besides those.
+CONTEXT_HEADERS = {
+    "accept", "x-request-id", "traceparent", "x-tessera-locale", "x-tessera-path",
+    "x-tessera-visitor",
+}  # fmt: skip
+#: Credentials, addresses and anything else a browser (or an attacker) may send: never passed on.
+NEVER_FORWARDED = [
+    b"x-forwarded-for", b"cookie", b"authorization", b"x-unknown-header", b"proxy-authorization",
+    b"x-real-ip", b"forwarded", b"host", b"origin", b"x-csrftoken", b"connection",
+]  # fmt: skip
 
 
 def context_of(headers, path="/", **options):
@@ -44,6 +54,22 @@ def test_only_allowlisted_headers_and_context_reach_fragments(headers):
     }  # fmt: skip
     assert forwarded == FORWARDED & {name for name, _ in headers}
     assert not {"cookie", "authorization", "x-forwarded-for", "x-custom", "host"} & set(sent)
+
+
+def test_exactly_the_pinned_headers_reach_a_fragment_and_nothing_it_was_not_given():
+    secret = b"s3cret-value-that-must-stay-with-the-shell"
+    headers = [(name, b"from-browser " + name) for name in sorted(FORWARDED)]
+    headers += [(name, secret) for name in NEVER_FORWARDED]
+    context = context_of(headers, "/p")
+    block = context.header_block(KEY, 0)
+    sent = parse(block)
+    assert set(sent) == {name.decode() for name in FORWARDED} | CONTEXT_HEADERS
+    for name in FORWARDED:  # passed on unchanged
+        assert sent[name.decode()] == "from-browser " + name.decode()
+    for name in ("x-forwarded-for", "cookie", "authorization", "x-unknown-header"):
+        assert name not in sent
+    assert secret not in block  # not under another name either
+    assert set(context.forwarded) == {name.decode() for name in FORWARDED}
 
 
 def test_request_id_is_generated_unless_a_trusted_proxy_sets_it():

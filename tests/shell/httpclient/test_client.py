@@ -16,6 +16,7 @@ from shell.engine.httpclient import (
     InvalidResponse,
     Limits,
 )
+from shell.engine.httpclient.protocol import HTTPConnection
 from tessera.runtime.env import REPO_ROOT
 from tests.httpserver import Reply, serve
 from tests.shell.httpclient.hostile import Hostile, chunked, hostile, read_request, response
@@ -67,7 +68,16 @@ def test_keep_alive_and_sizes_against_a_node_server():
     assert open_connections == 1
 
 
-def test_a_connection_the_server_closed_while_idle_is_replaced_transparently():
+async def _until(condition, seconds: float = 10.0) -> None:
+    """Let the loop run until `condition()` holds; fail after `seconds` (generous: a loaded
+    machine is slow, but what is awaited here is a matter of loop turns, not of time)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "the condition never held"
+        await asyncio.sleep(0.01)
+
+
+def test_a_connection_the_server_closed_while_idle_is_replaced_when_the_close_was_seen():
     async def once_then_close(reader, writer, server):
         await read_request(reader, server)
         writer.write(response(b"first"))
@@ -78,12 +88,36 @@ def test_a_connection_the_server_closed_while_idle_is_replaced_transparently():
         async with hostile(once_then_close) as server:
             client = Client()
             first = await client.get(server.url + "/", {})
-            await asyncio.sleep(0.05)  # let the close arrive... or not: both paths must work
+            pool = next(iter(client._pools.values()))
+            # The close has arrived: the kept connection is known closed (or was never kept).
+            await _until(lambda: all(c.closed for c in pool.idle))
             second = await client.get(server.url + "/", {})
             await client.aclose()
-            return first.body, second.body, server.connections
+            return first.body, second.body, server.connections, len(server.requests)
 
-    assert run(scenario) == (b"first", b"first", 2)
+    # A new connection at once: nothing was sent on the dead one.
+    assert run(scenario) == (b"first", b"first", 2, 2)
+
+
+def test_a_connection_the_server_closes_after_the_next_request_is_sent_is_retried_once():
+    async def answer_once_then_drop_the_next(reader, writer, server):
+        await read_request(reader, server)
+        writer.write(response(b"first"))
+        await writer.drain()
+        # The next request on this kept-alive connection arrives, and the server closes it
+        # unanswered: the client learns of the close only after it sent the request.
+        await read_request(reader, server)
+
+    async def scenario():
+        async with hostile(answer_once_then_drop_the_next) as server:
+            client = Client()
+            first = await client.get(server.url + "/", {})
+            second = await client.get(server.url + "/", {})
+            await client.aclose()
+            return first.body, second.body, server.connections, len(server.requests)
+
+    # The second request went out twice: on the stale connection, then on a new one.
+    assert run(scenario) == (b"first", b"first", 2, 3)
 
 
 def test_a_stale_connection_whose_close_is_not_yet_seen_is_retried_once():
@@ -222,28 +256,37 @@ def test_connection_refused_is_a_connect_error():
 
 
 def test_each_origin_has_its_own_connection_limit():
+    release = asyncio.Event()
+
+    async def held(reader, writer, server):  # answers only once the test lets it
+        while True:
+            await read_request(reader, server)
+            await release.wait()
+            writer.write(response(b"slow"))
+            await writer.drain()
+
     async def scenario():
-        async with (
-            serve({"/slow": Reply(body=b"slow", delay=0.3)}) as slow,
-            serve({"/fast": Reply(body=b"fast")}) as fast,
-        ):
+        async with hostile(held) as slow, serve({"/fast": Reply(body=b"fast")}) as fast:
             client = Client(Limits(max_connections_per_origin=2))
             slow_requests = [
                 asyncio.create_task(client.get(slow.url + "/slow", {})) for _ in range(6)
             ]
-            await asyncio.sleep(0.05)
-            # The slow origin's pool is full; the fast origin is not held up by it.
-            fast_body = (await client.get(fast.url + "/fast", {})).body
+            await _until(lambda: len(slow.requests) == 2)  # the slow origin's pool is full
+            # ...and the fast origin is not held up by it.
+            fast_body = (await asyncio.wait_for(client.get(fast.url + "/fast", {}), 10)).body
             slow_done = sum(task.done() for task in slow_requests)
+            waiting = (len(slow.requests), slow.connections)
+            release.set()
             results = await asyncio.gather(*slow_requests)
             await client.aclose()
-            return fast_body, slow_done, [r.body for r in results], slow.max_in_flight
+            return fast_body, slow_done, waiting, [r.body for r in results], slow.connections
 
-    fast_body, slow_done_when_fast_finished, slow_bodies, max_in_flight = run(scenario)
+    fast_body, slow_done, waiting, slow_bodies, slow_connections = run(scenario)
     assert fast_body == b"fast"
-    assert slow_done_when_fast_finished == 0
+    assert slow_done == 0
+    assert waiting == (2, 2)  # four requests waited for a connection, none opened a third
     assert slow_bodies == [b"slow"] * 6
-    assert max_in_flight == 2
+    assert slow_connections == 2
 
 
 def test_idle_connections_expire_by_the_clock():
@@ -266,7 +309,16 @@ def test_idle_connections_expire_by_the_clock():
     assert run(scenario) == (1, 2, 1)
 
 
-def test_cancelling_mid_response_closes_the_connection():
+def test_cancelling_mid_response_closes_the_connection(monkeypatch):
+    received = asyncio.Event()
+    data_received = HTTPConnection.data_received
+
+    def spy(connection, data):  # tells the test that part of the response has arrived
+        data_received(connection, data)
+        received.set()
+
+    monkeypatch.setattr(HTTPConnection, "data_received", spy)
+
     async def script(reader, writer, server):
         await read_request(reader, server)
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf")
@@ -277,7 +329,7 @@ def test_cancelling_mid_response_closes_the_connection():
         async with hostile(script) as server:
             client = Client()
             task = asyncio.create_task(client.get(server.url + "/", {}))
-            await asyncio.sleep(0.1)
+            await asyncio.wait_for(received.wait(), 10)  # mid-response, not before it
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
