@@ -22,10 +22,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from tessera.runtime import contract
 from tessera.runtime.asgi import ASGIApp, Receive, Scope, Send
 
-#: The header, as the shell spells it (shell/engine/context.py; a test keeps them equal).
-DEADLINE_HEADER = b"x-tessera-deadline-ms"
+#: The header as it arrives in an ASGI scope (the contract's name, lower-case bytes).
+DEADLINE_HEADER = contract.DEADLINE_HEADER.encode()
 #: A budget the kit takes: 1 to 6 ASCII digits, so at most 999,999 ms (about 16 minutes,
 #: far beyond any timeout a caller has); anything else, e.g. a sign, spaces, a fraction or
 #: Unicode digits, is not a budget.

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from shell.engine.cookies import CSRF_COOKIE, fragment_cookie_header
-from tessera.runtime.contract import STRIP_CONTROLS
+from tessera.runtime.contract import DEADLINE_HEADER, STRIP_CONTROLS
 from tessera.runtime.visitor import sign_visitor, visitor_from_cookies
 
 _CSRF_PRESENT = re.compile(rf"(?:^|;)\s*{CSRF_COOKIE}=[A-Za-z0-9]{{32}}(?:;|$)")
@@ -30,11 +30,6 @@ _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
 _LOCALE = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
 
-#: The request header that tells a fragment (or a BFF, through the gateway) how many
-#: milliseconds it has left to answer: the budget of gRPC's deadline propagation, relative, so
-#: no clocks need to agree. The fragment kit caps its backend calls by it (fragments/kit/
-#: deadline.py spells the same name) and renders what it can in time.
-DEADLINE_HEADER = "x-tessera-deadline-ms"
 #: Taken off the caller's own timeout before it is sent as the budget: the time the callee
 #: cannot see, i.e. the request's way to it (a connect when the pool has no idle connection,
 #: its server's accept and head parsing) and the answer's way back until the caller has read

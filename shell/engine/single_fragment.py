@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, quote
 from shell.engine.assemble import wrap
 from shell.engine.assets import asset_tags
 from shell.engine.config import FragmentConfig
-from shell.engine.context import RequestContext
+from shell.engine.context import DEADLINE_LINES, RequestContext
 from shell.engine.plan import Placement
 from shell.engine.resolve import resolve
 from shell.engine.routing import ANY_VALUE
@@ -57,6 +57,7 @@ async def serve_fragment(
             headers=policy.plain_headers(),
         )
         return
+    headers += DEADLINE_LINES[config.timeout_ms]  # its deadline, as on a page
     solo = replace(config, primary=True, is_async=False)
     placement = Placement(config.name, solo, path, 0)
     outcome = await resolve(placement, params, headers, context.visitor, context.request_id)

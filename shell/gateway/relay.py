@@ -20,10 +20,11 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from shell.engine import REQUEST_ID, fragment_cookie_header, pick_instance, scoped_set_cookies
-from shell.engine.context import DEADLINE_HEADER, budget_ms
+from shell.engine.context import budget_ms
 from shell.gateway.target import upstream_target
 from shell.policy import response_policy
 from shell.snapshot import poller
+from tessera.runtime.contract import DEADLINE_HEADER
 from tessera.runtime.openapi import problem
 from tessera.runtime.visitor import VISITOR_HEADER, sign_visitor, visitor_from_cookies
 

@@ -49,6 +49,12 @@ QUERY_KINDS: Mapping[str, str] = MappingProxyType({**KINDS, "str": r"[^\x00-\x1f
 #: would lose that fragment.
 STRIP_CONTROLS = str.maketrans("", "", "".join(map(chr, [*range(9), *range(10, 32), 127])))
 
+#: The request header that tells a fragment (or a BFF, through the gateway) how many
+#: milliseconds its caller still waits for the whole answer: gRPC's deadline propagation,
+#: relative, so no clocks need to agree. The shell sets it; the fragment kit caps its backend
+#: calls by it and renders what it can in time.
+DEADLINE_HEADER = "x-tessera-deadline-ms"
+
 #: Never forwarded to a fragment, whatever its configuration: hop-by-hop headers
 #: (RFC 9110 §7.6.1) and the framing headers of the connection they arrived on.
 HOP_BY_HOP = frozenset(

@@ -33,7 +33,6 @@ from fragments.kit.deadline import (
 from fragments.kit.fragment import load
 from fragments.kit.views import fragment_view
 from fragments.listing.fragment import render as listing
-from shell.engine.context import DEADLINE_HEADER as SHELL_DEADLINE_HEADER
 from tests.fragments.conftest import fragment_request
 from tests.virtualtime import run
 
@@ -71,10 +70,6 @@ def slow(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlowBackends]:
     fake = SlowBackends()
     monkeypatch.setattr(backends, "backend", fake.client)
     yield fake
-
-
-def test_the_kit_reads_the_header_the_shell_sends():
-    assert SHELL_DEADLINE_HEADER.encode() == DEADLINE_HEADER
 
 
 @pytest.mark.parametrize(("value", "seconds"), [(b"770", 0.77), (b"0", 0.0), (b"999999", 999.999)])

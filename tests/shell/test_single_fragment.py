@@ -11,6 +11,7 @@ import re
 from types import MappingProxyType
 
 from shell.engine import FragmentConfig, Page, PageApp, Site, close_connections
+from shell.engine.context import NETWORK_MARGIN_MS
 from tests.httpserver import Reply, serve
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
@@ -54,11 +55,20 @@ async def never_disconnect():
     await asyncio.sleep(3600)
 
 
+BUYBOX_TIMEOUT_MS = 700
+
+
 def app_fragments(url: str, **buybox_changes) -> dict[str, FragmentConfig]:
     return {
         "header": FragmentConfig("header", "/header", instances=(url,)),
         "product": FragmentConfig("product", "/product/{sku}", primary=True, instances=(url,)),
-        "buybox": FragmentConfig("buybox", "/buybox/{sku}", instances=(url,), **buybox_changes),
+        "buybox": FragmentConfig(
+            "buybox",
+            "/buybox/{sku}",
+            timeout_ms=BUYBOX_TIMEOUT_MS,
+            instances=(url,),
+            **buybox_changes,
+        ),
     }
 
 
@@ -136,6 +146,8 @@ def test_the_url_a_failed_fragments_placeholder_names_serves_that_fragment_wrapp
     assert "cookie" not in headers and headers["user-agent"] == "test"
     assert "x-tessera-visitor" in headers
     assert headers["x-request-id"] == retry.headers["x-request-id"]  # one id, logs joinable
+    # Told its deadline, as on a page: its timeout less the network margin.
+    assert headers["x-tessera-deadline-ms"] == str(BUYBOX_TIMEOUT_MS - NETWORK_MARGIN_MS)
 
 
 def test_a_retry_keeps_a_parameter_that_needs_quoting_exactly():
