@@ -128,3 +128,14 @@ def wait_until_served(url: str, marker: str, timeout: float = 20.0) -> None:
     while marker not in httpx.get(url).text:
         assert time.monotonic() < deadline, f"{url} never showed {marker!r}"
         time.sleep(0.2)
+
+
+def log_in_to_admin(page: Page, stack) -> str:
+    """Log in to the registry's admin as the local operator; return the admin's URL."""
+    admin = stack.url("registry") + "/admin/"
+    page.goto(admin)
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill(stack.secrets["TESSERA_ADMIN_PASSWORD"])
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+    return admin

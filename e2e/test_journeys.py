@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import screenshot, wait_until_served
+from e2e.conftest import log_in_to_admin, screenshot, wait_until_served
 
 pytestmark = pytest.mark.e2e
 
@@ -134,12 +134,7 @@ def test_a_category_fits_one_page_and_a_page_number_that_is_not_one_is_refused(s
 
 
 def test_an_operator_previews_a_fragment_from_the_admin(stack, shop, page: Page):
-    admin = stack.url("registry") + "/admin/"
-    page.goto(admin)
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(stack.secrets["TESSERA_ADMIN_PASSWORD"])
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+    admin = log_in_to_admin(page, stack)
 
     page.goto(admin + "registry/fragment/")
     page.locator("#result_list").get_by_role("link", name="buybox", exact=True).click()

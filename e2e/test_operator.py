@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from conftest import free_port
-from e2e.conftest import screenshot
+from e2e.conftest import log_in_to_admin, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -55,12 +55,7 @@ def _storefront_shows(page: Page, url: str, visible: bool, timeout: float = 10.0
 def test_operator_registers_places_and_disables_a_static_fragment(
     stack, page: Page, static_fragment
 ):
-    admin = stack.url("registry") + "/admin/"
-    page.goto(admin)
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(stack.secrets["TESSERA_ADMIN_PASSWORD"])
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+    admin = log_in_to_admin(page, stack)
 
     # Register the fragment by hand, with one instance that never heartbeats.
     page.goto(admin + "registry/fragment/add/")

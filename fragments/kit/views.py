@@ -1,14 +1,19 @@
-"""The fragment endpoint of the contract: HTML, asset `Link`s, version, title, 404."""
+"""The fragment endpoint of the contract: HTML, asset `Link`s, version, title, 404, and 503
+when a backend the renderer could not do without failed (or its deadline left no time)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse
 from django.templatetags.static import static
 
+from fragments.kit.backends import BackendError
 from fragments.kit.fragment import Fragment, NotFound, Rendered
+
+logger = logging.getLogger("tessera.fragment")
 
 #: Left as is when percent-encoding text headers (readable, yet Latin-1 safe).
 _TEXT_SAFE = " !'()*,-./:;?@_~"
@@ -28,6 +33,14 @@ def fragment_view(fragment: Fragment, version: str) -> View:
             rendered = await fragment.render(request, **params)
         except NotFound:
             response = HttpResponse(status=404)
+        except BackendError as exc:
+            # A renderer that degrades catches this itself; one that cannot (a product page
+            # without its product) fails, plainly: the shell falls back, or for a primary
+            # shows its 503 page. An answer, not a crash with a traceback.
+            logger.warning("fragment failed: %s", exc, extra={"fragment": fragment.name})
+            response = HttpResponse(b"a backend is unavailable", status=503)
+            if exc.retry_after:
+                response["Retry-After"] = exc.retry_after
         else:
             if isinstance(rendered, str):
                 rendered = Rendered(rendered)

@@ -44,8 +44,7 @@ NETWORK_MARGIN_MS = 30
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs a call per field
 class RequestContext:
-    """The per-request facts the shell shares with fragments. Treat as read-only, but for
-    `timed_blocks`, which the page fills as its fetches start."""
+    """The per-request facts the shell shares with fragments. Treat as read-only."""
 
     request_id: str
     trace_id: str
@@ -58,10 +57,6 @@ class RequestContext:
     forwarded: Mapping[str, str]  # allowlisted request headers
     raw: Mapping[bytes, bytes]  # every request header, for per-fragment forwarding
     nonce: str  # this response's Content-Security-Policy nonce for the shell's own scripts
-    #: By timeout (ms): the page's header block with the deadline line of a fetch of that
-    #: timeout, built as the page's fetches start (page.py `_start`): once per distinct
-    #: timeout, as fetches that share a deadline share these headers too.
-    timed_blocks: dict[int, bytes]
 
     @property
     def traceparent(self) -> str:
@@ -175,5 +170,4 @@ def request_context(
         forwarded,
         raw,
         fresh[112:],
-        {},
     )

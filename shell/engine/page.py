@@ -108,10 +108,11 @@ class PageApp:
         deadline = time.monotonic() + self.page_budget
         context, headers = self._context(scope)
         plan = self.plans.get(page, params, site.fragments)
-        deadlines: dict[float, Deadline] = {}
+        # By timeout (ms): the deadline and the header block of the fetches with that timeout.
+        shared: dict[int, tuple[Deadline, bytes]] = {}
         # The loop, looked up once: on Python 3.11 every lookup is a getpid() system call.
         loop = asyncio.get_running_loop()
-        tasks = {p: _start(loop, context, p, params, headers, deadlines) for p in plan.placements}
+        tasks = {p: _start(loop, context, p, params, headers, shared) for p in plan.placements}
         main = asyncio.current_task(loop)
         assert main is not None
         watch = DisconnectWatch(receive, main, self.watch_disconnect_after)
@@ -155,7 +156,7 @@ class PageApp:
             watch.stop()
             for task in tasks.values():
                 task.cancel()
-            for fetch_deadline in deadlines.values():
+            for fetch_deadline, _ in shared.values():
                 fetch_deadline.close()
 
 
@@ -171,7 +172,7 @@ def _start(
     placement: Placement,
     params: Mapping[str, str],
     headers: bytes,
-    deadlines: dict[float, Deadline],
+    shared: dict[int, tuple[Deadline, bytes]],
 ) -> asyncio.Task[Outcome]:
     """Start resolving `placement`; fetches with the same timeout share one deadline.
 
@@ -184,11 +185,11 @@ def _start(
     deadline = None
     if config is not None:
         timeout_ms = config.timeout_ms  # the key: `config.timeout` makes a float, dearer to hash
-        deadline = deadlines.get(timeout_ms)
-        if deadline is None:
-            deadline = deadlines[timeout_ms] = Deadline(config.timeout, shared=True)
-            context.timed_blocks[timeout_ms] = headers + DEADLINE_LINES[timeout_ms]
-        headers = context.timed_blocks[timeout_ms]
+        entry = shared.get(timeout_ms)
+        if entry is None:
+            deadline = Deadline(config.timeout, shared=True)
+            entry = shared[timeout_ms] = (deadline, headers + DEADLINE_LINES[timeout_ms])
+        deadline, headers = entry
         if config.forward_headers:
             headers += encode_headers(context.extra_headers(config.forward_headers))
     return loop.create_task(

@@ -94,6 +94,8 @@ def test_faults_change_at_run_time_only_with_the_token():
     ("text", "message"),
     [
         ("{", "not valid JSON"),
+        ("[" * 100_000, "nested too deeply"),
+        ('{"/a":' * 2000 + "1" + "}" * 2000, "nested too deeply"),
         ("[]", "must be a JSON object"),
         ('{"products": {}}', "must start with '/'"),
         ('{"/p": {"delay_ms": -1}}', "delay_ms must be an integer"),

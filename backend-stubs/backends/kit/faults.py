@@ -66,6 +66,8 @@ def parse_faults(text: str) -> dict[str, Fault]:
         raw = json.loads(text) if text.strip() else {}
     except json.JSONDecodeError as exc:
         raise ValueError(f"faults are not valid JSON: {exc}") from None
+    except RecursionError:  # e.g. "[" * 2000: deeper than the parser goes
+        raise ValueError("faults are nested too deeply to be a fault setting") from None
     if not isinstance(raw, dict):
         raise ValueError("faults must be a JSON object of path prefix -> fault")
     return {prefix: Fault.parse(prefix, entry) for prefix, entry in raw.items()}
