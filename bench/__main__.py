@@ -2,7 +2,8 @@
 
 Starts an nginx fragment origin (Debian's nginx with the echo module, for fixed latencies) on
 core 1, the shell's page handler under uvicorn pinned to core 0, and measures from core 1:
-pages/s with 0 ms fragments (wrk); with 5-80 ms fragments at 8 clients, page by page
+pages/s with 0 ms fragments (wrk), uncached and with fragments the origin marks cacheable
+(the shell's fragment cache then serves them); with 5-80 ms fragments at 8 clients, page by page
 (`bench.latency`), composition overhead (page latency minus the slowest fragment's) and
 time to first byte after the primary; the shell's RSS; and, in the same run, nginx SSI
 composing the same page on core 0.
@@ -72,7 +73,8 @@ def write_pages(work: Path) -> None:
 
 
 def nginx_conf(work: Path, origin_port: int, ssi_port: int | None) -> str:
-    """An origin server (fragments with ?delay=) and optionally an SSI server composing the page."""
+    """An origin server (fragments with ?delay=, cacheable with ?cache=) and optionally an SSI
+    server composing the page."""
     common = f"""
 worker_processes 1;
 daemon off;
@@ -88,12 +90,15 @@ http {{
     if ssi_port is None:
         return f"""load_module {NGINX_ECHO};
 {common}
+  map $cache $cache_control {{ "" ""; default "public, max-age=$cache"; }}
   server {{
     listen 127.0.0.1:{origin_port} backlog=4096;
     default_type "text/html; charset=utf-8";
     add_header Link "</assets/$name.css>; rel=\\"stylesheet\\"" always;
+    add_header Cache-Control $cache_control always;
     location /body/ {{ internal; alias {work}/html/; }}
     location ~ ^/f/(?<name>[a-z]+)$ {{
+      set $cache $arg_cache;  # the query is gone after echo_exec's internal redirect
       echo_sleep $arg_delay;
       echo_exec /body/$name.html;
     }}
@@ -258,6 +263,12 @@ def main() -> None:
         report["pages/s, 0 ms fragments (shell, 1 core)"] = (
             median_of(fast, "rps", "{:,.0f}") + f"  errors {errors:.0f}"
         )
+        wrk(f"{base}/cached/SKU-1", 16, 2)  # fill the fragment cache
+        cached = [wrk(f"{base}/cached/SKU-1", 16, args.duration) for _ in range(args.repeat)]
+        errors = sum(run["errors"] for run in cached)
+        report["pages/s, cacheable fragments (shell, 1 core)"] = (
+            median_of(cached, "rps", "{:,.0f}") + f"  errors {errors:.0f}"
+        )
         # Page by page: latency minus the slowest fragment's, first byte minus the primary's.
         # A shared VM's host takes the vCPUs away for milliseconds at a time ("steal"): a page
         # in flight then waits, whatever the shell does. Each run reports how much was taken.
@@ -308,6 +319,10 @@ def main() -> None:
                     report["pages/s, 0 ms fragments (nginx SSI, 1 core)"] = median_of(
                         ssi, "rps", "{:,.0f}"
                     )
+                    nginx = statistics.median(run["rps"] for run in ssi)
+                    for label, runs in (("uncached", fast), ("cacheable", cached)):
+                        ratio = statistics.median(run["rps"] for run in runs) / nginx
+                        report[f"shell {label} / nginx SSI"] = f"{ratio:.2f}x"
             finally:
                 os.killpg(server_pid, signal.SIGCONT)
 

@@ -3,7 +3,9 @@
 The standard page is the product page: six fragments of 2-6 KB (24 KB in all), the product
 fragment primary. `BENCH_ORIGIN` is the origin's base URL; fragment `name` is fetched from
 `<origin>/<name>`, with `size` and `delay` query parameters that the bench origin honours
-and any other origin ignores. `/fast/<sku>` asks for no delay; `/slow/<sku>` for 5-80 ms.
+and any other origin ignores. `/fast/<sku>` asks for no delay; `/slow/<sku>` for 5-80 ms;
+`/cached/<sku>` for none, with fragments the origin marks cacheable (`cache`: `public,
+max-age`), so the shell's fragment cache serves them.
 
 A slow page ends with a comment giving the latencies of its slowest fragment and its primary
 as the shell saw them, from the engine's `fragment_resolved` events, so that `bench.latency`
@@ -32,16 +34,19 @@ STANDARD_PAGE = {
     "footer": (4000, 5),
 }
 SLOWEST_MS = max(delay for _, delay in STANDARD_PAGE.values())
+#: The standard page's variants, each a route `/<speed>/<sku>`.
+SPEEDS = ("fast", "slow", "cached")
 
 
 def fragments(origin: str) -> dict[str, FragmentConfig]:
     configs = {}
-    for speed in ("fast", "slow"):
+    for speed in SPEEDS:
         for name, (size, delay) in STANDARD_PAGE.items():
             seconds = delay / 1000 if speed == "slow" else 0
+            cache = "&cache=3600" if speed == "cached" else ""
             configs[f"{name}-{speed}"] = FragmentConfig(
                 name=f"{name}-{speed}",
-                path_template=f"/{name}?size={size}&delay={seconds}",
+                path_template=f"/{name}?size={size}&delay={seconds}{cache}",
                 timeout_ms=1000,
                 primary=name == "product",
                 instances=(origin,),
@@ -58,7 +63,7 @@ def pages() -> list[Page]:
             title="Benchmark product",
             slots={name: (f"{name}-{speed}",) for name in STANDARD_PAGE},
         )
-        for speed in ("fast", "slow")
+        for speed in SPEEDS
     ]
 
 

@@ -13,6 +13,8 @@ import os
 import sys
 
 CONCURRENCY = 16
+#: The page composed: the standard page uncached; `BENCH_PATH=/cached/SKU-1` for cache hits.
+PATH = os.environ.get("BENCH_PATH", "/fast/SKU-1")
 
 
 async def compose(application, pages: int) -> None:
@@ -20,7 +22,7 @@ async def compose(application, pages: int) -> None:
         scope = {
             "type": "http",
             "method": "GET",
-            "path": "/fast/SKU-1",
+            "path": PATH,
             "headers": [(b"host", b"bench"), (b"user-agent", b"bench")],
         }
 

@@ -33,6 +33,9 @@ def count(pages: int, env: dict[str, str]) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=320, help="N (multiple of 16)")
+    parser.add_argument(
+        "--cached", action="store_true", help="the page with cacheable fragments (cache hits)"
+    )
     args = parser.parse_args()
     ensure_tools(extra=("valgrind",))
     work = Path(tempfile.mkdtemp(prefix="tessera-instructions-"))
@@ -45,6 +48,7 @@ def main() -> None:
         "BENCH_ORIGIN": origin,
         "DJANGO_SETTINGS_MODULE": "shell.settings",
         "TESSERA_DATA_DIR": str(work / "data"),
+        "BENCH_PATH": "/cached/SKU-1" if args.cached else "/fast/SKU-1",
     }
     subprocess.run(
         [sys.executable, str(REPO_ROOT / "manage.py"), "collectstatic", "--noinput", "-v", "0"],

@@ -1,6 +1,7 @@
 // A fast fragment origin for the benchmark: not Python, so it is never the bottleneck.
 // GET /<name>?size=BYTES&delay=MS answers an HTML fragment of exactly BYTES bytes after MS
-// milliseconds, with a Link header for one stylesheet, over keep-alive HTTP/1.1.
+// milliseconds, with a Link header for one stylesheet, over keep-alive HTTP/1.1; with
+// cache=SECONDS it is cacheable by a shared cache for that long.
 "use strict";
 const http = require("node:http");
 
@@ -25,11 +26,14 @@ const server = http.createServer((req, res) => {
   const name = url.pathname.slice(1) || "fragment";
   const payload = body(name, Number(url.searchParams.get("size") || 4000));
   const send = () => {
-    res.writeHead(200, {
+    const headers = {
       "Content-Type": "text/html; charset=utf-8",
       "Content-Length": payload.length,
       "Link": `</assets/${name}.css>; rel="stylesheet"`,
-    });
+    };
+    const cache = url.searchParams.get("cache");
+    if (cache) headers["Cache-Control"] = `public, max-age=${Number(cache)}`;
+    res.writeHead(200, headers);
     res.end(payload);
   };
   const delay = Number(url.searchParams.get("delay") || 0);

@@ -12,9 +12,12 @@ django_app = get_asgi_application()
 from django.conf import settings  # noqa: E402
 
 from shell import gateway  # noqa: E402  (needs the settings configured above)
-from shell.engine import PageApp, close_connections  # noqa: E402
+from shell.engine import PageApp, breakers, close_connections  # noqa: E402
 from shell.policy import response_policy  # noqa: E402
+from shell.reporting import BreakerReporter  # noqa: E402
 from shell.snapshot import poller  # noqa: E402
+
+reporter = BreakerReporter(settings.REGISTRY_URL, settings.REGISTRY_TOKEN)
 
 application = ServiceApp(
     PageApp(
@@ -27,10 +30,11 @@ application = ServiceApp(
         policy=response_policy(),
     ),
     service="shell",
-    on_startup=[poller.start],
-    on_shutdown=[poller.stop, close_connections, gateway.close],
+    on_startup=[poller.start, reporter.start],
+    on_shutdown=[reporter.stop, poller.stop, close_connections, gateway.close],
     health=lambda: {
         "fragments": len(poller.current.fragments),
         "snapshot": poller.current.etag,
+        "breakers": {name: r["state"] for name, r in breakers.report().items()},
     },
 )

@@ -44,6 +44,8 @@ SNAPSHOT_POLL_INTERVAL = env_float("TESSERA_SNAPSHOT_POLL_INTERVAL", 1.0)
 GATEWAY_TIMEOUT = env_float("TESSERA_GATEWAY_TIMEOUT", 10.0)
 #: Bytes of a BFF's or an asset's answer the gateway passes on, at most (beyond: 502).
 GATEWAY_MAX_BODY_BYTES = env_int("TESSERA_GATEWAY_MAX_BODY_BYTES", 10 * 1024 * 1024)
+#: Bearer token for the registry's API: the shell reports its breakers' states with it.
+REGISTRY_TOKEN = secret("TESSERA_REGISTRY_TOKEN")
 #: Key signing the visitor token the shell sends to fragments.
 CONTEXT_KEY = secret("TESSERA_CONTEXT_KEY")
 #: Key signing the visitor cookie; only the shell has it, so no one else can mint visitor ids.

@@ -1,7 +1,7 @@
 """A scripted HTTP/1.1 server on loopback for tests of code that makes HTTP requests.
 
-Each route answers with a fixed status, headers and body, optionally after a delay, so tests
-exercise real sockets without starting a whole service.
+Each route answers with a fixed status, headers and body, optionally after a delay or once a
+gate opens, so tests exercise real sockets without starting a whole service.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ class Reply:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html"})
     delay: float = 0.0
+    gate: asyncio.Event | None = None  # answer only once it is set: no timing in the test
 
 
 @dataclass
@@ -48,6 +49,8 @@ class Server:
                 try:
                     if reply.delay:
                         await asyncio.sleep(reply.delay)
+                    if reply.gate is not None:
+                        await reply.gate.wait()
                 finally:
                     self.in_flight -= 1
                 response_headers = {**reply.headers, "Content-Length": str(len(reply.body))}

@@ -1,5 +1,9 @@
-"""The operators' view of the registry: fragments, instances, pages and their history."""
+"""The operators' view of the registry: fragments, instances, pages and their history, and
+the shells' circuit breakers as they report them."""
 
+from collections.abc import Iterable
+from datetime import timedelta
+from functools import cache
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -7,9 +11,20 @@ from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
-from registry.models import Change, Fragment, Instance, Page, Placement
+from registry.models import (
+    BREAKER_FORCED,
+    BREAKER_STATES,
+    REPORT_FRESH,
+    REPORT_KEPT,
+    Change,
+    Fragment,
+    Instance,
+    Page,
+    Placement,
+    ShellReport,
+)
 from registry.validators import template_parameters
 
 admin.site.site_header = "Tessera fragment registry"
@@ -27,6 +42,38 @@ def locked_out(request: HttpRequest, *_: object) -> HttpResponse:
         "minutes": minutes,
     }
     return render(request, "registry/locked_out.html", context, status=429)
+
+
+def _state(state: str) -> str:
+    return state.replace("_", " ")
+
+
+def _ago(age: timedelta) -> str:
+    seconds = max(0, int(age.total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s ago"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    return f"{seconds // 3600} h ago"
+
+
+def breaker_summary(fragment: Fragment, reports: Iterable[ShellReport]) -> str:
+    """The worst breaker state `reports` give for the fragment and on how many of the shells
+    reporting on it ("open on 1/2 shells"; just "closed" when that is the worst; "—" without
+    a report), then its forced state if an operator set one ("... (forced open)")."""
+    states = [r.fragments[fragment.name]["state"] for r in reports if fragment.name in r.fragments]
+    if not states:
+        summary = "—"
+    else:
+        worst = max(states, key=BREAKER_STATES.index)
+        summary = (
+            "closed"
+            if worst == "closed"
+            else f"{_state(worst)} on {states.count(worst)}/{len(states)} shells"
+        )
+    if fragment.breaker_forced:
+        summary += f" (forced {fragment.breaker_forced})"
+    return summary
 
 
 class InstanceInline(admin.TabularInline):
@@ -50,12 +97,15 @@ class PlacementInline(admin.TabularInline):
 class FragmentAdmin(admin.ModelAdmin):
     list_display = (
         "name", "owner", "enabled", "primary", "is_async", "timeout_ms", "traffic", "health",
+        "breaker",
     )  # fmt: skip
-    list_filter = ("enabled", "primary", "is_async", "owner")
+    list_filter = ("enabled", "primary", "is_async", "owner", "breaker_forced")
     search_fields = ("name", "owner", "description")
     inlines = [InstanceInline]
-    actions = ["enable", "disable"]
-    readonly_fields = ("traffic", "preview")
+    actions = [
+        "enable", "disable", "force_breaker_open", "force_breaker_closed", "breaker_automatic",
+    ]  # fmt: skip
+    readonly_fields = ("traffic", "breakers", "preview")
     fieldsets = (
         (None, {"fields": ("name", "owner", "description", "enabled")}),
         (
@@ -91,6 +141,27 @@ class FragmentAdmin(admin.ModelAdmin):
                 )
             },
         ),
+        (
+            "Circuit breaker and bulkhead",
+            {
+                "fields": (
+                    "breakers",
+                    "breaker_forced",
+                    "breaker_window_s",
+                    "breaker_min_calls",
+                    "breaker_failure_rate",
+                    "breaker_slow_rate",
+                    "breaker_slow_ms",
+                    "breaker_open_s",
+                    "breaker_half_open_calls",
+                    "max_in_flight",
+                ),
+                "description": "Each shell keeps a breaker for this fragment: when too many "
+                "of the window's calls fail or are slow it opens, and pages go straight to the "
+                "fallback chain until trial calls succeed again. The bulkhead caps the "
+                "requests a shell has in flight to the fragment.",
+            },
+        ),
         ("Preview", {"fields": ("preview",)}),
     )
 
@@ -117,6 +188,63 @@ class FragmentAdmin(admin.ModelAdmin):
         now = timezone.now()
         return f"{sum(i.is_up(now) for i in instances)} / {len(instances)}"
 
+    def get_list_display(self, request):
+        """The list's "breaker" column reads the fresh reports once per page, not per row."""
+        fresh = cache(lambda: ShellReport.since(REPORT_FRESH))
+
+        @admin.display(description="breaker")
+        def breaker(fragment: Fragment) -> str:
+            return self.breaker(fragment, fresh())
+
+        return tuple(
+            breaker if item == "breaker" else item for item in super().get_list_display(request)
+        )
+
+    @admin.display(description="breaker")
+    def breaker(self, fragment: Fragment, reports: Iterable[ShellReport] | None = None) -> str:
+        """The worst state the shells that reported in the last 30 s give, and any forced
+        state (`breaker_summary`)."""
+        if reports is None:
+            reports = ShellReport.since(REPORT_FRESH)
+        return breaker_summary(fragment, reports)
+
+    @admin.display(description="on the shells")
+    def breakers(self, fragment: Fragment) -> str:
+        """Each shell's last report on this fragment (within the hour reports are kept)."""
+        if not fragment.pk:
+            return "Save the fragment first."
+        now = timezone.now()
+        rows = [
+            (report.shell, report.fragments[fragment.name], now - report.received_at)
+            for report in ShellReport.since(REPORT_KEPT, now)
+            if fragment.name in report.fragments
+        ]
+        if not rows:
+            return "No shell has reported on this fragment in the last hour."
+        body = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+            "<td>{}</td></tr>",
+            (
+                (
+                    shell,
+                    _state(entry["state"]),
+                    entry["calls"],
+                    entry["failures"],
+                    entry["slow"],
+                    entry["rejected"],
+                    _ago(age) + (" (stale)" if age > REPORT_FRESH else ""),
+                )
+                for shell, entry, age in rows
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>shell</th><th>state</th><th>calls</th><th>failures</th>"
+            "<th>slow</th><th>rejected</th><th>reported</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            body,
+        )
+
     @admin.display(description="preview through the shell")
     def preview(self, fragment: Fragment) -> str:
         if not fragment.pk:
@@ -141,6 +269,28 @@ class FragmentAdmin(admin.ModelAdmin):
     @admin.action(description="Disable the selected fragments")
     def disable(self, request, queryset) -> None:
         self._set_enabled(request, queryset, False)
+
+    @admin.action(description="Force breaker open")
+    def force_breaker_open(self, request, queryset) -> None:
+        self._set_forced(request, queryset, "open")
+
+    @admin.action(description="Force breaker closed")
+    def force_breaker_closed(self, request, queryset) -> None:
+        self._set_forced(request, queryset, "closed")
+
+    @admin.action(description="Breaker automatic")
+    def breaker_automatic(self, request, queryset) -> None:
+        self._set_forced(request, queryset, "")
+
+    @staticmethod
+    def _set_forced(request, queryset, forced: str) -> None:
+        count = 0
+        for fragment in queryset:  # one save each, so every change reaches the history
+            fragment.breaker_forced = forced
+            fragment.save()
+            count += 1
+        state = dict(BREAKER_FORCED)[forced]
+        messages.success(request, f"{count} fragment(s): breaker {state}.")
 
     @staticmethod
     def _set_enabled(request, queryset, enabled: bool) -> None:

@@ -1,4 +1,5 @@
-"""The registry's HTTP API: self-registration for fragment services, snapshots for shells.
+"""The registry's HTTP API: self-registration for fragment services, snapshots for shells,
+traffic and forced breaker states for deploys and operators, breaker reports from shells.
 
 Writes need the registry token (`Authorization: Bearer ...`). Reads are open: they expose
 only what every shell must know anyway, and the registry listens on an internal address.
@@ -25,12 +26,15 @@ from ninja.errors import ValidationError as Refused
 from ninja.security import HttpBearer
 
 from registry import audit
-from registry.models import Fragment, Instance
+from registry.models import Fragment, Instance, ShellReport
 from registry.schemas import (
+    BreakerIn,
+    BreakerOut,
     InstanceIn,
     InstanceOut,
     Invalid,
     Problem,
+    ShellReportIn,
     Snapshot,
     TrafficIn,
     TrafficOut,
@@ -222,3 +226,40 @@ def set_traffic(
         _validate(fragment, only=TRAFFIC_FIELDS)
         fragment.save()
     return _traffic(fragment)
+
+
+def _breaker(fragment: Fragment) -> BreakerOut:
+    return BreakerOut(fragment=fragment.name, **fragment.breaker_settings())
+
+
+@api.put(
+    "/v1/fragments/{name}/breaker",
+    response={200: BreakerOut, 404: Problem, **WRITE_ERRORS},
+    auth=RegistryToken(),
+)
+def set_breaker(
+    request: HttpRequest,
+    payload: BreakerIn,
+    name: str = Path(..., pattern=f"^{NAME}$", example="reviews"),
+):
+    """Force the fragment's circuit breaker on every shell: "open" sends every page straight
+    to the fallback chain, "closed" disables the breaker, "" leaves it to decide. Shells
+    apply it from their next snapshot. Answers with the fragment's breaker settings."""
+    with transaction.atomic():
+        fragment = get_object_or_404(Fragment.objects.select_for_update(), name=name)
+        fragment.breaker_forced = payload.forced
+        _validate(fragment, only=("breaker_forced",), fields={"breaker_forced": "forced"})
+        fragment.save()
+    return _breaker(fragment)
+
+
+@api.post("/v1/shells/report", response={204: None, **WRITE_ERRORS}, auth=RegistryToken())
+def shell_report(request: HttpRequest, payload: ShellReportIn):
+    """A shell's report on its circuit breakers (about every 2 s): it replaces that shell's
+    previous report. Fragments the registry does not know are kept as reported. Not recorded
+    in the audit history."""
+    _validate(ShellReport(shell=payload.shell), only=("shell",))
+    ShellReport.record(
+        payload.shell, {name: entry.model_dump() for name, entry in payload.fragments.items()}
+    )
+    return Status(204, None)

@@ -4,7 +4,8 @@ placements (configuration), and the history of every change.
 Every field that reaches a URL, a header or a page carries its rule (registry.validators); the
 admin's forms and the API both validate through these models. `Instance.is_up` is the one
 liveness rule: the snapshot, the API and the admin all ask it (see `Restart` for how a
-registry that starts again treats its own downtime).
+registry that starts again treats its own downtime). Shells report their circuit breakers'
+state (`ShellReport`): the latest report per shell, shown to operators, never audited.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import DatabaseError, models
+from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
 from registry.fields import CanonicalCharField
@@ -31,6 +32,7 @@ from registry.validators import (
     validate_name,
     validate_path_template,
     validate_route,
+    validate_shell_id,
     validate_single_line,
     validate_text,
     validate_version,
@@ -40,6 +42,22 @@ logger = logging.getLogger("tessera.registry")
 
 #: Bounds of a fragment's timeout, in milliseconds (the API's schema shows them too).
 TIMEOUT_MS = (10, 30_000)
+
+#: Bounds of a fragment's circuit breaker settings and of its bulkhead (`max_in_flight`).
+BREAKER_WINDOW_S = (1, 600)
+BREAKER_MIN_CALLS = (1, 10_000)
+BREAKER_RATE = (1, 100)  # percent, for failures and slow calls alike
+BREAKER_SLOW_MS = (0, 30_000)  # 0: the fragment's timeout
+BREAKER_OPEN_S = (1, 3_600)
+BREAKER_HALF_OPEN_CALLS = (1, 100)
+MAX_IN_FLIGHT = (1, 10_000)
+#: An operator's forced breaker state: "" leaves the breaker to itself.
+BREAKER_FORCED = (("", "automatic"), ("open", "forced open"), ("closed", "forced closed"))
+
+
+def _between(bounds: tuple[int, int]) -> list:
+    low, high = bounds
+    return [MinValueValidator(low), MaxValueValidator(high)]
 
 
 class Fragment(models.Model):
@@ -70,10 +88,75 @@ class Fragment(models.Model):
         "async", default=False, help_text="below the fold: streamed after the rest of the page"
     )
     cache_max_age = models.PositiveIntegerField(
-        default=0, validators=[MaxValueValidator(86_400)], help_text="seconds; 0: not cached"
+        default=0,
+        validators=[MaxValueValidator(86_400)],
+        help_text="seconds a response is fresh when the fragment's own Cache-Control gives no "
+        "max-age; 0: only what the fragment says",
     )
     cache_stale_if_error = models.PositiveIntegerField(
-        default=0, validators=[MaxValueValidator(604_800)], help_text="seconds"
+        default=0,
+        validators=[MaxValueValidator(604_800)],
+        help_text="seconds a stale copy may stand in for a failed fetch when the fragment's "
+        "Cache-Control gives no stale-if-error",
+    )
+    # The circuit breaker each shell keeps for this fragment (see `breaker_settings`), and
+    # the bulkhead: how many requests a shell has in flight to it at most.
+    breaker_window_s = models.PositiveIntegerField(
+        "window (s)",
+        default=10,
+        validators=_between(BREAKER_WINDOW_S),
+        help_text="seconds of recent calls the breaker judges the fragment by",
+    )
+    breaker_min_calls = models.PositiveIntegerField(
+        "minimum calls",
+        default=20,
+        validators=_between(BREAKER_MIN_CALLS),
+        help_text="calls in the window before the breaker may open",
+    )
+    breaker_failure_rate = models.PositiveSmallIntegerField(
+        "failure rate (%)",
+        default=50,
+        validators=_between(BREAKER_RATE),
+        help_text="percent of the window's calls failing at which the breaker opens",
+    )
+    breaker_slow_rate = models.PositiveSmallIntegerField(
+        "slow rate (%)",
+        default=100,
+        validators=_between(BREAKER_RATE),
+        help_text="percent of the window's calls being slow at which the breaker opens",
+    )
+    breaker_slow_ms = models.PositiveIntegerField(
+        "slow call (ms)",
+        default=0,
+        validators=_between(BREAKER_SLOW_MS),
+        help_text="a call taking longer counts as slow; 0: the fragment's timeout",
+    )
+    breaker_open_s = models.PositiveIntegerField(
+        "open for (s)",
+        default=5,
+        validators=_between(BREAKER_OPEN_S),
+        help_text="seconds an open breaker waits before letting trial calls through",
+    )
+    breaker_half_open_calls = models.PositiveIntegerField(
+        "half-open calls",
+        default=3,
+        validators=_between(BREAKER_HALF_OPEN_CALLS),
+        help_text="trial calls a half-open breaker lets through to decide whether to close",
+    )
+    breaker_forced = models.CharField(
+        "forced state",
+        max_length=6,
+        blank=True,
+        default="",
+        choices=BREAKER_FORCED,
+        help_text="forced open sends every page straight to the fallback chain; forced closed "
+        "disables the breaker",
+    )
+    max_in_flight = models.PositiveIntegerField(
+        "most in flight",
+        default=100,
+        validators=_between(MAX_IN_FLIGHT),
+        help_text="bulkhead: most requests in flight to this fragment per shell",
     )
     fallback_url = CanonicalCharField(max_length=300, blank=True, canonical=validate_fallback_url)
     fallback_html = models.TextField(blank=True, validators=[validate_text])
@@ -131,6 +214,20 @@ class Fragment(models.Model):
             )
         if self.canary_percent and not self.canary_version:
             raise ValidationError({"canary_percent": "set a canary version to give it traffic"})
+
+    def breaker_settings(self) -> dict[str, int | str]:
+        """The circuit breaker's settings as shells get them (the snapshot's `breaker`), as
+        stored: a `slow_ms` of 0 means the fragment's timeout, and shells read it so."""
+        return {
+            "window_s": self.breaker_window_s,
+            "min_calls": self.breaker_min_calls,
+            "failure_rate": self.breaker_failure_rate,
+            "slow_rate": self.breaker_slow_rate,
+            "slow_ms": self.breaker_slow_ms,
+            "open_s": self.breaker_open_s,
+            "half_open_calls": self.breaker_half_open_calls,
+            "forced": self.breaker_forced,
+        }
 
     def routing(self, live_versions: list[str]) -> tuple[list[str], str, int]:
         """Which live versions serve: (stable versions, canary version, canary percent).
@@ -267,6 +364,55 @@ class Change(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.target}"
+
+
+#: The states a shell reports its breaker for a fragment in, best to worst for the pages:
+#: `disabled` (forced closed) and `closed` let every call through, `half_open` a few trial
+#: calls, `open` and `forced_open` none.
+BREAKER_STATES = ("disabled", "closed", "half_open", "open", "forced_open")
+#: A report counts for a fragment's health (the admin's list) this long after it came in...
+REPORT_FRESH = timedelta(seconds=30)
+#: ...and is kept this long (pruned whenever a report is written).
+REPORT_KEPT = timedelta(hours=1)
+#: Bounds of a report: fragments per report, and each counter.
+REPORT_MAX_FRAGMENTS = 500
+REPORT_MAX_COUNT = 10**9
+
+
+class ShellReport(models.Model):
+    """The latest report of one shell on its circuit breakers: per fragment name (kept even
+    when the registry has no such fragment: a shell may still know one just deleted), the
+    state and the counters of its current window. Replaced on each report, never audited:
+    shells report every few seconds."""
+
+    shell = models.CharField(max_length=100, unique=True, validators=[validate_shell_id])
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    fragments = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["shell"]
+
+    def __str__(self) -> str:
+        return self.shell
+
+    @classmethod
+    def record(cls, shell: str, fragments: dict, now: datetime | None = None) -> None:
+        """Store `shell`'s report in place of its last one (one upsert), and drop every
+        report older than `REPORT_KEPT`, in one transaction."""
+        now = now or timezone.now()
+        with transaction.atomic():
+            cls.objects.bulk_create(
+                [cls(shell=shell, received_at=now, fragments=fragments)],
+                update_conflicts=True,
+                unique_fields=["shell"],
+                update_fields=["received_at", "fragments"],
+            )
+            cls.objects.filter(received_at__lt=now - REPORT_KEPT).delete()
+
+    @classmethod
+    def since(cls, age: timedelta, now: datetime | None = None) -> list[ShellReport]:
+        """The reports received at most `age` ago."""
+        return list(cls.objects.filter(received_at__gte=(now or timezone.now()) - age))
 
 
 def heartbeat_ttl() -> timedelta:

@@ -10,13 +10,18 @@ document, from the same constants.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from registry.models import TIMEOUT_MS
-from registry.validators import NAME, VERSION
+from registry.models import BREAKER_STATES, REPORT_MAX_COUNT, REPORT_MAX_FRAGMENTS, TIMEOUT_MS
+from registry.validators import NAME, SHELL_ID, VERSION
+
+#: A forced breaker state: "" (automatic), "open" or "closed".
+Forced = Literal["", "open", "closed"]
+BreakerState = Literal[BREAKER_STATES]  # type: ignore[valid-type]
+FragmentName = Annotated[str, StringConstraints(pattern=f"^{NAME}$")]
 
 
 class Body(BaseModel):
@@ -59,6 +64,45 @@ class TrafficIn(Body):
     )
     canary_version: str = Field("", pattern=f"^({VERSION})?$", description="blank: no canary")
     canary_percent: int = Field(0, ge=0, le=100, description="share of visitors, sticky")
+
+
+class BreakerIn(Body):
+    """An operator's forced breaker state for a fragment."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    forced: Forced = Field(
+        description='"open": every page goes straight to the fallback chain; "closed": no '
+        'breaker; "": the breaker decides'
+    )
+
+
+def _count(description: str) -> Any:
+    return Field(ge=0, le=REPORT_MAX_COUNT, description=description)
+
+
+class BreakerReport(Body):
+    """One fragment's breaker on one shell: its state and its current window's counters.
+    Unknown fields are ignored: a newer shell may send more."""
+
+    state: BreakerState
+    calls: int = _count("calls in the window")
+    failures: int = _count("failed calls in the window")
+    slow: int = _count("slow calls in the window")
+    rejected: int = _count("calls the breaker or the bulkhead turned away")
+
+
+class ShellReportIn(Body):
+    """A shell's report on its circuit breakers, one entry per fragment it knows. Unknown
+    fields are ignored: a newer shell may send more."""
+
+    shell: str = Field(
+        pattern=f"^{SHELL_ID}$",
+        description="the shell's id, e.g. its host:port (1-100 visible ASCII characters)",
+    )
+    fragments: dict[FragmentName, BreakerReport] = Field(
+        max_length=REPORT_MAX_FRAGMENTS, description="fragment name -> its breaker"
+    )
 
 
 class InstanceOut(Schema):
@@ -115,6 +159,25 @@ class SnapshotCache(Schema):
     stale_if_error: int
 
 
+class SnapshotBreaker(Schema):
+    """A fragment's circuit breaker, as each shell keeps one."""
+
+    window_s: int = Field(description="seconds of recent calls the breaker judges by")
+    min_calls: int = Field(description="calls in the window before it may open")
+    failure_rate: int = Field(description="percent of failing calls at which it opens")
+    slow_rate: int = Field(description="percent of slow calls at which it opens")
+    slow_ms: int = Field(description="a call taking longer is slow; 0: the fragment's timeout")
+    open_s: int = Field(description="seconds it stays open before trial calls")
+    half_open_calls: int = Field(description="trial calls while half open")
+    forced: Forced = Field(description='"open", "closed", or "" (the breaker decides)')
+
+
+class BreakerOut(SnapshotBreaker):
+    """A fragment's breaker settings (as shells get them)."""
+
+    fragment: str
+
+
 class SnapshotFragment(Schema):
     name: str
     path_template: str
@@ -128,6 +191,8 @@ class SnapshotFragment(Schema):
     cookies: list[str] = Field(description="cookies its BFF may set, under /bff/<fragment>/")
     max_body_bytes: int
     cache: SnapshotCache
+    breaker: SnapshotBreaker
+    max_in_flight: int = Field(description="bulkhead: most requests in flight, per shell")
     instances: list[SnapshotInstance] = Field(description="the live ones")
     routing: SnapshotRouting
 

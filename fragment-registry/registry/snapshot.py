@@ -58,6 +58,8 @@ def build_snapshot(now: datetime | None = None) -> dict[str, Any]:
                     "max_age": fragment.cache_max_age,
                     "stale_if_error": fragment.cache_stale_if_error,
                 },
+                "breaker": fragment.breaker_settings(),
+                "max_in_flight": fragment.max_in_flight,
                 "instances": [
                     {"base_url": i.base_url, "version": i.version, "weight": i.weight} for i in live
                 ],

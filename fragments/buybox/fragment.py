@@ -11,6 +11,7 @@ import asyncio
 from django.http import HttpRequest
 
 from fragments.kit.backends import backend_path, get_json_or
+from fragments.kit.caching import Caching
 from fragments.kit.fragment import Fragment, NotFound
 from fragments.kit.params import is_sku
 from fragments.kit.rendering import render as render_template
@@ -48,6 +49,12 @@ fragment = Fragment(
     styles=("buybox.css",),
     scripts=("buybox.js",),
     timeout_ms=600,
+    # The same for everyone (price and stock of the SKU in its URL; adding goes through the
+    # cart's BFF with the browser's own token). Stock moves with every order: five seconds
+    # fresh, five more while refreshed. Only ten minutes standing in for a failed buy box,
+    # not a day: it is where the shopper decides on price and "Only 3 left". Without price
+    # or stock it is degraded (no Add to cart): no-store.
+    caching=Caching(shared=True, max_age=5, stale_while_revalidate=5, stale_if_error=600),
     owner="checkout",
     description="Price, stock and the Add to cart button of a product.",
 )

@@ -21,6 +21,7 @@ from fragments.kit.backends import (
     call,
     get_json,
 )
+from fragments.kit.caching import NO_STORE
 from fragments.kit.fragment import Fragment
 from fragments.kit.params import SKU_PATTERN, SkuPath
 from fragments.kit.rendering import render as render_template
@@ -152,6 +153,13 @@ fragment = Fragment(
     scripts=("cart.js",),
     bff=bff,
     timeout_ms=800,
+    # Nothing kept: the whole page is the visitor's cart, which the visitor changes on this
+    # very page (and from every buy box) through the cart's BFF, unseen by the shell's cache.
+    # A private copy with any freshness or stale-if-error would show lines already changed,
+    # and shoppers edit quantities from what it shows; one revalidated on each use would
+    # save only its bytes, for one more per-visitor entry on a page seldom seen twice. If
+    # the cart backend fails the fragment says so itself ("cannot be shown right now").
+    caching=NO_STORE,
     owner="checkout",
     description="The cart page, and the cart BFF that adds, changes and removes items.",
 )

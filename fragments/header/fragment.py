@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from fragments.kit.backends import backend_path, get_json_or
+from fragments.kit.caching import Caching
 from fragments.kit.fragment import Fragment
 from fragments.kit.params import MAX_SEARCH, query_text
 from fragments.kit.rendering import render as render_template
@@ -37,6 +38,16 @@ fragment = Fragment(
     styles=("header.css",),
     scripts=("header.js",),
     timeout_ms=500,
+    # Per visitor: the mini-cart's count is the visitor's (their signed token), and it changes
+    # through the cart's BFF, which the shell's cache never hears of; a copy kept even a few
+    # seconds would show an old count on the next page. So a copy is kept for its visitor
+    # only and revalidated before each use (no-cache: the kit's ETag turns an unchanged
+    # header into a 304, sparing the shell the body and its parsing), and stands in for
+    # five minutes when the header fails, an old count being better than no navigation.
+    # It varies on the page path (the current category's aria-current); the search text is
+    # in the fragment's own URL (?q=), hence in the key. Nothing depends on the locale.
+    # Made public, the header would need its count filled in by the browser instead.
+    caching=Caching(shared=False, revalidate=True, stale_if_error=300, vary=("x-tessera-path",)),
     owner="storefront",
     description="Logo, category navigation, search box and mini-cart.",
 )

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from fragments.kit.backends import BackendError, add_image_relay, bff_error, get_json
+from fragments.kit.caching import Caching
 from fragments.kit.fragment import Fragment
 from fragments.kit.rendering import money
 from fragments.kit.rendering import render as render_template
@@ -82,6 +83,10 @@ fragment = Fragment(
     scripts=("hero.js",),
     bff=bff,
     timeout_ms=800,
+    # The same deals for everyone; deals change with pricing, which a minute may lag (the
+    # prices are rechecked in the cart). A day's stale-if-error: yesterday's deals beat an
+    # empty home page. "Deals are taking a break" (pricing down) is degraded: no-store.
+    caching=Caching(shared=True, max_age=60, stale_while_revalidate=300, stale_if_error=86_400),
     owner="merchandising",
     description="Today's deals, with more loaded on demand.",
 )

@@ -14,6 +14,7 @@ import httpx
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router
 
+from fragments.kit.caching import mark_degraded
 from fragments.kit.deadline import remaining
 from fragments.kit.params import SkuPath
 from tessera.runtime.env import env_float, service_url
@@ -28,7 +29,11 @@ SVG = "image/svg+xml"
 
 
 class BackendError(Exception):
-    """A backend answered with an error (`status`, its `detail`) or could not be reached."""
+    """A backend answered with an error (`status`, its `detail`) or could not be reached.
+
+    The kit's clients raise it through `_failed`, which marks the fragment answer being made
+    (if any) degraded: whatever the renderer makes of the failure is not to be cached.
+    """
 
     def __init__(
         self,
@@ -41,6 +46,12 @@ class BackendError(Exception):
         self.status = status
         self.detail = detail
         self.retry_after = retry_after  # the backend's Retry-After, when it sent seconds
+
+
+def _failed(error: BackendError) -> BackendError:
+    """`error`, once the current fragment answer is marked degraded (fragments/kit/caching.py)."""
+    mark_degraded()
+    return error
 
 
 def backend_path(*segments: str) -> str:
@@ -80,14 +91,15 @@ async def _send(name: str, method: str, path: str, **options: Any) -> httpx.Resp
     """
     left = remaining()
     if left is not None and left <= 0:
-        raise BackendError(f"{name} {path}: no time left before the caller's deadline")
+        raise _failed(BackendError(f"{name} {path}: no time left before the caller's deadline"))
     try:
         async with asyncio.timeout(left):
             return await backend(name).request(method, path, **options)
     except TimeoutError as exc:
-        raise BackendError(f"{name} {path}: no answer before the caller's deadline") from exc
+        message = f"{name} {path}: no answer before the caller's deadline"
+        raise _failed(BackendError(message)) from exc
     except httpx.HTTPError as exc:
-        raise BackendError(f"{name} {path}: {type(exc).__name__}: {exc}") from exc
+        raise _failed(BackendError(f"{name} {path}: {type(exc).__name__}: {exc}")) from exc
 
 
 async def call(
@@ -111,16 +123,18 @@ async def call(
         except (ValueError, AttributeError):
             detail = None
         retry_after = response.headers.get("retry-after", "")
-        raise BackendError(
-            f"{name} {method} {path}: HTTP {response.status_code}",
-            response.status_code,
-            detail,
-            retry_after if _SECONDS.fullmatch(retry_after) else None,
+        raise _failed(
+            BackendError(
+                f"{name} {method} {path}: HTTP {response.status_code}",
+                response.status_code,
+                detail,
+                retry_after if _SECONDS.fullmatch(retry_after) else None,
+            )
         )
     try:
         return response.json() if response.content else None
     except ValueError as exc:
-        raise BackendError(f"{name} {path}: the answer is not JSON") from exc
+        raise _failed(BackendError(f"{name} {path}: the answer is not JSON")) from exc
 
 
 async def get_json(name: str, path: str, **params: object) -> Any:

@@ -1,4 +1,4 @@
-"""What a fragment service declares: its name, path, renderer, assets and BFF.
+"""What a fragment service declares: its name, path, renderer, assets, BFF and caching.
 
 A fragment module builds one `Fragment`; the kit turns it into a whole service (settings,
 URLs, static files, health, registration). Nothing else about the service is the fragment
@@ -13,6 +13,7 @@ from importlib import import_module
 
 from ninja import Router
 
+from fragments.kit.caching import Caching
 from tessera.runtime.contract import PLACEHOLDER
 
 
@@ -43,6 +44,10 @@ class Fragment:
     scripts: tuple[str, ...] = ()  # ES modules announced as rel=script
     bff: Router | None = None  # served at /bff/<name>/
     timeout_ms: int = 1000  # the default deadline the shell gives it
+    # What the shell's cache may do with its normal answers (fragments/kit/caching.py);
+    # None says nothing: the registry's cache settings decide. Error and degraded answers
+    # are `no-store` whatever this says.
+    caching: Caching | None = None
     # How it is first registered; operators may change these in the registry afterwards.
     primary: bool = False  # decides the page's status and title
     is_async: bool = False  # below the fold: streamed after the rest of the page

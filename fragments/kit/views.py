@@ -1,5 +1,7 @@
 """The fragment endpoint of the contract: HTML, asset `Link`s, version, title, 404, and 503
-when a backend the renderer could not do without failed (or its deadline left no time)."""
+when a backend the renderer could not do without failed (or its deadline left no time);
+`Cache-Control`, `Vary` and `ETag` (304 to a matching `If-None-Match`) as the fragment's
+`Caching` declares and its answer allows (fragments/kit/caching.py)."""
 
 from __future__ import annotations
 
@@ -7,10 +9,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.templatetags.static import static
 
 from fragments.kit.backends import BackendError
+from fragments.kit.caching import Caching, answering, etag, matches
 from fragments.kit.fragment import Fragment, NotFound, Rendered
 
 logger = logging.getLogger("tessera.fragment")
@@ -29,6 +32,13 @@ def fragment_view(fragment: Fragment, version: str) -> View:
     )
 
     async def view(request: HttpRequest, **params: str) -> HttpResponse:
+        with answering() as answer:
+            response = await respond(request, params)
+        response["Content-Type"] = "text/html; charset=utf-8"
+        response["X-Fragment-Version"] = version
+        return _cache_headers(request, response, fragment.caching, degraded=answer.degraded)
+
+    async def respond(request: HttpRequest, params: dict[str, str]) -> HttpResponse:
         try:
             rendered = await fragment.render(request, **params)
         except NotFound:
@@ -52,8 +62,47 @@ def fragment_view(fragment: Fragment, version: str) -> View:
                 response["X-Page-Description"] = quote(rendered.description, safe=_TEXT_SAFE)
             if links:
                 response["Link"] = links
-        response["Content-Type"] = "text/html; charset=utf-8"
-        response["X-Fragment-Version"] = version
         return response
 
     return view
+
+
+#: What a 304 repeats of the answer it stands for (RFC 9110 15.4.5); the shell keeps the rest.
+_NOT_MODIFIED_KEEPS = ("Cache-Control", "Vary", "ETag", "X-Fragment-Version")
+
+
+def _cache_headers(
+    request: HttpRequest, response: HttpResponse, caching: Caching | None, *, degraded: bool
+) -> HttpResponse:
+    """`response` with what the shell's cache needs to know, or a 304 standing for it.
+
+    Only a full 200 that sets no cookie and lacks nothing (no backend failed while it was
+    made) is cacheable; anything else is `no-store`, whatever the fragment declared and
+    whatever the registry's cache settings say. A cacheable answer says what the declaration
+    says (without one: nothing, and the registry's settings decide), and carries an ETag
+    over everything the shell keeps of it, so a new version's assets are a new tag too.
+    """
+    if response.status_code != 200 or degraded or response.cookies:
+        response["Cache-Control"] = "no-store"
+        return response
+    if caching is not None:
+        response["Cache-Control"] = caching.cache_control()
+        if not caching.store:
+            return response
+        if caching.vary:
+            response["Vary"] = ", ".join(caching.vary)
+    tag = etag(
+        response["X-Fragment-Version"],
+        response.get("Link", ""),
+        response.get("X-Page-Title", ""),
+        response.get("X-Page-Description", ""),
+        response.content,
+    )
+    response["ETag"] = tag
+    if not matches(request.headers.get("If-None-Match"), tag):
+        return response
+    not_modified = HttpResponseNotModified()
+    for name in _NOT_MODIFIED_KEEPS:
+        if name in response:
+            not_modified[name] = response[name]
+    return not_modified

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from fragments.kit.backends import add_image_relay, get_json, get_json_or
+from fragments.kit.caching import Caching
 from fragments.kit.fragment import Fragment, NotFound, Rendered
 from fragments.kit.params import MAX_SEARCH, query_int, query_text
 from fragments.kit.rendering import render as render_template
@@ -85,6 +86,11 @@ fragment = Fragment(
     styles=("listing.css",),
     bff=bff,
     timeout_ms=800,
+    # The same for everyone: category, search text and page are in the fragment's URL (the
+    # key), nothing is read from the visitor, locale or page path. It shows prices: ten
+    # seconds fresh and thirty more while refreshed. A day's stale-if-error (the primary:
+    # a stale list beats the 503 page). Without prices it is degraded: no-store.
+    caching=Caching(shared=True, max_age=10, stale_while_revalidate=30, stale_if_error=86_400),
     primary=True,
     owner="discovery",
     description="Product list of a category or of search results, with prices, in pages.",

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from fragments.kit.backends import BackendError, add_image_relay, backend_path, get_json
+from fragments.kit.caching import Caching
 from fragments.kit.fragment import Fragment, NotFound, Rendered
 from fragments.kit.params import is_sku
 from fragments.kit.rendering import render as render_template
@@ -44,6 +45,12 @@ fragment = Fragment(
     styles=("product.css",),
     bff=bff,
     timeout_ms=800,
+    # The same for everyone, from the SKU in its URL. Name, description and specifications
+    # change only when the catalog is edited, and it shows no price or stock (the buy box
+    # does): half a minute fresh, a minute more while refreshed, a day standing in for a
+    # failure (the primary: a stale product beats the 503 page). An unknown SKU's 404 and a
+    # failed catalog's 503 are no-store (the kit).
+    caching=Caching(shared=True, max_age=30, stale_while_revalidate=60, stale_if_error=86_400),
     primary=True,
     owner="catalog",
     description="Product detail: pictures, description and specifications.",

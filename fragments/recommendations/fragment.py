@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from fragments.kit.backends import add_image_relay, backend_path, get_json, get_json_or
+from fragments.kit.caching import Caching
 from fragments.kit.fragment import Fragment, NotFound
 from fragments.kit.params import is_sku
 from fragments.kit.rendering import render as render_template
@@ -43,6 +44,11 @@ fragment = Fragment(
     styles=("recommendations.css",),
     bff=bff,
     timeout_ms=1500,
+    # Related to the product, not to the visitor (the recommender is asked by SKU only), so
+    # public; it is slow by nature and changes slowly: a minute fresh, ten more while
+    # refreshed (it shows prices), a day standing in for a failure. Were it ever made per
+    # visitor, this must become shared=False. Without prices it is degraded: no-store.
+    caching=Caching(shared=True, max_age=60, stale_while_revalidate=600, stale_if_error=86_400),
     is_async=True,
     owner="personalisation",
     description="Products related to the one shown (async, below the fold).",

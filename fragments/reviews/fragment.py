@@ -20,6 +20,7 @@ from fragments.kit.backends import (
     get_json,
     get_json_or,
 )
+from fragments.kit.caching import Caching
 from fragments.kit.fragment import Fragment, NotFound
 from fragments.kit.params import SkuPath, is_sku
 from fragments.kit.rendering import render as render_template
@@ -101,6 +102,12 @@ fragment = Fragment(
     scripts=("reviews.js",),
     bff=bff,
     timeout_ms=800,
+    # The same for everyone (the form asks for a name; writing checks the visitor in the
+    # BFF). A shopper who just published a review reloads to see it: no freshness at all,
+    # every page asks (If-None-Match, a 304 when nothing changed), so the new review is
+    # there. What the cache is for here is a day's stale-if-error: older reviews beat none
+    # when the service fails. "Cannot be shown" (backend down): no-store.
+    caching=Caching(shared=True, revalidate=True, stale_if_error=86_400),
     owner="community",
     description="Rating summary, latest reviews and the form to write one.",
 )

@@ -1,14 +1,18 @@
 """The composition engine: from a request and a `Site` (pages and fragments) to a streamed
 page.
 
-Its stages are modules named for them: routing, plan, fetch (with balance, deadline and the
-httpclient package), resolve (the fallback chain), decision (status and headers), assemble
-and stream; retry and single_fragment serve fragments that failed on the server. This is
-its public surface, for the shell's other parts (the snapshot reader, the gateway, which
-shares the engine's balancing and cookie rules) and the benchmark; the rest is internal.
+Its stages are modules named for them: routing, plan, fetch (with balance, ejection,
+breaker, retry_budget, deadline and the httpclient package with its bulkhead), resolve (the
+cache, cache.py and cache_control.py, and the fallback chain), decision (status and
+headers), assemble and stream; retry and single_fragment serve fragments that failed on the
+server. This is its public surface, for the shell's other parts (the snapshot reader, the
+gateway, which shares the engine's balancing and cookie rules) and the benchmark; the rest
+is internal.
 """
 
 from shell.engine.balance import pick_instance, rotation
+from shell.engine.breaker import DEFAULT_BREAKER, BreakerSettings, breakers
+from shell.engine.cache import cache
 from shell.engine.config import FragmentConfig
 from shell.engine.context import REQUEST_ID
 from shell.engine.cookies import fragment_cookie_header, scoped_set_cookies
@@ -23,8 +27,10 @@ from shell.engine.security import ResponsePolicy
 from shell.engine.site import EMPTY_SITE, Site
 
 __all__ = [
+    "DEFAULT_BREAKER",
     "EMPTY_SITE",
     "REQUEST_ID",
+    "BreakerSettings",
     "FragmentConfig",
     "Outcome",
     "Page",
@@ -32,6 +38,8 @@ __all__ = [
     "ResponsePolicy",
     "Site",
     "Subscriber",
+    "breakers",
+    "cache",
     "close_connections",
     "compile_route",
     "fragment_cookie_header",

@@ -6,66 +6,25 @@ to the canary version's instances instead. A visitor's side is a
 hash of the visitor and the fragment, so it stays the same on every page, for the fragment's
 HTML and for its BFF calls alike, on every shell replica.
 
-Passive health: an instance that refused a connection rests for a few seconds, and the
-rotation passes it by, so a dead instance costs one failed request rather than every request
-until the registry notices its missed heartbeats. When every instance is resting, they are
-tried anyway: the registry's list is all there is.
+Passive health: the rotation passes by instances that ejection.py has ejected (refused a
+connection, or failed several requests in a row).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-import time
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from shell.engine.config import FragmentConfig
+from shell.engine.ejection import ejections
 
 #: Entries of a weighted rotation, at most (about): heavier weights are scaled down.
 MAX_ROTATION = 100
 
-#: Seconds an instance that refused a connection is passed by.
-REST_AFTER_FAILURE = 5.0
-
 _counters: defaultdict[str, itertools.count] = defaultdict(itertools.count)
-
-
-class Resting:
-    """The instances passed by for now, each until a time of `clock`."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self.clock = clock
-        self.until: dict[str, float] = {}
-
-    def failed(self, base: str) -> None:
-        """`base` refused a connection: pass it by for `REST_AFTER_FAILURE` seconds."""
-        self.until[base] = self.clock() + REST_AFTER_FAILURE
-
-    def alternative(self, pool: tuple[str, ...], base: str) -> str:
-        """`base` if it may be asked, else the next instance of `pool` that may, else
-        `base` anyway (every one is resting)."""
-        now = self.clock()
-        for url, until in list(self.until.items()):
-            if until <= now:
-                del self.until[url]
-        if base not in self.until:
-            return base
-        start = pool.index(base)
-        for url in pool[start + 1 :] + pool[:start]:
-            if url not in self.until:
-                return url
-        return base
-
-
-#: The shell process's record of resting instances, shared by page fetches and the gateway.
-resting = Resting()
-
-
-def rest(base: str) -> None:
-    """Instance `base` refused a connection: pass it by for a while."""
-    resting.failed(base)
 
 
 def rotation(weights: Mapping[str, int]) -> tuple[str, ...]:
@@ -93,7 +52,8 @@ def in_canary(fragment: str, visitor: str, percent: int) -> bool:
     return zlib.crc32(f"{fragment}/{visitor}".encode()) % 100 < percent
 
 
-def _pool(fragment: FragmentConfig, visitor: str | None) -> tuple[str, ...]:
+def visitor_pool(fragment: FragmentConfig, visitor: str | None) -> tuple[str, ...]:
+    """The rotation on the visitor's side: the canary version's or the stable one."""
     if (
         fragment.canary_percent
         and visitor is not None
@@ -104,14 +64,21 @@ def _pool(fragment: FragmentConfig, visitor: str | None) -> tuple[str, ...]:
     return fragment.instances
 
 
+def side(fragment: FragmentConfig, visitor: str) -> str:
+    """ "canary" when `visitor` gets `fragment`'s canary version, else "" (the stable one)."""
+    if fragment.canary_percent and visitor_pool(fragment, visitor) is fragment.canary_instances:
+        return "canary"
+    return ""
+
+
 def pick_instance(fragment: FragmentConfig, visitor: str | None = None) -> str | None:
     """The base URL of the instance to ask next, or None when `fragment` has none."""
-    pool = _pool(fragment, visitor)
+    pool = visitor_pool(fragment, visitor)
     if not pool:
         return None
     base = pool[next(_counters[fragment.name]) % len(pool)]
-    if resting.until:  # the common case, nothing resting, costs one truth test
-        return resting.alternative(pool, base)
+    if ejections.until:  # the common case, nothing ejected, costs one truth test
+        return ejections.alternative(pool, base)
     return base
 
 
@@ -119,8 +86,8 @@ def pick_other(fragment: FragmentConfig, visitor: str | None, failed: str) -> st
     """Another instance than `failed` on the visitor's side, for a retry; None if none."""
     others = [
         url
-        for url in dict.fromkeys(_pool(fragment, visitor))
-        if url != failed and url not in resting.until
+        for url in dict.fromkeys(visitor_pool(fragment, visitor))
+        if url != failed and url not in ejections.until
     ]
     if not others:
         return None

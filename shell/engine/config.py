@@ -7,13 +7,16 @@ speak `FragmentConfig`, never loose dicts; defaults live here and nowhere else.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from shell.engine.breaker import DEFAULT_BREAKER, Breaker, BreakerSettings, breakers
 from tessera.runtime.contract import HOP_BY_HOP, fragment_may_use_cookie
 
 DEFAULT_TIMEOUT_MS = 1000
 MAX_TIMEOUT_MS = 30_000
 DEFAULT_MAX_BODY_BYTES = 1 << 20
+#: Requests in flight to one fragment from one shell, at most (see bulkhead.py).
+DEFAULT_MAX_IN_FLIGHT = 100
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,14 @@ class FragmentConfig:
     canary_instances: tuple[str, ...] = ()  # ...of the canary version, for a share of visitors
     canary_percent: int = 0  # that share (0-100), sticky per visitor
     standby_instances: tuple[str, ...] = ()  # live, serving no pages (e.g. a draining version)
+    # What the fragment's own Cache-Control leaves out (see cache_control.py), in seconds:
+    cache_max_age: int = 0  # how long a response stays fresh
+    stale_if_error: int = 0  # how long after that it may stand in for a failed fetch
+    breaker: BreakerSettings = DEFAULT_BREAKER
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT  # the bulkhead
+    #: The fragment's live breaker: the process's one for this name, configured by the
+    #: newest config of the name. Looked up once here rather than on every fetch.
+    circuit: Breaker = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not 0 < self.timeout_ms <= MAX_TIMEOUT_MS:
@@ -43,12 +54,18 @@ class FragmentConfig:
             raise ValueError(f"{self.name}: path template must start with '/'")
         if not 0 < self.max_body_bytes <= 16 * DEFAULT_MAX_BODY_BYTES:
             raise ValueError(f"{self.name}: max_body_bytes {self.max_body_bytes} out of range")
+        if self.cache_max_age < 0 or self.stale_if_error < 0:
+            raise ValueError(f"{self.name}: cache durations cannot be negative")
+        if self.max_in_flight < 1:
+            raise ValueError(f"{self.name}: max_in_flight must be at least 1")
         hop = HOP_BY_HOP.intersection(h.lower() for h in self.forward_headers)
         if hop:
             raise ValueError(f"{self.name}: hop-by-hop headers cannot be forwarded: {sorted(hop)}")
         refused = [name for name in self.cookies if not fragment_may_use_cookie(name)]
         if refused:
             raise ValueError(f"{self.name}: cookie names not allowed: {refused}")
+        circuit = breakers.get(self.name, self.breaker, self.timeout_ms)
+        object.__setattr__(self, "circuit", circuit)  # frozen: set once, here
 
     @property
     def timeout(self) -> float:

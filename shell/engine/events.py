@@ -1,8 +1,9 @@
 """Observable engine events: subscribers hook onto outcomes instead of being woven in.
 
-`fragment_resolved` fires once per placement with its `Outcome`; logging, metrics and
-tracing subscribe here. The default subscriber logs every fragment that did not resolve
-cleanly, so operators see failures with the page's request id.
+`fragment_resolved` fires once per placement with its `Outcome` and the page's request id
+(resolve.py calls each subscriber); logging, metrics and tracing subscribe here. The
+default subscriber logs every fragment that did not resolve cleanly, so operators see
+failures with the page's request id.
 """
 
 from __future__ import annotations
@@ -19,12 +20,6 @@ logger = logging.getLogger("tessera.engine")
 fragment_resolved: list[Subscriber] = []
 
 
-def emit_fragment_resolved(outcome: Outcome, request_id: str) -> None:
-    """Tell every subscriber how a fragment of page `request_id` resolved."""
-    for subscriber in fragment_resolved:
-        subscriber(outcome, request_id)
-
-
 def log_failures(outcome: Outcome, request_id: str) -> None:
     if outcome.error:
         logger.warning(
@@ -34,6 +29,7 @@ def log_failures(outcome: Outcome, request_id: str) -> None:
             extra={
                 "fragment": outcome.name,
                 "outcome": outcome.kind,
+                "via": outcome.via,
                 "duration_ms": round(outcome.duration_ms, 1),
                 "page_request_id": request_id,
             },

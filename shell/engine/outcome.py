@@ -18,6 +18,24 @@ from shell.engine.assets import Asset
 Kind = Literal["ok", "redirect", "not-found", "fallback", "placeholder", "empty"]
 
 
+#: The cache's and the breaker's decisions an outcome may carry: hit (fresh copy), stale
+#: (stale-while-revalidate: served while a refresh runs), revalidated (a 304 renewed the
+#: copy), miss (fetched, then kept), coalesced (another page's fetch was awaited),
+#: stale-if-error (a stale copy for a failed fetch), breaker-open, bulkhead-full (not asked
+#: at all), retried (a second instance answered after the first failed to connect).
+VIAS = (
+    "hit",
+    "stale",
+    "revalidated",
+    "miss",
+    "coalesced",
+    "stale-if-error",
+    "breaker-open",
+    "bulkhead-full",
+    "retried",
+)
+
+
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs a call per field
 class Outcome:
     """One placement's result. `html` is always contained markup. Treat as read-only."""
@@ -35,6 +53,7 @@ class Outcome:
     title: str = ""  # page-level headers, a primary's only
     description: str = ""
     set_cookies: tuple[str, ...] = ()  # a primary's, as sent; see cookies.py for the rest
+    via: str = ""  # how it was had, when not simply fetched: see VIAS
 
     @property
     def usable(self) -> bool:

@@ -192,6 +192,4 @@ def _start(
         deadline, headers = entry
         if config.forward_headers:
             headers += encode_headers(context.extra_headers(config.forward_headers))
-    return loop.create_task(
-        resolve(placement, params, headers, context.visitor, context.request_id, deadline)
-    )
+    return loop.create_task(resolve(placement, params, headers, context, deadline))

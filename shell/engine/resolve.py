@@ -1,25 +1,37 @@
 """Resolving one placement to an `Outcome`: fetch it, check it, or fall back.
 
-The fallback chain for a failed fragment, in order: its fallback URL, its fallback HTML, a
-placeholder that the browser retries (see retry.py; not for the primary), and finally
-nothing. A failure here never raises: the page decides what an outcome
+The chain, in order: a fresh copy from the cache (cache.py), a stale one while it is
+refreshed (stale-while-revalidate), the fragment itself (fetch.py, behind its breaker and
+bulkhead), and when that fails: a stale copy (stale-if-error), its fallback URL, its
+fallback HTML, a placeholder that the browser retries (see retry.py; not for the primary),
+and finally nothing. A failure here never raises: the page decides what an outcome
 means (only the primary's and required fragments' failures can fail the page).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from copy import copy
 from urllib.parse import unquote
 
 from shell.engine.assets import fragment_assets
+from shell.engine.balance import side
+from shell.engine.cache import Entry, Key, cache
+from shell.engine.cache_control import Storage, storage
+from shell.engine.config import FragmentConfig
 from shell.engine.containment import contain, contain_body
+from shell.engine.context import RequestContext
 from shell.engine.deadline import Deadline
-from shell.engine.events import emit_fragment_resolved
+from shell.engine.events import fragment_resolved
 from shell.engine.fetch import FetchError, Response, fetch, fetch_url
 from shell.engine.outcome import Outcome
 from shell.engine.plan import Placement
 from shell.engine.retry import placeholder
+
+#: What an entry costs besides its HTML (the objects, the key), roughly, in bytes.
+ENTRY_OVERHEAD = 400
 
 #: Page-level response headers a primary fragment may set.
 TITLE_HEADER = b"x-page-title"
@@ -88,44 +100,198 @@ async def resolve(
     placement: Placement,
     params: Mapping[str, str],
     headers: bytes,
-    visitor: str | None = None,
-    request_id: str = "",
+    context: RequestContext,
     deadline: Deadline | None = None,
 ) -> Outcome:
-    """Fetch `placement` (within `deadline`, if given) and return its outcome, falling back
-    as far as needed.
+    """Resolve `placement` for the request of `context`, from the cache or by fetching it
+    (within `deadline`, if given), falling back as far as needed.
 
-    Every outcome is also announced as a `fragment_resolved` event for page `request_id`.
+    Every outcome is also announced as a `fragment_resolved` event for the page's request id.
     """
     started = time.perf_counter()
     config = placement.config
+    outcome = None
     if config is None:
         outcome = Outcome(placement.name, "empty", error="not registered or disabled")
-    else:
+    elif cache.shapes:  # nothing was ever kept: no lookup at all
+        key = cache.key(
+            config.name,
+            placement.path,
+            context.visitor,
+            side(config, context.visitor),
+            _header_of(context),
+        )
+        if key is not None:
+            outcome = await _cached(placement, params, headers, context, deadline, started, key)
+    if outcome is None:  # not cached, nor for other visitors: fetch it for this request
+        assert config is not None
         try:
             response = await fetch(
-                config, placement.path, headers, config.max_body_bytes, visitor, deadline
+                config, placement.path, headers, started, context.visitor, deadline
             )
             outcome = _accepted(placement, response, started)
+            if outcome.kind == "ok" and (
+                config.cache_max_age or config.stale_if_error or b"cache-control" in response.index
+            ):
+                _keep(placement, response, outcome, context)
         except FetchError as exc:
-            outcome = await _fall_back(placement, params, headers, str(exc), started)
-    emit_fragment_resolved(outcome, request_id)
+            outcome = await _fall_back(placement, params, headers, exc, started)
+    for subscriber in fragment_resolved:  # the event, announced here: a call per fragment saved
+        subscriber(outcome, context.request_id)
     return outcome
 
 
+async def _cached(
+    placement: Placement,
+    params: Mapping[str, str],
+    headers: bytes,
+    context: RequestContext,
+    deadline: Deadline | None,
+    started: float,
+    key: Key,
+) -> Outcome | None:
+    """A placement whose path the cache knows: its copy if fresh (or stale within
+    stale-while-revalidate, refreshed in the background), else the one fetch for its key,
+    else its copy within stale-if-error, else the fallback chain. None when the one fetch
+    was another visitor's and its answer is not for sharing: the caller fetches its own."""
+    config = placement.config
+    assert config is not None
+    name = placement.name
+    entry = cache.get(key)
+    if entry is not None:
+        now = cache.clock()
+        if now < entry.fresh_until:
+            return entry.outcome(name, "hit", (time.perf_counter() - started) * 1000)
+        if entry.may_revalidate(now):
+            cache.fetch_once(key, lambda: _refresh(placement, headers, context, entry))
+            return entry.outcome(name, "stale", (time.perf_counter() - started) * 1000)
+    task, leader = cache.fetch_once(key, lambda: _refresh(placement, headers, context, entry))
+    try:
+        with deadline or Deadline(config.timeout):
+            outcome, shared = await asyncio.shield(task)
+    except (FetchError, TimeoutError) as exc:
+        if isinstance(exc, TimeoutError):
+            exc = FetchError(f"no complete response within {config.timeout_ms} ms")
+        elapsed = (time.perf_counter() - started) * 1000
+        if entry is not None and entry.may_stand_in(cache.clock()):
+            return entry.outcome(name, "stale-if-error", elapsed, str(exc))
+        return await _fall_back(placement, params, headers, exc, started)
+    if leader:
+        return outcome
+    if not shared:
+        return None
+    coalesced = copy(outcome)
+    coalesced.duration_ms = (time.perf_counter() - started) * 1000
+    coalesced.via = "coalesced"
+    return coalesced
+
+
+async def _refresh(
+    placement: Placement, headers: bytes, context: RequestContext, entry: Entry | None
+) -> tuple[Outcome, bool]:
+    """The one fetch for a key, run as a task of its own (see `FragmentCache.fetch_once`):
+    conditional when the copy has an ETag. Its outcome, and whether other visitors may
+    have it too (it was kept as shared). A failure raises FetchError and keeps the copy."""
+    config = placement.config
+    assert config is not None
+    started = time.perf_counter()
+    if entry is not None and entry.etag:
+        headers += b"if-none-match: " + entry.etag.encode("latin-1", "replace") + b"\r\n"
+    response = await fetch(config, placement.path, headers, started, context.visitor)
+    if response.status == 304 and entry is not None:
+        renewed = entry.storage
+        if response.header(b"cache-control") is not None:
+            renewed = _storage(config, response)
+        elapsed = (time.perf_counter() - started) * 1000
+        if renewed is None:
+            cache.forget(config.name, placement.path)
+            return entry.outcome(placement.name, "revalidated", elapsed), False
+        entry.storage = renewed
+        entry.fresh_until = cache.clock() + renewed.fresh_s
+        return entry.outcome(placement.name, "revalidated", elapsed), renewed.shared
+    outcome = _accepted(placement, response, started)
+    shared = False
+    if outcome.kind == "ok":
+        shared = _keep(placement, response, outcome, context)
+    return outcome, shared
+
+
+def _keep(
+    placement: Placement, response: Response, outcome: Outcome, context: RequestContext
+) -> bool:
+    """Keep an "ok" outcome in the cache if its response allows; whether it was kept as
+    shared across visitors. A response that may not be kept stops its path's lookups."""
+    config = placement.config
+    assert config is not None
+    kept = _storage(config, response)
+    if kept is None:
+        if cache.shapes:
+            cache.forget(config.name, placement.path)
+        return False
+    entry = Entry(
+        outcome.html,
+        outcome.assets,
+        outcome.title,
+        outcome.description,
+        response.header(b"etag"),
+        kept,
+        cache.clock() + kept.fresh_s,
+        ENTRY_OVERHEAD + len(outcome.html) + len(outcome.title) + len(outcome.description),
+    )
+    visitor = context.visitor
+    cache.store(
+        config.name, placement.path, visitor, side(config, visitor), _header_of(context), entry
+    )
+    outcome.via = "miss"
+    return kept.shared
+
+
+def _storage(config: FragmentConfig, response: Response) -> Storage | None:
+    """How `response` may be kept, with the registry's settings of `config` as defaults."""
+    forwarded = tuple(name.lower() for name in config.forward_headers)
+    return storage(response, config.cache_max_age, config.stale_if_error, forwarded)
+
+
+def _header_of(context: RequestContext) -> Callable[[str], str]:
+    """The value of a request header as the fragment got it (for the cache's Vary)."""
+
+    def value(name: str) -> str:
+        if name == "x-tessera-locale":
+            return context.locale
+        if name == "x-tessera-path":
+            return context.path
+        if name == "accept":
+            return "text/html"
+        found = context.forwarded.get(name)
+        if found is None:
+            raw = context.raw.get(name.encode("latin-1"))
+            return "" if raw is None else raw.decode("latin-1")
+        return found
+
+    return value
+
+
 async def _fall_back(
-    placement: Placement, params: Mapping[str, str], headers: bytes, error: str, started: float
+    placement: Placement,
+    params: Mapping[str, str],
+    headers: bytes,
+    failure: FetchError,
+    started: float,
 ) -> Outcome:
     """The outcome of a failed fetch: the first step of the fallback chain that works."""
     config = placement.config
     assert config is not None
+    error, via = str(failure), failure.via
     fallback = await _fallback_url(placement, headers)
     elapsed = (time.perf_counter() - started) * 1000
     if fallback is not None:
-        return Outcome(placement.name, "fallback", fallback, elapsed, error=error)
+        return Outcome(placement.name, "fallback", fallback, elapsed, error=error, via=via)
     if config.fallback_html:
         html = contain(config.fallback_html)
-        return Outcome(placement.name, "fallback", html, elapsed, error=error)
+        return Outcome(placement.name, "fallback", html, elapsed, error=error, via=via)
     if not config.primary:
-        return placeholder(placement.name, params, error, elapsed)
-    return Outcome(placement.name, "empty", duration_ms=elapsed, error=error)
+        outcome = placeholder(placement.name, params, error, elapsed)
+    else:
+        outcome = Outcome(placement.name, "empty", duration_ms=elapsed, error=error)
+    outcome.via = via
+    return outcome

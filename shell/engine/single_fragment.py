@@ -60,7 +60,7 @@ async def serve_fragment(
     headers += DEADLINE_LINES[config.timeout_ms]  # its deadline, as on a page
     solo = replace(config, primary=True, is_async=False)
     placement = Placement(config.name, solo, path, 0)
-    outcome = await resolve(placement, params, headers, context.visitor, context.request_id)
+    outcome = await resolve(placement, params, headers, context)
     request_id = (b"x-request-id", context.request_id.encode())
     if not outcome.usable:
         status = 404 if outcome.kind == "not-found" else 502

@@ -22,13 +22,15 @@ Tasks = Mapping[Placement, "asyncio.Task[Outcome]"]
 
 
 def server_timing(plan: Plan, tasks: Tasks) -> str:
-    """Each fragment's duration and outcome; those still pending are marked as streamed."""
+    """Each fragment's duration and outcome with how it was had (e.g. `desc="ok hit"`, see
+    `outcome.VIAS`); those still pending are marked as streamed."""
     entries = []
     for placement in plan.placements:
         task = tasks[placement]
         if task.done() and not task.cancelled():
             outcome = task.result()
-            entries.append(f'{placement.name};dur={outcome.duration_ms:.1f};desc="{outcome.kind}"')
+            desc = f"{outcome.kind} {outcome.via}" if outcome.via else outcome.kind
+            entries.append(f'{placement.name};dur={outcome.duration_ms:.1f};desc="{desc}"')
         else:
             entries.append(f'{placement.name};desc="streamed"')
     return ", ".join(entries)

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from shell.engine import (
+    DEFAULT_BREAKER,
     EMPTY_SITE,
+    BreakerSettings,
     FragmentConfig,
     Page,
     Site,
@@ -23,6 +25,18 @@ from shell.engine import (
 )
 
 logger = logging.getLogger("tessera.snapshot")
+
+#: The breaker settings a snapshot carries (each a `BreakerSettings` field).
+BREAKER_FIELDS = (
+    "window_s",
+    "min_calls",
+    "failure_rate",
+    "slow_rate",
+    "slow_ms",
+    "open_s",
+    "half_open_calls",
+    "forced",
+)
 
 #: An instance's weight when the snapshot gives none.
 DEFAULT_WEIGHT = 100
@@ -52,7 +66,7 @@ class Snapshot:
             for entry in data["fragments"]:
                 try:
                     config = fragment_config(entry)
-                except (KeyError, TypeError, ValueError) as exc:
+                except (AttributeError, KeyError, TypeError, ValueError) as exc:
                     logger.error(
                         "fragment left out", extra={"entry": _name(entry), "error": str(exc)}
                     )
@@ -71,6 +85,7 @@ class Snapshot:
 
 def fragment_config(entry: Mapping[str, Any]) -> FragmentConfig:
     """A fragment entry's settings and where its instances are, by the registry's routing."""
+    cache = entry.get("cache") or {}
     return FragmentConfig(
         name=entry["name"],
         path_template=entry.get("path_template", "/fragment"),
@@ -83,8 +98,20 @@ def fragment_config(entry: Mapping[str, Any]) -> FragmentConfig:
         max_body_bytes=int(entry.get("max_body_bytes", FragmentConfig.max_body_bytes)),
         forward_headers=tuple(entry.get("forward_headers", ())),
         cookies=tuple(entry.get("cookies", ())),
+        cache_max_age=int(cache.get("max_age", 0)),
+        stale_if_error=int(cache.get("stale_if_error", 0)),
+        breaker=_breaker(entry.get("breaker")),
+        max_in_flight=int(entry.get("max_in_flight", FragmentConfig.max_in_flight)),
         **_routed_instances(entry),
     )
+
+
+def _breaker(settings: Mapping[str, Any] | None) -> BreakerSettings:
+    """The fragment's breaker settings; the defaults for a registry that sends none."""
+    if not settings:
+        return DEFAULT_BREAKER
+    known = {name: settings[name] for name in BREAKER_FIELDS if name in settings}
+    return BreakerSettings(**known)
 
 
 def page(entry: Mapping[str, Any]) -> Page:

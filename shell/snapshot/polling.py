@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from shell.engine import Site
+from shell.engine import Site, breakers
 from shell.snapshot.parse import Snapshot
 
 logger = logging.getLogger("tessera.snapshot")
@@ -81,6 +81,7 @@ class SnapshotPoller:
         data = response.json()
         etag = response.headers.get("ETag")
         self.current = Snapshot.from_json(data, etag)
+        breakers.forget(self.current.fragments)  # of fragments gone from the registry
         self._save_disk_copy(data, etag)
         logger.info(
             "registry snapshot updated",

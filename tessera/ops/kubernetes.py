@@ -61,7 +61,12 @@ def _probe(port: int, period: int = 5) -> dict[str, Any]:
 #: The secrets each kind of service reads, and no others: a fragment pod never holds the key
 #: that signs visitor cookies, nor a backend the registry token.
 SECRETS: dict[str, tuple[str, ...]] = {
-    "shell": ("TESSERA_SECRET_KEY", "TESSERA_CONTEXT_KEY", "TESSERA_VISITOR_KEY"),
+    "shell": (
+        "TESSERA_SECRET_KEY",
+        "TESSERA_CONTEXT_KEY",
+        "TESSERA_VISITOR_KEY",
+        "TESSERA_REGISTRY_TOKEN",  # to report its breakers
+    ),
     "registry": ("TESSERA_SECRET_KEY", "TESSERA_REGISTRY_TOKEN", "TESSERA_ADMIN_PASSWORD"),
     "fragment": ("TESSERA_SECRET_KEY", "TESSERA_REGISTRY_TOKEN", "TESSERA_CONTEXT_KEY"),
     "backend": ("TESSERA_SECRET_KEY", "TESSERA_STUB_ADMIN_TOKEN"),

@@ -435,6 +435,26 @@ class Registry:
         )
         assert response.status_code == 200, response.text
 
+    def force_breaker(self, fragment: str, forced: str, timeout: float = 20.0) -> float:
+        """Force `fragment`'s circuit breaker ("open", "closed": off, "": automatic) and wait
+        until the shell follows; the seconds it took."""
+        response = httpx.put(
+            self.url + f"/fragments/{fragment}/breaker",
+            json={"forced": forced},
+            headers=self.auth,
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        state = {"open": "forced_open", "closed": "disabled"}.get(forced)
+        shell = self.stack.url("shell")
+
+        def followed() -> bool:
+            states = httpx.get(shell + "/healthz", timeout=10).json().get("breakers", {})
+            now = states.get(fragment)
+            return now == state if state else now not in ("forced_open", "disabled")
+
+        return eventually(followed, timeout, f"the shell's {fragment} breaker {forced or 'auto'}")
+
     def shell_serves(self, fragment: str, base_urls: set[str], timeout: float = 20.0) -> float:
         """Wait until the shell composes pages from a snapshot in which `fragment`'s traffic
         goes to exactly `base_urls`; the seconds it took."""

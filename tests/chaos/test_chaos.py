@@ -318,13 +318,61 @@ def test_fragment_service_frozen(steady, fragment):
     )
 
 
+def test_breaker_opens_on_a_frozen_fragment(steady):
+    """A frozen fragment costs pages its timeout only until its breaker opens; then they do
+    not wait for it at all, and once it answers again the breaker closes."""
+    chaos, fragment = steady, "reviews"
+    timeout_ms = chaos.timeouts[fragment]
+    shell = chaos.stack.url("shell")
+
+    def breaker() -> str:
+        return httpx.get(shell + "/healthz", timeout=10).json()["breakers"].get(fragment, "")
+
+    problems = []
+    with chaos.load(fragment) as load:
+        with frozen(chaos.stack, f"{fragment}-fragment"):
+            load.phase = "frozen"
+            try:
+                # 20 calls at least, mostly failed, open it: a few seconds at this load.
+                eventually(lambda: breaker() == "open", 20, "the breaker open")
+            except AssertionError as exc:
+                problems.append(str(exc))
+            load.phase = "open"
+            time.sleep(1.5)
+            load.phase = "thawing"
+        time.sleep(0.5)
+    opened = load.during("open")
+    slow = [round(s.ms) for s in opened if s.ms >= timeout_ms / 2]
+    if not opened:
+        problems.append("no page was asked while the breaker was open")
+    elif len(slow) > len(opened) // 20:  # ≈ none; a page or so caught by the machine's load
+        problems.append(f"{len(slow)} of {len(opened)} pages waited while it was open: {slow}")
+    try:  # pages keep coming: after its open time they probe the fragment, which answers
+        eventually(lambda: page_complete(shell) and breaker() == "closed", 30, "the breaker closed")
+    except AssertionError as exc:
+        problems.append(str(exc))
+    judge(
+        chaos,
+        f"{fragment} frozen until its breaker opens",
+        fragment,
+        load.during(),
+        limit_ms=chaos.limit(fragment),
+        fills_allowed=STAND_INS,
+        problems=problems,
+    )
+
+
 # -- hostile instances: every kind of bad answer ---------------------------------------------------
 
 
 @pytest.fixture(scope="class")
 def hostile(request, chaos):
     """A hostile instance takes all of the class's fragment's traffic, as a deployed version
-    would (registered, pinned in the registry); everything back as it was afterwards."""
+    would (registered, pinned in the registry); everything back as it was afterwards.
+
+    The fragment's breaker is off meanwhile (an operator's "forced closed"): each mode's
+    answers must reach the shell, where an automatic breaker would stop asking after the
+    first failing mode (test_breaker_opens_on_a_frozen_fragment drills the breaker)."""
     fragment = request.cls.fragment
     eventually(lambda: page_complete(chaos.shell), SETTLE_S, "a whole page before the switch")
     server = HostileServer()
@@ -333,6 +381,7 @@ def hostile(request, chaos):
     before = registry.traffic(fragment)
     own = {chaos.stack.url(f"{fragment}-fragment")}
     instance = registry.register(fragment, server.url, "chaos")
+    registry.force_breaker(fragment, "closed")
     try:
         with Heartbeats(registry, instance):
             registry.set_traffic(fragment, {"pinned_version": "chaos"})
@@ -343,6 +392,8 @@ def hostile(request, chaos):
                 registry.set_traffic(fragment, before)
     finally:
         registry.deregister(instance)
+        with contextlib.suppress(AssertionError):
+            registry.force_breaker(fragment, "")
         with contextlib.suppress(AssertionError):
             registry.shell_serves(fragment, own)
         chaos.background.run(server.close())

@@ -63,7 +63,12 @@ def test_each_pod_holds_only_the_secrets_its_service_reads_and_serves_https():
         assert "secretRef" not in str(pod["containers"][0].get("envFrom"))  # not the whole set
         return {e["name"] for e in env if "secretKeyRef" in e.get("valueFrom", {})}
 
-    assert secrets("shell") == {"TESSERA_SECRET_KEY", "TESSERA_CONTEXT_KEY", "TESSERA_VISITOR_KEY"}
+    assert secrets("shell") == {
+        "TESSERA_SECRET_KEY",
+        "TESSERA_CONTEXT_KEY",
+        "TESSERA_VISITOR_KEY",
+        "TESSERA_REGISTRY_TOKEN",  # it reports its breakers to the registry
+    }
     assert "TESSERA_VISITOR_KEY" not in secrets("cart-fragment")  # fragments cannot mint visitors
     assert "TESSERA_REGISTRY_TOKEN" in secrets("cart-fragment")  # they register themselves
     assert secrets("cart") == {"TESSERA_SECRET_KEY", "TESSERA_STUB_ADMIN_TOKEN"}

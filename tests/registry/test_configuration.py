@@ -209,6 +209,9 @@ def _fragment_form(fragment: Fragment, **changes) -> dict:
         "name": fragment.name, "path_template": fragment.path_template, "timeout_ms": 1000,
         "max_body_bytes": 1048576, "cache_max_age": 0, "cache_stale_if_error": 0,
         "enabled": "on", "pinned_version": "", "canary_version": "", "canary_percent": 0,
+        "breaker_window_s": 10, "breaker_min_calls": 20, "breaker_failure_rate": 50,
+        "breaker_slow_rate": 100, "breaker_slow_ms": 0, "breaker_open_s": 5,
+        "breaker_half_open_calls": 3, "breaker_forced": "", "max_in_flight": 100,
         "instances-TOTAL_FORMS": 0, "instances-INITIAL_FORMS": 0, **changes,
     }  # fmt: skip
 

@@ -3,6 +3,7 @@
 from shell.engine import balance
 from shell.engine.balance import in_canary, pick_instance, pick_other
 from shell.engine.config import FragmentConfig
+from shell.engine.ejection import EJECTION_S, Ejections
 from shell.snapshot.parse import fragment_config
 
 ENTRY = {
@@ -89,22 +90,21 @@ class FakeClock:
         return self.now
 
 
-def test_an_instance_that_refused_a_connection_is_passed_by_until_it_has_rested(monkeypatch):
+def test_the_rotation_passes_an_ejected_instance_by_until_it_is_back(monkeypatch):
     clock = FakeClock()
-    monkeypatch.setattr(balance, "resting", balance.Resting(clock))
+    monkeypatch.setattr(balance, "ejections", Ejections(clock))
     config = FragmentConfig("rest", instances=("http://a", "http://b", "http://c"))
-    balance.resting.failed("http://b")
+    assert balance.ejections.failed("http://b", config.instances, refused=True)
     picks = [pick_instance(config) for _ in range(6)]
     assert "http://b" not in picks and set(picks) == {"http://a", "http://c"}
     assert pick_other(config, None, "http://a") == "http://c"  # a retry passes it by too
-    clock.now += balance.REST_AFTER_FAILURE
-    assert "http://b" in {pick_instance(config) for _ in range(3)}  # rested: back in turn
-    assert balance.resting.until == {}
+    clock.now += EJECTION_S
+    assert "http://b" in {pick_instance(config) for _ in range(3)}  # back in turn
+    assert balance.ejections.until == {}
 
 
-def test_when_every_instance_rests_they_are_tried_anyway(monkeypatch):
-    monkeypatch.setattr(balance, "resting", balance.Resting(FakeClock()))
+def test_when_every_instance_is_out_they_are_tried_anyway(monkeypatch):
+    monkeypatch.setattr(balance, "ejections", Ejections(FakeClock()))
     config = FragmentConfig("all-down", instances=("http://a", "http://b"))
-    balance.resting.failed("http://a")
-    balance.resting.failed("http://b")
+    balance.ejections.until.update({"http://a": 1e9, "http://b": 1e9})  # e.g. two pools' halves
     assert {pick_instance(config) for _ in range(4)} == {"http://a", "http://b"}

@@ -6,11 +6,14 @@ from collections import defaultdict
 
 from shell.engine import balance, fetch
 from shell.engine.config import FragmentConfig
+from shell.engine.context import request_context
+from shell.engine.ejection import ejections
 from shell.engine.plan import Placement
 from shell.engine.resolve import resolve
 from tests.httpserver import Reply, serve
 
 HEADERS = b"x-request-id: r1\r\n"
+CONTEXT = request_context([], "/p", visitor_key=b"k" * 32)
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 
 
@@ -38,7 +41,7 @@ def resolve_against(routes, path="/f", **config):
             )
             if "fallback_url" in config:
                 config["fallback_url"] = config["fallback_url"].replace("SERVER", server.url)
-            outcome = await resolve(placement(path, **config), {"sku": "1"}, HEADERS)
+            outcome = await resolve(placement(path, **config), {"sku": "1"}, HEADERS, CONTEXT)
             return outcome, server.requests
 
     return run(scenario)
@@ -145,10 +148,9 @@ def test_the_primary_decides_redirects_and_not_found_and_sets_the_title():
     assert (other.title, other.set_cookies) == ("", ())  # only the primary may do that
 
 
-def test_a_connection_error_is_retried_once_on_another_instance_and_the_refuser_rests(
+def test_a_connection_error_is_retried_once_on_another_instance_and_the_refuser_is_ejected(
     monkeypatch,
 ):
-    monkeypatch.setattr(balance, "resting", balance.Resting())
     # A fresh rotation: the first pick is the first instance, the one that refuses.
     monkeypatch.setattr(balance, "_counters", defaultdict(itertools.count))
     outcome, requests = resolve_against(
@@ -157,11 +159,11 @@ def test_a_connection_error_is_retried_once_on_another_instance_and_the_refuser_
     assert (outcome.kind, outcome.html) == ("ok", "<p>second</p>")
     assert len(requests) == 1
     # The next pages are not sent to the instance that refused: passive health.
-    assert list(balance.resting.until) == ["http://127.0.0.1:9"]
+    assert list(ejections.until) == ["http://127.0.0.1:9"]
 
 
 def test_unregistered_or_instanceless_fragments():
-    missing = run(lambda: resolve(Placement("nope", None, "", 0), {}, HEADERS))
+    missing = run(lambda: resolve(Placement("nope", None, "", 0), {}, HEADERS, CONTEXT))
     assert (missing.kind, missing.error) == ("empty", "not registered or disabled")
-    idle = run(lambda: resolve(placement(fallback_html="x"), {}, HEADERS))
+    idle = run(lambda: resolve(placement(fallback_html="x"), {}, HEADERS, CONTEXT))
     assert (idle.kind, idle.html, idle.error) == ("fallback", "x", "no live instance")

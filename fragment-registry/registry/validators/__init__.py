@@ -3,13 +3,14 @@ validators, and both the admin's forms and the API (which runs the models' `full
 through the models, so the same rule is applied to the same value, and the value checked is
 the value stored.
 
-- `text`: names, versions, paths and routes, header and cookie names, free text (checked
-  against the fragment contract the shell and the kit use, `tessera.runtime.contract`);
+- `text`: names, versions, shell ids, paths and routes, header and cookie names, free text
+  (checked against the fragment contract the shell and the kit use, `tessera.runtime.contract`);
 - `urls`: instance and fallback URLs, the SSRF guard.
 """
 
 from registry.validators.text import (
     NAME,
+    SHELL_ID,
     VERSION,
     names,
     template_parameters,
@@ -18,6 +19,7 @@ from registry.validators.text import (
     validate_name,
     validate_path_template,
     validate_route,
+    validate_shell_id,
     validate_single_line,
     validate_text,
     validate_version,
@@ -26,6 +28,7 @@ from registry.validators.urls import validate_fallback_url, validate_instance_ur
 
 __all__ = [
     "NAME",
+    "SHELL_ID",
     "VERSION",
     "names",
     "template_parameters",
@@ -36,6 +39,7 @@ __all__ = [
     "validate_name",
     "validate_path_template",
     "validate_route",
+    "validate_shell_id",
     "validate_single_line",
     "validate_text",
     "validate_version",

@@ -27,6 +27,8 @@ from tessera.runtime.contract import (
 NAME = r"[a-z][a-z0-9-]{0,62}"
 #: Version labels (as `manage.py deploy --version` takes them): shown, compared, logged.
 VERSION = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+#: A shell's id in its breaker reports (e.g. its host:port): visible ASCII, at most 100.
+SHELL_ID = r"[!-~]{1,100}"
 
 validate_name = RegexValidator(
     rf"\A{NAME}\Z", "use lower-case letters, digits and '-', starting with a letter (at most 63)"
@@ -99,6 +101,14 @@ def check_path(path: str, what: str) -> None:
 def check_query(query: str, what: str) -> None:
     """A URL query: RFC 3986 characters (no '#': fragment identifiers are never sent)."""
     _check_pattern(query, _QUERY, what)
+
+
+def validate_shell_id(value: str) -> None:
+    """A shell's id (`SHELL_ID`), shown in the admin and logs: 1 to 100 visible ASCII
+    characters (e.g. `10.0.0.5:8000`), no whitespace or control characters."""
+    if not 1 <= len(value) <= 100:
+        raise ValidationError("a shell id has 1 to 100 characters")
+    check_printable_ascii(value, "a shell id")
 
 
 def validate_single_line(value: str) -> None:

@@ -2,10 +2,12 @@
 
 General-purpose clients spend more per request than a whole composed page may cost (see
 ARCHITECTURE.md), so the engine fetches with this small client instead: asyncio protocols,
-httptools' C response parser, per-origin keep-alive pools with a connection limit each. It
-does exactly what fragment fetching needs: GET, Content-Length and chunked bodies, a body
-cap, TLS, no compression, no redirects followed. Deadlines belong to the caller
-(`shell.engine.deadline.Deadline`); a request cancelled mid-response closes its connection.
+httptools' C response parser, per-origin keep-alive pools with a connection limit each, and
+a bulkhead: a request past the caller's cap of requests in flight to an origin is refused at
+once (`Overloaded`). It does exactly what fragment fetching needs: GET, Content-Length and
+chunked bodies, a body cap, TLS, no compression, no redirects followed. Deadlines belong to
+the caller (`shell.engine.deadline.Deadline`); a request cancelled mid-response closes its
+connection.
 """
 
 from shell.engine.httpclient.client import Client, encode_headers
@@ -16,6 +18,7 @@ from shell.engine.httpclient.errors import (
     ConnectionClosed,
     HTTPClientError,
     InvalidResponse,
+    Overloaded,
 )
 from shell.engine.httpclient.protocol import Response
 
@@ -28,6 +31,7 @@ __all__ = [
     "HTTPClientError",
     "InvalidResponse",
     "Limits",
+    "Overloaded",
     "Response",
     "encode_headers",
 ]

@@ -85,11 +85,13 @@ class Client:
         url: str,
         headers: bytes | Mapping[str, str] = b"",
         max_body_bytes: int | None = None,
+        max_in_flight: int | None = None,
     ) -> Response:
         """GET `url` with `headers` (a mapping, or lines from `encode_headers`).
 
-        The body may be at most `max_body_bytes` (default: the limits'). The caller bounds
-        the time; cancelling closes the connection.
+        The body may be at most `max_body_bytes` (default: the limits'). With
+        `max_in_flight`, a request past that many in flight to the origin is refused
+        (`Overloaded`). The caller bounds the time; cancelling closes the connection.
         """
         pool, head = self._route(url)
         self._maybe_sweep()
@@ -99,7 +101,7 @@ class Client:
         connection = pool.take_idle()
         reused = connection is not None
         if connection is None:
-            connection, reused = await pool.acquire()
+            connection, reused = await pool.acquire(max_in_flight=max_in_flight)
         while True:
             try:
                 response = await connection.send(request, max_body_bytes)

@@ -23,3 +23,8 @@ class InvalidResponse(HTTPClientError):
 
 class BodyTooLarge(HTTPClientError):
     """The body exceeded the cap; reading stopped there."""
+
+
+class Overloaded(HTTPClientError):
+    """The origin has as many requests in flight as the caller allows (a bulkhead): refused
+    before sending, so the caller falls back at once instead of queueing."""

@@ -1,7 +1,10 @@
 """Keep-alive connections to one origin, at most `max_connections` of them.
 
 A slow origin can tie up only its own pool: requests to it wait for one of its connections
-while every other origin's requests go ahead. Idle connections are reused newest first and
+while every other origin's requests go ahead. And it can tie up only so many requests (a
+bulkhead): past the caller's `max_in_flight` in use, connecting or waiting, a request is
+refused at once. The count is taken only when no idle connection is at hand, which is when
+an origin is busy: it costs the common request nothing. Idle connections are reused newest first and
 dropped once idle for longer than `idle_timeout`, or as soon as they are found closed.
 """
 
@@ -14,7 +17,7 @@ from collections import deque
 from collections.abc import Callable
 
 from shell.engine.httpclient.config import Limits
-from shell.engine.httpclient.errors import ConnectError
+from shell.engine.httpclient.errors import ConnectError, Overloaded
 from shell.engine.httpclient.protocol import HTTPConnection
 
 
@@ -42,8 +45,15 @@ class Pool:
     def __repr__(self) -> str:
         return f"<Pool {self.host}:{self.port} open={self.open} idle={len(self.idle)}>"
 
-    async def acquire(self, *, fresh: bool = False) -> tuple[HTTPConnection, bool]:
-        """A connection for one request, and whether it was reused from the idle set."""
+    async def acquire(
+        self, *, fresh: bool = False, max_in_flight: int | None = None
+    ) -> tuple[HTTPConnection, bool]:
+        """A connection for one request, and whether it was reused from the idle set;
+        Overloaded if `max_in_flight` requests are in flight to the origin already."""
+        if max_in_flight is not None and self.in_flight >= max_in_flight:
+            raise Overloaded(
+                f"{self.in_flight} requests in flight to {self.host}:{self.port} already"
+            )
         while True:
             if not fresh:
                 connection = self.take_idle()
@@ -60,6 +70,11 @@ class Pool:
             finally:
                 if waiter in self._waiters:
                     self._waiters.remove(waiter)
+
+    @property
+    def in_flight(self) -> int:
+        """Requests in flight: connections in use or connecting, and requests waiting."""
+        return self.open - len(self.idle) + len(self._waiters)
 
     def release(self, connection: HTTPConnection) -> None:
         """Return a connection after its exchange: kept if reusable, otherwise closed."""

@@ -23,11 +23,12 @@ from shell.engine.httpclient.errors import (
 class Response:
     """A complete response.
 
-    `raw_headers` are (lower-case name, value) pairs in the order received. Values are
-    decoded only when asked for: most of a fragment's headers are never looked at.
+    `raw_headers` are (lower-case name, value) pairs in the order received; `index` maps
+    each name to its value (a repeated header's joined), as bytes. Values are decoded only
+    when asked for: most of a fragment's headers are never looked at.
     """
 
-    __slots__ = ("_index", "body", "raw_headers", "status", "url")
+    __slots__ = ("body", "index", "raw_headers", "status", "url")
 
     def __init__(
         self, status: int, raw_headers: list[tuple[bytes, bytes]], body: bytes = b""
@@ -41,20 +42,20 @@ class Response:
             index = {}
             for name, value in raw_headers:
                 index[name] = index[name] + b", " + value if name in index else value
-        self._index = index
+        self.index = index
 
     def __repr__(self) -> str:
         return f"<Response {self.status} {len(self.body)} bytes>"
 
     def header(self, name: bytes) -> str | None:
         """The value of one header, by lower-case name, or None."""
-        value = self._index.get(name)
+        value = self.index.get(name)
         return None if value is None else value.decode("latin-1")
 
     @property
     def headers(self) -> dict[str, str]:
         """Every header, lower-case name to value."""
-        return {k.decode("latin-1"): v.decode("latin-1") for k, v in self._index.items()}
+        return {k.decode("latin-1"): v.decode("latin-1") for k, v in self.index.items()}
 
 
 class HTTPConnection(asyncio.Protocol):
@@ -123,7 +124,7 @@ class HTTPConnection(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         self._response = response = Response(self._parser.get_status_code(), self._headers)
-        index = response._index  # this module's own class: bytes, without decoding
+        index = response.index  # this module's own class: bytes, without decoding
         declared = index.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.body_cap:
             size = declared.decode()
@@ -138,7 +139,7 @@ class HTTPConnection(asyncio.Protocol):
         response = self._response
         if response is None:  # the headers are not complete
             return False
-        index, status = response._index, response.status
+        index, status = response.index, response.status
         chunked = b"chunked" in index.get(b"transfer-encoding", b"").lower()
         return (
             b"content-length" not in index

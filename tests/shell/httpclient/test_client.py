@@ -15,6 +15,7 @@ from shell.engine.httpclient import (
     ConnectionClosed,
     InvalidResponse,
     Limits,
+    Overloaded,
 )
 from shell.engine.httpclient.protocol import HTTPConnection
 from tessera.runtime.env import REPO_ROOT
@@ -400,3 +401,28 @@ def test_requests_are_plain_gets_without_compression():
     assert (method, target) == ("GET", "/f?sku=1")
     assert "accept-encoding" not in headers
     assert headers["host"].startswith("127.0.0.1:")
+
+
+def test_past_its_cap_of_requests_in_flight_an_origin_refuses_at_once():
+    async def scenario():
+        gate = asyncio.Event()
+        async with serve({"/slow": Reply(body=b"x", gate=gate)}) as server:
+            client = Client()
+            url = server.url + "/slow"
+            first = asyncio.create_task(client.get(url, {}, max_in_flight=2))
+            second = asyncio.create_task(client.get(url, {}, max_in_flight=2))
+            for _ in range(2000):  # until both are being answered (an event, not a timing)
+                if server.in_flight == 2:
+                    break
+                await asyncio.sleep(0.001)
+            with pytest.raises(Overloaded):
+                await client.get(url, {}, max_in_flight=2)
+            unbounded = asyncio.create_task(client.get(url, {}))  # no cap: it may go ahead
+            gate.set()
+            bodies = [(await task).body for task in (first, second, unbounded)]
+            after = await client.get(url, {}, max_in_flight=2)  # room again
+            await client.aclose()
+            return bodies, after.body
+
+    bodies, after = run(scenario)
+    assert bodies == [b"x"] * 3 and after == b"x"

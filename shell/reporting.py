@@ -1,0 +1,84 @@
+"""The shell's report to the registry: how each fragment's circuit breaker stands here.
+
+Every few seconds the shell posts its breakers' states and counts (`breaker.py`) to the
+registry, which shows them per fragment in its admin next to every other shell's; an
+operator who forces a breaker open or closed there reaches the shell through the next
+snapshot instead (snapshot/polling.py). A report that fails is logged and the next one
+tried: the registry being down costs only its view of the shells.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+
+import httpx
+
+from shell.engine import breakers
+
+logger = logging.getLogger("tessera.report")
+
+#: Seconds between reports; the registry shows reports of the last 30 s.
+REPORT_INTERVAL = 2.0
+
+
+def shell_id() -> str:
+    """This shell process, as the registry's admin names it: host and process id."""
+    return os.environ.get("TESSERA_SHELL_ID") or f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+class BreakerReporter:
+    """Posts `breakers.report()` to the registry every `interval` seconds."""
+
+    def __init__(
+        self,
+        registry_url: str,
+        token: str,
+        *,
+        interval: float = REPORT_INTERVAL,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.url = registry_url.rstrip("/") + "/api/v1/shells/report"
+        self.token = token
+        self.interval = interval
+        self.shell = shell_id()
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def report(self) -> None:
+        """Post one report; raises httpx.HTTPError when the registry does not take it."""
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=2.0, transport=self._transport)
+        response = await self._client.post(
+            self.url,
+            json={"shell": self.shell, "fragments": breakers.report()},
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
+        response.raise_for_status()
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.report()
+            except httpx.HTTPError as exc:
+                logger.warning(
+                    "breaker report to the registry failed",
+                    extra={"url": self.url, "error": f"{type(exc).__name__}: {exc}"},
+                )
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="breaker-reporter")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._client:
+            await self._client.aclose()
+            self._client = None
