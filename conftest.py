@@ -51,9 +51,6 @@ class RunningStack:
             "TESSERA_DATA_DIR": str(data_dir),
             "TESSERA_HEARTBEAT_INTERVAL": "1",
             "NO_COLOR": "1",
-            # The shell's fragment cache is off in these stacks for now: the chaos and e2e
-            # suites drill failures that a cached copy would stand in for (issue 14, next).
-            "TESSERA_CACHE_BYTES": "0",
         }
         environ.pop("DJANGO_SETTINGS_MODULE", None)
         for service, port in zip(SERVICES, free_ports(len(SERVICES)), strict=True):

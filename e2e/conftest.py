@@ -30,8 +30,11 @@ ARTIFACTS = REPO_ROOT / "test-artifacts"
 expect.set_options(timeout=15_000)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium for one test module. Not for the session: Playwright's sync API keeps an
+    event loop running on the main thread while it is open, and tests run after these in the
+    same session (`manage.py deploy` through `call_command`) need `asyncio.run` there."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
@@ -68,19 +71,27 @@ def phone_page(browser: Browser) -> Iterator[Page]:
 
 class Faults:
     """Makes backend stubs misbehave through their `/_faults` endpoint (see
-    backend-stubs/backends/kit/faults.py), and puts every one it touched right again."""
+    backend-stubs/backends/kit/faults.py), and puts every one it touched right again: back
+    to the faults it had before (the recommendations backend is deliberately slow from
+    its start, see tessera/ops/services.py)."""
 
     def __init__(self, stack) -> None:
         self.stack = stack
-        self.touched: set[str] = set()
+        self.before: dict[str, dict] = {}  # backend -> its faults before the first change
         self._auth = {"Authorization": f"Bearer {stack.secrets['TESSERA_STUB_ADMIN_TOKEN']}"}
 
     def _url(self, backend: str) -> str:
         return self.stack.url(backend) + "/_faults"
 
+    def _get(self, backend: str) -> dict:
+        response = httpx.get(self._url(backend), headers=self._auth, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()
+
     def set(self, backend: str, faults: dict) -> None:
         """Replace `backend`'s faults, e.g. `{"/products": {"error_rate": 1.0}}`."""
-        self.touched.add(backend)
+        if backend not in self.before:
+            self.before[backend] = self._get(backend)
         response = httpx.put(self._url(backend), json=faults, headers=self._auth, timeout=10)
         assert response.status_code == 200, response.text
 
@@ -89,13 +100,19 @@ class Faults:
         self.set(backend, {prefix: {"error_rate": 1.0}})
 
     def clear(self, backend: str) -> None:
-        response = httpx.delete(self._url(backend), headers=self._auth, timeout=10)
-        assert response.status_code == 200 and response.json() == {}, response.text
+        """End the outage: `backend` gets back the faults it had before this test's."""
+        before = self.before.get(backend, {})
+        if before:
+            response = httpx.put(self._url(backend), json=before, headers=self._auth, timeout=10)
+        else:
+            response = httpx.delete(self._url(backend), headers=self._auth, timeout=10)
+        assert response.status_code == 200, response.text
+        assert self._get(backend) == before
 
     def clear_all(self) -> None:
         """Clear every backend touched, each even if another could not be cleared."""
         failures = []
-        for backend in sorted(self.touched):
+        for backend in sorted(self.before):
             try:
                 self.clear(backend)
             except (AssertionError, httpx.HTTPError) as exc:
@@ -128,6 +145,21 @@ def wait_until_served(url: str, marker: str, timeout: float = 20.0) -> None:
     while marker not in httpx.get(url).text:
         assert time.monotonic() < deadline, f"{url} never showed {marker!r}"
         time.sleep(0.2)
+
+
+def server_timing(headers: dict[str, str]) -> dict[str, str]:
+    """Each fragment's outcome from a page's `Server-Timing` (`headers` as Playwright or
+    httpx give them): `{"reviews": "ok stale-if-error", "recommendations": "streamed", ...}`."""
+    timing = headers.get("server-timing", "")
+    return {
+        entry.split(";", 1)[0].strip(): match.group(1)
+        for entry in timing.split(",")
+        if (match := re.search(r'desc="([^"]*)"', entry))
+    }
+
+
+#: How a page had a fragment when the shell's cache stood in for it (see README "Caching").
+FROM_THE_CACHE = ("ok hit", "ok stale", "ok stale-if-error")
 
 
 def log_in_to_admin(page: Page, stack) -> str:

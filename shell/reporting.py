@@ -18,6 +18,7 @@ import socket
 import httpx
 
 from shell.engine import breakers
+from tessera.runtime.jsonlog import describe
 
 logger = logging.getLogger("tessera.report")
 
@@ -68,7 +69,7 @@ class BreakerReporter:
             except httpx.HTTPError as exc:
                 logger.warning(
                     "breaker report to the registry failed",
-                    extra={"url": self.url, "error": f"{type(exc).__name__}: {exc}"},
+                    extra={"url": self.url, "error": describe(exc)},
                 )
 
     async def start(self) -> None:

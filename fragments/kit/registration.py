@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 
+from tessera.runtime.jsonlog import describe
+
 logger = logging.getLogger("tessera.registration")
 
 
@@ -61,7 +63,7 @@ class Registration:
             try:
                 await self._client.delete(f"/instances/{self.instance_id}")
             except httpx.HTTPError as exc:
-                logger.warning("deregistration failed", extra={"error": str(exc)})
+                logger.warning("deregistration failed", extra={"error": describe(exc)})
             self.instance_id = None
         await self._client.aclose()
 
@@ -82,7 +84,7 @@ class Registration:
                 )
                 delay = self.heartbeat_interval
             except httpx.HTTPError as exc:
-                logger.debug("registry not reachable yet", extra={"error": str(exc)})
+                logger.debug("registry not reachable yet", extra={"error": describe(exc)})
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.heartbeat_interval)
 
@@ -98,10 +100,12 @@ class Registration:
             # longer than an interval the next tick is at once, with no burst of missed ones.
             next_beat = max(next_beat + self.heartbeat_interval, loop.time())
             problem: dict[str, Any] | None = None
+            path = f"/instances/{self.instance_id}/heartbeat"
             try:
-                response = await self._client.post(f"/instances/{self.instance_id}/heartbeat")
+                response = await self._client.post(path)
             except httpx.HTTPError as exc:  # down or unreachable: again on the next tick
-                problem = {"error": str(exc) or type(exc).__name__}
+                url = str(self._client.base_url).rstrip("/") + path
+                problem = {"error": describe(exc), "url": url}
             else:
                 if response.status_code == 404:
                     logger.warning("registry does not know this instance: registering again")

@@ -64,11 +64,12 @@ def visitor_pool(fragment: FragmentConfig, visitor: str | None) -> tuple[str, ..
     return fragment.instances
 
 
-def side(fragment: FragmentConfig, visitor: str) -> str:
-    """ "canary" when `visitor` gets `fragment`'s canary version, else "" (the stable one)."""
+def version_for(fragment: FragmentConfig, visitor: str) -> str:
+    """The version of `fragment` that serves `visitor`: the canary's for a visitor in the
+    canary, else the stable one ("" when the registry does not say)."""
     if fragment.canary_percent and visitor_pool(fragment, visitor) is fragment.canary_instances:
-        return "canary"
-    return ""
+        return "canary " + fragment.canary_version
+    return fragment.stable_version
 
 
 def pick_instance(fragment: FragmentConfig, visitor: str | None = None) -> str | None:

@@ -19,7 +19,7 @@ import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from shell.engine.assets import Asset
@@ -27,10 +27,10 @@ from shell.engine.cache_control import Storage
 from shell.engine.outcome import Outcome
 from tessera.runtime.env import env_int
 
-#: What identifies an entry: fragment, path with query, visitor (when not shared; when shared,
-#: the side of a canary split: "canary", or "" for the stable version, so that neither side
-#: is served the other's copy), values of the request headers the response varies on.
-Key = tuple[str, str, str, tuple[str, ...]]
+#: What identifies an entry: fragment, path with query, the version serving the visitor (so
+#: that after a deploy or a rollback, and on either side of a canary, no page gets another
+#: version's copy), the visitor ("" when shared), values of the headers it varies on.
+Key = tuple[str, str, str, str, tuple[str, ...]]
 
 #: Shapes remembered, at most; the oldest are forgotten first (their paths are then fetched
 #: once without a lookup, and learnt again).
@@ -49,6 +49,19 @@ class Entry:
     storage: Storage
     fresh_until: float
     size: int
+    hit: Outcome | None = None  # its outcome as a fresh hit, made once: the same every time
+
+    def superseded(self, now: float) -> None:
+        """The fragment answered with something that may not be kept (e.g. a degraded
+        answer): that answer is what pages get from now on, so the copy is no longer fresh
+        nor served while refreshing; it may still stand in for a failure (stale-if-error)."""
+        self.fresh_until = min(self.fresh_until, now)
+        self.storage = replace(self.storage, revalidate_s=0.0)
+
+    def remember_hit(self, name: str) -> Outcome:
+        """Its outcome as a fresh hit (no duration: a lookup), kept for the next hits."""
+        self.hit = self.outcome(name, "hit", 0.0)
+        return self.hit
 
     def may_revalidate(self, now: float) -> bool:
         """Whether it may be served stale while a refresh runs (stale-while-revalidate)."""
@@ -96,17 +109,17 @@ class FragmentCache:
         return len(self._entries)
 
     def key(
-        self, name: str, path: str, visitor: str, side: str, vary_value: Callable[[str], str]
+        self, name: str, path: str, visitor: str, version: str, vary_value: Callable[[str], str]
     ) -> Key | None:
-        """The key of a request for `path` of fragment `name` by `visitor`, who gets the
-        fragment's `side` ("canary", or "" for its stable version); None when the path's
-        shape is not known (no response for it was stored yet)."""
+        """The key of a request for `path` of fragment `name` by `visitor`, whom `version`
+        of it serves; None when the path's shape is not known (no response for it was
+        stored yet)."""
         shape = self.shapes.get((name, path))
         if shape is None:
             return None
         shared, vary = shape
         values = tuple(vary_value(header) for header in vary) if vary else ()
-        return (name, path, side if shared else visitor, values)
+        return (name, path, version, visitor if not shared else "", values)
 
     def get(self, key: Key) -> Entry | None:
         entry = self._entries.get(key)
@@ -119,7 +132,7 @@ class FragmentCache:
         name: str,
         path: str,
         visitor: str,
-        side: str,
+        version: str,
         vary_value: Callable[[str], str],
         entry: Entry,
     ) -> None:
@@ -133,9 +146,9 @@ class FragmentCache:
             if len(self.shapes) >= MAX_SHAPES:
                 del self.shapes[next(iter(self.shapes))]
             self.shapes[(name, path)] = shape
-        key = self.key(name, path, visitor, side, vary_value)
+        key = self.key(name, path, visitor, version, vary_value)
         assert key is not None
-        entry.size += sum(len(part) for part in key[3]) + len(path) + len(key[2])
+        entry.size += sum(len(part) for part in key[4]) + len(path) + len(version) + len(key[3])
         if entry.size > self.max_entry_bytes:
             self._drop(key)
             return
@@ -145,10 +158,6 @@ class FragmentCache:
         while self.bytes > self.max_bytes:
             _, evicted = self._entries.popitem(last=False)
             self.bytes -= evicted.size
-
-    def forget(self, name: str, path: str) -> None:
-        """The fragment no longer lets `path` be kept: stop looking it up."""
-        self.shapes.pop((name, path), None)
 
     def _drop(self, key: Key) -> None:
         old = self._entries.pop(key, None)

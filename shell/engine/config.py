@@ -37,6 +37,8 @@ class FragmentConfig:
     instances: tuple[str, ...] = ()  # base URLs of the live instances that serve pages
     canary_instances: tuple[str, ...] = ()  # ...of the canary version, for a share of visitors
     canary_percent: int = 0  # that share (0-100), sticky per visitor
+    stable_version: str = ""  # the versions the stable instances run, e.g. "v1" or "v1,v2"
+    canary_version: str = ""  # the canary instances' version
     standby_instances: tuple[str, ...] = ()  # live, serving no pages (e.g. a draining version)
     # What the fragment's own Cache-Control leaves out (see cache_control.py), in seconds:
     cache_max_age: int = 0  # how long a response stays fresh

@@ -82,6 +82,21 @@ class RequestContext:
         )
         return "".join(lines).encode("latin-1", "replace")
 
+    def fragment_header(self, name: str) -> str:
+        """The value of request header `name` (lower case) as a fragment gets it, "" when
+        absent: what a fragment's `Vary` keys the shell's cache by."""
+        if name == "x-tessera-locale":
+            return self.locale
+        if name == "x-tessera-path":
+            return self.path
+        if name == "accept":
+            return "text/html"
+        found = self.forwarded.get(name)
+        if found is None:
+            raw = self.raw.get(name.encode("latin-1"))
+            return "" if raw is None else raw.decode("latin-1")
+        return found
+
     def extra_headers(self, names: Iterable[str]) -> dict[str, str]:
         """Headers a fragment is configured to receive (e.g. cookie), if the request had them;
         never the shell's own cookies, which are credentials."""

@@ -7,13 +7,16 @@ An instance that refuses a connection, or fails `CONSECUTIVE_FAILURES` requests 
 request until the registry notices its missed heartbeats, and one that keeps failing stays
 out longer each time. Never more than half of a fragment's instances are out at once: the
 other half keeps the fragment served while the breaker (breaker.py) judges the fragment as
-a whole.
+a whole. Each ejection is logged (the instance, why, for how long).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
+
+logger = logging.getLogger("tessera.engine")
 
 #: Failures in a row (not refused connections: those eject at once) that eject an instance.
 CONSECUTIVE_FAILURES = 5
@@ -50,10 +53,21 @@ class Ejections:
         if now - last_end > MAX_EJECTION_S:
             times = 0  # it stayed in long enough: start again from one
         times += 1
-        until = now + min(EJECTION_S * times, MAX_EJECTION_S)
-        self._times[base] = (times, until)
-        self.until[base] = until
+        seconds = min(EJECTION_S * times, MAX_EJECTION_S)
+        self._times[base] = (times, now + seconds)
+        self.until[base] = now + seconds
         self.failures.pop(base, None)
+        logger.warning(
+            "instance ejected",
+            extra={
+                "instance": base,
+                "reason": "refused a connection"
+                if refused
+                else f"{CONSECUTIVE_FAILURES} failures in a row",
+                "seconds": seconds,
+                "times": times,
+            },
+        )
         return True
 
     def succeeded(self, base: str) -> None:

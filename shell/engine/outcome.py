@@ -22,7 +22,7 @@ Kind = Literal["ok", "redirect", "not-found", "fallback", "placeholder", "empty"
 #: (stale-while-revalidate: served while a refresh runs), revalidated (a 304 renewed the
 #: copy), miss (fetched, then kept), coalesced (another page's fetch was awaited),
 #: stale-if-error (a stale copy for a failed fetch), breaker-open, bulkhead-full (not asked
-#: at all), retried (a second instance answered after the first failed to connect).
+#: at all).
 VIAS = (
     "hit",
     "stale",
@@ -32,7 +32,6 @@ VIAS = (
     "stale-if-error",
     "breaker-open",
     "bulkhead-full",
-    "retried",
 )
 
 

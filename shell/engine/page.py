@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from urllib.parse import quote
 
+from shell.engine.cache import cache
 from shell.engine.context import DEADLINE_LINES, RequestContext, request_context
 from shell.engine.deadline import Deadline
 from shell.engine.decision import decide
@@ -20,7 +21,7 @@ from shell.engine.disconnect import WATCH_DISCONNECT_AFTER, DisconnectWatch
 from shell.engine.httpclient import encode_headers
 from shell.engine.outcome import Outcome
 from shell.engine.plan import Placement, PlanCache, error_page
-from shell.engine.resolve import resolve
+from shell.engine.resolve import fresh_copy, resolve
 from shell.engine.retry import FRAGMENT_PREFIX
 from shell.engine.routing import BadParameter, Page
 from shell.engine.security import DEFAULT_POLICY, ResponsePolicy
@@ -84,17 +85,20 @@ class PageApp:
 
     def _context(self, scope: Scope) -> tuple[RequestContext, bytes]:
         """The request's context and the header block every fragment request carries."""
+        context = self._request_context(scope)
+        return context, context.header_block(self.context_key, time.time())
+
+    def _request_context(self, scope: Scope) -> RequestContext:
         raw_path = scope.get("raw_path")
         # Fragments get the path as the browser sent it, percent-encoded: never a decoded
         # control character, which their servers would refuse with the whole request.
         path = raw_path.decode("latin-1") if raw_path else quote(scope["path"])
-        context = request_context(
+        return request_context(
             scope["headers"],
             path,
             visitor_key=self.visitor_key,
             trust_request_id=self.trust_request_id,
         )
-        return context, context.header_block(self.context_key, time.time())
 
     async def _page(
         self,
@@ -106,13 +110,24 @@ class PageApp:
         params: dict[str, str],
     ) -> None:
         deadline = time.monotonic() + self.page_budget
-        context, headers = self._context(scope)
+        context = self._request_context(scope)
         plan = self.plans.get(page, params, site.fragments)
         # By timeout (ms): the deadline and the header block of the fetches with that timeout.
         shared: dict[int, tuple[Deadline, bytes]] = {}
         # The loop, looked up once: on Python 3.11 every lookup is a getpid() system call.
         loop = asyncio.get_running_loop()
-        tasks = {p: _start(loop, context, p, params, headers, shared) for p in plan.placements}
+        tasks: dict[Placement, asyncio.Future[Outcome]] = {}
+        headers = None  # signed once a fragment must be asked: not for a page of fresh copies
+        lookup = bool(cache.shapes)  # nothing was ever kept: not even a call per fragment
+        for placement in plan.placements:
+            outcome = fresh_copy(placement, context) if lookup else None
+            if outcome is not None:
+                tasks[placement] = done = loop.create_future()
+                done.set_result(outcome)
+                continue
+            if headers is None:
+                headers = context.header_block(self.context_key, time.time())
+            tasks[placement] = _start(loop, context, placement, params, headers, shared)
         main = asyncio.current_task(loop)
         assert main is not None
         watch = DisconnectWatch(receive, main, self.watch_disconnect_after)

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from copy import copy
 from urllib.parse import unquote
 
 from shell.engine.assets import fragment_assets
-from shell.engine.balance import side
+from shell.engine.balance import version_for
 from shell.engine.cache import Entry, Key, cache
 from shell.engine.cache_control import Storage, storage
 from shell.engine.config import FragmentConfig
@@ -96,6 +96,30 @@ async def _fallback_url(placement: Placement, headers: bytes) -> str | None:
         return None
 
 
+def fresh_copy(placement: Placement, context: RequestContext) -> Outcome | None:
+    """`placement`'s fresh copy from the cache for the request of `context`, announced as
+    its outcome; None when there is none (then `resolve` it).
+
+    Synchronous, so that a page whose fragments are all fresh in the cache starts no task
+    and signs no fragment headers at all."""
+    config = placement.config
+    if config is None or not cache.shapes:
+        return None
+    visitor = context.visitor
+    # version_for(), without its call for a fragment with no canary: this runs per fragment
+    version = version_for(config, visitor) if config.canary_percent else config.stable_version
+    key = cache.key(config.name, placement.path, visitor, version, context.fragment_header)
+    if key is None:
+        return None
+    entry = cache.get(key)
+    if entry is None or cache.clock() >= entry.fresh_until:
+        return None
+    outcome = entry.hit or entry.remember_hit(placement.name)
+    for subscriber in fragment_resolved:
+        subscriber(outcome, context.request_id)
+    return outcome
+
+
 async def resolve(
     placement: Placement,
     params: Mapping[str, str],
@@ -118,8 +142,8 @@ async def resolve(
             config.name,
             placement.path,
             context.visitor,
-            side(config, context.visitor),
-            _header_of(context),
+            version_for(config, context.visitor),
+            context.fragment_header,
         )
         if key is not None:
             outcome = await _cached(placement, params, headers, context, deadline, started, key)
@@ -135,7 +159,7 @@ async def resolve(
             ):
                 _keep(placement, response, outcome, context)
         except FetchError as exc:
-            outcome = await _fall_back(placement, params, headers, exc, started)
+            outcome = await _fall_back(placement, params, headers, context, exc, started)
     for subscriber in fragment_resolved:  # the event, announced here: a call per fragment saved
         subscriber(outcome, context.request_id)
     return outcome
@@ -152,8 +176,9 @@ async def _cached(
 ) -> Outcome | None:
     """A placement whose path the cache knows: its copy if fresh (or stale within
     stale-while-revalidate, refreshed in the background), else the one fetch for its key,
-    else its copy within stale-if-error, else the fallback chain. None when the one fetch
-    was another visitor's and its answer is not for sharing: the caller fetches its own."""
+    else the fallback chain (its copy first, within stale-if-error). None when the one
+    fetch was another visitor's and its answer is not for sharing: the caller fetches its
+    own."""
     config = placement.config
     assert config is not None
     name = placement.name
@@ -166,18 +191,22 @@ async def _cached(
             cache.fetch_once(key, lambda: _refresh(placement, headers, context, entry))
             return entry.outcome(name, "stale", (time.perf_counter() - started) * 1000)
     task, leader = cache.fetch_once(key, lambda: _refresh(placement, headers, context, entry))
+    breaker = config.circuit
     try:
         with deadline or Deadline(config.timeout):
             outcome, shared = await asyncio.shield(task)
     except (FetchError, TimeoutError) as exc:
         if isinstance(exc, TimeoutError):
             exc = FetchError(f"no complete response within {config.timeout_ms} ms")
-        elapsed = (time.perf_counter() - started) * 1000
-        if entry is not None and entry.may_stand_in(cache.clock()):
-            return entry.outcome(name, "stale-if-error", elapsed, str(exc))
-        return await _fall_back(placement, params, headers, exc, started)
+        if not leader and breaker.passing and not exc.via:
+            # A page that waited on another's fetch lost its time too: the breaker counts it,
+            # so that a fragment failing on one hot page (one fetch at a time) still opens it.
+            breaker.record(False, (time.perf_counter() - started) * 1000)
+        return await _fall_back(placement, params, headers, context, exc, started)
     if leader:
         return outcome
+    if breaker.passing:
+        breaker.fast_successes += 1
     if not shared:
         return None
     coalesced = copy(outcome)
@@ -203,8 +232,7 @@ async def _refresh(
         if response.header(b"cache-control") is not None:
             renewed = _storage(config, response)
         elapsed = (time.perf_counter() - started) * 1000
-        if renewed is None:
-            cache.forget(config.name, placement.path)
+        if renewed is None:  # now it may not be kept: used this once, renewed no more
             return entry.outcome(placement.name, "revalidated", elapsed), False
         entry.storage = renewed
         entry.fresh_until = cache.clock() + renewed.fresh_s
@@ -225,8 +253,11 @@ def _keep(
     assert config is not None
     kept = _storage(config, response)
     if kept is None:
-        if cache.shapes:
-            cache.forget(config.name, placement.path)
+        # This answer replaces the copy from now on (no more serving it while refreshing),
+        # but the copy may still stand in for a failure, as it said it may.
+        before = _copy(placement, context)
+        if before is not None:
+            before.superseded(cache.clock())
         return False
     entry = Entry(
         outcome.html,
@@ -240,10 +271,27 @@ def _keep(
     )
     visitor = context.visitor
     cache.store(
-        config.name, placement.path, visitor, side(config, visitor), _header_of(context), entry
+        config.name,
+        placement.path,
+        visitor,
+        version_for(config, visitor),
+        context.fragment_header,
+        entry,
     )
     outcome.via = "miss"
     return kept.shared
+
+
+def _copy(placement: Placement, context: RequestContext) -> Entry | None:
+    """The placement's copy in the cache for the request of `context`, fresh or not."""
+    config = placement.config
+    if config is None or not cache.shapes:
+        return None
+    visitor = context.visitor
+    key = cache.key(
+        config.name, placement.path, visitor, version_for(config, visitor), context.fragment_header
+    )
+    return cache.get(key) if key is not None else None
 
 
 def _storage(config: FragmentConfig, response: Response) -> Storage | None:
@@ -252,36 +300,24 @@ def _storage(config: FragmentConfig, response: Response) -> Storage | None:
     return storage(response, config.cache_max_age, config.stale_if_error, forwarded)
 
 
-def _header_of(context: RequestContext) -> Callable[[str], str]:
-    """The value of a request header as the fragment got it (for the cache's Vary)."""
-
-    def value(name: str) -> str:
-        if name == "x-tessera-locale":
-            return context.locale
-        if name == "x-tessera-path":
-            return context.path
-        if name == "accept":
-            return "text/html"
-        found = context.forwarded.get(name)
-        if found is None:
-            raw = context.raw.get(name.encode("latin-1"))
-            return "" if raw is None else raw.decode("latin-1")
-        return found
-
-    return value
-
-
 async def _fall_back(
     placement: Placement,
     params: Mapping[str, str],
     headers: bytes,
+    context: RequestContext,
     failure: FetchError,
     started: float,
 ) -> Outcome:
-    """The outcome of a failed fetch: the first step of the fallback chain that works."""
+    """The outcome of a failed fetch: the first step of the fallback chain that works,
+    beginning with a stale copy that may stand in (stale-if-error)."""
     config = placement.config
     assert config is not None
     error, via = str(failure), failure.via
+    stale = _copy(placement, context)
+    if stale is not None and stale.may_stand_in(cache.clock()):
+        return stale.outcome(
+            placement.name, "stale-if-error", (time.perf_counter() - started) * 1000, error
+        )
     fallback = await _fallback_url(placement, headers)
     elapsed = (time.perf_counter() - started) * 1000
     if fallback is not None:

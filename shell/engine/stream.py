@@ -18,7 +18,7 @@ from shell.engine.plan import Placement, Plan
 from shell.engine.retry import placeholder
 from tessera.runtime.asgi import Send
 
-Tasks = Mapping[Placement, "asyncio.Task[Outcome]"]
+Tasks = Mapping[Placement, "asyncio.Future[Outcome]"]  # tasks, or done futures for fresh copies
 
 
 def server_timing(plan: Plan, tasks: Tasks) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from shell.engine import (
@@ -54,8 +54,13 @@ class Snapshot:
         return self.site.fragments
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any], etag: str | None) -> Snapshot:
+    def from_json(
+        cls, data: Mapping[str, Any], etag: str | None, previous: Snapshot | None = None
+    ) -> Snapshot:
         """Read the registry's snapshot document; raises ValueError when malformed.
+
+        `previous`, the snapshot this one follows, names the version that served last for a
+        fragment that has no live instance now (the one its cached copies belong to).
 
         A fragment or page entry this shell cannot use (a setting it refuses, a layout or a
         route parameter kind it does not know) is left out and logged: one bad entry costs
@@ -66,6 +71,8 @@ class Snapshot:
             for entry in data["fragments"]:
                 try:
                     config = fragment_config(entry)
+                    if previous is not None and not config.stable_version:
+                        config = _last_version(config, previous.fragments.get(config.name))
                 except (AttributeError, KeyError, TypeError, ValueError) as exc:
                     logger.error(
                         "fragment left out", extra={"entry": _name(entry), "error": str(exc)}
@@ -114,6 +121,15 @@ def _breaker(settings: Mapping[str, Any] | None) -> BreakerSettings:
     return BreakerSettings(**known)
 
 
+def _last_version(config: FragmentConfig, before: FragmentConfig | None) -> FragmentConfig:
+    """`config`, with no version routed now (no live instance), keeping the version that
+    served before: the shell's cached copies are kept by version, and they are what may
+    still stand in for the fragment."""
+    if before is None or not before.stable_version:
+        return config
+    return replace(config, stable_version=before.stable_version)
+
+
 def page(entry: Mapping[str, Any]) -> Page:
     """A page entry, checked against what this shell can serve (its layout, its route)."""
     load_layout(entry["layout"])
@@ -135,6 +151,8 @@ def _routed_instances(entry: Mapping[str, Any]) -> dict[str, Any]:
         return {"instances": _weighted(instances)}
     stable, canary = set(routing.get("stable", ())), routing.get("canary", "")
     return {
+        "stable_version": ",".join(sorted(stable)),
+        "canary_version": canary,
         "instances": _weighted([i for i in instances if i["version"] in stable]),
         "canary_instances": _weighted([i for i in instances if canary == i["version"]]),
         "canary_percent": int(routing.get("canary_percent", 0)) if canary else 0,

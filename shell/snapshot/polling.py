@@ -20,6 +20,7 @@ import httpx
 
 from shell.engine import Site, breakers
 from shell.snapshot.parse import Snapshot
+from tessera.runtime.jsonlog import describe
 
 logger = logging.getLogger("tessera.snapshot")
 
@@ -53,7 +54,10 @@ class SnapshotPoller:
             saved = json.loads(self.disk_path.read_text())
             snapshot = Snapshot.from_json(saved["snapshot"], saved.get("etag"))
         except (OSError, ValueError, KeyError) as exc:
-            logger.error("disk copy of the snapshot is unreadable", extra={"error": str(exc)})
+            logger.error(
+                "disk copy of the snapshot is unreadable",
+                extra={"path": str(self.disk_path), "error": describe(exc)},
+            )
             return Snapshot()
         logger.info("serving from the disk copy of the registry snapshot")
         return snapshot
@@ -80,7 +84,7 @@ class SnapshotPoller:
         response.raise_for_status()
         data = response.json()
         etag = response.headers.get("ETag")
-        self.current = Snapshot.from_json(data, etag)
+        self.current = Snapshot.from_json(data, etag, self.current)
         breakers.forget(self.current.fragments)  # of fragments gone from the registry
         self._save_disk_copy(data, etag)
         logger.info(
@@ -97,7 +101,10 @@ class SnapshotPoller:
             try:
                 await self.refresh()
             except (httpx.HTTPError, ValueError, OSError) as exc:
-                logger.warning("registry snapshot refresh failed", extra={"error": str(exc)})
+                logger.warning(
+                    "registry snapshot refresh failed",
+                    extra={"url": self.url, "error": describe(exc)},
+                )
             await asyncio.sleep(self.interval)
 
     async def start(self) -> None:

@@ -19,6 +19,13 @@ trace_id: ContextVar[str | None] = ContextVar("trace_id", default=None)
 _STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
 
+def describe(error: BaseException) -> str:
+    """What went wrong, for a log line's "error": the exception's type and its message (many
+    say nothing by themselves: an httpx timeout's message is empty)."""
+    message = str(error)
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
+
 class JsonFormatter(logging.Formatter):
     """Format a record as one JSON object: time, level, logger, message, ids, extras."""
 

@@ -6,11 +6,21 @@ import pytest
 
 from tests.chaos.harness import MATRIX
 
+#: How to read the matrix's "filled by" column.
+LEGEND = (
+    "filled by: what filled the slot (own, degraded, hostile, fallback, retry placeholder, "
+    "empty, error-page) and, in brackets, how the shell had it: its copy (hit, stale, "
+    "stale-if-error), fetched for the page (miss, revalidated, coalesced; fetched: after the "
+    "page's head, not failed), not asked (breaker-open, bulkhead-full); no brackets: fetched "
+    "and not kept, or failed with nothing kept to stand in"
+)
+
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     if MATRIX.rows:
         terminalreporter.write_sep("=", "chaos matrix")
         terminalreporter.write_line(MATRIX.render())
+        terminalreporter.write_line(LEGEND)
 
 
 @pytest.hookimpl(wrapper=True)

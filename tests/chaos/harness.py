@@ -1,6 +1,15 @@
 """The chaos suite's tools: a steady page load, hostile fragment instances, the registry's
 traffic switch, backend faults, and the matrix every case adds a row to.
 
+How a slot was filled is told by two things: the markup in its box (`classify`: the
+fragment's own, degraded, hostile, a fallback, a retry placeholder, nothing) and how the
+shell had it (`Sample.via`): from the page's `Server-Timing` (`desc="ok stale-if-error"`),
+and for a fragment still pending when the head went out (`desc="streamed"`) from the shell's
+log, which names every fragment that failed with the page's request id and its via; one
+that was pending and did not fail was fetched for the page ("fetched": a miss, a
+revalidation or another page's fetch awaited; a cached copy is taken at once, before the
+head, so it is never among them).
+
 Everything here is loopback only and bounded: every loop has a count and a time limit.
 """
 
@@ -12,10 +21,11 @@ import json
 import math
 import re
 import signal
+import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +34,18 @@ import httpx
 from shell.engine.containment import contain
 
 PAGE = "/product/SKU-1001"
+#: The shell's ways of having a fragment's answer, as its Server-Timing names them (`via`).
+#: Fetched for the page: "" (not kept), "miss" (kept), "revalidated" (a 304 renewed the copy),
+#: "coalesced" (another page's fetch awaited), and "fetched" (pending at the head and not
+#: failed, see the module's docstring).
+FETCHED = frozenset({"", "miss", "revalidated", "coalesced", "fetched"})
+#: A kept copy, the fragment not asked (hit), asked in the background (stale) or failed
+#: (stale-if-error).
+CACHED = frozenset({"hit", "stale", "stale-if-error"})
+#: Not asked at all.
+REFUSED = frozenset({"breaker-open", "bulkhead-full"})
+#: `Sample.via` of a page the fragment is not on (the error page, no answer).
+ABSENT = "-"
 #: Every fragment of the product page and the marker of its own markup.
 OWN_MARKERS = {
     "header": '<header class="site-header"',
@@ -128,6 +150,20 @@ def is_error_page(status: int | None, html: str) -> bool:
     )
 
 
+def server_timing(header: str) -> dict[str, tuple[str, str]]:
+    """Each fragment's (kind, via) from a page's Server-Timing: `desc="ok hit"` is ("ok",
+    "hit"), `desc="ok"` ("ok", ""), `desc="streamed"` ("streamed", "streamed"). (The shell's
+    descriptions hold no comma or semicolon.)"""
+    found = {}
+    for entry in header.split(","):
+        name, *params = (part.strip() for part in entry.split(";"))
+        for param in params:
+            if param.startswith("desc="):
+                kind, _, via = param[len("desc=") :].strip('"').partition(" ")
+                found[name] = (kind, "streamed" if kind == "streamed" else via)
+    return found
+
+
 @dataclass
 class Sample:
     at: float  # seconds since the load started
@@ -145,10 +181,19 @@ class Sample:
     ttfb_ms: float = 0.0  # until the response's head arrived
     frame: str = ""  # what filled the header's and footer's boxes (see `frame`)
     detail: str = ""  # a failed page's markup, for the samples' log
+    #: How the shell had the watched fragment (see FETCHED, CACHED, REFUSED; ABSENT when it
+    #: is not on the page; "streamed" until `settle` reads the shell's log).
+    via: str = ABSENT
+    page: str = ""  # the path asked for
 
     @property
     def ok(self) -> bool:
         return self.status == 200 and self.complete
+
+    @property
+    def label(self) -> str:
+        """What filled the slot and how, e.g. "own(stale-if-error)", "retry"."""
+        return f"{self.fill}({self.via})" if self.via not in ("", ABSENT) else self.fill
 
 
 def _sample(
@@ -172,6 +217,8 @@ def _sample(
     if error_page and inner is None:
         header_footer = frame(html)
         fill = "error-page" if header_footer == "own/own" else f"error-page({header_footer})"
+    timing = server_timing(response.headers.get("server-timing", ""))
+    via = timing[slot][1] if slot in timing else ABSENT
     return Sample(
         at,
         phase,
@@ -187,26 +234,33 @@ def _sample(
         ttfb_ms=ttfb_ms,
         frame=frame(html),
         detail="" if response.status_code == 200 or error_page else html[:4000],
+        via=via,
+        page=response.url.path,
     )
 
 
 class Load:
     """A steady load of product pages from `CLIENTS` concurrent clients, in a thread of its
-    own, recording every answer until stopped (bounded in count and time)."""
+    own, recording every answer until stopped (bounded in count and time). With several
+    `urls`, client n asks for `urls[n % len(urls)]`."""
 
     def __init__(
         self,
-        url: str,
+        urls: Sequence[str],
         slot: str,
         *,
         fallback_html: str = "",
+        output: Callable[[], str] | None = None,
+        phase: str = "fault",
         max_seconds: float = 60.0,
         max_pages: int = 5000,
     ) -> None:
-        self.url, self.slot, self.fallback = url, slot, fallback_html
+        assert urls and len(urls) <= CLIENTS, urls
+        self.urls, self.slot, self.fallback = tuple(urls), slot, fallback_html
+        self.output = output  # the stack's output so far, for `settle`
         self.max_seconds, self.max_pages = max_seconds, max_pages
         self.samples: list[Sample] = []
-        self.phase = "fault"
+        self.phase = phase
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="chaos-load")
         self._started = 0.0
@@ -226,7 +280,7 @@ class Load:
                 )
                 for _ in range(CLIENTS)
             ]
-            health = httpx.URL(self.url).copy_with(path="/healthz", query=None)
+            health = httpx.URL(self.urls[0]).copy_with(path="/healthz", query=None)
             for client in made:
                 with contextlib.suppress(httpx.HTTPError):
                     await client.get(health)
@@ -234,6 +288,7 @@ class Load:
             await asyncio.gather(*(self._client(client, n) for n, client in enumerate(made)))
 
     async def _client(self, client: httpx.AsyncClient, n: int) -> None:
+        url = self.urls[n % len(self.urls)]
         # Staggered, as clients of a steady load arrive, rather than all in the same instant.
         await asyncio.sleep(n * STAGGER)
         while (
@@ -243,7 +298,7 @@ class Load:
         ):
             phase, began = self.phase, time.monotonic()
             try:
-                async with client.stream("GET", self.url) as response:
+                async with client.stream("GET", url) as response:
                     ttfb = (time.monotonic() - began) * 1000
                     await response.aread()
             except httpx.HTTPError as exc:
@@ -259,6 +314,7 @@ class Load:
                         False,
                         False,
                         error=type(exc).__name__,
+                        page=httpx.URL(url).path,
                     )
                 )
                 await asyncio.sleep(0.05)  # a refused connection fails at once
@@ -277,6 +333,8 @@ class Load:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+        if self.output is not None:
+            self.settle(self.output)
 
     def stop(self) -> None:
         self._stop.set()
@@ -289,17 +347,29 @@ class Load:
     def during(self, *phases: str) -> list[Sample]:
         return [s for s in self.samples if not phases or s.phase in phases]
 
+    def settle(self, output: Callable[[], str]) -> None:
+        """Tell how the watched fragment was had on the pages where the head went out before
+        it was in (`via` "streamed"), from the shell's log (`output()`, the stack's output):
+        the via it logged for a failure there, else "fetched". Call it once the load has
+        stopped: the log is read a moment later, so that the last pages' lines are in."""
+        time.sleep(0.3)
+        failures = shell_failures(output(), self.slot)
+        for sample in self.samples:
+            if sample.via == "streamed":
+                entry = failures.get(sample.request_id)
+                sample.via = "fetched" if entry is None else str(entry.get("via", ""))
+
 
 def p99(samples: list[Sample]) -> float:
     """The 99th percentile of the samples' latency (nearest rank), in ms; 0 without any."""
     return percentile([s.ms for s in samples], 0.99)
 
 
-def shell_durations(output: str, fragment: str) -> dict[str, float]:
-    """How long the shell itself took over `fragment` on each page where it failed, by the
-    page's request id, from the shell's log (it logs every fragment that failed, with the
-    time it took to resolve, fallback included)."""
-    found: dict[str, float] = {}
+def shell_failures(output: str, fragment: str) -> dict[str, dict[str, Any]]:
+    """Every page where `fragment` did not resolve cleanly, by the page's request id, from
+    the shell's log: it logs each such fragment with its outcome, its via and the time it
+    took to resolve (fallback included)."""
+    found: dict[str, dict[str, Any]] = {}
     for line in output.splitlines():
         name, _, rest = line.partition(" | ")
         if name.strip() != "shell" or not rest.startswith("{"):
@@ -307,8 +377,18 @@ def shell_durations(output: str, fragment: str) -> dict[str, float]:
         with contextlib.suppress(ValueError):
             entry = json.loads(rest)
             if entry.get("fragment") == fragment and "page_request_id" in entry:
-                found[entry["page_request_id"]] = float(entry["duration_ms"])
+                found[entry["page_request_id"]] = entry
     return found
+
+
+def shell_durations(output: str, fragment: str) -> dict[str, float]:
+    """How long the shell itself took over `fragment` on each page where it failed, by the
+    page's request id (see `shell_failures`)."""
+    return {
+        request: float(entry["duration_ms"])
+        for request, entry in shell_failures(output, fragment).items()
+        if "duration_ms" in entry
+    }
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -318,7 +398,8 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def fills(samples: list[Sample]) -> str:
-    counts = Counter(s.fill for s in samples)
+    """What filled the slot and how, with counts: "own(stale-if-error) x40 retry x2"."""
+    counts = Counter(s.label for s in samples)
     return " ".join(f"{kind} x{n}" for kind, n in counts.most_common())
 
 
@@ -344,18 +425,46 @@ def healthy(url: str) -> bool:
     return False
 
 
-def page_complete(shell: str) -> bool:
-    """The product page has every fragment's own markup and no retry placeholder."""
+#: Vias of a fragment that failed: a copy stood in for it, or it was not asked at all.
+FAILURE_VIAS = frozenset({"stale-if-error"}) | REFUSED
+
+
+def page_whole(stack, path: str = PAGE) -> bool:
+    """The page is whole: a 200 with every fragment's own markup, no retry placeholder, and
+    no fragment standing in for a failure (a stale-if-error copy, or not asked: its breaker
+    open, its bulkhead full), by the page's Server-Timing and, for the fragments it shows as
+    streamed, by the shell's log."""
     try:
-        response = httpx.get(shell + PAGE, timeout=CLIENT_TIMEOUT)
+        response = httpx.get(stack.url("shell") + path, timeout=CLIENT_TIMEOUT)
     except httpx.HTTPError:
         return False
     html = response.text
-    return (
+    if not (
         response.status_code == 200
         and "data-tessera-retry" not in html
-        and all(classify(slot_html(html, name)[0], name) in ("own",) for name in OWN_MARKERS)
-    )
+        and all(classify(slot_html(html, name)[0], name) == "own" for name in OWN_MARKERS)
+    ):
+        return False
+    timing = server_timing(response.headers.get("server-timing", ""))
+    if set(timing) != set(OWN_MARKERS) or any(v in FAILURE_VIAS for _, v in timing.values()):
+        return False
+    streamed = {name for name, (kind, _) in timing.items() if kind == "streamed"}
+    if streamed:
+        time.sleep(0.3)  # the shell's log lines of the page are in
+        request = response.headers.get("x-request-id", "")
+        for line in stack.output.getvalue().splitlines():
+            if request and request in line and any(f'"fragment": "{n}"' in line for n in streamed):
+                return False
+    return True
+
+
+def refusing_address() -> str:
+    """A loopback base URL where nothing listens (a port just free): connections to it are
+    refused at once, as to a dead instance's."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
 
 
 def respawned(stack, label: str, old_pid: int, timeout: float) -> float:
@@ -373,6 +482,17 @@ def respawned(stack, label: str, old_pid: int, timeout: float) -> float:
     return eventually(back, timeout, f"{label} restarted by the supervisor", step=0.1)
 
 
+def spawned(stack, label: str, old_pid: int, timeout: float) -> float:
+    """Seconds until the supervisor has started `label` again (a new pid; it may not listen
+    yet)."""
+
+    def new() -> bool:
+        process = stack.supervisor.processes.get(label)
+        return process is not None and process.proc.pid != old_pid
+
+    return eventually(new, timeout, f"{label} started again by the supervisor", step=0.05)
+
+
 def kill(stack, label: str) -> int:
     """SIGKILL a service's process group, as a crash would; its pid."""
     process = stack.supervisor.processes[label]
@@ -381,12 +501,13 @@ def kill(stack, label: str) -> int:
 
 
 @contextlib.contextmanager
-def frozen(stack, label: str) -> Iterator[None]:
-    """SIGSTOP a service for the block; SIGCONT whatever happens."""
+def frozen(stack, label: str) -> Iterator[Callable[[], None]]:
+    """SIGSTOP a service for the block, which may thaw it earlier with the function it
+    gets; SIGCONT whatever happens."""
     process = stack.supervisor.processes[label]
     process.signal(signal.SIGSTOP)
     try:
-        yield
+        yield lambda: process.signal(signal.SIGCONT)
     finally:
         process.signal(signal.SIGCONT)
 
@@ -417,6 +538,14 @@ class Registry:
         )
         assert response.status_code == 201, response.text
         return response.json()["id"]
+
+    def instance_id(self, fragment: str, base_url: str) -> int:
+        """The registry's id of `fragment`'s instance at `base_url` (an instance that
+        registers again at the same URL keeps it)."""
+        listed = httpx.get(self.url + "/instances", headers=self.auth, timeout=10).json()
+        return next(
+            i["id"] for i in listed if i["fragment"] == fragment and i["base_url"] == base_url
+        )
 
     def heartbeat(self, instance: int) -> None:
         httpx.post(self.url + f"/instances/{instance}/heartbeat", headers=self.auth, timeout=5)
@@ -675,7 +804,8 @@ class Background:
 
 
 class Heartbeats:
-    """Keeps a manually registered instance alive in the registry (a thread, every second)."""
+    """Keeps an instance alive in the registry (a thread, at once and every second): one
+    registered by hand, or a real one whose own heartbeats a fault stops."""
 
     def __init__(self, registry: Registry, instance: int, every: float = 1.0) -> None:
         self.registry, self.instance, self.every = registry, instance, every
@@ -684,10 +814,10 @@ class Heartbeats:
 
     def _run(self) -> None:
         for _ in range(3600):  # an hour at most
-            if self._stop.wait(self.every):
-                return
             with contextlib.suppress(httpx.HTTPError):
                 self.registry.heartbeat(self.instance)
+            if self._stop.wait(self.every):
+                return
 
     def __enter__(self) -> Heartbeats:
         self._thread.start()

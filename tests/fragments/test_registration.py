@@ -129,3 +129,18 @@ def test_registering_again_retries_quickly_while_the_registry_is_still_unreachab
     assert registrations[0] == 0 and registrations[1] == 20
     assert registrations[-1] < 21 and len(registrations) == 5
     assert registration.registered.is_set()
+
+
+def test_a_failed_heartbeat_is_logged_with_its_reason_and_url(caplog):
+    # The registry's heartbeat times out with an empty message, as httpx's timeouts do.
+    class Silent(ScriptedRegistry):
+        async def __call__(self, request: httpx.Request) -> httpx.Response:
+            if request.url.path.endswith("/heartbeat"):
+                raise httpx.ReadTimeout("", request=request)
+            return await super().__call__(request)
+
+    with caplog.at_level("WARNING", logger="tessera.registration"):
+        drive(Silent(), until=6)
+    (failure,) = [r for r in caplog.records if r.getMessage() == "heartbeat failed"]
+    assert failure.error == "ReadTimeout"
+    assert failure.url == "http://registry/api/v1/instances/1/heartbeat"

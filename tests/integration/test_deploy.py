@@ -79,6 +79,40 @@ def generous_timeouts(stack) -> Iterator[None]:
         _set_fragment_timeouts(stack, seeded)
 
 
+@pytest.fixture(scope="module")
+def reviews_put_back(stack) -> Iterator[None]:
+    """The deploys replace the reviews instance the stack started with (a rollback starts
+    the version before anew, on another port). The stack is the whole session's: afterwards
+    the original is started again where it was, so that later tests find the service at
+    `stack.url("reviews-fragment")`, the deploys' instances stop and the traffic setting is
+    what it was."""
+    registry = stack.url("registry") + "/api/v1"
+    auth = {"Authorization": f"Bearer {stack.secrets['TESSERA_REGISTRY_TOKEN']}"}
+    traffic = httpx.get(registry + "/fragments/reviews/traffic", timeout=10).json()
+    yield
+    supervisor = stack.supervisor
+    if "reviews-fragment" not in supervisor.processes:
+        stack.run(supervisor.start_service("reviews-fragment"))
+    original = stack.url("reviews-fragment")
+    deadline = time.monotonic() + 30
+    while not any(
+        i["fragment"] == "reviews" and i["base_url"] == original and i["up"]
+        for i in httpx.get(registry + "/instances", timeout=10).json()
+    ):
+        assert time.monotonic() < deadline, "the original reviews instance never registered"
+        time.sleep(0.2)
+    put = {k: traffic[k] for k in ("pinned_version", "canary_version", "canary_percent")}
+    response = httpx.put(registry + "/fragments/reviews/traffic", json=put, headers=auth)
+    assert response.status_code == 200, response.text
+    for label, process in list(supervisor.processes.items()):
+        if process.placed.name == "reviews-fragment" and label != "reviews-fragment":
+            stack.run(supervisor.stop_service(label))  # deregisters, drains, stops
+    deadline = time.monotonic() + 30
+    while not _complete(httpx.get(stack.url("shell") + PAGE, timeout=10).text):
+        assert time.monotonic() < deadline, "the product page never had every fragment again"
+        time.sleep(0.2)
+
+
 @pytest.fixture
 def deploy_env(stack, monkeypatch):
     """The deploy commands find the stack's control socket and history in its data dir;
@@ -149,7 +183,7 @@ def _pids(stack) -> dict[str, int]:
 
 
 def test_deploy_and_rollback_of_reviews_fail_no_page_and_touch_nothing_else(
-    deploy_env, generous_timeouts
+    deploy_env, generous_timeouts, reviews_put_back
 ):
     stack = deploy_env
     url = stack.url("shell") + PAGE
@@ -175,7 +209,7 @@ def test_deploy_and_rollback_of_reviews_fail_no_page_and_touch_nothing_else(
 
 
 def test_a_canary_serves_half_the_visitors_each_always_the_same_version(
-    deploy_env, generous_timeouts
+    deploy_env, generous_timeouts, reviews_put_back
 ):
     stack = deploy_env
     url = stack.url("shell") + PAGE

@@ -23,6 +23,7 @@ def test_the_snapshot_routing_splits_instances_by_version():
     assert config.instances == ("http://a", "http://b")
     assert (config.canary_instances, config.canary_percent) == (("http://c",), 50)
     assert config.standby_instances == ("http://d",)
+    assert (config.stable_version, config.canary_version) == ("v1", "v2")  # the cache's keys
     assert set(config.every_instance) == {"http://a", "http://b", "http://c", "http://d"}
     unrouted = fragment_config({**ENTRY, "routing": None})
     assert unrouted.instances == ("http://a", "http://b", "http://c", "http://d")

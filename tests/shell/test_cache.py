@@ -351,3 +351,96 @@ def run_plain(scenario):
             await fetch.close()
 
     return asyncio.run(wrapped())
+
+
+def test_after_a_deploy_no_page_gets_the_old_versions_copy(clock):
+    async def scenario():
+        async with serve({"/f": reply("<p>v1</p>", "public, max-age=60")}) as server:
+            old = FragmentConfig("f", instances=(server.url,), stable_version="v1")
+            first = await resolve(Placement("f", old, "/f", 0), {}, b"", visitor())
+            server.routes["/f"] = reply("<p>v2</p>", "public, max-age=60")
+            new = FragmentConfig("f", instances=(server.url,), stable_version="v2")
+            deployed = await resolve(Placement("f", new, "/f", 0), {}, b"", visitor())
+            back = await resolve(Placement("f", old, "/f", 0), {}, b"", visitor())  # rollback
+            return first.html, deployed.html, (back.html, back.via)
+
+    first, deployed, back = run_plain(scenario)
+    assert (first, deployed) == ("<p>v1</p>", "<p>v2</p>")
+    assert back == ("<p>v1</p>", "hit")  # v1's own copy, still fresh
+
+
+def test_pages_that_waited_on_an_answer_not_for_sharing_fall_back_to_the_stale_copy(clock):
+    async def scenario(f):
+        await f.resolve(visitor("a"))  # a shared copy, then it goes stale
+        clock.now += 120
+        gate = asyncio.Event()
+        f.set(
+            Reply(
+                200,
+                b"<p>degraded</p>",
+                {"Content-Type": HTML, "Cache-Control": "no-store"},
+                gate=gate,
+            )
+        )
+        pages = [asyncio.create_task(f.resolve(visitor(f"v{i}"))) for i in range(3)]
+        for _ in range(20):
+            await asyncio.sleep(0)
+        f.set(reply("down", status=503))  # the waiters' own fetches fail
+        gate.set()
+        outcomes = await asyncio.gather(*pages)
+        return [(o.via, o.html) for o in outcomes]
+
+    first = reply("<p>good</p>", "public, max-age=60, stale-if-error=600")
+    outcomes = run(first, scenario)
+    assert outcomes[0] == ("", "<p>degraded</p>")  # the leader: its own (degraded) answer
+    assert outcomes[1:] == [("stale-if-error", "<p>good</p>")] * 2
+
+
+def test_a_no_store_answer_leaves_the_earlier_copy_to_stand_in_later(clock):
+    async def scenario(f):
+        await f.resolve()
+        clock.now += 120
+        f.set(reply("<p>degraded</p>", "no-store"))
+        degraded = await f.resolve()
+        f.set(reply("down", status=503))
+        stood_in = await f.resolve()
+        return degraded, stood_in
+
+    first = reply("<p>good</p>", "public, max-age=60, stale-if-error=600")
+    degraded, stood_in = run(first, scenario)
+    assert degraded.html == "<p>degraded</p>"
+    assert (stood_in.via, stood_in.html) == ("stale-if-error", "<p>good</p>")
+
+
+def test_pages_waiting_on_one_failing_fetch_each_count_in_the_breaker(clock):
+    async def scenario(f):
+        await f.resolve()
+        clock.now += 120
+        gate = asyncio.Event()
+        f.set(Reply(503, b"down", {"Content-Type": HTML}, gate=gate))
+        pages = [asyncio.create_task(f.resolve(visitor(f"v{i}"))) for i in range(5)]
+        for _ in range(20):
+            await asyncio.sleep(0)
+        gate.set()
+        await asyncio.gather(*pages)
+        return f.config.circuit.report(), f.asked
+
+    report, asked = run(reply("<p>good</p>", "public, max-age=60"), scenario)
+    assert asked == 2  # one fetch for the five pages
+    assert (report["calls"], report["failures"]) == (6, 5)  # the first page's success, then 5
+
+
+def test_an_answer_that_may_not_be_kept_replaces_the_copy_for_pages_at_once(clock):
+    async def scenario(f):
+        await f.resolve()
+        clock.now += 70  # stale, within stale-while-revalidate
+        f.set(reply("<p>degraded</p>", "no-store"))
+        stale = await f.resolve()  # served at once; the refresh brings the degraded answer
+        await settle()
+        after = [await f.resolve() for _ in range(2)]
+        return stale, after
+
+    first = reply("<p>good</p>", "public, max-age=60, stale-while-revalidate=300")
+    stale, after = run(first, scenario)
+    assert (stale.via, stale.html) == ("stale", "<p>good</p>")
+    assert [(o.via, o.html) for o in after] == [("", "<p>degraded</p>")] * 2

@@ -66,3 +66,16 @@ def test_an_ejected_instance_is_back_when_its_time_is_up():
     clock.now += 0.001
     assert ejections.alternative(POOL, "http://a") == "http://a"
     assert ejections.until == {}
+
+
+def test_an_ejection_is_logged_with_the_instance_and_why(caplog):
+    ejections = Ejections(Clock())
+    with caplog.at_level("WARNING", logger="tessera.engine"):
+        ejections.failed("http://a", POOL, refused=True)
+        for _ in range(CONSECUTIVE_FAILURES):
+            ejections.failed("http://b", POOL)
+    logged = [(r.instance, r.reason, r.seconds) for r in caplog.records]
+    assert logged == [
+        ("http://a", "refused a connection", EJECTION_S),
+        ("http://b", f"{CONSECUTIVE_FAILURES} failures in a row", EJECTION_S),
+    ]

@@ -528,3 +528,31 @@ def test_route_parameters_are_checked_at_the_edge(path, query, status):
     assert "<header>head</header>" in recorder.body  # the page keeps its header
     if status != 200:
         assert [target for _, target, _, _ in requests] == ["/header"]  # no fragment saw it
+
+
+def test_a_page_of_fresh_copies_asks_no_fragment_and_says_so():
+    cacheable = {**HTML, "Cache-Control": "public, max-age=60"}
+    routes = {
+        "/header": Reply(body=b"<header>head</header>", headers=cacheable),
+        "/product/SKU-1": Reply(body=b"<h1>Kettle</h1>", headers=cacheable),
+        "/buybox/SKU-1": Reply(body=b"<p>buy</p>", headers=cacheable),
+        "/recs/SKU-1": Reply(body=b"<p>recs</p>", headers=cacheable),
+    }
+
+    async def scenario():
+        async with serve(routes) as server:
+            app = app_for(server.url, [])
+            first, second = Recorder(server), Recorder(server)
+            await app(request("/product/SKU-1"), never_disconnect, first)
+            asked = len(server.requests)
+            await app(request("/product/SKU-1"), never_disconnect, second)
+            await close_connections()
+            return second, asked, len(server.requests)
+
+    second, asked, asked_after = asyncio.run(scenario())
+    assert (asked, asked_after) == (4, 4)  # the second page asked nothing
+    for html in ("<header>head</header>", "<h1>Kettle</h1>", "<p>buy</p>", "<p>recs</p>"):
+        assert html in second.body
+    assert "data-tessera-retry" not in second.body and second.start["status"] == 200
+    timing = second.headers["server-timing"]
+    assert all(f'{name};dur=0.0;desc="ok hit"' in timing for name in ("header", "product", "recs"))

@@ -144,3 +144,38 @@ def test_an_entry_this_shell_cannot_use_costs_only_itself():
     assert set(snapshot.fragments) == {"hero"}
     assert snapshot.site.router.match("/") is not None
     assert snapshot.site.router.match("/x/1.5") is None
+
+
+def test_a_failed_refresh_is_logged_with_its_reason_and_url(caplog):
+    def silent(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("", request=request)  # httpx's timeouts say nothing
+
+    poller = SnapshotPoller("http://registry", transport=httpx.MockTransport(silent), interval=0)
+
+    async def scenario():
+        await poller.start()
+        for _ in range(100):  # until the first poll failed (an event, not a timing)
+            if caplog.records:
+                break
+            await asyncio.sleep(0)
+        await poller.stop()
+
+    with caplog.at_level("WARNING", logger="tessera.snapshot"):
+        asyncio.run(scenario())
+    failure = caplog.records[0]
+    assert failure.getMessage() == "registry snapshot refresh failed"
+    assert (failure.error, failure.url) == ("ReadTimeout", "http://registry/api/v1/snapshot")
+
+
+def test_a_fragment_with_no_live_instance_keeps_the_version_that_served_last():
+    from shell.snapshot.parse import Snapshot
+
+    routed = {**SNAPSHOT["fragments"][0], "routing": {"stable": ["1"], "canary": ""}}
+    gone = {**routed, "instances": [], "routing": {"stable": [], "canary": ""}}
+    before = Snapshot.from_json({"fragments": [routed]}, '"a"')
+    after = Snapshot.from_json({"fragments": [gone]}, '"b"', before)
+    fresh = Snapshot.from_json({"fragments": [gone]}, '"b"')  # e.g. a shell just started
+    assert before.fragments["hero"].stable_version == "1"
+    assert after.fragments["hero"].stable_version == "1"  # its cached copies are version 1's
+    assert after.fragments["hero"].instances == ()
+    assert fresh.fragments["hero"].stable_version == ""
