@@ -6,7 +6,6 @@ import asyncio
 
 import pytest
 
-from shell.engine import fetch
 from shell.engine.cache import Entry, FragmentCache, cache
 from shell.engine.cache_control import Storage
 from shell.engine.config import FragmentConfig
@@ -15,6 +14,7 @@ from shell.engine.plan import Placement
 from shell.engine.resolve import resolve
 from tessera.runtime.visitor import visitor_cookie_value
 from tests.httpserver import Reply, serve
+from tests.shell.running import run as run_plain
 
 KEY = b"k" * 32
 HTML = "text/html; charset=utf-8"
@@ -76,14 +76,13 @@ async def settle() -> None:
 
 
 def run(first: Reply, scenario, **config):
-    async def wrapped():
-        try:
-            async with serve({"/f": first}) as server:
-                return await scenario(Fragment(server, **config))
-        finally:
-            await fetch.close()
+    """Run `scenario` against a fragment server whose `/f` answers `first`."""
 
-    return asyncio.run(wrapped())
+    async def against_server():
+        async with serve({"/f": first}) as server:
+            return await scenario(Fragment(server, **config))
+
+    return run_plain(against_server)
 
 
 def test_a_public_fresh_response_is_served_from_the_cache_until_it_expires(clock):
@@ -341,16 +340,6 @@ def test_each_side_of_a_canary_gets_its_own_versions_copy(clock):
     assert all(len(htmls) == 1 for htmls in seen.values())  # each visitor: one version
     assert {h for htmls in seen.values() for h in htmls} == {"<p>stable</p>", "<p>canary</p>"}
     assert asked == 2  # one fetch per side, then hits
-
-
-def run_plain(scenario):
-    async def wrapped():
-        try:
-            return await scenario()
-        finally:
-            await fetch.close()
-
-    return asyncio.run(wrapped())
 
 
 def test_after_a_deploy_no_page_gets_the_old_versions_copy(clock):

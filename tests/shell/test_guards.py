@@ -4,7 +4,6 @@ ejection of a failing instance, and the retry budget."""
 
 import asyncio
 
-from shell.engine import fetch
 from shell.engine.breaker import FORCED_OPEN, OPEN, BreakerSettings
 from shell.engine.cache import cache
 from shell.engine.config import FragmentConfig
@@ -15,20 +14,11 @@ from shell.engine.resolve import resolve
 from shell.engine.retry_budget import MIN_RETRIES, RetryBudget
 from shell.snapshot.parse import fragment_config
 from tests.httpserver import Reply, serve
+from tests.shell.running import run
 
 CONTEXT = request_context([], "/p", visitor_key=b"k" * 32)
 OK = Reply(body=b"<p>ok</p>", headers={"Content-Type": "text/html"})
 DOWN = Reply(503, b"down")
-
-
-def run(scenario):
-    async def wrapped():
-        try:
-            return await scenario()
-        finally:
-            await fetch.close()
-
-    return asyncio.run(wrapped())
 
 
 def resolving(config: FragmentConfig):

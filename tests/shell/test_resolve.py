@@ -1,30 +1,20 @@
 """Resolving placements against real loopback servers: success, failure, fallbacks, primary."""
 
-import asyncio
 import itertools
 from collections import defaultdict
 
-from shell.engine import balance, fetch
+from shell.engine import balance
 from shell.engine.config import FragmentConfig
 from shell.engine.context import request_context
 from shell.engine.ejection import ejections
 from shell.engine.plan import Placement
 from shell.engine.resolve import resolve
 from tests.httpserver import Reply, serve
+from tests.shell.running import run
 
 HEADERS = b"x-request-id: r1\r\n"
 CONTEXT = request_context([], "/p", visitor_key=b"k" * 32)
 HTML = {"Content-Type": "text/html; charset=utf-8"}
-
-
-def run(scenario):
-    async def wrapped():
-        try:
-            return await scenario()
-        finally:
-            await fetch.close()
-
-    return asyncio.run(wrapped())
 
 
 def placement(path="/f", **config) -> Placement:
