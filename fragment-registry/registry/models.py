@@ -214,6 +214,12 @@ class Fragment(models.Model):
             )
         if self.canary_percent and not self.canary_version:
             raise ValidationError({"canary_percent": "set a canary version to give it traffic"})
+        slow, timeout = self.breaker_slow_ms, self.timeout_ms
+        if isinstance(slow, int) and isinstance(timeout, int) and slow > timeout:
+            raise ValidationError(
+                {"breaker_slow_ms": f"at most the timeout ({timeout} ms): a call that takes "
+                 "longer has failed already; 0 means the timeout"}
+            )  # fmt: skip
 
     def breaker_settings(self) -> dict[str, int | str]:
         """The circuit breaker's settings as shells get them (the snapshot's `breaker`), as

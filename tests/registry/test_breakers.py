@@ -70,6 +70,7 @@ def test_a_new_fragment_has_the_default_settings(reviews):
 
 @pytest.mark.parametrize(("field", "low", "high", "inside"), BOUNDS)
 def test_the_model_refuses_settings_out_of_range(reviews, field, low, high, inside):
+    reviews.timeout_ms = 30_000  # the longest: any slow-call threshold in range is within it
     for value in (low, high):
         setattr(reviews, field, value)
         with pytest.raises(ValidationError) as refused:
@@ -78,6 +79,19 @@ def test_the_model_refuses_settings_out_of_range(reviews, field, low, high, insi
     for value in inside:
         setattr(reviews, field, value)
         reviews.full_clean()
+
+
+def test_a_slow_call_threshold_above_the_timeout_is_refused(operator_client, reviews):
+    reviews.timeout_ms, reviews.breaker_slow_ms = 800, 801
+    with pytest.raises(ValidationError) as refused:
+        reviews.full_clean()
+    assert set(refused.value.message_dict) == {"breaker_slow_ms"}
+    reviews.breaker_slow_ms = 800
+    reviews.full_clean()
+    url = f"/admin/registry/fragment/{reviews.pk}/change/"
+    form = _form(reviews, timeout_ms=800, breaker_slow_ms=900)
+    page = operator_client.post(url, form)
+    assert page.status_code == 200 and "at most the timeout (800 ms)" in page.content.decode()
 
 
 def test_the_model_refuses_an_unknown_forced_state(reviews):
