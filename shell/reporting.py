@@ -10,7 +10,6 @@ tried: the registry being down costs only its view of the shells.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -18,6 +17,7 @@ import socket
 import httpx
 
 from shell.engine import breakers
+from tessera.runtime import tasks
 from tessera.runtime.jsonlog import describe
 
 logger = logging.getLogger("tessera.report")
@@ -76,10 +76,7 @@ class BreakerReporter:
         self._task = asyncio.create_task(self._run(), name="breaker-reporter")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await tasks.stop(self._task)
         if self._client:
             await self._client.aclose()
             self._client = None

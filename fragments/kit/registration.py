@@ -12,12 +12,12 @@ instance) registers again at once, not after a tick or a backoff.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
 import httpx
 
+from tessera.runtime import tasks
 from tessera.runtime.jsonlog import describe
 
 logger = logging.getLogger("tessera.registration")
@@ -55,10 +55,7 @@ class Registration:
         """Stop heartbeating and deregister, so shells stop sending traffic here (once)."""
         if self._client.is_closed:
             return
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await tasks.stop(self._task)
         if self.instance_id is not None:
             try:
                 await self._client.delete(f"/instances/{self.instance_id}")

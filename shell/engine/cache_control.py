@@ -47,10 +47,11 @@ def directives(value: str) -> dict[str, str]:
 
 
 def _seconds(value: str | None) -> float | None:
-    """A delta-seconds argument; None when absent or not a number (so ignored)."""
-    if value is None or not value.isdigit():
+    """A delta-seconds argument (ASCII digits; a huge one is 2^31, as RFC 9111 says); None
+    when absent or not a number (so ignored)."""
+    if value is None or not value.isascii() or not value.isdigit():
         return None
-    return float(min(int(value), 2**31))
+    return float(min(int(value), 2**31)) if len(value) <= 10 else float(2**31)
 
 
 def storage(

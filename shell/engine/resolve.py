@@ -26,6 +26,7 @@ from shell.engine.context import RequestContext
 from shell.engine.deadline import Deadline
 from shell.engine.events import fragment_resolved
 from shell.engine.fetch import FetchError, Response, fetch, fetch_url
+from shell.engine.httpclient import encode_headers
 from shell.engine.outcome import Outcome
 from shell.engine.plan import Placement
 from shell.engine.retry import placeholder
@@ -105,10 +106,7 @@ def fresh_copy(placement: Placement, context: RequestContext) -> Outcome | None:
     config = placement.config
     if config is None or not cache.shapes:
         return None
-    visitor = context.visitor
-    # version_for(), without its call for a fragment with no canary: this runs per fragment
-    version = version_for(config, visitor) if config.canary_percent else config.stable_version
-    key = cache.key(config.name, placement.path, visitor, version, context.fragment_header)
+    key = _key(config, placement.path, context)
     if key is None:
         return None
     entry = cache.get(key)
@@ -138,13 +136,7 @@ async def resolve(
     if config is None:
         outcome = Outcome(placement.name, "empty", error="not registered or disabled")
     elif cache.shapes:  # nothing was ever kept: no lookup at all
-        key = cache.key(
-            config.name,
-            placement.path,
-            context.visitor,
-            version_for(config, context.visitor),
-            context.fragment_header,
-        )
+        key = _key(config, placement.path, context)
         if key is not None:
             outcome = await _cached(placement, params, headers, context, deadline, started, key)
     if outcome is None:  # not cached, nor for other visitors: fetch it for this request
@@ -225,7 +217,7 @@ async def _refresh(
     assert config is not None
     started = time.perf_counter()
     if entry is not None and entry.etag:
-        headers += b"if-none-match: " + entry.etag.encode("latin-1", "replace") + b"\r\n"
+        headers += encode_headers({"if-none-match": entry.etag})  # a fragment's: sanitised
     response = await fetch(config, placement.path, headers, started, context.visitor)
     if response.status == 304 and entry is not None:
         renewed = entry.storage
@@ -287,11 +279,16 @@ def _copy(placement: Placement, context: RequestContext) -> Entry | None:
     config = placement.config
     if config is None or not cache.shapes:
         return None
-    visitor = context.visitor
-    key = cache.key(
-        config.name, placement.path, visitor, version_for(config, visitor), context.fragment_header
-    )
+    key = _key(config, placement.path, context)
     return cache.get(key) if key is not None else None
+
+
+def _key(config: FragmentConfig, path: str, context: RequestContext) -> Key | None:
+    """The cache's key for `path` of fragment `config` for the request of `context`: the
+    version serving its visitor, and the headers the fragment varies on, included."""
+    visitor = context.visitor
+    version = version_for(config, visitor)
+    return cache.key(config.name, path, visitor, version, context.fragment_header)
 
 
 def _storage(config: FragmentConfig, response: Response) -> Storage | None:

@@ -9,7 +9,6 @@ the registry is down serves from the disk copy.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -20,6 +19,7 @@ import httpx
 
 from shell.engine import Site, breakers
 from shell.snapshot.parse import Snapshot
+from tessera.runtime import tasks
 from tessera.runtime.jsonlog import describe
 
 logger = logging.getLogger("tessera.snapshot")
@@ -111,10 +111,7 @@ class SnapshotPoller:
         self._task = asyncio.create_task(self._run(), name="snapshot-poller")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await tasks.stop(self._task)
         if self._client:
             await self._client.aclose()
             self._client = None

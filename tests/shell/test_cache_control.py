@@ -72,3 +72,11 @@ def test_no_cache_keeps_it_only_to_revalidate_and_age_counts_against_freshness()
     assert storage(response("public, no-cache"), 0, 0) is None  # nothing to revalidate with
     assert storage(response("public, max-age=30", age="10"), 0, 0).fresh_s == 20
     assert storage(response("public, max-age=soon", etag='"v"'), 0, 0).fresh_s == 0
+
+
+def test_a_number_that_is_not_ascii_digits_is_ignored_and_a_huge_one_is_capped():
+    superscript = Response(200, [(b"cache-control", b"public, max-age=\xb2"), (b"etag", b'"v"')])
+    assert storage(superscript, 0, 0).fresh_s == 0  # latin-1 '²': a digit to str.isdigit()
+    assert storage(response("public, max-age=\u0661\u0662", etag='"v"'), 0, 0).fresh_s == 0
+    assert storage(response("public, max-age=" + "9" * 5000), 0, 0).fresh_s == 2**31
+    assert storage(response("public, max-age=60", age="\xb2"), 0, 0).fresh_s == 60
