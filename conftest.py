@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tessera.ops.combinedlog import log_path
 from tessera.ops.control import ControlServer
 from tessera.ops.readiness import wait_until_ready
 from tessera.ops.services import SERVICES, Placed, place
@@ -59,7 +60,10 @@ class RunningStack:
         environ.update(self.secrets)
         self.stack: list[Placed] = place(SERVICES, environ)
         self.output = io.StringIO()
-        self.supervisor = Supervisor(self.stack, environ=environ, out=self.output)
+        self.log_path = log_path(data_dir)  # the combined log, as `up` keeps it
+        self.supervisor = Supervisor(
+            self.stack, environ=environ, out=self.output, log_path=self.log_path
+        )
         self.control = ControlServer(self.supervisor, data_dir / "up.sock")
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)

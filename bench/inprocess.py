@@ -23,6 +23,7 @@ async def compose(application, pages: int) -> None:
             "type": "http",
             "method": "GET",
             "path": PATH,
+            "raw_path": PATH.encode(),  # as uvicorn gives it
             "headers": [(b"host", b"bench"), (b"user-agent", b"bench")],
         }
 

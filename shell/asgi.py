@@ -13,11 +13,15 @@ from django.conf import settings  # noqa: E402
 
 from shell import gateway  # noqa: E402  (needs the settings configured above)
 from shell.engine import PageApp, breakers, close_connections  # noqa: E402
+from shell.metrics import FragmentMetrics  # noqa: E402
 from shell.policy import response_policy  # noqa: E402
-from shell.reporting import BreakerReporter  # noqa: E402
+from shell.reporting import ShellReporter  # noqa: E402
 from shell.snapshot import poller  # noqa: E402
 
-reporter = BreakerReporter(settings.REGISTRY_URL, settings.REGISTRY_TOKEN)
+fragment_metrics = FragmentMetrics.install(lambda: poller.confirmed_at)
+reporter = ShellReporter(
+    settings.REGISTRY_URL, settings.REGISTRY_TOKEN, traffic=fragment_metrics.windows
+)
 
 application = ServiceApp(
     PageApp(
@@ -25,7 +29,6 @@ application = ServiceApp(
         django_app,
         context_key=settings.CONTEXT_KEY.encode(),
         visitor_key=settings.VISITOR_KEY.encode(),
-        trust_request_id=settings.TRUST_REQUEST_ID,
         page_budget=settings.PAGE_BUDGET,
         policy=response_policy(),
     ),
@@ -37,4 +40,6 @@ application = ServiceApp(
         "snapshot": poller.current.etag,
         "breakers": {name: r["state"] for name, r in breakers.report().items()},
     },
+    trust_request_id=settings.TRUST_REQUEST_ID,
+    metrics_token=settings.METRICS_TOKEN,
 )

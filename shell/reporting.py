@@ -1,10 +1,13 @@
-"""The shell's report to the registry: how each fragment's circuit breaker stands here.
+"""The shell's report to the registry: how each fragment's circuit breaker stands here, and
+the traffic each fragment had.
 
-Every few seconds the shell posts its breakers' states and counts (`breaker.py`) to the
-registry, which shows them per fragment in its admin next to every other shell's; an
-operator who forces a breaker open or closed there reaches the shell through the next
-snapshot instead (snapshot/polling.py). A report that fails is logged and the next one
-tried: the registry being down costs only its view of the shells.
+Every few seconds the shell posts its breakers' states and counts (`breaker.py`) and its
+latest traffic windows per fragment (metrics.py: requests, errors, p50 and p99 of each
+report interval) to the registry, which shows them per fragment in its admin and on its live
+dashboard next to every other shell's; an operator who forces a breaker open or closed there
+reaches the shell through the next snapshot instead (snapshot/polling.py). A report that
+fails is logged and the next one tried: the registry being down costs only its view of the
+shells.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ import asyncio
 import logging
 import os
 import socket
+import time
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 
@@ -31,19 +37,21 @@ def shell_id() -> str:
     return os.environ.get("TESSERA_SHELL_ID") or f"{socket.gethostname()}:{os.getpid()}"[:100]
 
 
-class BreakerReporter:
-    """Posts `breakers.report()` to the registry every `interval` seconds."""
+class ShellReporter:
+    """Posts `breakers.report()` and `traffic()` to the registry every `interval` seconds."""
 
     def __init__(
         self,
         registry_url: str,
         token: str,
         *,
+        traffic: Callable[[], dict[str, Any]] = dict,
         interval: float = REPORT_INTERVAL,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.url = registry_url.rstrip("/") + "/api/v1/shells/report"
         self.token = token
+        self.traffic = traffic
         self.interval = interval
         self.shell = shell_id()
         self._transport = transport
@@ -56,7 +64,12 @@ class BreakerReporter:
             self._client = httpx.AsyncClient(timeout=2.0, transport=self._transport)
         response = await self._client.post(
             self.url,
-            json={"shell": self.shell, "fragments": breakers.report()},
+            json={
+                "shell": self.shell,
+                "fragments": breakers.report(),
+                "traffic": self.traffic(),
+                "interval_s": self.interval,
+            },
             headers={"Authorization": f"Bearer {self.token}"},
         )
         response.raise_for_status()
@@ -64,16 +77,21 @@ class BreakerReporter:
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self.interval)
+            started = time.monotonic()
             try:
                 await self.report()
             except httpx.HTTPError as exc:
                 logger.warning(
-                    "breaker report to the registry failed",
-                    extra={"url": self.url, "error": describe(exc)},
+                    "report to the registry failed",
+                    extra={
+                        "url": self.url,
+                        "error": describe(exc),
+                        "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                    },
                 )
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="breaker-reporter")
+        self._task = asyncio.create_task(self._run(), name="shell-reporter")
 
     async def stop(self) -> None:
         await tasks.stop(self._task)

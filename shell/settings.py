@@ -50,6 +50,8 @@ REGISTRY_TOKEN = secret("TESSERA_REGISTRY_TOKEN")
 CONTEXT_KEY = secret("TESSERA_CONTEXT_KEY")
 #: Key signing the visitor cookie; only the shell has it, so no one else can mint visitor ids.
 VISITOR_KEY = secret("TESSERA_VISITOR_KEY")
+#: Bearer token a scraper shows `/metrics`.
+METRICS_TOKEN = secret("TESSERA_METRICS_TOKEN")
 #: Origins whose pages may frame `/_fragment` previews (the registry's admin).
 PREVIEW_ORIGINS = env_list("TESSERA_PREVIEW_ORIGINS", [REGISTRY_URL])
 #: Hosts other than the shell's own that a primary fragment may redirect a page to.

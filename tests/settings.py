@@ -42,6 +42,7 @@ GATEWAY_TIMEOUT = 2.0
 GATEWAY_MAX_BODY_BYTES = 1024 * 1024
 CONTEXT_KEY = "unit-test-context-key"
 VISITOR_KEY = "unit-test-visitor-key"
+METRICS_TOKEN = "unit-test-metrics-token"
 PREVIEW_ORIGINS = ["http://127.0.0.1:8001"]
 REDIRECT_HOSTS: list[str] = []
 CSRF_FAILURE_VIEW = "shell.gateway.csrf_failure"

@@ -29,6 +29,8 @@ from registry.validators import template_parameters
 
 admin.site.site_header = "Tessera fragment registry"
 admin.site.site_title = "Tessera registry"
+#: The index links to the fragment health dashboard (registry.dashboard).
+admin.site.index_template = "admin/registry/index.html"
 
 
 def locked_out(request: HttpRequest, *_: object) -> HttpResponse:

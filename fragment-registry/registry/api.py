@@ -255,11 +255,16 @@ def set_breaker(
 
 @api.post("/v1/shells/report", response={204: None, **WRITE_ERRORS}, auth=RegistryToken())
 def shell_report(request: HttpRequest, payload: ShellReportIn):
-    """A shell's report on its circuit breakers (about every 2 s): it replaces that shell's
-    previous report. Fragments the registry does not know are kept as reported. Not recorded
-    in the audit history."""
+    """A shell's report on its circuit breakers and its recent traffic to each fragment
+    (about every 2 s): it replaces that shell's previous report. Fragments the registry does
+    not know are kept as reported. Not recorded in the audit history."""
     _validate(ShellReport(shell=payload.shell), only=("shell",))
     ShellReport.record(
-        payload.shell, {name: entry.model_dump() for name, entry in payload.fragments.items()}
+        payload.shell,
+        {name: entry.model_dump() for name, entry in payload.fragments.items()},
+        traffic={
+            name: [list(point) for point in series] for name, series in payload.traffic.items()
+        },
+        interval_s=payload.interval_s,
     )
     return Status(204, None)

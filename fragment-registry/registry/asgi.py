@@ -5,11 +5,18 @@ import os
 from django.core.asgi import get_asgi_application
 
 from tessera.runtime.asgi import ServiceApp
+from tessera.runtime.secrets import secret
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "registry.settings")
 django_app = get_asgi_application()
 
+from prometheus_client import REGISTRY  # noqa: E402
+
 from registry.apps import watch_start  # noqa: E402  (needs the settings configured above)
+from registry.metrics import InstanceCollector  # noqa: E402
 
 watch_start()  # a registry that starts again bridges its own downtime (registry.models)
-application = ServiceApp(django_app, service="registry")
+REGISTRY.register(InstanceCollector())
+application = ServiceApp(
+    django_app, service="registry", metrics_token=secret("TESSERA_METRICS_TOKEN")
+)

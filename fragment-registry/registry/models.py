@@ -383,17 +383,39 @@ REPORT_KEPT = timedelta(hours=1)
 #: Bounds of a report: fragments per report, and each counter.
 REPORT_MAX_FRAGMENTS = 500
 REPORT_MAX_COUNT = 10**9
+#: A report's traffic: at most this many points per fragment, one per report interval...
+REPORT_TRAFFIC_POINTS = 30
+#: ...of this many seconds (the shell's report interval; 2 s unless it says otherwise)...
+REPORT_INTERVAL_S = (0.5, 60.0)
+REPORT_DEFAULT_INTERVAL_S = 2.0
+#: ...each with latencies of at most this many milliseconds.
+REPORT_MAX_LATENCY_MS = 600_000.0
 
 
 class ShellReport(models.Model):
-    """The latest report of one shell on its circuit breakers: per fragment name (kept even
-    when the registry has no such fragment: a shell may still know one just deleted), the
-    state and the counters of its current window. Replaced on each report, never audited:
-    shells report every few seconds."""
+    """The latest report of one shell: per fragment name (kept even when the registry has no
+    such fragment: a shell may still know one just deleted), its circuit breaker's state and
+    the counters of its current window, and its recent traffic. Replaced on each report,
+    never audited: shells report every few seconds.
+
+    `traffic` maps a fragment name to at most `REPORT_TRAFFIC_POINTS` points, oldest first,
+    each `[t, requests, errors, p50_ms, p99_ms]` for one report interval (`interval_s`
+    seconds) ending at unix time `t`; the latencies are null for an interval without
+    requests. Shells that predate it send none: `{}`. The health dashboard
+    (registry.dashboard) merges the fresh reports' traffic.
+    """
 
     shell = models.CharField(max_length=100, unique=True, validators=[validate_shell_id])
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     fragments = models.JSONField(default=dict)
+    traffic = models.JSONField(default=dict)
+    interval_s = models.FloatField(
+        default=REPORT_DEFAULT_INTERVAL_S,
+        validators=[
+            MinValueValidator(REPORT_INTERVAL_S[0]),
+            MaxValueValidator(REPORT_INTERVAL_S[1]),
+        ],
+    )
 
     class Meta:
         ordering = ["shell"]
@@ -402,16 +424,31 @@ class ShellReport(models.Model):
         return self.shell
 
     @classmethod
-    def record(cls, shell: str, fragments: dict, now: datetime | None = None) -> None:
+    def record(
+        cls,
+        shell: str,
+        fragments: dict,
+        now: datetime | None = None,
+        *,
+        traffic: dict | None = None,
+        interval_s: float = REPORT_DEFAULT_INTERVAL_S,
+    ) -> None:
         """Store `shell`'s report in place of its last one (one upsert), and drop every
         report older than `REPORT_KEPT`, in one transaction."""
         now = now or timezone.now()
+        report = cls(
+            shell=shell,
+            received_at=now,
+            fragments=fragments,
+            traffic=traffic or {},
+            interval_s=interval_s,
+        )
         with transaction.atomic():
             cls.objects.bulk_create(
-                [cls(shell=shell, received_at=now, fragments=fragments)],
+                [report],
                 update_conflicts=True,
                 unique_fields=["shell"],
-                update_fields=["received_at", "fragments"],
+                update_fields=["received_at", "fragments", "traffic", "interval_s"],
             )
             cls.objects.filter(received_at__lt=now - REPORT_KEPT).delete()
 

@@ -9,13 +9,31 @@ document, from the same constants.
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
-from registry.models import BREAKER_STATES, REPORT_MAX_COUNT, REPORT_MAX_FRAGMENTS, TIMEOUT_MS
+from registry.models import (
+    BREAKER_STATES,
+    REPORT_DEFAULT_INTERVAL_S,
+    REPORT_INTERVAL_S,
+    REPORT_MAX_COUNT,
+    REPORT_MAX_FRAGMENTS,
+    REPORT_MAX_LATENCY_MS,
+    REPORT_TRAFFIC_POINTS,
+    TIMEOUT_MS,
+)
 from registry.validators import NAME, SHELL_ID, VERSION
 
 #: A forced breaker state: "" (automatic), "open" or "closed".
@@ -92,9 +110,61 @@ class BreakerReport(Body):
     rejected: int = _count("calls the breaker or the bulkhead turned away")
 
 
+#: The fields of a traffic point, in order (its JSON form is an array).
+POINT_FIELDS = ("t", "requests", "errors", "p50_ms", "p99_ms")
+#: Latest unix time a point may carry (the year 5138): a bound, not a clock check.
+MAX_UNIX_TIME = 1e11
+
+_Time = Annotated[float, Field(ge=0, le=MAX_UNIX_TIME, allow_inf_nan=False)]
+_Count = Annotated[int, Field(ge=0, le=REPORT_MAX_COUNT)]
+_Latency = Annotated[float, Field(ge=0, le=REPORT_MAX_LATENCY_MS, allow_inf_nan=False)]
+
+
+def _an_array_of_five(value: Any) -> Any:
+    """A point arrives as a JSON array: check its length with a clear message and hand the
+    items on as a tuple (strict mode takes no list for a tuple)."""
+    if isinstance(value, list):
+        if len(value) != len(POINT_FIELDS):
+            raise ValueError(
+                f"a point is [{', '.join(POINT_FIELDS)}]: {len(POINT_FIELDS)} values, "
+                f"not {len(value)}"
+            )
+        return tuple(value)
+    return value
+
+
+def _consistent(point: tuple) -> tuple:
+    _, requests, errors, p50, p99 = point
+    if errors > requests:
+        raise ValueError(f"errors ({errors}) exceed requests ({requests})")
+    if requests == 0 and (p50 is not None or p99 is not None):
+        raise ValueError("an interval without requests has null latencies")
+    if (p50 is None) != (p99 is None):
+        raise ValueError("an interval has both latencies or neither")
+    return point
+
+
+def _oldest_first(points: list[tuple]) -> list[tuple]:
+    for before, after in itertools.pairwise(points):
+        if after[0] <= before[0]:
+            raise ValueError(f"points go oldest first: t {after[0]} follows {before[0]}")
+    return points
+
+
+TrafficPoint = Annotated[
+    tuple[_Time, _Count, _Count, _Latency | None, _Latency | None],
+    BeforeValidator(_an_array_of_five),
+    AfterValidator(_consistent),
+]
+TrafficSeries = Annotated[
+    list[TrafficPoint], Field(max_length=REPORT_TRAFFIC_POINTS), AfterValidator(_oldest_first)
+]
+
+
 class ShellReportIn(Body):
-    """A shell's report on its circuit breakers, one entry per fragment it knows. Unknown
-    fields are ignored: a newer shell may send more."""
+    """A shell's report on its circuit breakers, one entry per fragment it knows, and on the
+    traffic it sent each fragment lately. Unknown fields are ignored: a newer shell may send
+    more; a shell that predates `traffic` sends none."""
 
     shell: str = Field(
         pattern=f"^{SHELL_ID}$",
@@ -102,6 +172,21 @@ class ShellReportIn(Body):
     )
     fragments: dict[FragmentName, BreakerReport] = Field(
         max_length=REPORT_MAX_FRAGMENTS, description="fragment name -> its breaker"
+    )
+    traffic: dict[FragmentName, TrafficSeries] = Field(
+        default_factory=dict,
+        max_length=REPORT_MAX_FRAGMENTS,
+        description=f"fragment name -> at most {REPORT_TRAFFIC_POINTS} points, oldest first, "
+        "each [t, requests, errors, p50_ms, p99_ms] for one report interval ending at unix "
+        "time t; errors at most requests; latencies (of the fetches among the requests) "
+        "null when there were none, always when there were no requests",
+    )
+    interval_s: float = Field(
+        REPORT_DEFAULT_INTERVAL_S,
+        ge=REPORT_INTERVAL_S[0],
+        le=REPORT_INTERVAL_S[1],
+        allow_inf_nan=False,
+        description="seconds each traffic point covers",
     )
 
 

@@ -44,4 +44,5 @@ application = ServiceApp(
     on_shutdown=[close_all, registration.stop],
     on_drain=[registration.stop],
     health=lambda: {"registered": registration.registered.is_set()},
+    metrics_token=secret("TESSERA_METRICS_TOKEN"),
 )

@@ -19,6 +19,7 @@ from fragments.kit.deadline import remaining
 from fragments.kit.params import SkuPath
 from tessera.runtime.env import env_float, service_url
 from tessera.runtime.openapi import problem
+from tessera.runtime.tracing import outgoing
 
 _clients: dict[str, httpx.AsyncClient] = {}
 #: A path segment that stays one segment whatever parses it: unreserved characters only, and
@@ -94,7 +95,8 @@ async def _send(name: str, method: str, path: str, **options: Any) -> httpx.Resp
         raise _failed(BackendError(f"{name} {path}: no time left before the caller's deadline"))
     try:
         async with asyncio.timeout(left):
-            return await backend(name).request(method, path, **options)
+            # The request's ids go along: the backend's log lines join this request's.
+            return await backend(name).request(method, path, headers=outgoing(), **options)
     except TimeoutError as exc:
         message = f"{name} {path}: no answer before the caller's deadline"
         raise _failed(BackendError(message)) from exc

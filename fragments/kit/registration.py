@@ -98,11 +98,16 @@ class Registration:
             next_beat = max(next_beat + self.heartbeat_interval, loop.time())
             problem: dict[str, Any] | None = None
             path = f"/instances/{self.instance_id}/heartbeat"
+            started = loop.time()
             try:
                 response = await self._client.post(path)
             except httpx.HTTPError as exc:  # down or unreachable: again on the next tick
                 url = str(self._client.base_url).rstrip("/") + path
-                problem = {"error": describe(exc), "url": url}
+                problem = {
+                    "error": describe(exc),
+                    "url": url,
+                    "duration_ms": round((loop.time() - started) * 1000, 1),
+                }
             else:
                 if response.status_code == 404:
                     logger.warning("registry does not know this instance: registering again")

@@ -14,7 +14,6 @@ from shell.engine.balance import pick_instance, rotation
 from shell.engine.breaker import DEFAULT_BREAKER, BreakerSettings, breakers
 from shell.engine.cache import cache
 from shell.engine.config import FragmentConfig
-from shell.engine.context import REQUEST_ID
 from shell.engine.cookies import fragment_cookie_header, scoped_set_cookies
 from shell.engine.events import Subscriber, fragment_resolved
 from shell.engine.fetch import close as close_connections
@@ -29,7 +28,6 @@ from shell.engine.site import EMPTY_SITE, Site
 __all__ = [
     "DEFAULT_BREAKER",
     "EMPTY_SITE",
-    "REQUEST_ID",
     "BreakerSettings",
     "FragmentConfig",
     "Outcome",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from shell.engine.cookies import CSRF_COOKIE, fragment_cookie_header
 from tessera.runtime.contract import DEADLINE_HEADER, STRIP_CONTROLS
+from tessera.runtime.tracing import Hop, begin
 from tessera.runtime.visitor import sign_visitor, visitor_from_cookies
 
 _CSRF_PRESENT = re.compile(rf"(?:^|;)\s*{CSRF_COOKIE}=[A-Za-z0-9]{{32}}(?:;|$)")
@@ -25,9 +26,6 @@ FORWARDED_HEADERS = frozenset({b"accept-language", b"user-agent", b"referer"})
 #: bound on request heads (`TESSERA_MAX_HEAD_BYTES`), so a long header cannot lose a page.
 MAX_PASSED_ON = 2048
 
-_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
-#: A request id the shell takes from a trusted proxy (`trust_request_id`), else makes its own.
-REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
 _LOCALE = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
 
 #: Taken off the caller's own timeout before it is sent as the budget: the time the callee
@@ -140,29 +138,23 @@ def request_context(
     path: str,
     *,
     visitor_key: bytes,
-    trust_request_id: bool = False,
+    hop: Hop | None = None,
 ) -> RequestContext:
     """Derive the context of one page request from its headers; `path` is the raw
-    (percent-encoded) path, and `visitor_key` checks the visitor cookie's signature."""
+    (percent-encoded) path, `visitor_key` checks the visitor cookie's signature, and `hop`
+    holds the request's ids (tracing.py; begun from the headers when not given): fragments
+    get them, their span's parent is the page's."""
+    if hop is None:
+        hop = begin(headers, trust_request_id=False)
     raw = dict(headers)  # several Cookie lines were made one by ServiceApp
     forwarded = {
         name.decode("latin-1"): value.decode("latin-1")
         for name, value in raw.items()
         if name in FORWARDED_HEADERS and len(value) <= MAX_PASSED_ON
     }
-    # The ids made here come from one call for random bytes, not one each; absent headers
-    # are not parsed at all: this runs for every page.
-    fresh = os.urandom(72).hex()
-    request_id = fresh[:32]
-    if trust_request_id and b"x-request-id" in raw:
-        given = raw[b"x-request-id"].decode("latin-1")
-        if REQUEST_ID.fullmatch(given):
-            request_id = given
-    trace_id = fresh[32:64]
-    if b"traceparent" in raw:
-        parent = _TRACEPARENT.match(raw[b"traceparent"].decode("latin-1"))
-        if parent and parent.group(1) != "0" * 32:
-            trace_id = parent.group(1)
+    # A new visitor's id and the nonce come from one call for random bytes, not one each;
+    # absent headers are not parsed at all: this runs for every page.
+    fresh = os.urandom(32).hex()
     locale = "en"
     if "accept-language" in forwarded:
         language = forwarded["accept-language"].split(",")[0].split(";")[0].strip()
@@ -174,15 +166,15 @@ def request_context(
         visitor = visitor_from_cookies(cookies, visitor_key)
         needs_csrf_cookie = _CSRF_PRESENT.search(cookies) is None
     return RequestContext(
-        request_id,
-        trace_id,
-        fresh[64:80],
+        hop.request_id,
+        hop.trace_id,
+        hop.span_id,
         locale,
         path,
-        fresh[80:112] if visitor is None else visitor,
+        fresh[:32] if visitor is None else visitor,
         visitor is None,
         needs_csrf_cookie,
         forwarded,
         raw,
-        fresh[112:],
+        fresh[32:],
     )

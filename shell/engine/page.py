@@ -29,6 +29,7 @@ from shell.engine.single_fragment import serve_fragment
 from shell.engine.site import Site
 from shell.engine.stream import PageStream, server_timing
 from tessera.runtime.asgi import ASGIApp, Receive, Scope, Send, send_response
+from tessera.runtime.tracing import SCOPE_KEY, begin
 
 #: Paths Django serves (the gateway, assets); any other unknown path is the shell's 404 page.
 DJANGO_PREFIXES = ("/bff/", "/_assets/", "/static/")
@@ -44,7 +45,6 @@ class PageApp:
         *,
         context_key: bytes,
         visitor_key: bytes,
-        trust_request_id: bool = False,
         page_budget: float = 10.0,
         policy: ResponsePolicy = DEFAULT_POLICY,
         watch_disconnect_after: float = WATCH_DISCONNECT_AFTER,
@@ -53,7 +53,6 @@ class PageApp:
         self.fallback = fallback
         self.context_key = context_key
         self.visitor_key = visitor_key
-        self.trust_request_id = trust_request_id
         self.page_budget = page_budget
         self.policy = policy
         self.watch_disconnect_after = watch_disconnect_after
@@ -68,6 +67,7 @@ class PageApp:
         if path.startswith(FRAGMENT_PREFIX):
             config = site.fragments.get(path[len(FRAGMENT_PREFIX) :])
             context, headers = self._context(scope)
+            scope[SCOPE_KEY].route = "_fragment"
             await serve_fragment(scope, send, config, context, headers, self.policy)
             return
         try:
@@ -93,12 +93,10 @@ class PageApp:
         # Fragments get the path as the browser sent it, percent-encoded: never a decoded
         # control character, which their servers would refuse with the whole request.
         path = raw_path.decode("latin-1") if raw_path else quote(scope["path"])
-        return request_context(
-            scope["headers"],
-            path,
-            visitor_key=self.visitor_key,
-            trust_request_id=self.trust_request_id,
-        )
+        hop = scope.get(SCOPE_KEY)  # begun by ServiceApp, which every service runs in
+        if hop is None:
+            hop = scope[SCOPE_KEY] = begin(scope["headers"], trust_request_id=False)
+        return request_context(scope["headers"], path, visitor_key=self.visitor_key, hop=hop)
 
     async def _page(
         self,
@@ -111,6 +109,8 @@ class PageApp:
     ) -> None:
         deadline = time.monotonic() + self.page_budget
         context = self._request_context(scope)
+        hop = scope[SCOPE_KEY]
+        hop.route = page.name
         plan = self.plans.get(page, params, site.fragments)
         # By timeout (ms): the deadline and the header block of the fetches with that timeout.
         shared: dict[int, tuple[Deadline, bytes]] = {}
@@ -158,9 +158,8 @@ class PageApp:
                 nonce=context.nonce,
                 head_only=scope["method"] == "HEAD",
             )
-            decision.headers.append(
-                (b"server-timing", server_timing(decision.plan, tasks).encode())
-            )
+            hop.detail = timing = server_timing(decision.plan, tasks)
+            decision.headers.append((b"server-timing", timing.encode()))
             await stream.start(decision.status, decision.headers)
             await stream.body()
         except asyncio.CancelledError:

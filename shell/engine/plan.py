@@ -10,15 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from shell.engine.config import FragmentConfig
-from shell.engine.layout import Layout, load_layout
+from shell.engine.layout import Layout, Slot, load_layout
 from shell.engine.routing import Page
 
 #: The shell's own error pages: their titles (layouts are `<status>.html`).
 ERROR_TITLES = {400: "Bad request", 404: "Page not found", 503: "Temporarily unavailable"}
 #: What an error page keeps of the page it stands for.
 KEPT_SLOTS = ("header", "footer")
+
+#: What a step of a plan (`Plan.steps`) is: static text, a slot's placements, or a marker.
+TEXT, SLOT, TITLE, DESCRIPTION, ASSETS, TAIL = range(6)
+_MARKERS = {"title": TITLE, "description": DESCRIPTION, "assets": ASSETS, "tail": TAIL}
+Step = tuple[int, "str | tuple[Placement, ...] | None"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # identity: each placement is unique
@@ -44,6 +50,25 @@ class Plan:
     primary: Placement | None
     blocking: tuple[Placement, ...]  # the primary and required ones: known before first byte
     params: Mapping[str, str]  # the route's parameters (URL-quoted)
+
+    @cached_property
+    def steps(self) -> tuple[Step, ...]:
+        """The layout's parts as the stream walks them, once per plan: each slot with its
+        placements looked up (an empty one left out, the text around it joined), each
+        marker as its kind."""
+        steps: list[Step] = []
+        for part in self.layout.parts:
+            if isinstance(part, str):
+                if steps and steps[-1][0] == TEXT:
+                    steps[-1] = (TEXT, f"{steps[-1][1]}{part}")
+                else:
+                    steps.append((TEXT, part))
+            elif isinstance(part, Slot):
+                if placements := self.slots.get(part.name, ()):
+                    steps.append((SLOT, placements))
+            else:
+                steps.append((_MARKERS[part.name], None))
+        return tuple(steps)
 
 
 def make_plan(

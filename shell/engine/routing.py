@@ -43,6 +43,16 @@ class Page:
     status: int = 200  # e.g. 404 for the shell's own not-found page
 
 
+#: What `quote(value, safe="")` leaves as it is: letters, digits and `_.-~`.
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def quoted(value: str) -> str:
+    """`value` percent-encoded as one URL component (`quote(value, safe="")`); most values
+    (a SKU, a page number) need nothing, and are found so at a fraction of the cost."""
+    return value if _UNQUOTED.fullmatch(value) else quote(value, safe="")
+
+
 def _grammar(kind: str | None, route: str, grammars: Mapping[str, str] = KINDS) -> str:
     try:
         return grammars[kind or DEFAULT_KIND]
@@ -94,5 +104,5 @@ class Router:
                         params[name] = value
                 # Values go into fragment URLs: re-quote so no parameter can add path segments
                 # or query parameters.
-                return page, {k: quote(v, safe="") for k, v in params.items()}
+                return page, {k: quoted(v) for k, v in params.items()}
         return None

@@ -9,7 +9,7 @@ well-formed) is this answer's 404, not a failure, and no browser retry of it.
 from __future__ import annotations
 
 from dataclasses import replace
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl
 
 from shell.engine.assemble import wrap
 from shell.engine.assets import asset_tags
@@ -17,7 +17,7 @@ from shell.engine.config import FragmentConfig
 from shell.engine.context import DEADLINE_LINES, RequestContext
 from shell.engine.plan import Placement
 from shell.engine.resolve import resolve
-from shell.engine.routing import ANY_VALUE
+from shell.engine.routing import ANY_VALUE, quoted
 from shell.engine.security import ResponsePolicy
 from tessera.runtime.asgi import Scope, Send, send_response
 
@@ -26,7 +26,7 @@ def fragment_path(config: FragmentConfig, query_string: bytes) -> tuple[str, dic
     """The fragment's path for the parameters of `query_string`, and those parameters
     (URL-quoted); the path is "" when one is missing or malformed."""
     given = parse_qsl(query_string.decode("latin-1"))
-    params = {k: quote(v, safe="") for k, v in given}
+    params = {k: quoted(v) for k, v in given}
     # Every parameter printable text, as route parameters are.
     if not all(ANY_VALUE.fullmatch(v) for _, v in given if v):
         return "", params

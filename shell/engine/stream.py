@@ -12,9 +12,8 @@ import time
 from collections.abc import Mapping, Sequence
 
 from shell.engine.assemble import Assembler, head_meta
-from shell.engine.layout import Slot
 from shell.engine.outcome import Outcome
-from shell.engine.plan import Placement, Plan
+from shell.engine.plan import ASSETS, DESCRIPTION, SLOT, TAIL, TEXT, TITLE, Placement, Plan
 from shell.engine.retry import placeholder
 from tessera.runtime.asgi import Send
 
@@ -93,28 +92,29 @@ class PageStream:
     async def body(self) -> None:
         """Send the body, part by part, and finish the response."""
         pending_async: list[Placement] = []
-        for part in self.plan.layout.parts:
-            if isinstance(part, str):
-                self._buffer.append(part)
-            elif isinstance(part, Slot):
-                for placement in self.plan.slots.get(part.name, ()):
+        buffer, tasks = self._buffer, self.tasks
+        for kind, value in self.plan.steps:
+            if kind == TEXT:
+                buffer.append(value)  # type: ignore[arg-type]
+            elif kind == SLOT:
+                for placement in value:  # type: ignore[union-attr]
                     if placement.is_async:
-                        self._buffer.append(self.assembler.async_placeholder(placement))
+                        buffer.append(self.assembler.async_placeholder(placement))
                         pending_async.append(placement)
                     else:
-                        task = self.tasks[placement]
+                        task = tasks[placement]
                         # A finished fragment is taken as it is, without a coroutine call.
                         outcome = task.result() if task.done() else await self._pending(placement)
-                        self._buffer.append(self.assembler.fragment(outcome))
-            elif part.name == "title":
-                self._buffer.append(self.title)
-            elif part.name == "description":
-                self._buffer.append(self.description)
-            elif part.name == "assets":
-                self._buffer.append(self.assembler.assets(self._done_outcomes()))
-            elif part.name == "tail":
+                        buffer.append(self.assembler.fragment(outcome))
+            elif kind == TITLE:
+                buffer.append(self.title)
+            elif kind == DESCRIPTION:
+                buffer.append(self.description)
+            elif kind == ASSETS:
+                buffer.append(self.assembler.assets(self._done_outcomes()))
+            elif kind == TAIL:
                 await self._async_fills(pending_async)
-                self._buffer.append(self.assembler.tail())
+                buffer.append(self.assembler.tail())
         await self._flush(more=False)
 
     async def _async_fills(self, placements: list[Placement]) -> None:

@@ -9,7 +9,7 @@ brought back can travel with another's.
 
 from __future__ import annotations
 
-import os
+import logging
 import re
 import time
 from http.cookiejar import CookieJar
@@ -19,14 +19,18 @@ import httpx
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from shell.engine import REQUEST_ID, fragment_cookie_header, pick_instance, scoped_set_cookies
+from shell.engine import fragment_cookie_header, pick_instance, scoped_set_cookies
 from shell.engine.context import budget_ms
 from shell.gateway.target import upstream_target
 from shell.policy import response_policy
 from shell.snapshot import poller
 from tessera.runtime.contract import DEADLINE_HEADER
+from tessera.runtime.jsonlog import describe
 from tessera.runtime.openapi import problem
+from tessera.runtime.tracing import SCOPE_KEY, begin
 from tessera.runtime.visitor import VISITOR_HEADER, sign_visitor, visitor_from_cookies
+
+logger = logging.getLogger("tessera.gateway")
 
 #: Request headers passed from the browser to a fragment's BFF.
 REQUEST_HEADERS = ("accept", "accept-language", "content-type", "user-agent")
@@ -77,16 +81,25 @@ async def close() -> None:
         _client = None
 
 
-def _request_id(request: HttpRequest) -> str:
-    """The caller's `X-Request-ID` only behind a proxy trusted to set it; else a new one."""
-    given = request.headers.get("x-request-id", "")
-    if settings.TRUST_REQUEST_ID and REQUEST_ID.fullmatch(given):
-        return given
-    return os.urandom(16).hex()
-
-
 class AnswerTooLarge(Exception):
     """A fragment's answer is larger than the gateway passes on."""
+
+    def __str__(self) -> str:
+        return f"more than {settings.GATEWAY_MAX_BODY_BYTES} bytes"
+
+
+def _failed(fragment: str, instance: str, error: Exception, started: float) -> None:
+    """Log a relay that got no answer to pass on: what, where, why and after how long."""
+    logger.warning(
+        "gateway: fragment %s failed",
+        fragment,
+        extra={
+            "fragment": fragment,
+            "instance": instance,
+            "error": describe(error),
+            "duration_ms": round((time.monotonic() - started) * 1000, 1),
+        },
+    )
 
 
 class Answer(NamedTuple):
@@ -135,13 +148,17 @@ async def relay(request: HttpRequest, fragment: str, rest: str = "") -> HttpResp
     base = pick_instance(config, visitor)
     if base is None:
         return problem(503, f"fragment {fragment!r} has no live instance")
-    request_id = _request_id(request)
+    # The request's ids (ServiceApp's; the caller's X-Request-ID kept only behind a proxy
+    # trusted to set it): the BFF's span is a child of this one.
+    hop = scope.get(SCOPE_KEY) or begin(scope["headers"], trust_request_id=False)
+    hop.route = f"{kind} {fragment}"  # a registered name: no label a client could mint
     headers = {
         name: value
         for name in REQUEST_HEADERS
         if (value := request.headers.get(name)) is not None and _PASSABLE.fullmatch(value)
     }
-    headers["x-request-id"] = request_id
+    headers["x-request-id"] = hop.request_id
+    headers["traceparent"] = hop.traceparent
     # The BFF learns how long the relay waits for its answer (GATEWAY_TIMEOUT, from when the
     # request is sent: every attempt below has all of it), so that it caps its backend calls
     # by that and answers what it can instead of the browser getting a 504 (see
@@ -158,13 +175,17 @@ async def relay(request: HttpRequest, fragment: str, rest: str = "") -> HttpResp
     cap = settings.GATEWAY_MAX_BODY_BYTES
     upstream = None
     for base in candidates:
+        started = time.monotonic()
         try:
             upstream = await _exchange(request, base + target, headers, cap)
-        except httpx.TimeoutException:
+        except httpx.TimeoutException as exc:
+            _failed(fragment, base, exc, started)
             return problem(504, f"fragment {fragment!r} did not answer in time")
-        except AnswerTooLarge:
+        except AnswerTooLarge as exc:
+            _failed(fragment, base, exc, started)
             return problem(502, f"fragment {fragment!r} answered more than {cap} bytes")
         except httpx.HTTPError as exc:
+            _failed(fragment, base, exc, started)
             error = f"fragment {fragment!r} could not be reached: {type(exc).__name__}"
             continue
         if upstream.status_code != 404:
@@ -180,7 +201,7 @@ async def relay(request: HttpRequest, fragment: str, rest: str = "") -> HttpResp
         if location is None:
             return problem(502, f"fragment {fragment!r} redirected outside the shop")
         response["location"] = location
-    response["x-request-id"] = request_id
+    response["x-request-id"] = hop.request_id
     # A BFF's answer is data and an asset a stylesheet or module: should either be opened as
     # a document (an HTML or SVG file), nothing in it runs on the shop's origin.
     for name, value in response_policy().plain_headers():

@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,8 @@ class SnapshotPoller:
         self.interval = interval
         self.disk_path = disk_path
         self.current = self._load_disk_copy()
+        #: When the registry last confirmed `current` (time.monotonic()); None until it has.
+        self.confirmed_at: float | None = None
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
         self._task: asyncio.Task[None] | None = None
@@ -80,6 +83,7 @@ class SnapshotPoller:
         headers = {"If-None-Match": self.current.etag} if self.current.etag else {}
         response = await self._http().get(self.url, headers=headers)
         if response.status_code == 304:
+            self.confirmed_at = time.monotonic()
             return False
         response.raise_for_status()
         data = response.json()
@@ -87,6 +91,7 @@ class SnapshotPoller:
         self.current = Snapshot.from_json(data, etag, self.current)
         breakers.forget(self.current.fragments)  # of fragments gone from the registry
         self._save_disk_copy(data, etag)
+        self.confirmed_at = time.monotonic()
         logger.info(
             "registry snapshot updated",
             extra={
@@ -98,12 +103,17 @@ class SnapshotPoller:
 
     async def _run(self) -> None:
         while True:
+            started = time.monotonic()
             try:
                 await self.refresh()
             except (httpx.HTTPError, ValueError, OSError) as exc:
                 logger.warning(
                     "registry snapshot refresh failed",
-                    extra={"url": self.url, "error": describe(exc)},
+                    extra={
+                        "url": self.url,
+                        "error": describe(exc),
+                        "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                    },
                 )
             await asyncio.sleep(self.interval)
 

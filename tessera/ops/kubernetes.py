@@ -66,10 +66,21 @@ SECRETS: dict[str, tuple[str, ...]] = {
         "TESSERA_CONTEXT_KEY",
         "TESSERA_VISITOR_KEY",
         "TESSERA_REGISTRY_TOKEN",  # to report its breakers
+        "TESSERA_METRICS_TOKEN",
     ),
-    "registry": ("TESSERA_SECRET_KEY", "TESSERA_REGISTRY_TOKEN", "TESSERA_ADMIN_PASSWORD"),
-    "fragment": ("TESSERA_SECRET_KEY", "TESSERA_REGISTRY_TOKEN", "TESSERA_CONTEXT_KEY"),
-    "backend": ("TESSERA_SECRET_KEY", "TESSERA_STUB_ADMIN_TOKEN"),
+    "registry": (
+        "TESSERA_SECRET_KEY",
+        "TESSERA_REGISTRY_TOKEN",
+        "TESSERA_ADMIN_PASSWORD",
+        "TESSERA_METRICS_TOKEN",
+    ),
+    "fragment": (
+        "TESSERA_SECRET_KEY",
+        "TESSERA_REGISTRY_TOKEN",
+        "TESSERA_CONTEXT_KEY",
+        "TESSERA_METRICS_TOKEN",
+    ),
+    "backend": ("TESSERA_SECRET_KEY", "TESSERA_STUB_ADMIN_TOKEN", "TESSERA_METRICS_TOKEN"),
 }
 
 

@@ -7,7 +7,8 @@ exponential backoff, and leaves a crash-looping one down while the others keep s
 Each service is its own OS process in its own process group, so stopping it stops
 everything it spawned; on Linux the kernel also kills a child whose supervisor dies
 (PR_SET_PDEATHSIG), so even `kill -9` on `up` leaves no orphan. Every line a child prints is
-forwarded with the service's name in front.
+forwarded with the service's name in front (a request's access line only when asked for: a
+flood of requests would bury everything else) and kept in the combined log (combinedlog.py).
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ import sys
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from types import MappingProxyType
 from typing import TextIO
 
 import httpx
 
+from tessera.ops.combinedlog import CombinedLog, log_entry
 from tessera.ops.restarts import CrashHistory, RestartPolicy
 from tessera.ops.services import KIND_ORDER, Placed, service_env, stack_env
 from tessera.runtime.env import REPO_ROOT
@@ -103,6 +106,8 @@ class Supervisor:
         health_timeout: float = 60.0,
         stop_timeout: float = 15.0,
         restart_policy: RestartPolicy | None = None,
+        log_path: Path | None = None,
+        access_log: bool = False,
     ) -> None:
         self.stack = list(stack)
         self.environ = dict(os.environ if environ is None else environ)
@@ -121,6 +126,12 @@ class Supervisor:
         self._colour = self.out.isatty() and "NO_COLOR" not in self.environ
         self._stack_vars = stack_env(self.stack)
         self._changed = asyncio.Event()  # set when instances are added or stopped
+        #: Whether requests' access lines go to `out` too (they are always in the log).
+        self.access_log = access_log
+        #: The combined log of every service's output, kept at `log_path` when one is given.
+        self.log: CombinedLog | None = None
+        if log_path is not None:
+            self.log = CombinedLog(log_path, on_error=lambda why: self._print("up", why))
 
     # -- output ---------------------------------------------------------------------------
 
@@ -131,7 +142,15 @@ class Supervisor:
         return f"\x1b[{self._colours.get(name, 0)}m{label}\x1b[0m"
 
     def emit(self, name: str, line: str) -> None:
-        """Write one line of a service's output, prefixed with the service's name."""
+        """Pass on one line of a service's output: to the combined log, and to `out` prefixed
+        with the service's name (an access line only with `access_log`)."""
+        entry, access = log_entry(name, line, time.time())
+        if self.log is not None:
+            self.log.write(entry)
+        if self.access_log or not access:
+            self._print(name, line)
+
+    def _print(self, name: str, line: str) -> None:
         self.out.write(f"{self._prefix(name)} {line}\n")
         self.out.flush()
 
@@ -393,6 +412,8 @@ class Supervisor:
                     process.signal(signal.SIGINT)
             await asyncio.gather(*(self._reap(p) for p in wave))
         self.processes.clear()
+        if self.log is not None:
+            self.log.close()
 
     async def _reap(self, process: Process) -> None:
         try:

@@ -8,12 +8,18 @@ request id and trace id into the logging context.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from tessera.runtime.jsonlog import request_id, trace_id
+from asgiref.sync import sync_to_async
+
+from tessera.runtime import metrics, otel, tracing
+from tessera.runtime.access import AccessLog
+from tessera.runtime.tracing import SCOPE_KEY
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -79,6 +85,8 @@ class ServiceApp:
         on_drain: Sequence[Hook] = (),
         on_stop: Sequence[Callable[[], None]] = (),
         health: Callable[[], dict[str, Any]] | None = None,
+        trust_request_id: bool = True,
+        metrics_token: str = "",
     ) -> None:
         self.app = app
         self.service = service
@@ -94,6 +102,12 @@ class ServiceApp:
         #: cancelled at the end of that wait.
         self.on_stop = list(on_stop)
         self.health = health
+        #: Whether a caller's `X-Request-ID` is kept (see tracing.py): services behind the
+        #: shell keep the shell's; the shell keeps a proxy's only when told it is trusted.
+        self.trust_request_id = trust_request_id
+        #: The bearer token `/metrics` asks for; without one, `/metrics` answers no one.
+        self.metrics_token = metrics_token
+        self.access = AccessLog(service)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -106,26 +120,62 @@ class ServiceApp:
                 payload.update(self.health())
             await send_response(send, 200, json.dumps(payload).encode(), b"application/json")
             return
+        if kind != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["path"] == "/metrics":
+            await self._metrics(scope, send)
+            return
         given_id = parent = None
         cookie_lines = 0
-        for key, value in scope.get("headers", ()):  # one pass over the headers
-            if key == b"x-request-id":
-                given_id = value.decode("latin-1")
-            elif key == b"traceparent":
-                parent = value.decode("latin-1")
-            elif key == b"cookie":
+        for key, value in scope["headers"]:  # one pass over the headers
+            if key == b"cookie":
                 cookie_lines += 1
+            elif key == b"x-request-id":
+                given_id = value
+            elif key == b"traceparent":
+                parent = value
         if cookie_lines > 1:
             scope = {**scope, "headers": joined_cookie_lines(scope["headers"])}
-        rid_token = request_id.set(given_id)
-        tid_token = trace_id.set(
-            parent.split("-")[1] if parent and parent.count("-") == 3 else None
+        hop = scope[SCOPE_KEY] = tracing.begin_with(
+            given_id, parent, trust_request_id=self.trust_request_id
         )
+        token = tracing.current.set(hop)
+        started = time.perf_counter()
+        answered = 0.0
+        status = 500  # unless the app sends its own: an exception becomes uvicorn's 500
+
+        async def observed(message: dict[str, Any]) -> None:
+            nonlocal answered, status
+            if message["type"] == "http.response.start":
+                answered, status = time.perf_counter(), message["status"]
+            await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, observed)
+        except asyncio.CancelledError:
+            if not answered:
+                status = 499  # the client left before an answer began (nginx's code)
+            raise
         finally:
-            request_id.reset(rid_token)
-            trace_id.reset(tid_token)
+            ended = time.perf_counter()
+            self.access.finished(hop, scope["method"], scope["path"], status,
+                                 ended - started, (answered or ended) - started)  # fmt: skip
+            tracing.current.reset(token)
+
+    async def _metrics(self, scope: Scope, send: Send) -> None:
+        """This process's metrics, for a scraper that shows the metrics token."""
+        if not metrics.authorised(self.metrics_token, header(scope, b"authorization")):
+            await send_response(
+                send,
+                401,
+                b"/metrics needs the metrics token: Authorization: Bearer <TESSERA_METRICS_TOKEN>",
+                headers=[(b"www-authenticate", b"Bearer")],
+            )
+            return
+        # In the thread Django runs synchronous code in: a collector may read the database.
+        body, content_type = await sync_to_async(metrics.exposition)()
+        await send_response(send, 200, body, content_type, [(b"cache-control", b"no-store")])
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -146,6 +196,8 @@ class ServiceApp:
                         await hook()
                     except Exception:
                         logger.exception("shutdown hook failed")
+                self.access.flush()
+                await otel.shutdown()
                 logger.info("stopped")
                 await send({"type": "lifespan.shutdown.complete"})
                 return

@@ -89,11 +89,17 @@ def service_settings(
         "DEBUG": debug,
         "ALLOWED_HOSTS": env_list("TESSERA_ALLOWED_HOSTS", ["127.0.0.1", "localhost"]),
         "INSTALLED_APPS": installed_apps,
-        "MIDDLEWARE": middleware
-        if middleware is not None
-        else [
-            "django.middleware.security.SecurityMiddleware",
-            "django.middleware.common.CommonMiddleware",
+        # First of all: the route is named once every other middleware has answered.
+        "MIDDLEWARE": [
+            "tessera.runtime.routes.route_names",
+            *(
+                middleware
+                if middleware is not None
+                else [
+                    "django.middleware.security.SecurityMiddleware",
+                    "django.middleware.common.CommonMiddleware",
+                ]
+            ),
         ],
         "ROOT_URLCONF": root_urlconf,
         "DATABASES": database_settings(service) if database else {},

@@ -1,8 +1,9 @@
-"""JSON-lines logging with the request id and trace id of the request being served.
+"""JSON-lines logging with the ids of the request being served.
 
 Every service logs one JSON object per line to stdout, so `up` can prefix and interleave them
-and a log shipper can parse them. The ids live in context variables that the ASGI wrapper
-sets per request, so log calls anywhere below pick them up without passing them around.
+and a log shipper can parse them. A line logged while a request is served carries its
+request id, trace id and span id, taken from the hop `ServiceApp` keeps in a context
+variable (tracing.py), so log calls anywhere below need not pass them around.
 """
 
 from __future__ import annotations
@@ -10,11 +11,9 @@ from __future__ import annotations
 import json
 import logging
 import time
-from contextvars import ContextVar
 from typing import Any
 
-request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
-trace_id: ContextVar[str | None] = ContextVar("trace_id", default=None)
+from tessera.runtime.tracing import current
 
 _STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
@@ -43,10 +42,10 @@ class JsonFormatter(logging.Formatter):
         }
         if self.service:
             entry["service"] = self.service
-        if rid := request_id.get():
-            entry["request_id"] = rid
-        if tid := trace_id.get():
-            entry["trace_id"] = tid
+        if (hop := current.get()) is not None:
+            entry["request_id"] = hop.request_id
+            entry["trace_id"] = hop.trace_id
+            entry["span_id"] = hop.span_id
         for key, value in vars(record).items():
             if key not in _STANDARD_ATTRS and not key.startswith("_"):
                 entry[key] = value

@@ -22,6 +22,7 @@ SECRET_NAMES = (
     "TESSERA_VISITOR_KEY",  # HMAC key of the visitor cookie: the shell's alone
     "TESSERA_ADMIN_PASSWORD",  # the local registry admin's password
     "TESSERA_STUB_ADMIN_TOKEN",  # bearer token for backend stubs' fault-injection endpoints
+    "TESSERA_METRICS_TOKEN",  # bearer token a scraper shows every service's /metrics
 )
 
 

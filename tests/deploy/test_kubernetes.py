@@ -68,10 +68,15 @@ def test_each_pod_holds_only_the_secrets_its_service_reads_and_serves_https():
         "TESSERA_CONTEXT_KEY",
         "TESSERA_VISITOR_KEY",
         "TESSERA_REGISTRY_TOKEN",  # it reports its breakers to the registry
+        "TESSERA_METRICS_TOKEN",  # every service's /metrics asks for it
     }
     assert "TESSERA_VISITOR_KEY" not in secrets("cart-fragment")  # fragments cannot mint visitors
     assert "TESSERA_REGISTRY_TOKEN" in secrets("cart-fragment")  # they register themselves
-    assert secrets("cart") == {"TESSERA_SECRET_KEY", "TESSERA_STUB_ADMIN_TOKEN"}
+    assert secrets("cart") == {
+        "TESSERA_SECRET_KEY",
+        "TESSERA_STUB_ADMIN_TOKEN",
+        "TESSERA_METRICS_TOKEN",
+    }
     every = set().union(*(secrets(s.name) for s in SERVICES))
     assert every == {*SECRET_NAMES, "DATABASE_URL"}  # each secret is read somewhere
     (config,) = _documents("ConfigMap").values()

@@ -144,3 +144,4 @@ def test_a_failed_heartbeat_is_logged_with_its_reason_and_url(caplog):
     (failure,) = [r for r in caplog.records if r.getMessage() == "heartbeat failed"]
     assert failure.error == "ReadTimeout"
     assert failure.url == "http://registry/api/v1/instances/1/heartbeat"
+    assert failure.duration_ms >= 0

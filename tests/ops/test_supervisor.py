@@ -2,6 +2,7 @@
 
 import asyncio
 import io
+import json
 import os
 import socket
 import subprocess
@@ -12,9 +13,11 @@ from pathlib import Path
 import pytest
 
 from conftest import free_port, free_ports
+from tessera.ops.combinedlog import log_files
 from tessera.ops.services import SERVICES, Service, place
 from tessera.ops.supervisor import StackError, Supervisor, port_in_use
 from tessera.runtime.env import REPO_ROOT
+from tests.ops.log_apps import REQUEST_ID
 
 
 def _service(name: str, app: str, kind="backend") -> Service:
@@ -203,3 +206,65 @@ def test_stopping_the_whole_stack_skips_the_drain(tmp_path, monkeypatch):
 
     asyncio.run(scenario())
     assert not (tmp_path / "drained").exists()
+
+
+def test_every_line_goes_to_the_combined_log_as_json_and_access_lines_not_to_the_terminal(
+    tmp_path,
+):
+    out = io.StringIO()
+    log = tmp_path / "log" / "tessera.log"
+    supervisor = _supervisor(
+        [_service("alpha", "tests.ops.log_apps:chatty")], out=out, log_path=log
+    )
+
+    async def scenario():
+        import httpx
+
+        await supervisor.start()
+        async with httpx.AsyncClient() as client:
+            assert (await client.get(supervisor.stack[0].url + "/")).text == "said it"
+        await supervisor.stop()
+
+    asyncio.run(scenario())
+    lines = log.read_text().splitlines()
+    entries = {entry["msg"]: entry for entry in map(json.loads, lines)}
+    assert all(entry["service"] == "alpha" for entry in entries.values())
+    as_printed = {
+        "ts": "2026-11-30T17:50:01.123Z",
+        "level": "warning",
+        "logger": "app",
+        "msg": "a warning",
+        "service": "alpha",
+        "request_id": REQUEST_ID,
+    }
+    assert json.dumps(as_printed) in lines  # a JSON line that names its service: as it is
+    wrapped = entries["Traceback (most recent call last): not JSON"]
+    assert wrapped["level"] == "info" and wrapped["ts"].endswith("Z")
+    assert entries["GET hello 200"]["logger"] == "tessera.access"
+    terminal = out.getvalue()
+    assert "alpha | Traceback (most recent call last): not JSON" in terminal
+    assert f"alpha | {json.dumps(as_printed)}" in terminal
+    assert "GET hello 200" not in terminal
+
+
+def test_access_lines_reach_the_terminal_when_asked_for():
+    access = json.dumps({"logger": "tessera.access", "msg": "GET hello 200"})
+    quiet, loud = io.StringIO(), io.StringIO()
+    _supervisor([_service("alpha", "x:y")], out=quiet).emit("alpha", access)
+    _supervisor([_service("alpha", "x:y")], out=loud, access_log=True).emit("alpha", access)
+    assert quiet.getvalue() == ""
+    assert loud.getvalue() == f"alpha | {access}\n"
+
+
+def test_a_combined_log_that_cannot_be_written_is_reported_once_and_the_stack_goes_on(tmp_path):
+    (tmp_path / "log").write_text("a file where the log's directory should be")
+    out = io.StringIO()
+    supervisor = _supervisor(
+        [_service("alpha", "x:y")], out=out, log_path=tmp_path / "log" / "tessera.log"
+    )
+    supervisor.emit("alpha", "one")
+    supervisor.emit("alpha", "two")
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith(f"up    | the combined log {tmp_path}/log/tessera.log is no longer")
+    assert lines[1:] == ["alpha | one", "alpha | two"]
+    assert all(not path.exists() for path in log_files(tmp_path / "log" / "tessera.log"))

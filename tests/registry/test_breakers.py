@@ -4,7 +4,6 @@ the shells' reports on their breakers, in the API, the snapshot and the admin.""
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
@@ -44,14 +43,6 @@ def client() -> Client:
 @pytest.fixture
 def reviews() -> Fragment:
     return Fragment.objects.create(name="reviews", path_template="/fragment/{sku}")
-
-
-@pytest.fixture
-def operator_client() -> Client:
-    user = get_user_model().objects.create_superuser("operator", "op@example.com", "pw-12345")
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def problems(response) -> dict[str, str]:

@@ -5,8 +5,9 @@ import stat
 import pytest
 
 from tessera.runtime.env import env_bool, env_int, env_list, service_url
-from tessera.runtime.jsonlog import JsonFormatter, request_id
+from tessera.runtime.jsonlog import JsonFormatter
 from tessera.runtime.secrets import SECRET_NAMES, local_secrets, secret
+from tessera.runtime.tracing import Hop, current
 
 
 def test_local_secrets_are_generated_once_private_and_complete(tmp_path):
@@ -57,11 +58,14 @@ def test_log_lines_are_json_with_the_request_id_and_extras():
         {"name": "t", "levelname": "INFO", "msg": "hi %s", "args": ("x",)}
     )
     record.instance_id = 3
-    token = request_id.set("abc")
+    token = current.set(Hop("abc", "t" * 32, "s" * 16, "", 0.0))
     try:
         entry = json.loads(formatter.format(record))
     finally:
-        request_id.reset(token)
+        current.reset(token)
     assert entry["msg"] == "hi x" and entry["service"] == "hero"
     assert entry["request_id"] == "abc" and entry["instance_id"] == 3
+    assert entry["trace_id"] == "t" * 32 and entry["span_id"] == "s" * 16
+    outside = json.loads(formatter.format(record))
+    assert "request_id" not in outside and "trace_id" not in outside
     assert entry["level"] == "info" and entry["ts"].endswith("Z")

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from shell.engine.config import FragmentConfig
 from shell.engine.context import request_context
 from shell.engine.cookies import visitor_cookie
+from tessera.runtime.tracing import begin
 from tessera.runtime.visitor import sign_visitor, verify_visitor, visitor_cookie_value
 
 KEY = b"k" * 32
@@ -72,21 +73,12 @@ def test_exactly_the_pinned_headers_reach_a_fragment_and_nothing_it_was_not_give
     assert set(context.forwarded) == {name.decode() for name in FORWARDED}
 
 
-def test_request_id_is_generated_unless_a_trusted_proxy_sets_it():
-    given_id = [(b"x-request-id", b"from-proxy-123")]
-    assert context_of(given_id).request_id != "from-proxy-123"
-    assert context_of(given_id, trust_request_id=True).request_id == "from-proxy-123"
-    bad = [(b"x-request-id", b"x\r\ninjected")]
-    assert len(context_of(bad, trust_request_id=True).request_id) == 32
-
-
-def test_traceparent_is_continued_or_started():
-    parent = b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-    continued = context_of([(b"traceparent", parent)])
-    assert continued.trace_id == "4bf92f3577b34da6a3ce929d0e0e4736"
-    assert continued.span_id != "00f067aa0ba902b7"
-    started = context_of([(b"traceparent", b"garbage")])
-    assert len(started.trace_id) == 32 and started.traceparent.startswith("00-")
+def test_fragments_get_the_pages_ids_and_the_page_as_their_parent_span():
+    hop = begin([], trust_request_id=False)
+    context = context_of([], "/p", hop=hop)
+    sent = parse(context.header_block(KEY, 0))
+    assert sent["x-request-id"] == hop.request_id
+    assert sent["traceparent"] == f"00-{hop.trace_id}-{hop.span_id}-01"
 
 
 def test_locale_comes_from_accept_language_or_defaults():

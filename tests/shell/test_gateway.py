@@ -1,6 +1,7 @@
 """The /bff/ and /_assets/ gateway, relaying to a scripted fragment over loopback."""
 
 import asyncio
+import logging
 
 import pytest
 from django.test import AsyncClient, override_settings
@@ -454,3 +455,15 @@ def test_a_bff_is_told_how_long_the_gateway_waits_for_it_whatever_the_browser_sa
         ((_, _, headers, _),) = run(scenario)
     # Less the margin for the way there and back; the browser's own value never goes on.
     assert headers["x-tessera-deadline-ms"] == str(round(timeout * 1000) - NETWORK_MARGIN_MS)
+
+
+def test_a_relay_without_an_answer_is_logged_with_where_why_and_how_long(caplog):
+    async def scenario():
+        with_instances(("http://127.0.0.1:9",))  # nothing listens there
+        return await AsyncClient().get("/bff/cart/items")
+
+    with caplog.at_level(logging.WARNING, logger="tessera.gateway"):
+        assert run(scenario).status_code == 502
+    (failure,) = [r for r in caplog.records if r.name == "tessera.gateway"]
+    assert failure.fragment == "cart" and failure.instance == "http://127.0.0.1:9"
+    assert failure.error.startswith("ConnectError") and failure.duration_ms >= 0

@@ -1,7 +1,11 @@
+from urllib.parse import quote
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shell.engine.layout import Marker, Slot, load_layout
-from shell.engine.routing import BadParameter, Page, Router, compile_route
+from shell.engine.routing import BadParameter, Page, Router, compile_route, quoted
 
 
 def test_home_layout_compiles_to_static_parts_slots_and_markers():
@@ -67,3 +71,8 @@ def test_each_parameter_has_a_grammar_strings_by_default():
 def test_a_route_with_an_unknown_parameter_kind_is_refused():
     with pytest.raises(ValueError, match="unknown parameter kind 'float'"):
         compile_route("/p/{x:float}")
+
+
+@given(st.text())
+def test_route_values_are_quoted_exactly_as_urllib_quotes_one_component(value):
+    assert quoted(value) == quote(value, safe="")

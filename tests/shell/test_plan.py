@@ -1,7 +1,9 @@
+import itertools
+
 import pytest
 
 from shell.engine.config import FragmentConfig
-from shell.engine.plan import PlanCache, make_plan
+from shell.engine.plan import ASSETS, SLOT, TAIL, TEXT, TITLE, PlanCache, make_plan
 from shell.engine.routing import Page
 
 PAGE = Page("p", "/product/{sku}", "product.html", "T", {
@@ -59,3 +61,16 @@ def test_plan_cache_reuses_plans_until_the_fragments_change():
     assert cache.get(PAGE, {"sku": "S2"}, FRAGMENTS) is not first
     changed = dict(FRAGMENTS)
     assert cache.get(PAGE, {"sku": "S1"}, changed) is not first
+
+
+def test_a_plans_steps_are_its_layout_with_each_slots_placements_looked_up():
+    plan = make_plan(PAGE, {"sku": "S1"}, FRAGMENTS)  # no footer: its slot is empty
+    kinds = [kind for kind, _ in plan.steps]
+    assert [value for kind, value in plan.steps if kind == SLOT] == [
+        plan.slots[name] for name in ("header", "product", "buybox", "reviews", "recommendations")
+    ]
+    assert kinds.count(TITLE) == kinds.count(ASSETS) == kinds.count(TAIL) == 1
+    # No two texts in a row: the text around the empty footer slot is one step.
+    assert not any(a == b == TEXT for a, b in itertools.pairwise(kinds))
+    text = "".join(value for kind, value in plan.steps if kind == TEXT)
+    assert text == "".join(part for part in plan.layout.parts if isinstance(part, str))

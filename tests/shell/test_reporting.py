@@ -1,4 +1,4 @@
-"""The shell's breaker report to the registry: what it posts, and that a failure says why."""
+"""The shell's report to the registry: what it posts, and that a failure says why."""
 
 import asyncio
 import json
@@ -8,7 +8,7 @@ import httpx
 
 from shell.engine.breaker import BreakerSettings
 from shell.engine.config import FragmentConfig
-from shell.reporting import BreakerReporter
+from shell.reporting import ShellReporter
 
 
 def test_a_report_posts_every_breakers_state_with_the_token():
@@ -21,8 +21,11 @@ def test_a_report_posts_every_breakers_state_with_the_token():
         return httpx.Response(204)
 
     async def scenario():
-        reporter = BreakerReporter(
-            "http://registry/", "s3cret", transport=httpx.MockTransport(registry)
+        reporter = ShellReporter(
+            "http://registry/",
+            "s3cret",
+            traffic=lambda: {"reviews": [[1000.0, 5, 1, 2.0, 9.5]]},
+            transport=httpx.MockTransport(registry),
         )
         await reporter.report()
         await reporter.stop()
@@ -35,6 +38,8 @@ def test_a_report_posts_every_breakers_state_with_the_token():
     body = json.loads(request.content)
     assert body["shell"] == shell
     assert body["fragments"]["reviews"]["state"] == "forced_open"
+    assert body["traffic"] == {"reviews": [[1000.0, 5, 1, 2.0, 9.5]]}
+    assert body["interval_s"] == 2.0
     assert body["fragments"]["header"] == {
         "state": "closed", "calls": 0, "failures": 0, "slow": 0, "rejected": 0
     }  # fmt: skip
@@ -50,7 +55,7 @@ def test_a_failed_report_is_logged_with_its_reason_and_the_next_one_tried(caplog
         return httpx.Response(204)
 
     async def scenario():
-        reporter = BreakerReporter(
+        reporter = ShellReporter(
             "http://registry", "t", interval=0, transport=httpx.MockTransport(registry)
         )
         await reporter.start()
@@ -66,3 +71,4 @@ def test_a_failed_report_is_logged_with_its_reason_and_the_next_one_tried(caplog
     failure = caplog.records[0]
     assert failure.error == "ConnectError: connection refused"
     assert failure.url == "http://registry/api/v1/shells/report"
+    assert failure.duration_ms >= 0

@@ -165,6 +165,7 @@ def test_a_failed_refresh_is_logged_with_its_reason_and_url(caplog):
     failure = caplog.records[0]
     assert failure.getMessage() == "registry snapshot refresh failed"
     assert (failure.error, failure.url) == ("ReadTimeout", "http://registry/api/v1/snapshot")
+    assert failure.duration_ms >= 0
 
 
 def test_a_fragment_with_no_live_instance_keeps_the_version_that_served_last():

@@ -17,4 +17,5 @@ application = ServiceApp(
     ),
     service=os.environ.get("TESSERA_BACKEND", "backend"),
     on_stop=[PROCESS_STOP.stop],
+    metrics_token=secret("TESSERA_METRICS_TOKEN"),
 )

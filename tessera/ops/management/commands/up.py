@@ -10,6 +10,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from tessera.ops.combinedlog import log_path
 from tessera.ops.control import ControlServer
 from tessera.ops.readiness import wait_until_ready
 from tessera.ops.services import SERVICES, place
@@ -30,20 +31,32 @@ class Command(BaseCommand):
             action="store_true",
             help="do not run migrations, seeding and collectstatic before starting",
         )
+        parser.add_argument(
+            "--access-log",
+            action="store_true",
+            help="print every request's access line too (they are always in the combined log)",
+        )
 
-    def handle(self, *args, skip_prepare: bool = False, **options) -> None:
+    def handle(
+        self, *args, skip_prepare: bool = False, access_log: bool = False, **options
+    ) -> None:
         try:
             stack = place(SERVICES, os.environ, env_str("TESSERA_HOST", "127.0.0.1"))
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         # Secrets: the environment wins; otherwise the generated, git-ignored local file.
         environ = {**local_secrets(), **os.environ}
-        supervisor = Supervisor(stack, environ=environ, out=sys.stdout)
+        supervisor = Supervisor(
+            stack, environ=environ, out=sys.stdout, log_path=log_path(), access_log=access_log
+        )
         try:
             code = asyncio.run(self._run(supervisor, skip_prepare, environ))
         except StackError as exc:
             self.stderr.write(f"error: {exc}")
             sys.exit(1)
+        finally:
+            if supervisor.log is not None:  # with what a failed preparation printed
+                supervisor.log.close()
         sys.exit(code)
 
     async def _run(self, supervisor: Supervisor, skip_prepare: bool, environ: dict) -> int:
@@ -82,6 +95,8 @@ class Command(BaseCommand):
             f"  admin:      {urls['registry']}/admin/  "
             f"(user admin, password {environ['TESSERA_ADMIN_PASSWORD']})\n"
             "A service that crashes is restarted; `python manage.py status` shows them all.\n"
+            f"Every service's log is in {log_path()}; "
+            "`python manage.py trace <request-id>` follows one request through it.\n"
             "Press Ctrl-C to stop every service.\n"
         )
         self.stdout.flush()
