@@ -18,7 +18,9 @@ from shell.policy import response_policy  # noqa: E402
 from shell.reporting import ShellReporter  # noqa: E402
 from shell.snapshot import poller  # noqa: E402
 
-fragment_metrics = FragmentMetrics.install(lambda: poller.confirmed_at)
+fragment_metrics = FragmentMetrics.install(
+    lambda: poller.confirmed_at, lambda: poller.current.fragments
+)
 reporter = ShellReporter(
     settings.REGISTRY_URL, settings.REGISTRY_TOKEN, traffic=fragment_metrics.windows
 )

@@ -12,15 +12,20 @@ from __future__ import annotations
 import time
 from bisect import bisect_left
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 
 from prometheus_client import REGISTRY
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 
 from shell.engine import Outcome, breakers, cache, fragment_resolved
 from shell.engine.breaker import CLOSED, DISABLED, FORCED_OPEN, HALF_OPEN, OPEN
-from tessera.runtime.metrics import BUCKETS, Latencies, add_latencies, histogram, quantile
+from tessera.runtime.metrics import BUCKETS, Latencies, add_latencies, quantile
 
 #: Report intervals the dashboard's rolling chart shows (a minute, at one report per 2 s).
 WINDOWS_KEPT = 30
@@ -44,17 +49,30 @@ class FragmentCounts:
 class FragmentMetrics(Collector):
     """Per-fragment counts from the `fragment_resolved` event, and the engine's state."""
 
-    def __init__(self, snapshot_confirmed: Callable[[], float | None]) -> None:
+    def __init__(
+        self,
+        snapshot_confirmed: Callable[[], float | None],
+        known: Callable[[], Collection[str]] | None = None,
+    ) -> None:
         self.fragments: dict[str, FragmentCounts] = {}
         self.snapshot_confirmed = snapshot_confirmed
+        #: The fragments the shell knows now (None: all it counted): the counts of any other
+        #: are dropped with the next window, so a fragment deleted from the registry leaves
+        #: the metrics and the reports (which the registry bounds) rather than stay for good.
+        self.known = known
+        self._last_end = 0.0
         # What the last traffic window ended at, per fragment: (placements, errors, buckets).
         self._last: dict[str, tuple[int, int, list[int]]] = {}
         self._windows: dict[str, deque[list[float | int | None]]] = {}
 
     @classmethod
-    def install(cls, snapshot_confirmed: Callable[[], float | None]) -> FragmentMetrics:
+    def install(
+        cls,
+        snapshot_confirmed: Callable[[], float | None],
+        known: Callable[[], Collection[str]] | None = None,
+    ) -> FragmentMetrics:
         """A new instance, subscribed to the engine's events and exposed at `/metrics`."""
-        installed = cls(snapshot_confirmed)
+        installed = cls(snapshot_confirmed, known)
         fragment_resolved.append(installed.record)
         REGISTRY.register(installed)
         return installed
@@ -79,8 +97,16 @@ class FragmentMetrics(Collector):
     def windows(self, now: float | None = None) -> dict[str, list[list[float | int | None]]]:
         """Close the current traffic window, and return the last `WINDOWS_KEPT` of each
         fragment, oldest first: [end (unix time), placements, errors, p50 ms, p99 ms] (the
-        percentiles of its fetches: None for a window without any)."""
-        end = round(time.time() if now is None else now, 3)
+        percentiles of its fetches: None for a window without any). Each window ends after
+        the one before, even if the clock was set back meanwhile."""
+        end = max(round(time.time() if now is None else now, 3), self._last_end + 0.001)
+        self._last_end = end
+        if self.known is not None:
+            known = self.known()
+            for name in [name for name in self.fragments if name not in known]:
+                del self.fragments[name]
+                self._last.pop(name, None)
+                self._windows.pop(name, None)
         for name, counts in self.fragments.items():
             placements, buckets = sum(counts.outcomes.values()), list(counts.latencies.counts)
             last = self._last.get(name)
@@ -113,11 +139,11 @@ class FragmentMetrics(Collector):
             "Placements whose fragment failed (a stand-in or nothing was shown)",
             labels=["fragment"],
         )
-        durations = histogram(
+        durations = HistogramMetricFamily(
             "tessera_fragment_duration_seconds",
             "Time to resolve a placement that was fetched (not served from the cache, nor "
             "refused by its breaker or bulkhead), its fallbacks included",
-            ["fragment"],
+            labels=["fragment"],
         )
         for name, counts in sorted(self.fragments.items()):
             for (kind, via), count in sorted(counts.outcomes.items()):

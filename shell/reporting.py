@@ -75,8 +75,13 @@ class ShellReporter:
         response.raise_for_status()
 
     async def _run(self) -> None:
+        # A report is due every `interval` from the first, however long each took: each
+        # traffic window is one interval long, as the registry's dashboard takes it to be.
+        loop = asyncio.get_running_loop()
+        due = loop.time()
         while True:
-            await asyncio.sleep(self.interval)
+            due = max(due + self.interval, loop.time())
+            await asyncio.sleep(due - loop.time())
             started = time.monotonic()
             try:
                 await self.report()

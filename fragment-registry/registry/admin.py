@@ -15,7 +15,6 @@ from django.utils.html import format_html, format_html_join
 
 from registry.models import (
     BREAKER_FORCED,
-    BREAKER_STATES,
     REPORT_FRESH,
     REPORT_KEPT,
     Change,
@@ -24,6 +23,7 @@ from registry.models import (
     Page,
     Placement,
     ShellReport,
+    reported_breaker_states,
 )
 from registry.validators import template_parameters
 
@@ -63,11 +63,11 @@ def breaker_summary(fragment: Fragment, reports: Iterable[ShellReport]) -> str:
     """The worst breaker state `reports` give for the fragment and on how many of the shells
     reporting on it ("open on 1/2 shells"; just "closed" when that is the worst; "—" without
     a report), then its forced state if an operator set one ("... (forced open)")."""
-    states = [r.fragments[fragment.name]["state"] for r in reports if fragment.name in r.fragments]
+    states = reported_breaker_states(fragment.name, reports)
     if not states:
         summary = "—"
     else:
-        worst = max(states, key=BREAKER_STATES.index)
+        worst = states[0]
         summary = (
             "closed"
             if worst == "closed"

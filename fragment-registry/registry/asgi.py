@@ -18,5 +18,9 @@ from registry.metrics import InstanceCollector  # noqa: E402
 watch_start()  # a registry that starts again bridges its own downtime (registry.models)
 REGISTRY.register(InstanceCollector())
 application = ServiceApp(
-    django_app, service="registry", metrics_token=secret("TESSERA_METRICS_TOKEN")
+    django_app,
+    service="registry",
+    trust_request_id=True,  # called by fragment instances and shells, with their ids
+    metrics_token=secret("TESSERA_METRICS_TOKEN"),
+    metrics_in_thread=True,  # InstanceCollector reads the database
 )

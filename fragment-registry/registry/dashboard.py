@@ -25,12 +25,12 @@ from django.utils import timezone
 
 from registry.admin import breaker_summary
 from registry.models import (
-    BREAKER_STATES,
     REPORT_DEFAULT_INTERVAL_S,
     REPORT_FRESH,
     REPORT_TRAFFIC_POINTS,
     Fragment,
     ShellReport,
+    reported_breaker_states,
 )
 
 Verdict = Literal["ok", "degraded", "down", "idle"]
@@ -164,8 +164,8 @@ def worst_breaker(fragment: Fragment, reports: Iterable[ShellReport]) -> str | N
     operator forced it open (the shells follow from their next snapshot)."""
     if fragment.breaker_forced == "open":
         return "forced_open"
-    states = [r.fragments[fragment.name]["state"] for r in reports if fragment.name in r.fragments]
-    return max(states, key=BREAKER_STATES.index) if states else None
+    states = reported_breaker_states(fragment.name, reports)
+    return states[0] if states else None
 
 
 def _number(value: float | None, unit: str = "") -> str:

@@ -8,13 +8,18 @@ collector that queries the database must not run in them by surprise).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
+from django.db import DatabaseError
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from registry.models import Fragment
+from tessera.runtime.jsonlog import describe
+
+logger = logging.getLogger("tessera.registry")
 
 NAME = "tessera_registry_instances"
 DOCUMENTATION = "Instances of each fragment: live (getting traffic) and total (registered)"
@@ -33,7 +38,12 @@ class InstanceCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         family = GaugeMetricFamily(NAME, DOCUMENTATION, labels=LABELS)
         now = timezone.now()
-        for fragment in Fragment.objects.prefetch_related("instances"):
+        try:
+            fragments = list(Fragment.objects.prefetch_related("instances"))
+        except DatabaseError as exc:  # the rest of /metrics (the process's) still answers
+            logger.warning("instances not counted", extra={"error": describe(exc)})
+            return
+        for fragment in fragments:
             instances = list(fragment.instances.all())
             family.add_metric([fragment.name, "live"], sum(i.is_up(now) for i in instances))
             family.add_metric([fragment.name, "total"], len(instances))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -390,6 +391,12 @@ REPORT_INTERVAL_S = (0.5, 60.0)
 REPORT_DEFAULT_INTERVAL_S = 2.0
 #: ...each with latencies of at most this many milliseconds.
 REPORT_MAX_LATENCY_MS = 600_000.0
+
+
+def reported_breaker_states(name: str, reports: Iterable[ShellReport]) -> list[str]:
+    """The states the shells' `reports` give fragment `name`'s breaker, worst first."""
+    states = [r.fragments[name]["state"] for r in reports if name in r.fragments]
+    return sorted(states, key=BREAKER_STATES.index, reverse=True)
 
 
 class ShellReport(models.Model):

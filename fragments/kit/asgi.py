@@ -44,5 +44,6 @@ application = ServiceApp(
     on_shutdown=[close_all, registration.stop],
     on_drain=[registration.stop],
     health=lambda: {"registered": registration.registered.is_set()},
+    trust_request_id=True,  # behind the shell: its request ids join the logs
     metrics_token=secret("TESSERA_METRICS_TOKEN"),
 )

@@ -13,12 +13,12 @@ import asyncio
 import contextlib
 import json
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
 from tessera.runtime.env import data_dir
+from tessera.runtime.jsonlog import timestamp
 
 #: Size past which the combined log is rotated: a day of local work, not a full disk.
 MAX_BYTES = 50 * 1024 * 1024
@@ -38,11 +38,6 @@ def log_path(data: Path | None = None) -> Path:
 def log_files(path: Path) -> list[Path]:
     """The combined log's files, oldest first: the rotated one, then the current one."""
     return [path.with_name(path.name + ".1"), path]
-
-
-def timestamp(now: float) -> str:
-    """`now` as the services' log lines write it: `2026-11-30T17:50:01.123Z`."""
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
 
 
 def log_entry(service: str, line: str, now: float) -> tuple[str, bool]:

@@ -246,8 +246,22 @@ def _walk_spans(nodes: Iterable[Node]) -> Iterator[Span]:
             yield from _walk_spans(node.children)
 
 
+#: What a terminal would act on rather than show, in text from the log (a request's path or
+#: message is the client's): control characters and bidirectional overrides, shown escaped.
+_UNSHOWN = {
+    code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    for code in [*range(0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+}
+
+
 def _describe(node: Node, origin: float, at_top: bool) -> tuple[str, str, str]:
-    """A node's name (its service; none for a line under its span), what it is, its timing."""
+    """A node's name (its service; none for a line under its span), what it is, its timing,
+    each safe to print."""
+    name, what, timing = _described(node, origin, at_top)
+    return name.translate(_UNSHOWN), what.translate(_UNSHOWN), timing
+
+
+def _described(node: Node, origin: float, at_top: bool) -> tuple[str, str, str]:
     if isinstance(node, Span):
         what = f"{node.method} {node.path} → {node.status}  {node.route}"
         if node.parent_span_id and at_top:

@@ -1,14 +1,14 @@
 """The ASGI envelope every Tessera service runs in.
 
 Django's ASGI handler speaks only HTTP. Services also need start-up and shutdown work
-(self-registration, snapshot polling, connection pools) and a `/healthz` that answers without
-touching Django. `ServiceApp` adds exactly that around any ASGI app, and puts the caller's
-request id and trace id into the logging context.
+(self-registration, snapshot polling, connection pools), a `/healthz` that answers without
+touching Django, and `/metrics`. `ServiceApp` adds exactly that around any ASGI app, and
+makes each request a hop of its trace (tracing.py): its ids in the logging context, its
+access line and request metrics when it ends (access.py).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -72,7 +72,8 @@ def joined_cookie_lines(headers: Sequence[tuple[bytes, bytes]]) -> list[tuple[by
 
 
 class ServiceApp:
-    """Wrap `app` with lifespan hooks, a `/healthz` endpoint and per-request log context."""
+    """Wrap `app` with lifespan hooks, `/healthz` and `/metrics`, and each request's trace
+    context, access line and metrics."""
 
     def __init__(
         self,
@@ -85,8 +86,9 @@ class ServiceApp:
         on_drain: Sequence[Hook] = (),
         on_stop: Sequence[Callable[[], None]] = (),
         health: Callable[[], dict[str, Any]] | None = None,
-        trust_request_id: bool = True,
+        trust_request_id: bool = False,
         metrics_token: str = "",
+        metrics_in_thread: bool = False,
     ) -> None:
         self.app = app
         self.service = service
@@ -107,6 +109,9 @@ class ServiceApp:
         self.trust_request_id = trust_request_id
         #: The bearer token `/metrics` asks for; without one, `/metrics` answers no one.
         self.metrics_token = metrics_token
+        #: Collect in a thread, not the event loop: for collectors that read a database
+        #: (the registry's), and only those, since the others read what the loop changes.
+        self.metrics_in_thread = metrics_in_thread
         self.access = AccessLog(service)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -128,12 +133,12 @@ class ServiceApp:
             return
         given_id = parent = None
         cookie_lines = 0
-        for key, value in scope["headers"]:  # one pass over the headers
+        for key, value in scope["headers"]:  # one pass over the headers; the first of each
             if key == b"cookie":
                 cookie_lines += 1
-            elif key == b"x-request-id":
+            elif key == b"x-request-id" and given_id is None:
                 given_id = value
-            elif key == b"traceparent":
+            elif key == b"traceparent" and parent is None:
                 parent = value
         if cookie_lines > 1:
             scope = {**scope, "headers": joined_cookie_lines(scope["headers"])}
@@ -143,7 +148,7 @@ class ServiceApp:
         token = tracing.current.set(hop)
         started = time.perf_counter()
         answered = 0.0
-        status = 500  # unless the app sends its own: an exception becomes uvicorn's 500
+        status = 0
 
         async def observed(message: dict[str, Any]) -> None:
             nonlocal answered, status
@@ -153,15 +158,19 @@ class ServiceApp:
 
         try:
             await self.app(scope, receive, observed)
-        except asyncio.CancelledError:
+        except Exception:
             if not answered:
-                status = 499  # the client left before an answer began (nginx's code)
+                status = 500  # what the server answers for it
             raise
         finally:
+            if not status:  # ended without an answer, not by an error: the client left
+                status = 499  # (nginx's code; the shell's pages and Django end so)
             ended = time.perf_counter()
-            self.access.finished(hop, scope["method"], scope["path"], status,
-                                 ended - started, (answered or ended) - started)  # fmt: skip
-            tracing.current.reset(token)
+            try:
+                self.access.finished(hop, scope["method"], scope["path"], status,
+                                     ended - started, (answered or ended) - started)  # fmt: skip
+            finally:
+                tracing.current.reset(token)
 
     async def _metrics(self, scope: Scope, send: Send) -> None:
         """This process's metrics, for a scraper that shows the metrics token."""
@@ -173,8 +182,10 @@ class ServiceApp:
                 headers=[(b"www-authenticate", b"Bearer")],
             )
             return
-        # In the thread Django runs synchronous code in: a collector may read the database.
-        body, content_type = await sync_to_async(metrics.exposition)()
+        if self.metrics_in_thread:  # Django's thread for synchronous code: the database
+            body, content_type = await sync_to_async(metrics.exposition)()
+        else:  # in the loop, where what the collectors read is changed: never half-changed
+            body, content_type = metrics.exposition()
         await send_response(send, 200, body, content_type, [(b"cache-control", b"no-store")])
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:

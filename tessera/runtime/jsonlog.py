@@ -18,6 +18,20 @@ from tessera.runtime.tracing import current
 _STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
 
+_second = -1
+_second_text = ""
+
+
+def timestamp(now: float) -> str:
+    """`now` (seconds since the epoch) as every log line's "ts": ISO 8601, UTC, milliseconds,
+    e.g. `2026-11-30T17:50:01.123Z` (the part to the second formatted once a second)."""
+    global _second, _second_text
+    second = int(now)
+    if second != _second:
+        _second, _second_text = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+    return f"{_second_text}.{int((now - second) * 1000):03d}Z"
+
+
 def describe(error: BaseException) -> str:
     """What went wrong, for a log line's "error": the exception's type and its message (many
     say nothing by themselves: an httpx timeout's message is empty)."""
@@ -34,8 +48,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
+            "ts": timestamp(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),

@@ -192,3 +192,13 @@ def test_the_command_says_so_when_no_line_has_the_id(tmp_path):
     log.write_text(json.dumps(PAGE) + "\n")
     with pytest.raises(CommandError, match=f"no line in {log} has request id or trace id 'abc'"):
         call_command("trace", "abc", "--log", str(log))
+
+
+def test_what_a_client_put_in_a_path_or_message_cannot_drive_the_terminal():
+    hostile = access("shell", "a" * 16, "", 0, 1.0, "/\x1b]0;owned\x07\u202e", "(unmatched)")
+    warning = logged("shell", "a" * 16, 0.5, "bad \x9b31m input")
+    lines = [json.dumps(hostile), json.dumps(warning)]
+    printed = "\n".join(render(build(select(lines, REQUEST))))
+    assert "\x1b" not in printed and "\x07" not in printed and "\u202e" not in printed
+    assert "\x9b" not in printed
+    assert "/\\x1b]0;owned\\x07\\u202e" in printed and "bad \\x9b31m input" in printed

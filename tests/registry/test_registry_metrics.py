@@ -4,6 +4,7 @@ at the moment of the scrape."""
 from datetime import timedelta
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 from prometheus_client import CollectorRegistry, generate_latest
 from registry import models
@@ -65,3 +66,15 @@ def test_each_scrape_reads_the_database_anew(django_assert_num_queries):
     assert line in generate_latest(registry).decode()
     Instance.objects.update(last_heartbeat=timezone.now() - timedelta(seconds=60))
     assert line.replace("1.0", "0.0") in generate_latest(registry).decode()
+
+
+def test_a_database_that_fails_costs_only_the_instance_counts(monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(Fragment.objects, "prefetch_related", broken)
+    registry = CollectorRegistry()
+    registry.register(InstanceCollector())
+    text = generate_latest(registry).decode()  # no exception: the scrape still answers
+    assert "tessera_registry_instances{" not in text
+    assert caplog.records[-1].error == "OperationalError: database is locked"

@@ -20,4 +20,4 @@ async def echo(scope: Scope, receive: Receive, send: Send) -> None:
     await send_response(send, 200, summary.encode())
 
 
-app = ServiceApp(echo, service="echo")
+app = ServiceApp(echo, service="echo", trust_request_id=True)  # as a service behind the shell

@@ -67,7 +67,8 @@ def _ids_seen(service, headers):
 
 def test_requests_run_with_the_callers_request_and_trace_ids():
     headers = [(b"x-request-id", b"req-12345"), (b"traceparent", PARENT)]
-    request_id, trace_id, parent, span = _ids_seen(ServiceApp(None, service="x"), headers)
+    service = ServiceApp(None, service="x", trust_request_id=True)
+    request_id, trace_id, parent, span = _ids_seen(service, headers)
     assert (request_id, trace_id, parent) == (
         "req-12345",
         "4bf92f3577b34da6a3ce929d0e0e4736",
@@ -78,7 +79,7 @@ def test_requests_run_with_the_callers_request_and_trace_ids():
 
 def test_an_untrusting_service_makes_its_own_request_id_but_continues_the_trace():
     headers = [(b"x-request-id", b"req-12345"), (b"traceparent", PARENT)]
-    service = ServiceApp(None, service="shell", trust_request_id=False)
+    service = ServiceApp(None, service="shell")  # trusting no caller unless told to
     request_id, trace_id, parent, _ = _ids_seen(service, headers)
     assert request_id != "req-12345" and len(request_id) == 32
     assert trace_id == "4bf92f3577b34da6a3ce929d0e0e4736" and parent == "00f067aa0ba902b7"
@@ -132,22 +133,24 @@ def test_a_request_is_logged_as_its_span_with_status_and_duration(capsys):
         current.get().detail = 'header;dur=1.0;desc="ok hit"'
         await send_response(send, 404, b"no")
 
-    service = ServiceApp(app, service="x")
+    service = ServiceApp(app, service="x", trust_request_id=True)
     scope = {
         "type": "http",
         "method": "GET",
-        "path": '/nothing/"quoted"\n/é',
+        "path": '/nothing/"quoted"\n/é\x9b\u202e',
         "headers": [(b"traceparent", PARENT), (b"x-request-id", b"req-12345")],
     }
     asyncio.run(service(scope, _messages(), _collect()[1]))
     assert capsys.readouterr().out == ""  # written with the lines of later requests
     service.access.flush()
-    (line,) = [json.loads(text) for text in capsys.readouterr().out.splitlines()]
+    written = capsys.readouterr().out
+    assert written.isascii()  # a client's control or bidi characters reach no terminal raw
+    (line,) = [json.loads(text) for text in written.splitlines()]
     assert line["logger"] == "tessera.access" and line["service"] == "x"
     assert (line["status"], line["method"], line["path"], line["route"]) == (
         404,
         "GET",
-        '/nothing/"quoted"\n/é',
+        '/nothing/"quoted"\n/é\x9b\u202e',
         "(unmatched)",
     )
     assert line["request_id"] == "req-12345"
@@ -233,3 +236,32 @@ def test_access_lines_go_out_together_soon_after_the_first(capsys, monkeypatch):
 
     written = asyncio.run(three_requests())
     assert [json.loads(line)["status"] for line in written.splitlines()] == [204, 204, 204]
+
+
+def test_a_request_the_app_ends_without_an_answer_is_counted_as_the_client_leaving(capsys):
+    async def app(scope, receive, send):
+        return  # as Django and the shell's pages do when the client has gone
+
+    service = ServiceApp(app, service="x")
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": []}
+    before = metrics.requests.requests.get(("(unmatched)", "GET", 499), 0)
+    asyncio.run(service(scope, _messages(), _collect()[1]))
+    assert metrics.requests.requests[("(unmatched)", "GET", 499)] == before + 1
+
+
+def test_lines_left_by_a_loop_that_ended_go_out_with_the_next_loops(capsys, monkeypatch):
+    monkeypatch.setattr("tessera.runtime.access.FLUSH_AFTER", 0.0)
+
+    async def app(scope, receive, send):
+        await send_response(send, 204, b"")
+
+    service = ServiceApp(app, service="x")
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": []}
+    asyncio.run(service(scope, _messages(), _collect()[1]))  # its loop ends before any flush
+
+    async def later():
+        await service(scope, _messages(), _collect()[1])
+        await asyncio.sleep(0.01)
+
+    asyncio.run(later())
+    assert len(capsys.readouterr().out.splitlines()) == 2

@@ -83,3 +83,22 @@ def test_only_the_last_windows_are_kept():
         windows = metrics.windows(now=float(second))["hero"]
     assert len(windows) == WINDOWS_KEPT
     assert windows[0][0] == 5.0 and windows[-1][0] == WINDOWS_KEPT + 4
+
+
+def test_a_fragment_the_shell_no_longer_knows_leaves_the_metrics_and_the_reports():
+    known = {"hero", "header"}
+    metrics = FragmentMetrics(lambda: None, lambda: known)
+    for name in ("hero", "header"):
+        metrics.record(Outcome(name, "ok", duration_ms=1.0), "r")
+    assert set(metrics.windows(now=10.0)) == {"hero", "header"}
+    known.discard("header")  # deleted from the registry
+    assert set(metrics.windows(now=12.0)) == {"hero"}
+    assert 'fragment="header"' not in str(scrape(metrics))
+
+
+def test_windows_follow_one_another_even_when_the_clock_goes_back():
+    metrics = FragmentMetrics(lambda: None)
+    metrics.record(Outcome("hero", "ok", duration_ms=1.0), "r")
+    metrics.windows(now=100.0)
+    ends = [point[0] for point in metrics.windows(now=40.0)["hero"]]  # set back a minute
+    assert ends[1] > ends[0]

@@ -17,5 +17,6 @@ application = ServiceApp(
     ),
     service=os.environ.get("TESSERA_BACKEND", "backend"),
     on_stop=[PROCESS_STOP.stop],
+    trust_request_id=True,  # behind the fragments: their request ids join the logs
     metrics_token=secret("TESSERA_METRICS_TOKEN"),
 )
