@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import bench.latency
-from bench.app import SLOWEST_MS, STANDARD_PAGE
+from bench.app import SIZED_BODIES, SLOWEST_MS, STANDARD_PAGE
 from tessera.runtime.env import REPO_ROOT
 
 NGINX_ECHO = "/usr/lib/nginx/modules/ngx_http_echo_module.so"
@@ -59,7 +59,9 @@ def write_pages(work: Path) -> None:
     """The standard page's fragment bodies for the origin, and the page for nginx SSI."""
     (work / "html").mkdir()
     (work / "ssi").mkdir()
-    for name, (size, _) in STANDARD_PAGE.items():
+    sizes = {name: size for name, (size, _) in STANDARD_PAGE.items()}
+    sizes.update({name: kb * 1024 for name, kb in SIZED_BODIES.items()})
+    for name, size in sizes.items():
         opening, closing = f'<section class="{name}"><h2>{name}</h2><p>', "</p></section>"
         filler = ("lorem ipsum dolor sit amet " * (size // 20))[
             : size - len(opening) - len(closing)

@@ -40,10 +40,48 @@ STANDARD_PAGE = {
 SLOWEST_MS = max(delay for _, delay in STANDARD_PAGE.values())
 #: The standard page's variants, each a route `/<speed>/<sku>`.
 SPEEDS = ("fast", "slow", "cached")
+#: Pages for the cost against work (`bench.instructions --work`), uncached, no delay:
+#: `/fan<n>/<sku>` has n fragments of the standard page's sizes (its six bodies in turn, the
+#: first the primary); `/size-<body>/<sku>` six fragments of one body of that many KB.
+FAN_OUT = (6, 12, 24, 48)
+SIZED_BODIES = {"small": 2, "medium": 24, "large": 200}
+
+
+def _work_fragments(origin: str) -> dict[str, FragmentConfig]:
+    """The fragments of the cost-against-work pages."""
+    bodies = list(STANDARD_PAGE)
+    named = [(f"fan-{i}", bodies[i % len(bodies)], i == 0) for i in range(max(FAN_OUT))]
+    named += [(f"{body}-{i}", body, i == 0) for body in SIZED_BODIES for i in range(6)]
+    return {
+        name: FragmentConfig(
+            name=name,
+            path_template=f"/{body}?delay=0",
+            timeout_ms=1000,
+            primary=primary,
+            instances=(origin,),
+        )
+        for name, body, primary in named
+    }
+
+
+def _work_pages() -> list[Page]:
+    """Product pages whose primary fills the product slot and the rest the reviews slot."""
+    fan_out = {f"fan{n}": [f"fan-{i}" for i in range(n)] for n in FAN_OUT}
+    sized = {f"size-{body}": [f"{body}-{i}" for i in range(6)] for body in SIZED_BODIES}
+    return [
+        Page(
+            name=name,
+            route=f"/{name}/{{sku}}",
+            layout="product.html",
+            title="Benchmark product",
+            slots={"product": (names[0],), "reviews": tuple(names[1:])},
+        )
+        for name, names in {**fan_out, **sized}.items()
+    ]
 
 
 def fragments(origin: str) -> dict[str, FragmentConfig]:
-    configs = {}
+    configs = _work_fragments(origin)
     for speed in SPEEDS:
         for name, (size, delay) in STANDARD_PAGE.items():
             seconds = delay / 1000 if speed == "slow" else 0
@@ -59,7 +97,8 @@ def fragments(origin: str) -> dict[str, FragmentConfig]:
 
 
 def pages() -> list[Page]:
-    return [
+    """The standard page's variants first: the router tries routes in order."""
+    standard = [
         Page(
             name=speed,
             route=f"/{speed}/{{sku}}",
@@ -69,6 +108,7 @@ def pages() -> list[Page]:
         )
         for speed in SPEEDS
     ]
+    return standard + _work_pages()
 
 
 async def not_found(scope, receive, send) -> None:

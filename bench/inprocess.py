@@ -12,7 +12,8 @@ import asyncio
 import os
 import sys
 
-CONCURRENCY = 16
+#: Pages composed at once (`BENCH_CONCURRENCY`): 16, as `python -m bench` loads the shell.
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
 #: The page composed: the standard page uncached; `BENCH_PATH=/cached/SKU-1` for cache hits.
 PATH = os.environ.get("BENCH_PATH", "/fast/SKU-1")
 

@@ -3,7 +3,9 @@
 Starts the nginx fragment origin, runs `bench.inprocess` under valgrind's callgrind for N and
 3N pages, and prints (I(3N) - I(N)) / 2N: start-up costs cancel out, what is left is the
 page. Use it to compare hot-path changes; wall-clock figures on this machine class vary too
-much from run to run for small differences.
+much from run to run for small differences. `--work` measures pages of 6 to 48 fragments and
+of 2 to 200 KB fragments, and prints what one more fragment and one more KB cost: a cost
+that grows linearly with the work shows as figures that fit the slope.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 from bench.__main__ import ensure_tools, free_port, nginx_conf, process, wait_http, write_pages
+from bench.app import FAN_OUT, SIZED_BODIES
 from tessera.runtime.env import REPO_ROOT
 
 
@@ -36,6 +39,12 @@ def main() -> None:
     parser.add_argument(
         "--cached", action="store_true", help="the page with cacheable fragments (cache hits)"
     )
+    parser.add_argument(
+        "--work",
+        action="store_true",
+        help="cost against work: pages of 6-48 fragments and of 2-200 KB fragments, one at "
+        "a time (N=64)",
+    )
     args = parser.parse_args()
     ensure_tools(extra=("valgrind",))
     work = Path(tempfile.mkdtemp(prefix="tessera-instructions-"))
@@ -48,18 +57,43 @@ def main() -> None:
         "BENCH_ORIGIN": origin,
         "DJANGO_SETTINGS_MODULE": "shell.settings",
         "TESSERA_DATA_DIR": str(work / "data"),
-        "BENCH_PATH": "/cached/SKU-1" if args.cached else "/fast/SKU-1",
     }
     subprocess.run(
         [sys.executable, str(REPO_ROOT / "manage.py"), "collectstatic", "--noinput", "-v", "0"],
         env=env,
         check=True,
     )
+
+    def per_page(path: str, pages: int, concurrency: int = 16) -> int:
+        measured = {**env, "BENCH_PATH": path, "BENCH_CONCURRENCY": str(concurrency)}
+        return (count(3 * pages, measured) - count(pages, measured)) // (2 * pages)
+
     with contextlib.ExitStack() as stack:
         stack.enter_context(process(["nginx", "-c", str(work / "origin.conf")]))
         wait_http(f"{origin}/header")
-        small, large = count(args.pages, env), count(3 * args.pages, env)
-    print(f"instructions per page: {(large - small) // (2 * args.pages):,}")
+        if not args.work:
+            path = "/cached/SKU-1" if args.cached else "/fast/SKU-1"
+            print(f"instructions per page: {per_page(path, args.pages):,}")
+            return
+        # One page at a time: 16 pages of 48 fragments from one origin would pass its pool
+        # (64 connections) and bulkhead (100 in flight), and measure their refusals.
+        pages = 64 if args.pages == 320 else args.pages
+        fan_out = {n: per_page(f"/fan{n}/SKU-1", pages, 1) for n in FAN_OUT}
+        sized = {kb: per_page(f"/size-{body}/SKU-1", pages, 1) for body, kb in SIZED_BODIES.items()}
+    for n, instructions in fan_out.items():
+        print(f"{n:>3} fragments of 2-6 KB: {instructions:>12,} instructions per page")
+    for kb, instructions in sized.items():
+        print(f"  6 fragments of {kb:>3} KB: {instructions:>12,} instructions per page")
+    print(f"per extra fragment: {_slope(fan_out):,.0f} instructions")
+    print(f"per extra KB of fragment body: {_slope(sized) / 6:,.0f} instructions")
+
+
+def _slope(points: dict[int, int]) -> float:
+    """The least-squares slope of instructions against work: what one more unit costs."""
+    mean_x = sum(points) / len(points)
+    mean_y = sum(points.values()) / len(points)
+    spread = sum((x - mean_x) ** 2 for x in points)
+    return sum((x - mean_x) * (y - mean_y) for x, y in points.items()) / spread
 
 
 if __name__ == "__main__":
