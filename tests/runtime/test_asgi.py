@@ -218,14 +218,25 @@ def test_several_cookie_lines_reach_the_app_as_one_list_of_cookies():
     assert seen == [[b"a=1; csrftoken=x; b=2"], [b"a=1"]]
 
 
-def test_access_lines_go_out_together_soon_after_the_first(capsys, monkeypatch):
+@pytest.fixture
+def no_content(monkeypatch):
+    """A service answering 204 whose access lines are written as soon as its loop can, and
+    the scope of a request to it."""
     monkeypatch.setattr("tessera.runtime.access.FLUSH_AFTER", 0.0)
 
     async def app(scope, receive, send):
         await send_response(send, 204, b"")
 
-    service = ServiceApp(app, service="x")
-    scope = {"type": "http", "method": "GET", "path": "/", "headers": []}
+    return ServiceApp(app, service="x"), {
+        "type": "http",
+        "method": "GET",
+        "path": "/",
+        "headers": [],
+    }
+
+
+def test_access_lines_go_out_together_soon_after_the_first(capsys, no_content):
+    service, scope = no_content
 
     async def three_requests():
         for _ in range(3):
@@ -249,14 +260,8 @@ def test_a_request_the_app_ends_without_an_answer_is_counted_as_the_client_leavi
     assert metrics.requests.requests[("(unmatched)", "GET", 499)] == before + 1
 
 
-def test_lines_left_by_a_loop_that_ended_go_out_with_the_next_loops(capsys, monkeypatch):
-    monkeypatch.setattr("tessera.runtime.access.FLUSH_AFTER", 0.0)
-
-    async def app(scope, receive, send):
-        await send_response(send, 204, b"")
-
-    service = ServiceApp(app, service="x")
-    scope = {"type": "http", "method": "GET", "path": "/", "headers": []}
+def test_lines_left_by_a_loop_that_ended_go_out_with_the_next_loops(capsys, no_content):
+    service, scope = no_content
     asyncio.run(service(scope, _messages(), _collect()[1]))  # its loop ends before any flush
 
     async def later():
