@@ -24,7 +24,7 @@ import httpx
 
 from shell.engine import breakers
 from tessera.runtime import tasks
-from tessera.runtime.jsonlog import describe
+from tessera.runtime.jsonlog import failure
 
 logger = logging.getLogger("tessera.report")
 
@@ -88,11 +88,7 @@ class ShellReporter:
             except httpx.HTTPError as exc:
                 logger.warning(
                     "report to the registry failed",
-                    extra={
-                        "url": self.url,
-                        "error": describe(exc),
-                        "duration_ms": round((time.monotonic() - started) * 1000, 1),
-                    },
+                    extra=failure(exc, started, url=self.url),
                 )
 
     async def start(self) -> None:

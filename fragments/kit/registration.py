@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import httpx
 
 from tessera.runtime import tasks
-from tessera.runtime.jsonlog import describe
+from tessera.runtime.jsonlog import describe, failure
 
 logger = logging.getLogger("tessera.registration")
 
@@ -98,16 +99,12 @@ class Registration:
             next_beat = max(next_beat + self.heartbeat_interval, loop.time())
             problem: dict[str, Any] | None = None
             path = f"/instances/{self.instance_id}/heartbeat"
-            started = loop.time()
+            started = time.monotonic()
             try:
                 response = await self._client.post(path)
             except httpx.HTTPError as exc:  # down or unreachable: again on the next tick
                 url = str(self._client.base_url).rstrip("/") + path
-                problem = {
-                    "error": describe(exc),
-                    "url": url,
-                    "duration_ms": round((loop.time() - started) * 1000, 1),
-                }
+                problem = failure(exc, started, url=url)
             else:
                 if response.status_code == 404:
                     logger.warning("registry does not know this instance: registering again")

@@ -25,7 +25,7 @@ from shell.gateway.target import upstream_target
 from shell.policy import response_policy
 from shell.snapshot import poller
 from tessera.runtime.contract import DEADLINE_HEADER
-from tessera.runtime.jsonlog import describe
+from tessera.runtime.jsonlog import failure
 from tessera.runtime.openapi import problem
 from tessera.runtime.tracing import SCOPE_KEY, begin
 from tessera.runtime.visitor import VISITOR_HEADER, sign_visitor, visitor_from_cookies
@@ -93,12 +93,7 @@ def _failed(fragment: str, instance: str, error: Exception, started: float) -> N
     logger.warning(
         "gateway: fragment %s failed",
         fragment,
-        extra={
-            "fragment": fragment,
-            "instance": instance,
-            "error": describe(error),
-            "duration_ms": round((time.monotonic() - started) * 1000, 1),
-        },
+        extra=failure(error, started, fragment=fragment, instance=instance),
     )
 
 

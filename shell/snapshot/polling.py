@@ -21,7 +21,7 @@ import httpx
 from shell.engine import Site, breakers
 from shell.snapshot.parse import Snapshot
 from tessera.runtime import tasks
-from tessera.runtime.jsonlog import describe
+from tessera.runtime.jsonlog import describe, failure
 
 logger = logging.getLogger("tessera.snapshot")
 
@@ -109,11 +109,7 @@ class SnapshotPoller:
             except (httpx.HTTPError, ValueError, OSError) as exc:
                 logger.warning(
                     "registry snapshot refresh failed",
-                    extra={
-                        "url": self.url,
-                        "error": describe(exc),
-                        "duration_ms": round((time.monotonic() - started) * 1000, 1),
-                    },
+                    extra=failure(exc, started, url=self.url),
                 )
             await asyncio.sleep(self.interval)
 

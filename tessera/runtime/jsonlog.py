@@ -39,6 +39,13 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
+def failure(error: BaseException, started: float, **where: Any) -> dict[str, Any]:
+    """A failure log line's extras: where it happened (`where`: the URL, the instance…),
+    why (`describe`) and after how long since `started` (a `time.monotonic()`)."""
+    return {**where, "error": describe(error),
+            "duration_ms": round((time.monotonic() - started) * 1000, 1)}  # fmt: skip
+
+
 class JsonFormatter(logging.Formatter):
     """Format a record as one JSON object: time, level, logger, message, ids, extras."""
 
