@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 
 from shell.engine import breakers
-from tessera.runtime import tasks
+from tessera.runtime import tasks, workers
 from tessera.runtime.jsonlog import failure
 
 logger = logging.getLogger("tessera.report")
@@ -33,8 +33,13 @@ REPORT_INTERVAL = 2.0
 
 
 def shell_id() -> str:
-    """This shell process, as the registry's admin names it: host and process id."""
-    return os.environ.get("TESSERA_SHELL_ID") or f"{socket.gethostname()}:{os.getpid()}"[:100]
+    """This shell process, as the registry's admin names it: host and process id, or
+    `TESSERA_SHELL_ID`, followed by `/<index>` in one of several workers (each has breakers
+    and traffic of its own)."""
+    configured = os.environ.get("TESSERA_SHELL_ID")
+    if not configured:
+        return f"{socket.gethostname()}:{os.getpid()}"[:100]
+    return configured if workers.current is None else f"{configured}/{workers.current.index}"
 
 
 class ShellReporter:

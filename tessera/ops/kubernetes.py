@@ -125,6 +125,12 @@ def deployment(service: Service) -> dict[str, Any]:
                       "limits": {"memory": "512Mi"}},
         "volumeMounts": [{"name": "data", "mountPath": DATA_DIR}],
     }  # fmt: skip
+    if service.workers_variable:
+        # One process per pod unless set otherwise: Kubernetes scales the shell by replicas,
+        # and `auto` would count the node's cores, not the pod's CPU. More workers want a CPU
+        # request to match.
+        container["env"].append({"name": service.workers_variable, "value": "1"})
+        container["args"] += ["--workers", f"$({service.workers_variable})"]
     if service.kind == "fragment":
         prestop = ["python", "-m", "tessera.runtime.prestop", str(DRAIN_SECONDS)]
         container["lifecycle"] = {"preStop": {"exec": {"command": prestop}}}

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tessera.runtime.workers import parse_count
+
 Kind = Literal["registry", "backend", "fragment", "shell"]
 
 #: Order in which kinds start; they stop in the reverse order, so fragments deregister
@@ -34,6 +36,9 @@ class Service:
     port: int  # default port, overridden by TESSERA_PORT_<NAME>
     env: Mapping[str, str] = field(default_factory=dict)
     prepare: tuple[tuple[str, ...], ...] = ()  # manage.py commands run before it starts
+    #: The variable giving its number of worker processes (tessera.runtime.workers), if it
+    #: may run several; unset or without one, it runs as one process.
+    workers_variable: str = ""
 
     @property
     def port_variable(self) -> str:
@@ -98,7 +103,13 @@ SERVICES: tuple[Service, ...] = (
     _fragment("cart", 8108),
     _fragment("footer", 8109),
     Service(
-        "shell", "shell", "shell.asgi:application", "shell.settings", 8000, prepare=(COLLECTSTATIC,)
+        "shell",
+        "shell",
+        "shell.asgi:application",
+        "shell.settings",
+        8000,
+        prepare=(COLLECTSTATIC,),
+        workers_variable="TESSERA_SHELL_WORKERS",
     ),
 )
 
@@ -110,6 +121,7 @@ class Placed:
     service: Service
     host: str
     port: int
+    workers: int = 1
 
     @property
     def name(self) -> str:
@@ -128,6 +140,7 @@ class Placed:
     def command(self) -> list[str]:
         """The command line that runs this service's ASGI app (uvicorn, see
         tessera.runtime.serve)."""
+        workers = ["--workers", str(self.workers)] if self.workers > 1 else []
         return [
             sys.executable,
             "-m",
@@ -137,13 +150,16 @@ class Placed:
             self.host,
             "--port",
             str(self.port),
+            *workers,
         ]
 
 
 def place(
     services: Sequence[Service], environ: Mapping[str, str], host: str = "127.0.0.1"
 ) -> list[Placed]:
-    """Give each service its port: `TESSERA_PORT_<NAME>` from `environ`, else its default."""
+    """Give each service its port, `TESSERA_PORT_<NAME>` from `environ` else its default,
+    and its number of workers (`Service.workers_variable`: a positive integer or `auto`, one
+    per core; default 1). Raises ValueError for a value that is neither."""
     placed = []
     for service in services:
         raw = environ.get(service.port_variable)
@@ -153,7 +169,13 @@ def place(
             port = int(raw)
         else:
             port = service.port
-        placed.append(Placed(service, host, port))
+        workers = 1
+        if raw_workers := environ.get(service.workers_variable or "", "").strip():
+            try:
+                workers = parse_count(raw_workers)
+            except ValueError as exc:
+                raise ValueError(f"{service.workers_variable}: {exc}") from None
+        placed.append(Placed(service, host, port, workers))
     ports = [r.port for r in placed]
     if len(set(ports)) != len(ports):
         clash = sorted({p for p in ports if ports.count(p) > 1})

@@ -17,9 +17,10 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 
-from tessera.runtime import metrics, otel, tracing
+from tessera.runtime import metrics, otel, tracing, workers
 from tessera.runtime.access import AccessLog
 from tessera.runtime.tracing import SCOPE_KEY
+from tessera.runtime.workermetrics import WorkerMetrics
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -113,6 +114,9 @@ class ServiceApp:
         #: (the registry's), and only those, since the others read what the loop changes.
         self.metrics_in_thread = metrics_in_thread
         self.access = AccessLog(service)
+        #: How `/metrics` gathers the other workers' when this process is one of several
+        #: (tessera.runtime.workers); set at start-up.
+        self.worker_metrics: WorkerMetrics | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -182,17 +186,29 @@ class ServiceApp:
                 headers=[(b"www-authenticate", b"Bearer")],
             )
             return
+        if self.worker_metrics is not None:  # one of several workers: all of theirs
+            body = await self.worker_metrics.exposition()
+        else:
+            body = await self._own_metrics()
+        await send_response(
+            send, 200, body, metrics.CONTENT_TYPE, [(b"cache-control", b"no-store")]
+        )
+
+    async def _own_metrics(self) -> bytes:
+        """This process's metrics, in the Prometheus text format."""
         if self.metrics_in_thread:  # Django's thread for synchronous code: the database
-            body, content_type = await sync_to_async(metrics.exposition)()
-        else:  # in the loop, where what the collectors read is changed: never half-changed
-            body, content_type = metrics.exposition()
-        await send_response(send, 200, body, content_type, [(b"cache-control", b"no-store")])
+            return await sync_to_async(metrics.exposition)()
+        # In the loop, where what the collectors read is changed: never half-changed.
+        return metrics.exposition()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 try:
+                    if workers.current is not None:
+                        self.worker_metrics = WorkerMetrics(workers.current, self._own_metrics)
+                        await self.worker_metrics.start()
                     for hook in self.on_startup:
                         await hook()
                 except Exception as exc:
@@ -207,6 +223,8 @@ class ServiceApp:
                         await hook()
                     except Exception:
                         logger.exception("shutdown hook failed")
+                if self.worker_metrics is not None:
+                    await self.worker_metrics.stop()
                 self.access.flush()
                 await otel.shutdown()
                 logger.info("stopped")

@@ -133,6 +133,10 @@ def authorised(token: str, authorization: str | None) -> bool:
     return hmac.compare_digest(authorization.encode("latin-1"), expected)
 
 
-def exposition() -> tuple[bytes, bytes]:
-    """The body and content type of a `/metrics` answer."""
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST.encode()
+#: The content type of a `/metrics` answer.
+CONTENT_TYPE = CONTENT_TYPE_LATEST.encode()
+
+
+def exposition() -> bytes:
+    """This process's metrics: the body of a `/metrics` answer (of type `CONTENT_TYPE`)."""
+    return generate_latest(REGISTRY)

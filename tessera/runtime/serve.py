@@ -11,6 +11,9 @@ Every connection is held to `ServerLimits` (`limits.py`, from `TESSERA_HEAD_TIME
 `TESSERA_KEEP_ALIVE`, `TESSERA_MAX_HEAD_BYTES`, `TESSERA_MAX_HEADERS`,
 `TESSERA_MAX_BODY_BYTES`, `TESSERA_MAX_CONNECTIONS`) by the protocol in `bounded.py`, whose
 deadlines the server checks every tick.
+
+With `--workers N` (N > 1) a parent process binds the port and N worker processes serve it,
+each as the single process would, with the same drain (see workers.py).
 """
 
 from __future__ import annotations
@@ -21,14 +24,20 @@ import contextlib
 import gc
 import importlib
 import logging
+import logging.config
+import os
 import resource
 import signal
+import socket
+import sys
 from types import FrameType
 
 import uvicorn
 
+from tessera.runtime import workers
 from tessera.runtime.bounded import BoundedHttpToolsProtocol, expire_overdue
-from tessera.runtime.env import env_list
+from tessera.runtime.env import env_list, env_str
+from tessera.runtime.jsonlog import logging_config
 from tessera.runtime.limits import ServerLimits
 
 logger = logging.getLogger("tessera.runtime.serve")
@@ -85,6 +94,14 @@ def allow_open_files(connections: int) -> None:
             logger.warning("open files limited", extra={"limit": granted, "wanted": wanted})
 
 
+def workers_option(raw: str) -> int:
+    """`--workers`: a positive integer or `auto` (workers.parse_count)."""
+    try:
+        return workers.parse_count(raw)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("app", help="module:attribute of the ASGI application")
@@ -92,10 +109,34 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--drain", type=float, default=2.0, help="seconds (default 2)")
     parser.add_argument("--graceful", type=float, default=10.0, help="seconds (default 10)")
+    parser.add_argument(
+        "--workers",
+        type=workers_option,
+        default=1,
+        help="processes serving the port: a positive integer or 'auto', one per core "
+        "(default 1: this process serves it; see tessera.runtime.workers)",
+    )
     args = parser.parse_args(argv)
     limits = ServerLimits.from_env()
-    trusted_proxies = env_list("TESSERA_TRUSTED_PROXIES", [])
     allow_open_files(limits.max_connections)
+    if args.workers == 1:
+        serve(args, limits)
+        return
+    logging.config.dictConfig(
+        logging_config(
+            os.environ.get("TESSERA_SERVICE", args.app), env_str("TESSERA_LOG_LEVEL", "INFO")
+        )
+    )
+    code = workers.run(args.workers, args.host, args.port, lambda sock: serve(args, limits, sock))
+    sys.exit(code)
+
+
+def serve(
+    args: argparse.Namespace, limits: ServerLimits, sock: socket.socket | None = None
+) -> None:
+    """Import and serve the app `args` name until it is stopped: on its own address, or on
+    `sock` when one of several workers (workers.py)."""
+    trusted_proxies = env_list("TESSERA_TRUSTED_PROXIES", [])
     module, _, attribute = args.app.partition(":")
     app = getattr(importlib.import_module(module), attribute)
     # What is loaded by now lives as long as the process: keep it out of the collector's
@@ -125,7 +166,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     # uvicorn re-raises SIGINT once it has shut down gracefully: that is the normal end.
     with contextlib.suppress(KeyboardInterrupt):
-        DrainingServer(config, args.drain).run()
+        DrainingServer(config, args.drain).run(sockets=None if sock is None else [sock])
 
 
 if __name__ == "__main__":
