@@ -14,7 +14,9 @@ import asyncio
 from collections.abc import Iterable
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+
+from tessera.runtime.cycle import ResponseCycle
 
 #: Held bytes beyond which a write goes out at once (a big body needs no company).
 FLUSH_AT = 64 * 1024
@@ -79,7 +81,12 @@ class CoalescingTransport:
 
 
 class CoalescingHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, writing through a `CoalescingTransport`."""
+    """uvicorn's httptools protocol, writing through a `CoalescingTransport`, each response's
+    head in one piece (cycle.py)."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(CoalescingTransport(transport, self.loop))  # type: ignore[arg-type]
+
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
+        cycle.__class__ = ResponseCycle  # uvicorn made it; the subclass only changes `send`
+        super()._start_asgi_task(cycle, app)

@@ -121,8 +121,10 @@ def test_other_transport_calls_reach_the_socket_transport():
     assert asyncio.run(scenario()) == [("pause_reading", b"")]
 
 
-def _serve(protocol_class, app) -> FakeTransport:
-    """Start `app` under uvicorn's protocol `protocol_class` on one request, on a fake socket."""
+def _serve(
+    protocol_class, app, request: bytes = b"GET / HTTP/1.1\r\nHost: t\r\n\r\n"
+) -> FakeTransport:
+    """Start `app` under uvicorn's protocol `protocol_class` on `request`, on a fake socket."""
     config = uvicorn.Config(app, http=protocol_class, log_level="warning")
     config.load()
     protocol = config.http_protocol_class(
@@ -130,7 +132,7 @@ def _serve(protocol_class, app) -> FakeTransport:
     )
     fake = FakeTransport()
     protocol.connection_made(fake)
-    protocol.data_received(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+    protocol.data_received(request)
     return fake
 
 
