@@ -27,6 +27,7 @@ django.setup()
 from shell.engine import FragmentConfig, Outcome, Page, PageApp, Site, fragment_resolved  # noqa: E402
 from shell.metrics import FragmentMetrics  # noqa: E402
 from tessera.runtime.asgi import ServiceApp, send_response  # noqa: E402
+from tessera.runtime.tracing import SCOPE_KEY  # noqa: E402
 
 #: name -> (body bytes, delay in ms on the slow page); the first is the primary.
 STANDARD_PAGE = {
@@ -40,11 +41,15 @@ STANDARD_PAGE = {
 SLOWEST_MS = max(delay for _, delay in STANDARD_PAGE.values())
 #: The standard page's variants, each a route `/<speed>/<sku>`.
 SPEEDS = ("fast", "slow", "cached")
-#: Pages for the cost against work (`bench.instructions --work`), uncached, no delay:
-#: `/fan<n>/<sku>` has n fragments of the standard page's sizes (its six bodies in turn, the
-#: first the primary); `/size-<body>/<sku>` six fragments of one body of that many KB.
+#: Pages for the cost against work (`bench --work`, `bench.instructions --work`), uncached,
+#: no delay: `/fan<n>/<sku>` has n fragments of the standard page's sizes (its six bodies in
+#: turn, the first the primary); `/size-<body>/<sku>` six fragments of one body of that many
+#: KB.
 FAN_OUT = (6, 12, 24, 48)
 SIZED_BODIES = {"small": 2, "medium": 24, "large": 200}
+#: Pages in flight at once on those pages (`python -m bench --work`): one, so that 48
+#: fragments stay within the connections to one origin (64) and its bulkhead (100 in flight).
+WORK_CONNECTIONS = 1
 
 
 def _work_fragments(origin: str) -> dict[str, FragmentConfig]:
@@ -88,7 +93,9 @@ def fragments(origin: str) -> dict[str, FragmentConfig]:
             cache = "&cache=3600" if speed == "cached" else ""
             configs[f"{name}-{speed}"] = FragmentConfig(
                 name=f"{name}-{speed}",
-                path_template=f"/{name}?size={size}&delay={seconds}{cache}",
+                # The SKU makes each product's fragments cache entries of their own, as a
+                # real product page's are (bench.soak asks for many).
+                path_template=f"/{name}?size={size}&delay={seconds}{cache}&sku={{sku}}",
                 timeout_ms=1000,
                 primary=name == "product",
                 instances=(origin,),
@@ -146,19 +153,19 @@ async def _timed_pages(scope, receive, send) -> None:
     if scope["type"] != "http" or not scope["path"].startswith("/slow/"):
         await _pages(scope, receive, send)
         return
-    request_id = ""
+    request_id = scope[SCOPE_KEY].request_id  # the id the engine's events carry
 
     async def send_with_timings(message: dict) -> None:
-        nonlocal request_id
-        if message["type"] == "http.response.start":
-            request_id = dict(message["headers"])[b"x-request-id"].decode()
-        elif not message.get("more_body", False):
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
             slowest, primary = _timings.pop(request_id, (0.0, 0.0))
             comment = f"<!--bench slowest={slowest:.3f} primary={primary:.3f}-->"
             message = {**message, "body": message.get("body", b"") + comment.encode()}
         await send(message)
 
-    await _pages(scope, receive, send_with_timings)
+    try:
+        await _pages(scope, receive, send_with_timings)
+    finally:  # a page the client left never sends its last part
+        _timings.pop(request_id, None)
 
 
 FragmentMetrics.install(lambda: None)  # counted as in the shell, though no one scrapes here

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bench.__main__ import ensure_tools, free_port, nginx_conf, process, wait_http, write_pages
 from bench.app import FAN_OUT, SIZED_BODIES
+from bench.fit import slope
 from tessera.runtime.env import REPO_ROOT
 
 
@@ -84,16 +85,8 @@ def main() -> None:
         print(f"{n:>3} fragments of 2-6 KB: {instructions:>12,} instructions per page")
     for kb, instructions in sized.items():
         print(f"  6 fragments of {kb:>3} KB: {instructions:>12,} instructions per page")
-    print(f"per extra fragment: {_slope(fan_out):,.0f} instructions")
-    print(f"per extra KB of fragment body: {_slope(sized) / 6:,.0f} instructions")
-
-
-def _slope(points: dict[int, int]) -> float:
-    """The least-squares slope of instructions against work: what one more unit costs."""
-    mean_x = sum(points) / len(points)
-    mean_y = sum(points.values()) / len(points)
-    spread = sum((x - mean_x) ** 2 for x in points)
-    return sum((x - mean_x) * (y - mean_y) for x, y in points.items()) / spread
+    print(f"per extra fragment: {slope(fan_out):,.0f} instructions")
+    print(f"per extra KB of fragment body: {slope(sized) / 6:,.0f} instructions")
 
 
 if __name__ == "__main__":
