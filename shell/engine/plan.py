@@ -9,8 +9,7 @@ and footer of the page they stand for.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 
 from shell.engine.config import FragmentConfig
 from shell.engine.layout import Layout, Slot, load_layout
@@ -25,6 +24,8 @@ KEPT_SLOTS = ("header", "footer")
 TEXT, SLOT, TITLE, DESCRIPTION, ASSETS, TAIL = range(6)
 _MARKERS = {"title": TITLE, "description": DESCRIPTION, "assets": ASSETS, "tail": TAIL}
 Step = tuple[int, "str | tuple[Placement, ...] | None"]
+#: Text and marker steps, each kept once (see `_steps`); as many as layouts have texts.
+_SHARED_STEPS: dict[Step, Step] = {}
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # identity: each placement is unique
@@ -41,7 +42,7 @@ class Placement:
         return self.config is not None and self.config.is_async and not self.config.primary
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a shell holds thousands of plans
 class Plan:
     page: Page
     layout: Layout
@@ -50,25 +51,33 @@ class Plan:
     primary: Placement | None
     blocking: tuple[Placement, ...]  # the primary and required ones: known before first byte
     params: Mapping[str, str]  # the route's parameters (URL-quoted)
+    #: The layout's parts as the stream walks them (see `_steps`).
+    steps: tuple[Step, ...] = field(init=False)
 
-    @cached_property
-    def steps(self) -> tuple[Step, ...]:
-        """The layout's parts as the stream walks them, once per plan: each slot with its
-        placements looked up (an empty one left out, the text around it joined), each
-        marker as its kind."""
-        steps: list[Step] = []
-        for part in self.layout.parts:
-            if isinstance(part, str):
-                if steps and steps[-1][0] == TEXT:
-                    steps[-1] = (TEXT, f"{steps[-1][1]}{part}")
-                else:
-                    steps.append((TEXT, part))
-            elif isinstance(part, Slot):
-                if placements := self.slots.get(part.name, ()):
-                    steps.append((SLOT, placements))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "steps", _steps(self.layout, self.slots))
+
+
+def _steps(layout: Layout, slots: Mapping[str, tuple[Placement, ...]]) -> tuple[Step, ...]:
+    """The layout's parts as the stream walks them, once per plan: each slot with its
+    placements looked up (an empty one left out, the text around it joined), each marker as
+    its kind. The text and marker steps are the same for every plan of a layout: one copy of
+    each serves them all (a shell holds thousands of plans, one per product)."""
+    steps: list[Step] = []
+    for part in layout.parts:
+        if isinstance(part, str):
+            if steps and steps[-1][0] == TEXT:
+                steps[-1] = (TEXT, f"{steps[-1][1]}{part}")
             else:
-                steps.append((_MARKERS[part.name], None))
-        return tuple(steps)
+                steps.append((TEXT, part))
+        elif isinstance(part, Slot):
+            if placements := slots.get(part.name, ()):
+                steps.append((SLOT, placements))
+        else:
+            steps.append((_MARKERS[part.name], None))
+    return tuple(
+        step if step[0] == SLOT else _SHARED_STEPS.setdefault(step, step) for step in steps
+    )
 
 
 def make_plan(

@@ -74,3 +74,12 @@ def test_a_plans_steps_are_its_layout_with_each_slots_placements_looked_up():
     assert not any(a == b == TEXT for a, b in itertools.pairwise(kinds))
     text = "".join(value for kind, value in plan.steps if kind == TEXT)
     assert text == "".join(part for part in plan.layout.parts if isinstance(part, str))
+
+
+def test_the_plans_of_one_page_share_their_text_and_marker_steps():
+    one, other = (make_plan(PAGE, {"sku": sku}, FRAGMENTS) for sku in ("S1", "S2"))
+    for mine, theirs in zip(one.steps, other.steps, strict=True):
+        if mine[0] == SLOT:  # each plan's own placements, with its own paths
+            assert mine is not theirs
+        else:  # one object for all the plans of a layout, not a copy each
+            assert mine is theirs
