@@ -52,7 +52,7 @@ class Plan:
     blocking: tuple[Placement, ...]  # the primary and required ones: known before first byte
     params: Mapping[str, str]  # the route's parameters (URL-quoted)
     #: The layout's parts as the stream walks them (see `_steps`).
-    steps: tuple[Step, ...] = field(init=False)
+    steps: tuple[Step, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "steps", _steps(self.layout, self.slots))

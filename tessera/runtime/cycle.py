@@ -60,6 +60,7 @@ class ResponseCycle(RequestResponseCycle):
     def _head(self, status: int, headers: Any) -> bytes:
         """The status line and header lines, with the framing the headers leave out; notes
         the framing chosen."""
+        status_line = STATUS_LINE[status]  # before any framing is noted: may raise
         headers = [*self.default_headers, *headers]
         lines = b"\r\n".join(map(b": ".join, headers))
         # What is left of the lines once the bytes a value may hold are taken out is only
@@ -71,15 +72,18 @@ class ResponseCycle(RequestResponseCycle):
             raise RuntimeError("Invalid HTTP header name or value.")
         head = lines + b"\r\n" if lines else b""
         lower = b"\r\n" + head.lower()
-        if b"\r\ntransfer-encoding:" in lower and _value(lower, b"transfer-encoding") == b"chunked":
+        # As uvicorn reads them: chunked if any transfer-encoding says so, else the first
+        # content-length; closing if any connection header lists close.
+        if b"chunked" in _values(lower, b"transfer-encoding"):
             self.expected_content_length = 0
             self.chunked_encoding = True
-        elif b"\r\ncontent-length:" in lower:
-            self.expected_content_length = int(_value(lower, b"content-length"))
+        elif lengths := _values(lower, b"content-length"):
+            self.expected_content_length = int(lengths[0])
             self.chunked_encoding = False
-        close = b"\r\nconnection:" in lower and b"close" in [
-            token.strip() for token in _value(lower, b"connection").split(b",")
-        ]
+        close = any(
+            b"close" in [token.strip() for token in value.split(b",")]
+            for value in _values(lower, b"connection")
+        )
         if close:
             self.keep_alive = False
         elif not self.keep_alive:
@@ -91,7 +95,7 @@ class ResponseCycle(RequestResponseCycle):
         ):
             self.chunked_encoding = True
             head += b"transfer-encoding: chunked\r\n"
-        return STATUS_LINE[status] + head + b"\r\n"
+        return status_line + head + b"\r\n"
 
     def _body(self, body: bytes, more_body: bool) -> None:
         """Write a part of the body, framed as the head said; finish the response after the
@@ -116,7 +120,12 @@ class ResponseCycle(RequestResponseCycle):
             self.on_response()  # the next pipelined request's turn
 
 
-def _value(lower_head: bytes, name: bytes) -> bytes:
-    """The first value of header `name` in a lower-cased head (`\\r\\n` before each line)."""
-    start = lower_head.index(b"\r\n" + name + b":") + len(name) + 3
-    return lower_head[start : lower_head.index(b"\r\n", start)].strip(b" \t")
+def _values(lower_head: bytes, name: bytes) -> list[bytes]:
+    """Every value of header `name` in a lower-cased head (`\\r\\n` before each line)."""
+    key, values = b"\r\n" + name + b":", []
+    at = lower_head.find(key)
+    while at >= 0:
+        end = lower_head.index(b"\r\n", at + len(key))
+        values.append(lower_head[at + len(key) : end].strip(b" \t"))
+        at = lower_head.find(key, end)
+    return values

@@ -200,7 +200,7 @@ class Workers:
                     os.read(wake_read, 512)
                 self._reap()
                 for index in [i for i, due in self._due.items() if due <= time.monotonic()]:
-                    del self._due[index]
+                    self._due.pop(index, None)  # a stop signal may have cleared them all
                     self._start(index)
         finally:
             signal.set_wakeup_fd(-1)
@@ -215,6 +215,9 @@ class Workers:
         """Stop every worker with `signum` and restart none."""
         self._stopping = True
         self._due.clear()
+        # The workers' copies close as they stop; with the parent's closed too, a client
+        # connecting after that is refused at once rather than queued for no one.
+        self.sock.close()
         for pid in self._pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signum)
@@ -259,6 +262,8 @@ class Workers:
         sys.stdout.flush()  # or the child would write what the parent had not yet
         sys.stderr.flush()
         try:
+            if self._stopping:  # a stop signal came after this start was due: none now
+                return
             pid = os.fork()
             if pid == 0:
                 self._become_worker(index)  # never returns

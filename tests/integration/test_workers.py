@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,7 +19,7 @@ import pytest
 
 from conftest import free_port
 from tessera.runtime.env import REPO_ROOT
-from tests.integration.pid_service import TOKEN
+from tests.integration.pid_service import SLOW_SECONDS, TOKEN
 from tests.prometheus import samples
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
@@ -118,6 +119,26 @@ def test_sigterm_drains_every_worker_then_stops_them_all(server):
     output = server.output.read_text()
     assert {f"draining {pid}" for pid in workers} <= set(output.splitlines())
     assert not any(_alive(pid) for pid in workers)
+
+
+def test_once_the_workers_stop_accepting_a_new_connection_is_refused_not_left_waiting(server):
+    # A request in progress keeps its worker (and the parent) alive past the drain.
+    slow = socket.create_connection(("127.0.0.1", server.port), timeout=PATIENCE)
+    slow.sendall(b"GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
+    time.sleep(0.5)
+    signalled = time.monotonic()
+    server.proc.send_signal(signal.SIGTERM)
+    refused = False
+    while not refused and time.monotonic() - signalled < SLOW_SECONDS - 2:
+        try:
+            socket.create_connection(("127.0.0.1", server.port), timeout=1).close()
+            time.sleep(0.1)  # still accepted: the drain, or a socket no worker reads
+        except ConnectionRefusedError:
+            refused = True
+    assert refused, "connections were still queued for no one while a request finished"
+    assert slow.recv(100).startswith(b"HTTP/1.1 200")  # the request in progress finishes
+    slow.close()
+    assert server.proc.wait(PATIENCE) == 0
 
 
 def _requests_by_worker(server: Server) -> dict[str, float]:

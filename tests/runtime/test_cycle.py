@@ -77,6 +77,34 @@ PAGE_HEADERS = [
             b"GET",
             id="app-closes",
         ),
+        pytest.param(
+            [
+                start(200, [(b"transfer-encoding", b"gzip"), (b"transfer-encoding", b"chunked")]),
+                body(b"hello"),
+            ],
+            b"GET",
+            id="chunked-in-a-repeated-header",
+        ),
+        pytest.param(
+            [
+                start(
+                    200,
+                    [
+                        (b"transfer-encoding", b"gzip"),
+                        (b"transfer-encoding", b"chunked"),
+                        (b"content-length", b"5"),
+                    ],
+                ),
+                body(b"hello"),
+            ],
+            b"GET",
+            id="chunked-and-a-length",
+        ),
+        pytest.param(
+            [start(200, [(b"connection", b"keep-alive"), (b"connection", b"close")]), body(b"x")],
+            b"GET",
+            id="close-in-a-repeated-header",
+        ),
         pytest.param([start(204), body()], b"GET", id="no-content"),
         pytest.param([start(304, [(b"etag", b'"v1"')]), body()], b"GET", id="not-modified"),
         pytest.param([start(200, PAGE_HEADERS), body(b"")], b"HEAD", id="head"),
