@@ -241,6 +241,32 @@ def pages_with_workers(
         return [wrk(url, 16, duration) for _ in range(repeat)]
 
 
+def shell_env(work: Path, origin: str) -> dict[str, str]:
+    """The environment of a bench shell composing from `origin`, its data in `work`; its
+    static files collected, as the shell's are before it starts."""
+    env = {
+        **os.environ,
+        "TESSERA_DATA_DIR": str(work / "data"),
+        "DJANGO_SETTINGS_MODULE": "shell.settings",
+        "BENCH_ORIGIN": origin,
+    }
+    subprocess.run(
+        [sys.executable, str(REPO_ROOT / "manage.py"), "collectstatic", "--noinput", "-v", "0"],
+        env=env,
+        check=True,
+    )
+    return env
+
+
+def shell_command(port: int) -> list[str]:
+    """The bench shell on core 0, run as the shell runs in production: uvicorn under
+    tessera.runtime.serve."""
+    return [
+        "taskset", "-c", "0", sys.executable, "-m", "tessera.runtime.serve",
+        "bench.app:application", "--port", str(port),
+    ]  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--origin", help="fragment origin base URL (default: start nginx)")
@@ -268,22 +294,8 @@ def main() -> None:
     (work / "ssi.conf").write_text(nginx_conf(work, origin_port, ssi_port))
     origin = args.origin or f"http://127.0.0.1:{origin_port}/f"
 
-    env = {
-        **os.environ,
-        "TESSERA_DATA_DIR": str(work / "data"),
-        "DJANGO_SETTINGS_MODULE": "shell.settings",
-        "BENCH_ORIGIN": origin,
-    }
-    subprocess.run(
-        [sys.executable, str(REPO_ROOT / "manage.py"), "collectstatic", "--noinput", "-v", "0"],
-        env=env,
-        check=True,
-    )
-    # The shell runs as in production: uvicorn under tessera.runtime.serve.
-    shell = [
-        "taskset", "-c", "0", sys.executable, "-m", "tessera.runtime.serve",
-        "bench.app:application", "--port", str(shell_port),
-    ]  # fmt: skip
+    env = shell_env(work, origin)
+    shell = shell_command(shell_port)
     base = f"http://127.0.0.1:{shell_port}"
     report: dict[str, str] = {}
     with contextlib.ExitStack() as stack:

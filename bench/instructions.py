@@ -12,14 +12,21 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from bench.__main__ import ensure_tools, free_port, nginx_conf, process, wait_http, write_pages
+from bench.__main__ import (
+    ensure_tools,
+    free_port,
+    nginx_conf,
+    process,
+    shell_env,
+    wait_http,
+    write_pages,
+)
 from bench.app import FAN_OUT, SIZED_BODIES
 from bench.fit import slope
 from tessera.runtime.env import REPO_ROOT
@@ -53,17 +60,7 @@ def main() -> None:
     port = free_port()
     (work / "origin.conf").write_text(nginx_conf(work, port, None))
     origin = f"http://127.0.0.1:{port}/f"
-    env = {
-        **os.environ,
-        "BENCH_ORIGIN": origin,
-        "DJANGO_SETTINGS_MODULE": "shell.settings",
-        "TESSERA_DATA_DIR": str(work / "data"),
-    }
-    subprocess.run(
-        [sys.executable, str(REPO_ROOT / "manage.py"), "collectstatic", "--noinput", "-v", "0"],
-        env=env,
-        check=True,
-    )
+    env = shell_env(work, origin)
 
     def per_page(path: str, pages: int, concurrency: int = 16) -> int:
         measured = {**env, "BENCH_PATH": path, "BENCH_CONCURRENCY": str(concurrency)}

@@ -33,7 +33,6 @@ import math
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -519,8 +518,16 @@ def main() -> None:
         parser.error("the run needs at least 3 samples after the warm-up")
 
     # The bench's helpers import the bench's page handler (Django): only when running.
-    from bench.__main__ import ensure_tools, free_port, nginx_conf, process, wait_http, write_pages
-    from tessera.runtime.env import REPO_ROOT
+    from bench.__main__ import (
+        ensure_tools,
+        free_port,
+        nginx_conf,
+        process,
+        shell_command,
+        shell_env,
+        wait_http,
+        write_pages,
+    )
 
     ensure_tools()
     os.sched_setaffinity(0, {1})  # the side traffic and the sampling: with wrk, off core 0
@@ -531,22 +538,9 @@ def main() -> None:
     origin = f"http://127.0.0.1:{origin_port}/f"
     counts = work / "wrk-counts"
     (work / "soak.lua").write_text(wrk_script(counts, args.skus, seed=18))
-    env = {
-        **os.environ,
-        "TESSERA_DATA_DIR": str(work / "data"),
-        "DJANGO_SETTINGS_MODULE": "shell.settings",
-        "BENCH_ORIGIN": origin,
-    }
+    env = shell_env(work, origin)
     env["TESSERA_CACHE_BYTES"] = str(int(args.cache_mb * 2**20))
-    subprocess.run(
-        [sys.executable, str(REPO_ROOT / "manage.py"), "collectstatic", "--noinput", "-v", "0"],
-        env=env,
-        check=True,
-    )
-    shell = [
-        "taskset", "-c", "0", sys.executable, "-m", "tessera.runtime.serve",
-        "bench.app:application", "--port", str(shell_port),
-    ]  # fmt: skip
+    shell = shell_command(shell_port)
     base = f"http://127.0.0.1:{shell_port}"
     seconds = samples_wanted * args.interval
     wrk = [
