@@ -338,21 +338,24 @@ class Placement(models.Model):
         return f"{self.fragment_id and self.fragment.name} in {self.slot}"
 
     def clean(self) -> None:
-        if not self.page_id or not self.fragment_id:
+        # The page, not its id: a page being created with its placements (the admin's
+        # inline) has none yet, and its placements are checked against it all the same.
+        page = getattr(self, "page", None)
+        if page is None or not self.fragment_id:
             return
-        slots = LAYOUT_SLOTS.get(self.page.layout, ())
+        slots = LAYOUT_SLOTS.get(page.layout, ())
         if self.slot not in slots:
             raise ValidationError(
-                {"slot": f"layout {self.page.layout} has no slot {self.slot!r} "
+                {"slot": f"layout {page.layout} has no slot {self.slot!r} "
                  f"(it has: {', '.join(slots)})"}
             )  # fmt: skip
         missing = template_parameters(
             self.fragment.path_template, optional=False
-        ) - template_parameters(self.page.route)
+        ) - template_parameters(page.route)
         if missing:
             raise ValidationError(
                 f"{self.fragment.name}'s path needs {', '.join(sorted(missing))}, which the "
-                f"route {self.page.route} does not provide"
+                f"route {page.route} does not provide"
             )
 
 

@@ -319,3 +319,36 @@ def test_fragments_set_no_cookies_by_default():
     Fragment.objects.create(name="hero")
     (entry,) = build_snapshot()["fragments"]
     assert entry["cookies"] == []
+
+
+def _page_form(slot: str, fragment: Fragment) -> dict:
+    return {
+        "name": "gift", "route": "/gift/{sku}", "layout": "product.html", "title": "Gift",
+        "placements-TOTAL_FORMS": 1, "placements-INITIAL_FORMS": 0,
+        "placements-0-slot": slot, "placements-0-fragment": fragment.pk,
+        "placements-0-order": 0,
+    }  # fmt: skip
+
+
+def test_a_mistyped_slot_is_refused_on_a_page_created_with_it(operator_client):
+    header = Fragment.objects.create(name="header", path_template="/header")
+    refused = operator_client.post("/admin/registry/page/add/", _page_form("haeder", header))
+    assert refused.status_code == 200
+    assert "layout product.html has no slot &#x27;haeder&#x27;" in refused.content.decode()
+    assert not Page.objects.filter(name="gift").exists()  # nothing half-written
+    assert not Placement.objects.exists()
+    saved = operator_client.post("/admin/registry/page/add/", _page_form("header", header))
+    assert saved.status_code == 302
+    assert [(p.slot, p.fragment.name) for p in Page.objects.get(name="gift").placements.all()] == [
+        ("header", "header")
+    ]
+
+
+def test_a_fragment_needing_a_parameter_the_new_page_lacks_is_refused(operator_client):
+    reviews = Fragment.objects.create(name="reviews", path_template="/r/{sku}/{page}")
+    refused = operator_client.post("/admin/registry/page/add/", _page_form("reviews", reviews))
+    assert refused.status_code == 200
+    assert "reviews&#x27;s path needs page, which the route /gift/{sku}" in (
+        refused.content.decode()
+    )
+    assert not Page.objects.filter(name="gift").exists()
