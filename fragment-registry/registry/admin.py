@@ -29,6 +29,8 @@ from registry.validators import template_parameters
 
 admin.site.site_header = "Tessera fragment registry"
 admin.site.site_title = "Tessera registry"
+#: "View site" opens the storefront the registry configures, not the registry's own root.
+admin.site.site_url = settings.SHELL_URL
 #: The index links to the fragment health dashboard (registry.dashboard).
 admin.site.index_template = "admin/registry/index.html"
 
@@ -78,15 +80,34 @@ def breaker_summary(fragment: Fragment, reports: Iterable[ShellReport]) -> str:
     return summary
 
 
+def heartbeat(instance: Instance) -> str:
+    """When an instance was last heard from, to the second (heartbeats come every few
+    seconds); nothing for one not saved yet."""
+    if instance.pk is None:
+        return "—"
+    at = timezone.localtime(instance.last_heartbeat)
+    ago = (timezone.now() - instance.last_heartbeat).total_seconds()
+    return f"{at:%Y-%m-%d %H:%M:%S} ({ago:.0f} s ago)"
+
+
+def instance_up(instance: Instance) -> bool | None:
+    """Whether an instance gets traffic; unknown (None) for one not saved yet."""
+    return None if instance.pk is None else instance.is_up()
+
+
 class InstanceInline(admin.TabularInline):
     model = Instance
     extra = 1  # a blank row to register a hand-run instance; left blank, it is ignored
-    fields = ("base_url", "version", "weight", "manual", "last_heartbeat", "up")
-    readonly_fields = ("last_heartbeat", "up")
+    fields = ("base_url", "version", "weight", "manual", "last_heard", "up")
+    readonly_fields = ("last_heard", "up")
+
+    @admin.display(description="last heartbeat")
+    def last_heard(self, instance: Instance) -> str:
+        return heartbeat(instance)
 
     @admin.display(boolean=True)
-    def up(self, instance: Instance) -> bool:
-        return instance.is_up()
+    def up(self, instance: Instance) -> bool | None:
+        return instance_up(instance)
 
 
 class PlacementInline(admin.TabularInline):
@@ -305,13 +326,20 @@ class FragmentAdmin(admin.ModelAdmin):
 
 @admin.register(Instance)
 class InstanceAdmin(admin.ModelAdmin):
-    list_display = ("fragment", "base_url", "version", "weight", "manual", "last_heartbeat", "up")
+    list_display = ("fragment", "base_url", "version", "weight", "manual", "last_heard", "up")
     list_filter = ("fragment", "version", "manual")
     list_select_related = ("fragment",)
+    # Heartbeats set it; an operator editing it would only make the instance look alive.
+    exclude = ("last_heartbeat",)
+    readonly_fields = ("last_heard",)
+
+    @admin.display(description="last heartbeat", ordering="last_heartbeat")
+    def last_heard(self, instance: Instance) -> str:
+        return heartbeat(instance)
 
     @admin.display(boolean=True)
-    def up(self, instance: Instance) -> bool:
-        return instance.is_up()
+    def up(self, instance: Instance) -> bool | None:
+        return instance_up(instance)
 
 
 @admin.register(Page)

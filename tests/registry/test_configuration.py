@@ -352,3 +352,20 @@ def test_a_fragment_needing_a_parameter_the_new_page_lacks_is_refused(operator_c
         refused.content.decode()
     )
     assert not Page.objects.filter(name="gift").exists()
+
+
+def test_the_admin_shows_heartbeats_to_the_second_and_no_health_for_a_blank_row(operator_client):
+    fragment = Fragment.objects.create(name="reviews", path_template="/r/{sku}")
+    instance = Instance.objects.create(fragment=fragment, base_url="http://10.0.0.5:8106")
+    page = operator_client.get(f"/admin/registry/fragment/{fragment.pk}/change/")
+    html = page.content.decode()
+    # The instance is up; the blank row for a new one claims nothing about a heartbeat.
+    assert html.count("icon-yes.svg") == 1 and "icon-unknown.svg" in html
+    assert f"{timezone.localtime(instance.last_heartbeat):%H:%M:%S}" in html
+    assert "s ago)" in html
+    form = operator_client.get(f"/admin/registry/instance/{instance.pk}/change/")
+    assert 'name="last_heartbeat"' not in form.content.decode()  # heartbeats set it, not people
+
+
+def test_view_site_leads_to_the_storefront(operator_client, settings):
+    assert f'href="{settings.SHELL_URL}"' in operator_client.get("/admin/").content.decode()
