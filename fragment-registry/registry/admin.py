@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminBigIntegerFieldWidget
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -129,6 +130,12 @@ class FragmentAdmin(admin.ModelAdmin):
         "enable", "disable", "force_breaker_open", "force_breaker_closed", "breaker_automatic",
     ]  # fmt: skip
     readonly_fields = ("traffic", "breakers", "preview")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "max_body_bytes":  # 1048576 and more: the wide number box
+            kwargs["widget"] = AdminBigIntegerFieldWidget
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     fieldsets = (
         (None, {"fields": ("name", "owner", "description", "enabled")}),
         (

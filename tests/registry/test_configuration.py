@@ -369,3 +369,10 @@ def test_the_admin_shows_heartbeats_to_the_second_and_no_health_for_a_blank_row(
 
 def test_view_site_leads_to_the_storefront(operator_client, settings):
     assert f'href="{settings.SHELL_URL}"' in operator_client.get("/admin/").content.decode()
+
+
+def test_the_body_size_box_is_wide_enough_for_its_default(operator_client):
+    html = operator_client.get("/admin/registry/fragment/add/").content.decode()
+    at = html.index('name="max_body_bytes"')
+    box = html[html.rindex("<input", 0, at) : html.index(">", at)]
+    assert "vBigIntegerField" in box  # 10em: "1048576" shows whole (vIntegerField: 5em)
