@@ -355,10 +355,36 @@ class PageAdmin(admin.ModelAdmin):
     inlines = [PlacementInline]
 
 
+class ChurnFilter(admin.SimpleListFilter):
+    """Self-registering instances coming and going (every deploy and restart) hidden by
+    default: the history an operator opens shows what people and tools changed."""
+
+    title = "instances registering themselves"
+    parameter_name = "churn"
+
+    def lookups(self, request, model_admin):
+        return [("shown", "shown")]
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "hidden",
+        }
+        yield from list(super().choices(changelist))[1:]  # "shown" (not Django's "All")
+
+    def queryset(self, request, queryset):
+        if self.value() == "shown":
+            return queryset
+        return queryset.exclude(
+            target_type="instance", action__in=("created", "deleted"), details__manual=False
+        )
+
+
 @admin.register(Change)
 class ChangeAdmin(admin.ModelAdmin):
     list_display = ("at", "actor", "action", "target_type", "target")
-    list_filter = ("action", "target_type", "actor")
+    list_filter = (ChurnFilter, "action", "target_type", "actor")
     search_fields = ("target", "actor")
     readonly_fields = ("at", "actor", "action", "target_type", "target", "details")
 

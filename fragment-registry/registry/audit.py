@@ -34,9 +34,22 @@ class ActorMiddleware:
 
 
 def _values(instance) -> dict[str, Any]:
-    return {
+    """The fields an operator reads in the history: a related object by its name (the
+    fragment `reviews`, not 9), not by its id."""
+    values = {
         k: v for k, v in model_to_dict(instance).items() if k not in IGNORED_FIELDS and k != "id"
     }
+    for field in instance._meta.concrete_fields:
+        if field.is_relation and field.name in values and values[field.name] is not None:
+            values[field.name] = _name(getattr(instance, field.name, None))
+    return values
+
+
+def _name(related: Any) -> str | None:
+    """What a related object is called: its `name` if it has one, else how it prints."""
+    if related is None:
+        return None
+    return getattr(related, "name", None) or str(related)
 
 
 def _before(sender, instance, **kwargs) -> None:

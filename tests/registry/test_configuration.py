@@ -376,3 +376,25 @@ def test_the_body_size_box_is_wide_enough_for_its_default(operator_client):
     at = html.index('name="max_body_bytes"')
     box = html[html.rindex("<input", 0, at) : html.index(">", at)]
     assert "vBigIntegerField" in box  # 10em: "1048576" shows whole (vIntegerField: 5em)
+
+
+def test_the_history_names_related_objects_and_hides_self_registration_by_default(
+    operator_client,
+):
+    auth = {"HTTP_AUTHORIZATION": "Bearer unit-test-registry-token"}
+    for port in (8102, 8112):  # two instances of a deploy registering themselves
+        body = {"fragment": "hero", "base_url": f"http://127.0.0.1:{port}"}
+        Client().post("/api/v1/instances", body, content_type="application/json", **auth)
+    fragment = Fragment.objects.get(name="hero")
+    Instance.objects.create(fragment=fragment, base_url="http://10.0.0.9:80", manual=True)
+    registered = Change.objects.filter(target_type="instance", action="created").first()
+    assert registered.details["fragment"] == "hero"  # the fragment's name, not its id
+
+    def listed(query: str = "") -> str:
+        return operator_client.get("/admin/registry/change/" + query).content.decode()
+
+    by_default = listed()
+    assert "127.0.0.1:8102" not in by_default and "127.0.0.1:8112" not in by_default
+    assert "10.0.0.9:80" in by_default  # an operator's hand-run instance is configuration
+    every = listed("?churn=shown")
+    assert "127.0.0.1:8102" in every and "127.0.0.1:8112" in every and "10.0.0.9:80" in every
