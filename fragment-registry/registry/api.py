@@ -114,6 +114,8 @@ def _out(instance: Instance, now: datetime | None = None) -> InstanceOut:
         fragment=instance.fragment.name,
         base_url=instance.base_url,
         version=instance.version,
+        manual=instance.manual,
+        weight=instance.weight,
         last_heartbeat=instance.last_heartbeat,
         up=instance.is_up(now),
     )
@@ -127,7 +129,11 @@ def register_instance(request: HttpRequest, payload: InstanceIn):
     initial = {field: getattr(payload, field) for field in FRAGMENT_FIELDS}
     fragment = Fragment(name=payload.fragment, **initial)
     _validate(fragment, fields={"name": "fragment"})
-    instance = Instance(fragment=fragment, base_url=payload.base_url, version=payload.version)
+    # What the registration says; what it leaves out stays as it is (or the default).
+    given = {k: v for k in ("manual", "weight") if (v := getattr(payload, k)) is not None}
+    instance = Instance(
+        fragment=fragment, base_url=payload.base_url, version=payload.version, **given
+    )
     _validate(instance, exclude=("fragment",))
     with transaction.atomic():
         fragment, _ = Fragment.objects.get_or_create(
@@ -137,7 +143,11 @@ def register_instance(request: HttpRequest, payload: InstanceIn):
             instance, _ = Instance.objects.update_or_create(
                 fragment=fragment,
                 base_url=instance.base_url,
-                defaults={"version": instance.version, "last_heartbeat": timezone.now()},
+                defaults={
+                    "version": instance.version,
+                    "last_heartbeat": timezone.now(),
+                    **given,
+                },
             )
         except IntegrityError as exc:  # pragma: no cover - a concurrent duplicate
             raise HttpError(409, f"instance already registered: {exc}") from None

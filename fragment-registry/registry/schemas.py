@@ -69,6 +69,19 @@ class InstanceIn(Body):
     is_async: bool = Field(False, description="used when the fragment is first registered")
     owner: str = Field("", max_length=100)
     description: str = Field("", max_length=2000)
+    manual: bool | None = Field(
+        None,
+        description="true: an instance that sends no heartbeats (a static origin, a hand-run "
+        "service), which gets traffic until it is deregistered instead of expiring. Left out, "
+        "a new instance is not manual and a registered one keeps what it was",
+    )
+    weight: int | None = Field(
+        None,
+        ge=0,
+        le=1000,
+        description="its share among the live instances (default 100); left out, a registered "
+        "instance keeps the weight an operator gave it",
+    )
 
 
 class TrafficIn(Body):
@@ -195,6 +208,8 @@ class InstanceOut(Schema):
     fragment: str
     base_url: str
     version: str
+    manual: bool
+    weight: int
     last_heartbeat: datetime
     up: bool
 

@@ -106,6 +106,9 @@ def test_invalid_registrations_get_422_with_the_field_and_reason_and_store_nothi
         ({**HERO, "primary": 1}, "primary"),
         ({**HERO, "is_async": "true"}, "is_async"),
         ({"base_url": "http://127.0.0.1:1"}, "fragment"),
+        ({**HERO, "manual": "true"}, "manual"),
+        ({**HERO, "weight": 1001}, "weight"),
+        ({**HERO, "weight": -1}, "weight"),
     ],
 )
 def test_schema_violations_name_the_field(client, payload, field):
@@ -207,3 +210,21 @@ def test_the_api_docs_load_their_assets_from_the_registry_itself(client):
     assert page.status_code == 200
     assert b"swagger-ui-bundle" in page.content
     assert b"cdn." not in page.content and b"//unpkg" not in page.content
+
+
+def test_an_instance_registered_as_manual_gets_traffic_without_heartbeats(client):
+    # Issue 16: an origin that sends no heartbeats used to expire 15 s after registering.
+    body = register(client, {**HERO, "manual": True, "weight": 50}).json()
+    assert (body["manual"], body["weight"], body["up"]) == (True, 50, True)
+    Instance.objects.update(last_heartbeat=timezone.now() - timedelta(hours=1))
+    (listed,) = client.get("/api/v1/instances").json()
+    assert listed["up"] is True and listed["manual"] is True
+
+
+def test_registering_again_keeps_what_an_operator_set_unless_it_is_said(client):
+    register(client)
+    Instance.objects.update(weight=10, manual=True)  # as an operator set them in the admin
+    again = register(client, {**HERO, "version": "1.1.0"}).json()  # a restart re-registers
+    assert (again["version"], again["weight"], again["manual"]) == ("1.1.0", 10, True)
+    said = register(client, {**HERO, "manual": False, "weight": 100}).json()
+    assert (said["weight"], said["manual"]) == (100, False)
