@@ -1,4 +1,5 @@
-"""The audit history: every change to fragments, instances, pages and placements, with who.
+"""The audit history: every change to fragments, instances, pages, placements and API tokens,
+with who.
 
 Signals record changes however they are made (admin, API, shell); the actor comes from a
 context variable that the middleware sets to the logged-in operator and the API to the
@@ -15,7 +16,10 @@ from django.forms.models import model_to_dict
 
 actor: ContextVar[str] = ContextVar("registry_actor", default="system")
 
-IGNORED_FIELDS = frozenset({"last_heartbeat", "updated_at", "created_at", "registered_at"})
+#: Fields the history leaves out: what heartbeats and clocks change, and a token's digest.
+IGNORED_FIELDS = frozenset(
+    {"last_heartbeat", "updated_at", "created_at", "registered_at", "digest"}
+)
 
 
 class ActorMiddleware:
@@ -94,9 +98,9 @@ def _after_delete(sender, instance, **kwargs) -> None:
 
 
 def connect() -> None:
-    from registry.models import Fragment, Instance, Page, Placement
+    from registry.models import ApiToken, Fragment, Instance, Page, Placement
 
-    for model in (Fragment, Instance, Page, Placement):
+    for model in (Fragment, Instance, Page, Placement, ApiToken):
         pre_save.connect(_before, sender=model, dispatch_uid=f"audit-pre-{model.__name__}")
         post_save.connect(_after_save, sender=model, dispatch_uid=f"audit-post-{model.__name__}")
         post_delete.connect(_after_delete, sender=model, dispatch_uid=f"audit-del-{model.__name__}")

@@ -1,5 +1,6 @@
 """What the registry knows: fragments and their instances (discovery), pages and their slot
-placements (configuration), and the history of every change.
+placements (configuration), the named API tokens allowed to change them, and the history of
+every change.
 
 Every field that reaches a URL, a header or a page carries its rule (registry.validators); the
 admin's forms and the API both validate through these models. `Instance.is_up` is the one
@@ -10,7 +11,9 @@ state (`ShellReport`): the latest report per shell, shown to operators, never au
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import secrets
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -357,6 +360,55 @@ class Placement(models.Model):
                 f"{self.fragment.name}'s path needs {', '.join(sorted(missing))}, which the "
                 f"route {page.route} does not provide"
             )
+
+
+#: The actor of writes made with the environment's `TESSERA_REGISTRY_TOKEN` (what fragment
+#: services register with); no named token may take it.
+ENVIRONMENT_ACTOR = "registry-token"
+
+
+def token_digest(secret: str) -> str:
+    """What is kept of a token: its SHA-256, never the token."""
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A named credential for the API's writes (a CI job applying configuration, a team's
+    tool), each revocable on its own; writes made with it are in the history as
+    `token:<name>`. Only its digest is kept: the token is shown once, when it is issued."""
+
+    name = models.CharField(max_length=63, unique=True, validators=[validate_name])
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.name == ENVIRONMENT_ACTOR:
+            raise ValidationError(
+                {"name": f"{ENVIRONMENT_ACTOR} is the environment's token (TESSERA_REGISTRY_TOKEN)"}
+            )
+
+    def issue(self) -> str:
+        """A new secret for this token, kept as its digest; returned to be shown once."""
+        secret = secrets.token_urlsafe(32)
+        self.digest = token_digest(secret)
+        return secret
+
+    @staticmethod
+    def holder(secret: str) -> str | None:
+        """The name of the live (not revoked) token `secret` is, if any."""
+        return (
+            ApiToken.objects.filter(digest=token_digest(secret), revoked_at__isnull=True)
+            .values_list("name", flat=True)
+            .first()
+        )
 
 
 class Change(models.Model):
