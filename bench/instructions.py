@@ -18,7 +18,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.__main__ import (
+from bench.app import FAN_OUT, SIZED_BODIES
+from bench.fit import slope
+from bench.harness import (
     ensure_tools,
     free_port,
     nginx_conf,
@@ -27,8 +29,6 @@ from bench.__main__ import (
     wait_http,
     write_pages,
 )
-from bench.app import FAN_OUT, SIZED_BODIES
-from bench.fit import slope
 from tessera.runtime.env import REPO_ROOT
 
 

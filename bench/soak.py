@@ -518,7 +518,7 @@ def main() -> None:
         parser.error("the run needs at least 3 samples after the warm-up")
 
     # The bench's helpers import the bench's page handler (Django): only when running.
-    from bench.__main__ import (
+    from bench.harness import (
         ensure_tools,
         free_port,
         nginx_conf,

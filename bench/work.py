@@ -17,9 +17,9 @@ import os
 import statistics
 from pathlib import Path
 
-from bench.__main__ import median_of, wrk
 from bench.app import FAN_OUT, SIZED_BODIES, WORK_CONNECTIONS
 from bench.fit import slope, worst_deviation
+from bench.harness import median_of, wrk
 
 
 def cpu_seconds(pid: int) -> tuple[float, float]:
