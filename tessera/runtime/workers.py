@@ -117,13 +117,15 @@ class LineWriter(io.TextIOBase):
     The workers share their parent's stdout, often a pipe (to `up`, to a container runtime),
     and the access log writes many lines at once (access.py): one write longer than
     `PIPE_BUF` may be cut into by another worker's, leaving broken lines in the log. Writes of
-    whole lines within `PIPE_BUF` are never cut into.
+    whole lines within `PIPE_BUF` are never cut into. A line written in parts (`print` writes
+    its text, then the line end) waits for its end, or for `flush`.
     """
 
     def __init__(self, fd: int, encoding: str = "utf-8") -> None:
         super().__init__()
         self.fd = fd
         self._encoding = encoding
+        self._partial = b""  # the start of a line whose end has not been written yet
 
     @property
     def encoding(self) -> str:
@@ -139,7 +141,19 @@ class LineWriter(io.TextIOBase):
         return os.isatty(self.fd)
 
     def write(self, text: str) -> int:
-        data = memoryview(text.encode(self._encoding, "backslashreplace"))
+        data = self._partial + text.encode(self._encoding, "backslashreplace")
+        whole = data.rfind(b"\n") + 1
+        if len(data) - whole > PIPE_BUF:  # a line that long cannot stay whole anyway
+            whole = len(data)
+        self._partial = data[whole:]
+        self._send(memoryview(data)[:whole])
+        return len(text)
+
+    def flush(self) -> None:
+        partial, self._partial = self._partial, b""
+        self._send(memoryview(partial))
+
+    def _send(self, data: memoryview) -> None:
         start = 0
         while start < len(data):
             end = len(data)
@@ -149,7 +163,6 @@ class LineWriter(io.TextIOBase):
                     end = start + PIPE_BUF
             while start < end:
                 start += os.write(self.fd, data[start:end])
-        return len(text)
 
 
 def _die_with_parent() -> None:

@@ -114,6 +114,8 @@ def test_a_killed_worker_is_replaced(server):
 
 def test_sigterm_drains_every_worker_then_stops_them_all(server):
     workers = server.workers()
+    # Both serving: a worker still starting has nothing to drain, and simply stops.
+    assert server.pids_within(2) == workers
     server.proc.send_signal(signal.SIGTERM)
     assert server.proc.wait(PATIENCE) == 0
     output = server.output.read_text()

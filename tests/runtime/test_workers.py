@@ -97,6 +97,31 @@ def test_a_workers_stdout_writes_whole_lines_of_at_most_pipe_buf_bytes(monkeypat
     assert [len(w) for w in rest] == [PIPE_BUF, 101]  # a longer line cannot stay whole
 
 
+def test_a_line_written_in_parts_leaves_in_one_write(monkeypatch):
+    # print() writes its text, then the line end: another worker's line must not fall between.
+    read_end, write_end = os.pipe()
+    writes: list[bytes] = []
+    real_write = os.write
+
+    def recorded(fd: int, data: bytes) -> int:
+        writes.append(bytes(data))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", recorded)
+    try:
+        writer = LineWriter(write_end)
+        print("draining 42", file=writer)
+        writer.write("no end yet")
+        assert writes == [b"draining 42\n"]
+        writer.flush()  # at exit, what is left goes too
+    finally:
+        monkeypatch.undo()
+        os.close(write_end)
+    assert writes == [b"draining 42\n", b"no end yet"]
+    with os.fdopen(read_end, "rb") as pipe:
+        assert pipe.read() == b"draining 42\nno end yet"
+
+
 def _exposition(count: int) -> bytes:
     return (
         "# HELP tessera_http_requests_total Requests answered\n"
