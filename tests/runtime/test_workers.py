@@ -70,56 +70,54 @@ def test_each_worker_reports_to_the_registry_under_its_own_shell_id(monkeypatch,
     assert shell_id() == "eu-1/1"
 
 
-def test_a_workers_stdout_writes_whole_lines_of_at_most_pipe_buf_bytes(monkeypatch):
-    read_end, write_end = os.pipe()
-    writes: list[bytes] = []
-    real_write = os.write
+class Stdout:
+    """A LineWriter on a pipe, with every `os.write` it makes recorded."""
 
-    def recorded(fd: int, data: bytes) -> int:
-        writes.append(bytes(data))
-        return real_write(fd, data)
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.read_end, write_end = os.pipe()
+        self.writes: list[bytes] = []
+        real_write = os.write
 
+        def recorded(fd: int, data: bytes) -> int:
+            if fd == write_end:  # this writer's, not anyone else's
+                self.writes.append(bytes(data))
+            return real_write(fd, data)
+
+        monkeypatch.setattr(os, "write", recorded)
+        self.writer = LineWriter(write_end)
+
+    def received(self) -> bytes:
+        """Everything that reached the pipe (closing it: call once, at the end)."""
+        os.close(self.writer.fd)
+        with os.fdopen(self.read_end, "rb") as pipe:
+            return pipe.read()
+
+
+@pytest.fixture
+def stdout(monkeypatch) -> Stdout:
+    return Stdout(monkeypatch)
+
+
+def test_a_workers_stdout_writes_whole_lines_of_at_most_pipe_buf_bytes(stdout):
     lines = [f'{{"n": {i}, "pad": "{"x" * 300}"}}\n' for i in range(40)]  # 13 KB in all
     long_line = "y" * (PIPE_BUF + 100) + "\n"
-    monkeypatch.setattr(os, "write", recorded)
-    try:
-        writer = LineWriter(write_end)
-        assert writer.write("".join(lines)) == len("".join(lines))
-        writer.write(long_line)
-    finally:
-        monkeypatch.undo()
-        os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        assert pipe.read().decode() == "".join(lines) + long_line
-    batch, rest = writes[: len(writes) - 2], writes[-2:]
+    assert stdout.writer.write("".join(lines)) == len("".join(lines))
+    stdout.writer.write(long_line)
+    assert stdout.received().decode() == "".join(lines) + long_line
+    batch, rest = stdout.writes[: len(stdout.writes) - 2], stdout.writes[-2:]
     assert len(batch) > 1
     assert all(len(w) <= PIPE_BUF and w.endswith(b"\n") for w in batch)
     assert [len(w) for w in rest] == [PIPE_BUF, 101]  # a longer line cannot stay whole
 
 
-def test_a_line_written_in_parts_leaves_in_one_write(monkeypatch):
+def test_a_line_written_in_parts_leaves_in_one_write(stdout):
     # print() writes its text, then the line end: another worker's line must not fall between.
-    read_end, write_end = os.pipe()
-    writes: list[bytes] = []
-    real_write = os.write
-
-    def recorded(fd: int, data: bytes) -> int:
-        writes.append(bytes(data))
-        return real_write(fd, data)
-
-    monkeypatch.setattr(os, "write", recorded)
-    try:
-        writer = LineWriter(write_end)
-        print("draining 42", file=writer)
-        writer.write("no end yet")
-        assert writes == [b"draining 42\n"]
-        writer.flush()  # at exit, what is left goes too
-    finally:
-        monkeypatch.undo()
-        os.close(write_end)
-    assert writes == [b"draining 42\n", b"no end yet"]
-    with os.fdopen(read_end, "rb") as pipe:
-        assert pipe.read() == b"draining 42\nno end yet"
+    print("draining 42", file=stdout.writer)
+    stdout.writer.write("no end yet")
+    assert stdout.writes == [b"draining 42\n"]
+    stdout.writer.flush()  # at exit, what is left goes too
+    assert stdout.writes == [b"draining 42\n", b"no end yet"]
+    assert stdout.received() == b"draining 42\nno end yet"
 
 
 def _exposition(count: int) -> bytes:
