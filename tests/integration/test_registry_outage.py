@@ -2,6 +2,7 @@
 across a registry restart after an outage longer than the heartbeat TTL."""
 
 import time
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -66,8 +67,27 @@ def test_pages_keep_working_while_the_registry_is_down_even_after_a_shell_restar
     assert _composed(own_stack)
 
 
+def _heartbeated_since(stack, moment: datetime) -> bool:
+    """Whether every self-registered instance has heartbeated after `moment`."""
+    try:
+        instances = httpx.get(stack.url("registry") + "/api/v1/instances", timeout=5).json()
+    except httpx.HTTPError:
+        return False
+    return all(
+        datetime.fromisoformat(instance["last_heartbeat"]) > moment
+        for instance in instances
+        if not instance["manual"]
+    )
+
+
 def test_a_registry_restarted_after_more_than_a_ttl_hands_out_every_instance(own_stack):
     _eventually(lambda: _composed(own_stack))
+    began = datetime.now(UTC)
+    # Every instance was alive when the outage began: each has heartbeated since this test
+    # started, so none is older than the newest heartbeat by more than a TTL. (Right after
+    # the previous test's restart, one that had not heartbeated yet would count as dead
+    # before the outage, and rightly get no bridge.)
+    _eventually(lambda: _heartbeated_since(own_stack, began), timeout=INTERVAL + 10)
     own_stack.run(own_stack.supervisor.stop_service("registry"))
     time.sleep(TTL + 2)  # every instance's last heartbeat is now older than the TTL
     assert _composed(own_stack)
