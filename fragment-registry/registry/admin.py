@@ -6,6 +6,7 @@ from datetime import timedelta
 from functools import cache
 from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminBigIntegerFieldWidget
@@ -22,6 +23,7 @@ from registry.models import (
     Change,
     Fragment,
     Instance,
+    Layout,
     Page,
     Placement,
     ShellReport,
@@ -115,7 +117,7 @@ class InstanceInline(admin.TabularInline):
 class PlacementInline(admin.TabularInline):
     model = Placement
     extra = 1
-    fields = ("slot", "fragment", "order")
+    fields = ("slot", "fragment", "order", "params")
 
 
 @admin.register(Fragment)
@@ -354,6 +356,40 @@ class InstanceAdmin(admin.ModelAdmin):
 class PageAdmin(admin.ModelAdmin):
     list_display = ("name", "route", "layout", "title")
     inlines = [PlacementInline]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "layout":  # a choice of the layouts shells have published
+            names = Layout.objects.values_list("name", flat=True)
+            kwargs["widget"] = forms.Select(choices=[("", "---------")] + [(n, n) for n in names])
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+@admin.register(Layout)
+class LayoutAdmin(admin.ModelAdmin):
+    """The layouts shells have published: shells own them (their layouts folder), so they
+    are read here; one no page uses any more may be deleted."""
+
+    list_display = ("name", "slot_list", "published_at", "pages")
+    readonly_fields = ("name", "slots", "published_at")
+
+    @admin.display(description="slots")
+    def slot_list(self, layout: Layout) -> str:
+        return ", ".join(layout.slots)
+
+    @admin.display(description="pages using it")
+    def pages(self, layout: Layout) -> int:
+        return Page.objects.filter(layout=layout.name).count()
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and Page.objects.filter(layout=obj.name).exists():
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(ApiToken)

@@ -26,18 +26,21 @@ from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
 from registry.fields import CanonicalCharField
-from registry.layouts import LAYOUT_SLOTS
 from registry.validators import (
     template_parameters,
     validate_cookie_names,
     validate_fallback_url,
     validate_forward_headers,
     validate_instance_url,
+    validate_layout_name,
     validate_name,
     validate_path_template,
+    validate_placement_params,
     validate_route,
     validate_shell_id,
     validate_single_line,
+    validate_slot_name,
+    validate_slot_names,
     validate_text,
     validate_version,
 )
@@ -302,6 +305,29 @@ class Instance(models.Model):
         return restart is not None and restart.covers(self.last_heartbeat, now, ttl)
 
 
+class Layout(models.Model):
+    """A page layout the shell has, and the slots it offers, as shells publish them: pages
+    name a layout, and placements a slot of it. Shells publish their layouts folder when they
+    start and whenever a layout file changes (the registry keeps layouts no shell has any
+    more, for the pages still naming them, until an operator deletes them)."""
+
+    name = models.CharField(max_length=100, unique=True, validators=[validate_layout_name])
+    slots = models.JSONField(default=list, validators=[validate_slot_names])
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def slots_of(name: str) -> tuple[str, ...] | None:
+        """The slots of layout `name`, or None when the registry knows no such layout."""
+        slots = Layout.objects.filter(name=name).values_list("slots", flat=True).first()
+        return None if slots is None else tuple(slots)
+
+
 class Page(models.Model):
     """A page of the storefront: its route, the shell layout it uses, its default title."""
 
@@ -311,11 +337,22 @@ class Page(models.Model):
         validators=[validate_name],
     )
     route = models.CharField(max_length=200, unique=True, validators=[validate_route])
-    layout = models.CharField(max_length=100, choices=[(k, k) for k in LAYOUT_SLOTS])
+    layout = models.CharField(
+        max_length=100,
+        validators=[validate_layout_name],
+        help_text="one of the layouts the shells publish (see Layouts)",
+    )
     title = models.CharField(max_length=200, validators=[validate_single_line])
 
     class Meta:
         ordering = ["route"]
+
+    def clean(self) -> None:
+        if self.layout and Layout.slots_of(self.layout) is None:
+            known = ", ".join(Layout.objects.values_list("name", flat=True)) or "none yet"
+            raise ValidationError(
+                {"layout": f"no shell has published a layout {self.layout} (known: {known})"}
+            )
 
     def __str__(self) -> str:
         return f"{self.name} ({self.route})"
@@ -325,9 +362,17 @@ class Placement(models.Model):
     """A fragment in a slot of a page, at a position among that slot's fragments."""
 
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="placements")
-    slot = models.CharField(max_length=63)
+    slot = models.CharField(max_length=63, validators=[validate_slot_name])
     fragment = models.ForeignKey(Fragment, on_delete=models.CASCADE, related_name="placements")
     order = models.PositiveIntegerField(default=0)
+    params = models.JSONField(
+        "parameters",
+        default=dict,
+        blank=True,
+        validators=[validate_placement_params],
+        help_text='values for the fragment\'s path parameters on this page, e.g. {"limit": '
+        '"4"}; they win over the route\'s',
+    )
 
     class Meta:
         ordering = ["page", "slot", "order", "id"]
@@ -346,19 +391,28 @@ class Placement(models.Model):
         page = getattr(self, "page", None)
         if page is None or not self.fragment_id:
             return
-        slots = LAYOUT_SLOTS.get(page.layout, ())
+        slots = Layout.slots_of(page.layout) or ()
         if self.slot not in slots:
             raise ValidationError(
                 {"slot": f"layout {page.layout} has no slot {self.slot!r} "
-                 f"(it has: {', '.join(slots)})"}
+                 f"(it has: {', '.join(slots) or 'no slots'})"}
             )  # fmt: skip
-        missing = template_parameters(
-            self.fragment.path_template, optional=False
-        ) - template_parameters(page.route)
+        template = self.fragment.path_template
+        params = self.params if isinstance(self.params, dict) else {}
+        if unknown := sorted(set(params) - template_parameters(template)):
+            raise ValidationError(
+                {"params": f"{self.fragment.name}'s path {template} has no parameter "
+                 f"{{{unknown[0]}}}"}
+            )  # fmt: skip
+        missing = (
+            template_parameters(template, optional=False)
+            - template_parameters(page.route)
+            - set(params)
+        )
         if missing:
             raise ValidationError(
-                f"{self.fragment.name}'s path needs {', '.join(sorted(missing))}, which the "
-                f"route {page.route} does not provide"
+                f"{self.fragment.name}'s path needs {', '.join(sorted(missing))}, which neither "
+                f"the route {page.route} nor the placement's parameters provide"
             )
 
 

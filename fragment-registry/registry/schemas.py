@@ -303,6 +303,11 @@ class SnapshotPage(Schema):
     layout: str
     title: str
     slots: dict[str, list[str]] = Field(description="slot -> fragment names, in order")
+    params: dict[str, dict[str, dict[str, str]]] = Field(
+        default_factory=dict,
+        description="slot -> fragment -> the placement's own values for the fragment's path "
+        "parameters (winning over the route's); only placements that have any",
+    )
 
 
 class Snapshot(Schema):

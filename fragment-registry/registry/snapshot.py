@@ -69,18 +69,24 @@ def build_snapshot(now: datetime | None = None) -> dict[str, Any]:
     pages = []
     for page in Page.objects.prefetch_related("placements__fragment"):
         slots: dict[str, list[str]] = {}
+        params: dict[str, dict[str, dict[str, str]]] = {}
         for placement in page.placements.all():
             if placement.fragment_id in enabled:
                 slots.setdefault(placement.slot, []).append(placement.fragment.name)
-        pages.append(
-            {
-                "name": page.name,
-                "route": page.route,
-                "layout": page.layout,
-                "title": page.title,
-                "slots": slots,
-            }
-        )
+                if placement.params:
+                    params.setdefault(placement.slot, {})[placement.fragment.name] = dict(
+                        placement.params
+                    )
+        entry = {
+            "name": page.name,
+            "route": page.route,
+            "layout": page.layout,
+            "title": page.title,
+            "slots": slots,
+        }
+        if params:  # only where a placement has its own: older shells never see the key
+            entry["params"] = params
+        pages.append(entry)
     return {"fragments": fragments, "pages": pages}
 
 

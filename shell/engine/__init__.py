@@ -21,7 +21,7 @@ from shell.engine.fetch import open_connections
 from shell.engine.layout import load_layout
 from shell.engine.outcome import Outcome
 from shell.engine.page import PageApp
-from shell.engine.routing import Page, compile_route
+from shell.engine.routing import Page, compile_route, quoted
 from shell.engine.security import ResponsePolicy
 from shell.engine.site import EMPTY_SITE, Site
 
@@ -45,6 +45,7 @@ __all__ = [
     "load_layout",
     "open_connections",
     "pick_instance",
+    "quoted",
     "rotation",
     "scoped_set_cookies",
 ]

@@ -91,8 +91,9 @@ def make_plan(
         in_slot = []
         for name in page.slots.get(slot, ()):
             config = fragments.get(name)
+            fixed = page.fixed.get((slot, name))
             try:
-                path = config.path(params) if config else ""
+                path = config.path({**params, **fixed} if fixed else params) if config else ""
             except (KeyError, IndexError, ValueError):
                 config, path = None, ""  # its path needs a parameter this route lacks
             placement = Placement(name, config, path, len(placements))

@@ -41,6 +41,9 @@ class Page:
     title: str
     slots: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # slot -> fragments
     status: int = 200  # e.g. 404 for the shell's own not-found page
+    #: (slot, fragment) -> the placement's own path parameters (URL-quoted), which win over
+    #: the route's: one fragment serving variants (`limit=4`) on several pages.
+    fixed: Mapping[tuple[str, str], Mapping[str, str]] = field(default_factory=dict)
 
 
 #: What `quote(value, safe="")` leaves as it is: letters, digits and `_.-~`.

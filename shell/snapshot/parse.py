@@ -21,6 +21,7 @@ from shell.engine import (
     Site,
     compile_route,
     load_layout,
+    quoted,
     rotation,
 )
 
@@ -135,7 +136,12 @@ def page(entry: Mapping[str, Any]) -> Page:
     load_layout(entry["layout"])
     compile_route(entry["route"])
     slots = {slot: tuple(names) for slot, names in entry["slots"].items()}
-    return Page(entry["name"], entry["route"], entry["layout"], entry["title"], slots)
+    fixed = {
+        (slot, name): {key: quoted(str(value)) for key, value in values.items()}
+        for slot, by_fragment in entry.get("params", {}).items()
+        for name, values in by_fragment.items()
+    }
+    return Page(entry["name"], entry["route"], entry["layout"], entry["title"], slots, fixed=fixed)
 
 
 def _weighted(instances: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:

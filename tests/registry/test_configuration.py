@@ -8,9 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
-from registry.layouts import LAYOUT_SLOTS
 from registry.management.commands.seed import Command as Seed
-from registry.models import Change, Fragment, Instance, Page, Placement
+from registry.models import Change, Fragment, Instance, Layout, Page, Placement
 from registry.snapshot import build_snapshot
 
 from shell.engine.layout import load_layout
@@ -25,9 +24,10 @@ def product_page():
     )
 
 
-def test_registry_layouts_mirror_the_shells_layouts():
-    for layout, slots in LAYOUT_SLOTS.items():
-        assert load_layout(layout).slots == slots
+def test_a_new_registry_knows_the_shells_own_layouts_before_any_shell_publishes():
+    known = {layout.name: tuple(layout.slots) for layout in Layout.objects.all()}
+    assert known == {name: load_layout(name).slots for name in known}
+    assert set(known) == {"home.html", "product.html", "listing.html", "cart.html"}
 
 
 def test_placements_need_an_existing_slot_and_fillable_parameters(product_page):
@@ -35,12 +35,54 @@ def test_placements_need_an_existing_slot_and_fillable_parameters(product_page):
     buybox = Fragment.objects.create(name="buybox", path_template="/b/{sku}")
     with pytest.raises(ValidationError, match="has no slot 'sidebar'"):
         Placement(page=product_page, slot="sidebar", fragment=buybox).full_clean()
-    with pytest.raises(ValidationError, match="needs page, which the route /product/"):
+    with pytest.raises(ValidationError, match="needs page, which neither the route /product/"):
         Placement(page=product_page, slot="reviews", fragment=reviews).full_clean()
     Placement(page=product_page, slot="buybox", fragment=buybox).full_clean()
     # Query parameters of a fragment's path are optional: the shell leaves them empty.
     listing = Fragment.objects.create(name="listing", path_template="/l/{sku}?q={q}")
     Placement(page=product_page, slot="reviews", fragment=listing).full_clean()
+
+
+def test_a_placement_may_fix_its_fragments_parameters(product_page):
+    recs = Fragment.objects.create(name="recs", path_template="/r/{sku}/{page}?limit={limit}")
+    placement = Placement(page=product_page, slot="recommendations", fragment=recs)
+    placement.params = {"page": "1", "limit": "4"}  # page: a path parameter the route lacks
+    placement.full_clean()
+    placement.save()
+    (entry,) = build_snapshot()["pages"]
+    assert entry["params"] == {"recommendations": {"recs": {"page": "1", "limit": "4"}}}
+    assert entry["slots"] == {"recommendations": ["recs"]}
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"size": "4"}, r"path /r/\{sku\}\?limit=\{limit\} has no parameter \{size\}"),
+        ({"limit": ""}, "text of 1 to 200 characters"),
+        ({"limit": "4\n"}, "text of 1 to 200 characters"),
+        ({"limit": 4}, "text of 1 to 200 characters"),
+        ({"li mit": "4"}, "not a valid parameter name"),
+        (["limit"], "an object of names to text values"),
+        ({f"p{i}": "1" for i in range(21)}, "at most 20 parameters"),
+    ],
+)
+def test_a_placements_parameters_are_validated(product_page, params, message):
+    recs = Fragment.objects.create(name="recs", path_template="/r/{sku}?limit={limit}")
+    placement = Placement(page=product_page, slot="recommendations", fragment=recs, params=params)
+    with pytest.raises(ValidationError, match=message):
+        placement.full_clean()
+
+
+def test_a_page_names_a_layout_the_shells_published():
+    page = Page(name="p", route="/p", layout="sidebar.html", title="t")
+    with pytest.raises(ValidationError, match=r"no shell has published a layout sidebar\.html"):
+        page.full_clean()
+    Layout.objects.create(name="sidebar.html", slots=["header", "aside"])
+    page.full_clean()
+    page.save()
+    placement = Placement(page=page, slot="main", fragment=Fragment.objects.create(name="x"))
+    with pytest.raises(ValidationError, match=r"layout sidebar\.html has no slot 'main'"):
+        placement.full_clean()
 
 
 @pytest.mark.parametrize(
@@ -348,7 +390,7 @@ def test_a_fragment_needing_a_parameter_the_new_page_lacks_is_refused(operator_c
     reviews = Fragment.objects.create(name="reviews", path_template="/r/{sku}/{page}")
     refused = operator_client.post("/admin/registry/page/add/", _page_form("reviews", reviews))
     assert refused.status_code == 200
-    assert "reviews&#x27;s path needs page, which the route /gift/{sku}" in (
+    assert "reviews&#x27;s path needs page, which neither the route /gift/{sku}" in (
         refused.content.decode()
     )
     assert not Page.objects.filter(name="gift").exists()

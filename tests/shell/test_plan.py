@@ -39,6 +39,26 @@ def test_query_parameters_of_a_fragment_path_are_optional():
     assert listing.path({"q": "red%20pen"}) == "/list?category=&q=red%20pen"
 
 
+def test_a_placements_own_parameters_fill_the_path_and_win_over_the_routes():
+    recs = FragmentConfig("recs", "/recs/{sku}?limit={limit}&variant={variant}")
+    fixed = {("reviews", "recs"): {"limit": "4", "variant": "compact%20list"}}
+    page = Page("p", "/product/{sku}?limit={limit:int}", "product.html", "T",
+                {"recommendations": ("recs",), "reviews": ("recs",)}, fixed=fixed)  # fmt: skip
+    plan = make_plan(page, {"sku": "S1", "limit": "99"}, {"recs": recs})
+    by_slot = {slot: placements[0].path for slot, placements in plan.slots.items() if placements}
+    assert by_slot == {
+        "reviews": "/recs/S1?limit=4&variant=compact%20list",  # the placement's values
+        "recommendations": "/recs/S1?limit=99&variant=",  # the route's, as before
+    }
+
+
+def test_a_placement_can_give_a_path_parameter_its_route_lacks():
+    page = Page("p", "/product/{sku}", "product.html", "T", {"reviews": ("reviews",)},
+                fixed={("reviews", "reviews"): {"page": "1"}})  # fmt: skip
+    (reviews,) = make_plan(page, {"sku": "S1"}, FRAGMENTS).slots["reviews"]
+    assert reviews.config is not None and reviews.path == "/r/S1/1"
+
+
 def test_no_parameter_makes_a_dot_segment_of_a_fragment_path():
     product = FragmentConfig("product", "/p/{sku}?q={q}")
     for sku in ("..", "."):

@@ -180,3 +180,16 @@ def test_a_fragment_with_no_live_instance_keeps_the_version_that_served_last():
     assert after.fragments["hero"].stable_version == "1"  # its cached copies are version 1's
     assert after.fragments["hero"].instances == ()
     assert fresh.fragments["hero"].stable_version == ""
+
+
+def test_a_pages_placement_parameters_reach_its_plan_url_quoted():
+    from shell.snapshot.parse import page
+
+    entry = {
+        "name": "home", "route": "/", "layout": "home.html", "title": "Home",
+        "slots": {"hero": ["hero"]}, "params": {"hero": {"hero": {"variant": "a b/c"}}},
+    }  # fmt: skip
+    assert page(entry).fixed == {("hero", "hero"): {"variant": "a%20b%2Fc"}}
+    assert page({**entry, "params": {}}).fixed == {}
+    del entry["params"]  # a registry from before placement parameters
+    assert page(entry).fixed == {}

@@ -9,26 +9,34 @@ the value stored.
 """
 
 from registry.validators.text import (
+    LAYOUT,
     NAME,
     SHELL_ID,
+    SLOT,
     VERSION,
     names,
     template_parameters,
     validate_cookie_names,
     validate_forward_headers,
+    validate_layout_name,
     validate_name,
     validate_path_template,
+    validate_placement_params,
     validate_route,
     validate_shell_id,
     validate_single_line,
+    validate_slot_name,
+    validate_slot_names,
     validate_text,
     validate_version,
 )
 from registry.validators.urls import validate_fallback_url, validate_instance_url
 
 __all__ = [
+    "LAYOUT",
     "NAME",
     "SHELL_ID",
+    "SLOT",
     "VERSION",
     "names",
     "template_parameters",
@@ -36,11 +44,15 @@ __all__ = [
     "validate_fallback_url",
     "validate_forward_headers",
     "validate_instance_url",
+    "validate_layout_name",
     "validate_name",
     "validate_path_template",
+    "validate_placement_params",
     "validate_route",
     "validate_shell_id",
     "validate_single_line",
+    "validate_slot_name",
+    "validate_slot_names",
     "validate_text",
     "validate_version",
 ]

@@ -19,6 +19,7 @@ from tessera.runtime.contract import (
     HOP_BY_HOP,
     KINDS,
     PLACEHOLDER,
+    QUERY_KINDS,
     ROUTE_PLACEHOLDER,
     SHELL_COOKIES,
 )
@@ -208,4 +209,54 @@ def validate_cookie_names(value: str) -> None:
             raise ValidationError(
                 f"{name!r}: a __Host- cookie needs Path=/, but a fragment's cookies are "
                 "scoped to its /bff/<fragment>/"
+            )
+
+
+#: A layout's name, as the shell's layouts folder has the template: `home.html`.
+LAYOUT = r"[a-z0-9][a-z0-9_-]{0,94}\.html"
+#: A slot's name in a layout (what the shell's `slot("...")` takes).
+SLOT = r"[A-Za-z0-9_-]{1,63}"
+#: Most slots a layout may have, and most parameters a placement may fix.
+MAX_SLOTS = 50
+MAX_PARAMS = 20
+
+validate_layout_name = RegexValidator(
+    rf"\A{LAYOUT}\Z",
+    "a layout is a template file name: lower-case letters, digits, '_' and '-', ending in "
+    "'.html' (e.g. home.html)",
+)
+validate_slot_name = RegexValidator(
+    rf"\A{SLOT}\Z", "a slot name has 1 to 63 letters, digits, '_' and '-'"
+)
+
+
+def validate_slot_names(value: object) -> None:
+    """A layout's slots: a list of distinct slot names (`SLOT`), at most `MAX_SLOTS`."""
+    if not isinstance(value, list) or not all(isinstance(slot, str) for slot in value):
+        raise ValidationError("slots are a list of slot names")
+    if len(value) > MAX_SLOTS:
+        raise ValidationError(f"a layout has at most {MAX_SLOTS} slots")
+    for slot in value:
+        validate_slot_name(slot)
+    if repeated := sorted({slot for slot in value if value.count(slot) > 1}):
+        raise ValidationError(f"slot {repeated[0]!r} is named more than once")
+
+
+#: What a placement's fixed parameter value may hold: what a route's query value may.
+_PARAM_VALUE = re.compile(rf"\A{QUERY_KINDS['str']}\Z")
+
+
+def validate_placement_params(value: object) -> None:
+    """A placement's own parameters for its fragment's path: an object of at most
+    `MAX_PARAMS` names (template parameter names) to printable text values (1 to 200)."""
+    if not isinstance(value, dict):
+        raise ValidationError("parameters are an object of names to text values")
+    if len(value) > MAX_PARAMS:
+        raise ValidationError(f"a placement fixes at most {MAX_PARAMS} parameters")
+    for name, text in value.items():
+        if not isinstance(name, str) or not PLACEHOLDER.fullmatch(f"{{{name}}}"):
+            raise ValidationError(f"parameter name {name!r} is not a valid parameter name")
+        if not isinstance(text, str) or not _PARAM_VALUE.match(text):
+            raise ValidationError(
+                f"parameter {name}: a value is text of 1 to 200 characters, no control characters"
             )
