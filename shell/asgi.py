@@ -12,9 +12,14 @@ django_app = get_asgi_application()
 from django.conf import settings  # noqa: E402
 
 from shell import gateway  # noqa: E402  (needs the settings configured above)
-from shell.engine import PageApp, breakers, close_connections  # noqa: E402
+from shell.engine import PageApp, breakers, close_connections, layout  # noqa: E402
+
+# Before the snapshot's disk copy is read (shell.snapshot), which checks pages' layouts.
+layout.use_folders(settings.LAYOUTS_DIR)
+
 from shell.metrics import FragmentMetrics  # noqa: E402
 from shell.policy import response_policy  # noqa: E402
+from shell.publishing import LayoutPublisher  # noqa: E402
 from shell.reporting import ShellReporter  # noqa: E402
 from shell.snapshot import poller  # noqa: E402
 
@@ -23,6 +28,9 @@ fragment_metrics = FragmentMetrics.install(
 )
 reporter = ShellReporter(
     settings.REGISTRY_URL, settings.REGISTRY_TOKEN, traffic=fragment_metrics.windows
+)
+publisher = LayoutPublisher(
+    settings.REGISTRY_URL, settings.REGISTRY_TOKEN, on_change=poller.rebuild
 )
 
 application = ServiceApp(
@@ -35,8 +43,8 @@ application = ServiceApp(
         policy=response_policy(),
     ),
     service="shell",
-    on_startup=[poller.start, reporter.start],
-    on_shutdown=[reporter.stop, poller.stop, close_connections, gateway.close],
+    on_startup=[poller.start, reporter.start, publisher.start],
+    on_shutdown=[publisher.stop, reporter.stop, poller.stop, close_connections, gateway.close],
     health=lambda: {
         "fragments": len(poller.current.fragments),
         "snapshot": poller.current.etag,

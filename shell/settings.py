@@ -1,5 +1,7 @@
 """Settings of the shell: Django serves the /bff/ gateway, assets and everything but pages."""
 
+from pathlib import Path
+
 from tessera.runtime.django_defaults import service_settings
 from tessera.runtime.env import (
     REPO_ROOT,
@@ -34,6 +36,9 @@ STATICFILES_DIRS = [REPO_ROOT / "shell" / "static"]
 STATIC_ROOT = static_root("shell")
 STORAGES = {"staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
 
+#: The operator's layouts folder, looked in before the shell's own (shell/layouts): a new
+#: layout is a new file there, picked up and published to the registry without a restart.
+LAYOUTS_DIR = Path(env_str("TESSERA_LAYOUTS_DIR", str(REPO_ROOT / "shell" / "layouts")))
 #: Where the registry is; the shell polls its snapshot for fragments and instances.
 REGISTRY_URL = env_str("TESSERA_REGISTRY_URL", "http://127.0.0.1:8001")
 #: The last good registry snapshot, kept for starts while the registry is down.

@@ -25,7 +25,14 @@ from pydantic import (
 )
 
 from registry.models import (
+    BREAKER_HALF_OPEN_CALLS,
+    BREAKER_MIN_CALLS,
+    BREAKER_OPEN_S,
+    BREAKER_RATE,
+    BREAKER_SLOW_MS,
     BREAKER_STATES,
+    BREAKER_WINDOW_S,
+    MAX_IN_FLIGHT,
     REPORT_DEFAULT_INTERVAL_S,
     REPORT_INTERVAL_S,
     REPORT_MAX_COUNT,
@@ -34,7 +41,7 @@ from registry.models import (
     REPORT_TRAFFIC_POINTS,
     TIMEOUT_MS,
 )
-from registry.validators import NAME, SHELL_ID, VERSION
+from registry.validators import LAYOUT, MAX_PARAMS, MAX_SLOTS, NAME, SHELL_ID, SLOT, VERSION
 
 #: A forced breaker state: "" (automatic), "open" or "closed".
 Forced = Literal["", "open", "closed"]
@@ -315,3 +322,140 @@ class Snapshot(Schema):
 
     fragments: list[SnapshotFragment]
     pages: list[SnapshotPage]
+
+
+class InstancePatch(Body):
+    """What an operator changes on an instance; a field left out keeps its value."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    version: str = Field("dev", pattern=f"^{VERSION}$")
+    weight: int = Field(100, ge=0, le=1000, description="its share among the live instances")
+    manual: bool = Field(False, description="true: never expires by heartbeat")
+
+
+def _bounded(bounds: tuple[int, int], default: int, description: str) -> Any:
+    return Field(default, ge=bounds[0], le=bounds[1], description=description)
+
+
+class FragmentIn(Body):
+    """A fragment's settings, as the admin shows them. PUT takes the whole setting (a field
+    left out is reset to its default); PATCH changes only the fields given. An unknown field
+    (a typo) is refused rather than ignored."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    owner: str = Field("", max_length=100, description="owning team")
+    description: str = Field("", max_length=10_000)
+    path_template: str = Field(
+        "/fragment",
+        max_length=300,
+        description="e.g. /fragment/{sku}; {parameters} come from the page's route or the "
+        "placement's own parameters",
+    )
+    timeout_ms: int = _bounded(TIMEOUT_MS, 1000, "the fetch's deadline")
+    primary: bool = Field(False, description="decides the page's status and title")
+    required: bool = Field(False, description="the page fails without it")
+    is_async: bool = Field(False, description="below the fold: streamed after the rest")
+    cache_max_age: int = _bounded((0, 86_400), 0, "seconds fresh when the fragment says none")
+    cache_stale_if_error: int = _bounded(
+        (0, 604_800), 0, "seconds a stale copy may stand in for a failed fetch"
+    )
+    breaker_window_s: int = _bounded(BREAKER_WINDOW_S, 10, "seconds of calls judged")
+    breaker_min_calls: int = _bounded(BREAKER_MIN_CALLS, 20, "calls before it may open")
+    breaker_failure_rate: int = _bounded(BREAKER_RATE, 50, "percent failing that opens it")
+    breaker_slow_rate: int = _bounded(BREAKER_RATE, 100, "percent slow that opens it")
+    breaker_slow_ms: int = _bounded(BREAKER_SLOW_MS, 0, "a slow call; 0: the timeout")
+    breaker_open_s: int = _bounded(BREAKER_OPEN_S, 5, "seconds open before trial calls")
+    breaker_half_open_calls: int = _bounded(BREAKER_HALF_OPEN_CALLS, 3, "trial calls")
+    breaker_forced: Forced = Field("", description='"open", "closed" or "" (automatic)')
+    max_in_flight: int = _bounded(MAX_IN_FLIGHT, 100, "bulkhead: most in flight per shell")
+    fallback_url: str = Field("", max_length=300)
+    fallback_html: str = Field("", max_length=100_000)
+    forward_headers: str = Field("", max_length=300, description="comma-separated names")
+    cookies: str = Field("", max_length=300, description="comma-separated cookie names")
+    max_body_bytes: int = _bounded((1024, 16 << 20), 1 << 20, "largest body accepted")
+    enabled: bool = True
+    pinned_version: str = Field("", pattern=f"^({VERSION})?$", description="blank: every one")
+    canary_version: str = Field("", pattern=f"^({VERSION})?$", description="blank: no canary")
+    canary_percent: int = Field(0, ge=0, le=100, description="share of visitors, sticky")
+
+
+class FragmentOut(Schema):
+    """A fragment: its name, every setting, and how many of its instances are live."""
+
+    name: str
+    settings: FragmentIn = Field(description="what PUT takes back, changed")
+    live_instances: int
+    instances: int
+
+
+class PlacementIn(Body):
+    """A fragment in a slot of a page."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    slot: str = Field(pattern=f"^{SLOT}$", description="a slot of the page's layout")
+    fragment: str = Field(pattern=f"^{NAME}$")
+    order: int = Field(0, ge=0, le=2_147_483_647, description="position within the slot")
+    params: dict[str, str] = Field(
+        default_factory=dict,
+        max_length=MAX_PARAMS,
+        description="values for the fragment's path parameters here, winning over the route's",
+    )
+
+
+class PlacementOut(Schema):
+    id: int
+    page: str
+    slot: str
+    fragment: str
+    order: int
+    params: dict[str, str]
+
+
+class PageIn(Body):
+    """A page and its placements. PUT takes the whole page: its placements replace the
+    page's (a placement left out is removed); PATCH changes only the fields given, and the
+    placements only when `placements` is given."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    route: str = Field(max_length=200, description="e.g. /product/{sku}")
+    layout: str = Field(pattern=f"^{LAYOUT}$", description="a layout the shells published")
+    title: str = Field(max_length=200)
+    placements: list[PlacementIn] = Field(default_factory=list, max_length=200)
+
+
+class PagePatch(Body):
+    """The fields of a page to change; `placements`, when given, replaces its placements."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    route: str = Field("", max_length=200)
+    layout: str = Field("", pattern=f"^{LAYOUT}$")
+    title: str = Field("", max_length=200)
+    placements: list[PlacementIn] = Field(default_factory=list, max_length=200)
+
+
+class PageOut(Schema):
+    name: str
+    route: str
+    layout: str
+    title: str
+    placements: list[PlacementOut]
+
+
+class LayoutIn(Body):
+    """A layout's slots, as a shell publishes them."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    slots: list[str] = Field(max_length=MAX_SLOTS, description="slot names, in page order")
+
+
+class LayoutOut(Schema):
+    name: str
+    slots: list[str]
+    published_at: datetime
+    pages: list[str] = Field(description="the pages using it")

@@ -10,6 +10,7 @@ gateway, which shares the engine's balancing and cookie rules) and the benchmark
 is internal.
 """
 
+from shell.engine import layout
 from shell.engine.balance import pick_instance, rotation
 from shell.engine.breaker import DEFAULT_BREAKER, BreakerSettings, breakers
 from shell.engine.cache import cache
@@ -42,6 +43,7 @@ __all__ = [
     "compile_route",
     "fragment_cookie_header",
     "fragment_resolved",
+    "layout",
     "load_layout",
     "open_connections",
     "pick_instance",

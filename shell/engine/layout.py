@@ -1,8 +1,15 @@
-"""Page layouts: Jinja2 templates owned by the shell, compiled once into parts and slots.
+"""Page layouts: Jinja2 templates, compiled once into parts and slots.
 
 A layout is rendered a single time with markers where slots, the asset tags and the title
 go, then split into a tuple of static strings and `Slot`/`Marker` parts. Serving a page
 then only joins strings: no template rendering on the hot path.
+
+Layouts come from the shell's own folder and, first, from the operator's
+(`TESSERA_LAYOUTS_DIR`, see `use_folders`), so a new layout is a new file there, extending
+the shell's `base.html` if it likes. `reload` forgets every compiled layout when a file
+changed (shell/layouts_publisher.py watches the folders); `available` names the layouts
+pages may use: every `.html` file but `base.html`, partials (`_*.html`) and the shell's
+error pages (`<status>.html`).
 """
 
 from __future__ import annotations
@@ -16,7 +23,12 @@ import jinja2
 from django.templatetags.static import static
 from markupsafe import Markup
 
+#: The shell's own layouts: base.html, the error pages and the storefront's layouts.
 LAYOUT_DIR = Path(__file__).resolve().parent.parent / "layouts"
+#: Where layouts are looked up, first match wins (`use_folders`).
+_folders: tuple[Path, ...] = (LAYOUT_DIR,)
+#: What is not a layout a page may use (see `available`).
+_NOT_A_LAYOUT = re.compile(r"base\.html|_.*|[0-9]{3}\.html")
 
 _MARK = "\x00"
 _SPLIT = re.compile(f"{_MARK}(slot|marker):([A-Za-z0-9_-]+){_MARK}")
@@ -49,10 +61,43 @@ class Layout:
         return tuple(p.name for p in self.parts if isinstance(p, Slot))
 
 
+def use_folders(*folders: Path) -> None:
+    """Look layouts up in `folders` first, then in the shell's own, and forget every layout
+    compiled so far."""
+    global _folders
+    _folders = tuple(dict.fromkeys([*folders, LAYOUT_DIR]))
+    reload()
+
+
+def reload() -> None:
+    """Forget every compiled layout: the next `load_layout` reads its files again."""
+    _environment.cache_clear()
+    load_layout.cache_clear()
+
+
+def available() -> list[str]:
+    """The layouts pages may use, by name, across the folders."""
+    names = {path.name for folder in _folders for path in folder.glob("*.html")}
+    return sorted(name for name in names if not _NOT_A_LAYOUT.fullmatch(name))
+
+
+def fingerprint() -> tuple[tuple[str, int, int], ...]:
+    """What changes when a layout file is added, removed or written (names, times, sizes)."""
+    entries = []
+    for folder in _folders:
+        for path in sorted(folder.glob("*.html")):
+            try:
+                stat = path.stat()
+            except OSError:  # removed between the listing and now
+                continue
+            entries.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(entries)
+
+
 @cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(LAYOUT_DIR),
+        loader=jinja2.FileSystemLoader(_folders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )

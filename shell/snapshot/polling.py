@@ -40,6 +40,8 @@ class SnapshotPoller:
         self.url = registry_url.rstrip("/") + "/api/v1/snapshot"
         self.interval = interval
         self.disk_path = disk_path
+        #: The registry's last document, kept to read again when layouts change (`rebuild`).
+        self._document: Any = None
         self.current = self._load_disk_copy()
         #: When the registry last confirmed `current` (time.monotonic()); None until it has.
         self.confirmed_at: float | None = None
@@ -56,6 +58,7 @@ class SnapshotPoller:
         try:
             saved = json.loads(self.disk_path.read_text())
             snapshot = Snapshot.from_json(saved["snapshot"], saved.get("etag"))
+            self._document = saved["snapshot"]
         except (OSError, ValueError, KeyError) as exc:
             logger.error(
                 "disk copy of the snapshot is unreadable",
@@ -89,6 +92,7 @@ class SnapshotPoller:
         data = response.json()
         etag = response.headers.get("ETag")
         self.current = Snapshot.from_json(data, etag, self.current)
+        self._document = data
         breakers.forget(self.current.fragments)  # of fragments gone from the registry
         self._save_disk_copy(data, etag)
         self.confirmed_at = time.monotonic()
@@ -100,6 +104,12 @@ class SnapshotPoller:
             },
         )
         return True
+
+    def rebuild(self) -> None:
+        """Read the last document again: the layouts changed, so a page left out for a
+        layout this shell lacked may be served now (and plans are made afresh)."""
+        if self._document is not None:
+            self.current = Snapshot.from_json(self._document, self.current.etag, self.current)
 
     async def _run(self) -> None:
         while True:

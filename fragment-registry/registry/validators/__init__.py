@@ -10,6 +10,8 @@ the value stored.
 
 from registry.validators.text import (
     LAYOUT,
+    MAX_PARAMS,
+    MAX_SLOTS,
     NAME,
     SHELL_ID,
     SLOT,
@@ -34,6 +36,8 @@ from registry.validators.urls import validate_fallback_url, validate_instance_ur
 
 __all__ = [
     "LAYOUT",
+    "MAX_PARAMS",
+    "MAX_SLOTS",
     "NAME",
     "SHELL_ID",
     "SLOT",
