@@ -6,15 +6,18 @@ Deployment and Service per service; the registry on PostgreSQL (`DATABASE_URL` f
 secret), several stateless shell replicas, readiness and liveness on `/healthz`, fragments
 that drain on preStop (deregister first, see tessera.runtime.prestop), preparation
 commands (migrate, seed) as init containers. Images come from `deploy/Containerfile`, one
-target per kind.
+target per kind. The storefront's configuration (`deploy/registry/storefront.yaml`) is held in
+a ConfigMap and applied to the registry by a Job (`registry apply`) once per version of it.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from typing import Any
 
-from tessera.ops.services import COLLECTSTATIC, SERVICES, Kind, Service
+from tessera.ops.services import COLLECTSTATIC, SEED, SERVICES, Kind, Service
+from tessera.runtime.env import REPO_ROOT
 
 NAMESPACE = "tessera"
 SECRET_NAME = "tessera-secrets"  # noqa: S105 - a name; the operator creates it (deploy/README.md)
@@ -36,6 +39,15 @@ DRAIN_SECONDS = 2
 #: Runtime state (SQLite of the stubs, the shell's snapshot copy): a volume shared by the
 #: init containers (migrate, seed) and the service. Static files are in the image.
 DATA_DIR = "/app/data"
+#: The registry's configuration as code: the file in git, the ConfigMap holding it, where the
+#: Job applying it mounts it. In the cluster the configuration is this ConfigMap's alone:
+#: the registry's seed makes only the admin account (`SEED_IN_CLUSTER`).
+CONFIGURATION_FILE = REPO_ROOT / "deploy" / "registry" / "storefront.yaml"
+CONFIGURATION = "registry-configuration"
+CONFIGURATION_MOUNT = "/etc/tessera/registry"
+SEED_IN_CLUSTER = (*SEED, "--admin-only")
+#: What the Job reads of the secret: the registry's settings' keys and its database.
+CONFIGURATION_SECRETS = frozenset({"TESSERA_SECRET_KEY", "TESSERA_REGISTRY_TOKEN", "DATABASE_URL"})
 
 
 def _labels(service: Service) -> dict[str, str]:
@@ -138,7 +150,7 @@ def deployment(service: Service) -> dict[str, Any]:
         {
             "name": f"{command[0]}",
             "image": _image(service),
-            "args": ["python", "manage.py", *command],
+            "args": ["python", "manage.py", *_in_cluster(service, command)],
             "env": container["env"],
             "envFrom": container["envFrom"],
             "volumeMounts": container["volumeMounts"],
@@ -165,6 +177,61 @@ def deployment(service: Service) -> dict[str, Any]:
             "template": {"metadata": {"labels": labels}, "spec": spec},
         },
     }  # fmt: skip
+
+
+def _in_cluster(service: Service, command: tuple[str, ...]) -> tuple[str, ...]:
+    """A preparation command as a pod runs it: the registry seeds only its admin account."""
+    return SEED_IN_CLUSTER if service.kind == "registry" and command == SEED else command
+
+
+def configuration() -> list[dict[str, Any]]:
+    """The registry's configuration in a ConfigMap, and a Job applying it (`registry apply`,
+    without --prune: what operators add in the admin stays until the file says otherwise).
+
+    The Job is named by the file's hash: a Job cannot be changed once created, so a new
+    version of the file is a new Job, run once, while `kubectl apply` leaves the finished Job
+    of an unchanged file alone. Its init container waits until the registry's own init
+    container has migrated the database.
+    """
+    text = CONFIGURATION_FILE.read_text(encoding="utf-8")
+    name = f"{CONFIGURATION}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"
+    registry = next(s for s in SERVICES if s.kind == "registry")
+    labels = {"app.kubernetes.io/name": CONFIGURATION, "app.kubernetes.io/component": "registry",
+              "app.kubernetes.io/part-of": "tessera"}  # fmt: skip
+    path = f"{CONFIGURATION_MOUNT}/{CONFIGURATION_FILE.name}"
+    pod = {
+        "image": _image(registry),
+        "env": [e for e in _env(registry)
+                if "valueFrom" not in e or e["name"] in CONFIGURATION_SECRETS],
+        "envFrom": [{"configMapRef": {"name": CONFIG}}],
+        "volumeMounts": [{"name": "data", "mountPath": DATA_DIR},
+                         {"name": "configuration", "mountPath": CONFIGURATION_MOUNT,
+                          "readOnly": True}],
+    }  # fmt: skip
+    wait = "until python manage.py migrate --check -v 0; do sleep 2; done"
+    return [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(CONFIGURATION, labels),
+         "data": {CONFIGURATION_FILE.name: text}},
+        {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": _meta(name, labels),
+            "spec": {
+                "backoffLimit": 3,
+                "activeDeadlineSeconds": 900,
+                "template": {"metadata": {"labels": labels}, "spec": {
+                    "restartPolicy": "Never",
+                    "initContainers": [{"name": "wait-for-migrations", **pod,
+                                        "args": ["sh", "-c", wait]}],
+                    "containers": [{"name": "apply", **pod,
+                                    "args": ["python", "manage.py", "registry", "apply", path]}],
+                    "volumes": [{"name": "data", "emptyDir": {}},
+                                {"name": "configuration",
+                                 "configMap": {"name": CONFIGURATION}}],
+                }},
+            },
+        },
+    ]  # fmt: skip
 
 
 def service_manifest(service: Service) -> dict[str, Any]:
@@ -237,6 +304,7 @@ def manifests() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     yield "00-shared.yaml", shared()
     for service in SERVICES:
         yield f"{service.name}.yaml", [deployment(service), service_manifest(service)]
+    yield f"{CONFIGURATION}.yaml", configuration()
 
 
 def render(documents: list[dict[str, Any]]) -> str:
@@ -247,5 +315,14 @@ def render(documents: list[dict[str, Any]]) -> str:
         def ignore_aliases(self, data: Any) -> bool:
             return True
 
+        def represent_str(self, data: str) -> yaml.ScalarNode:
+            # A file in a ConfigMap stays readable: a text of several lines as a block.
+            style = "|" if "\n" in data else None
+            return self.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+    Dumper.add_representer(str, Dumper.represent_str)
+
     header = "# Generated by `python manage.py k8s` from tessera/ops/services.py; do not edit.\n"
-    return header + "---\n".join(yaml.dump(d, Dumper=Dumper, sort_keys=False) for d in documents)
+    return header + "---\n".join(
+        yaml.dump(d, Dumper=Dumper, sort_keys=False, allow_unicode=True) for d in documents
+    )

@@ -7,9 +7,13 @@ from django.core.exceptions import ValidationError
 from registry.validators import validate_instance_url
 
 from tessera.ops.kubernetes import (
+    CONFIG,
+    CONFIGURATION,
+    CONFIGURATION_FILE,
     POD_NETWORK,
     PORTS,
     REGISTRY_ALLOWED_HOSTS,
+    configuration,
     manifests,
     render,
 )
@@ -79,7 +83,7 @@ def test_each_pod_holds_only_the_secrets_its_service_reads_and_serves_https():
     }
     every = set().union(*(secrets(s.name) for s in SERVICES))
     assert every == {*SECRET_NAMES, "DATABASE_URL"}  # each secret is read somewhere
-    (config,) = _documents("ConfigMap").values()
+    config = _documents("ConfigMap")[CONFIG]
     assert config["data"]["TESSERA_HTTPS"] == "1"
 
 
@@ -101,7 +105,7 @@ def test_shells_scale_out_fragments_drain_and_the_registry_uses_postgresql():
     assert database["valueFrom"]["secretKeyRef"]["key"] == "REGISTRY_DATABASE_URL"
     assert [c["args"][2] for c in registry["initContainers"]] == ["migrate", "seed"]
     assert "postgres" in _documents("StatefulSet")
-    (config,) = _documents("ConfigMap").values()
+    config = _documents("ConfigMap")[CONFIG]
     assert not set(SECRET_NAMES) & set(config["data"])  # secrets only come from the Secret
 
 
@@ -170,3 +174,40 @@ def test_each_image_listens_where_its_pods_do():
         target = containerfile.split(f"FROM base AS {kind}\n")[1].split("FROM base AS")[0]
         assert f"EXPOSE {port}\n" in target
         assert f'"--port", "{port}"]' in target
+
+
+def test_a_job_applies_the_committed_configuration_from_a_configmap_once_per_version(
+    monkeypatch, tmp_path
+):
+    config_map, job = configuration()
+    assert config_map["data"] == {"storefront.yaml": CONFIGURATION_FILE.read_text()}
+    pod = job["spec"]["template"]["spec"]
+    (volume,) = [v for v in pod["volumes"] if "configMap" in v]
+    assert volume["configMap"]["name"] == config_map["metadata"]["name"] == CONFIGURATION
+    (apply,) = pod["containers"]
+    assert apply["args"] == [
+        "python", "manage.py", "registry", "apply", "/etc/tessera/registry/storefront.yaml"
+    ]  # fmt: skip
+    assert {"name": "configuration", "mountPath": "/etc/tessera/registry", "readOnly": True} in (
+        apply["volumeMounts"]
+    )
+    # It waits for the registry's migrations, and holds only the secrets its settings read.
+    assert "migrate --check" in pod["initContainers"][0]["args"][-1]
+    secrets = {e["name"] for e in apply["env"] if "valueFrom" in e}
+    assert secrets == {"TESSERA_SECRET_KEY", "TESSERA_REGISTRY_TOKEN", "DATABASE_URL"}
+    # A Job cannot change: another version of the file is another Job.
+    changed = tmp_path / "storefront.yaml"
+    changed.write_text(CONFIGURATION_FILE.read_text() + "# edited\n")
+    monkeypatch.setattr("tessera.ops.kubernetes.CONFIGURATION_FILE", changed)
+    assert configuration()[1]["metadata"]["name"] != job["metadata"]["name"]
+    assert job["metadata"]["name"].startswith(f"{CONFIGURATION}-")
+
+
+def test_in_the_cluster_the_registry_seeds_only_its_admin_the_job_the_configuration():
+    registry = _documents("Deployment")["registry"]["spec"]["template"]["spec"]
+    seed = next(c for c in registry["initContainers"] if c["name"] == "seed")
+    assert seed["args"] == ["python", "manage.py", "seed", "--admin-only"]
+    backend = _documents("Deployment")["catalog"]["spec"]["template"]["spec"]
+    assert next(c for c in backend["initContainers"] if c["name"] == "seed")["args"] == [
+        "python", "manage.py", "seed"
+    ]  # fmt: skip

@@ -5,7 +5,8 @@ import json
 
 import httpx
 import pytest
-from registry.management.commands.seed import FRAGMENTS as SEEDED
+from registry import configuration
+from registry.management.commands.seed import STOREFRONT
 
 from fragments.kit.fragment import Fragment, load
 from fragments.kit.registration import Registration
@@ -27,6 +28,8 @@ def test_path_templates_become_django_patterns():
 FRAGMENTS = sorted(
     p.parent.name for p in (REPO_ROOT / "fragments").glob("*/fragment.py") if p.parent.name != "kit"
 )
+#: Each fragment's settings in the demo storefront's configuration (what `seed` creates).
+SEEDED = {f.name: f.values for f in configuration.load(STOREFRONT.read_text()).fragments}
 
 
 @pytest.mark.parametrize("name", FRAGMENTS)
@@ -41,8 +44,8 @@ def test_each_fragment_module_declares_the_fragment_of_its_name(name):
 def test_the_registry_seed_configures_each_fragment_as_it_declares_itself(name):
     fragment, seeded = load(name), SEEDED[name]
     assert seeded["path_template"] == fragment.path
-    assert seeded.get("primary", False) == fragment.primary
-    assert seeded.get("is_async", False) == fragment.is_async
+    assert seeded["primary"] == fragment.primary
+    assert seeded["is_async"] == fragment.is_async
 
 
 class FakeRegistry:

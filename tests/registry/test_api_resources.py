@@ -48,8 +48,9 @@ def fragments(api):
 
 
 def test_a_fragment_is_created_read_and_replaced_with_every_setting(api):
-    created = put(api, "/fragments/reviews", {"path_template": "/r/{sku}", "timeout_ms": 700,
-                                              "breaker_min_calls": 5, "owner": "team-r"})  # fmt: skip
+    settings = {"path_template": "/r/{sku}", "timeout_ms": 700, "breaker_min_calls": 5,
+                "owner": "team-r"}  # fmt: skip
+    created = put(api, "/fragments/reviews", settings)
     assert created.status_code == 201
     assert created.json()["settings"]["breaker_min_calls"] == 5
     read = api.get("/api/v1/fragments/reviews")
@@ -69,8 +70,9 @@ def test_a_fragment_is_created_read_and_replaced_with_every_setting(api):
 
 
 def test_a_fragment_is_validated_by_the_models_rules_and_nothing_is_stored(api):
-    refused = put(api, "/fragments/reviews", {"timeout_ms": 500, "breaker_slow_ms": 900,
-                                              "fallback_url": "http://169.254.169.254/"})  # fmt: skip
+    settings = {"timeout_ms": 500, "breaker_slow_ms": 900,
+                "fallback_url": "http://169.254.169.254/"}  # fmt: skip
+    refused = put(api, "/fragments/reviews", settings)
     reasons = errors(refused)
     assert "at most the timeout (500 ms)" in reasons["breaker_slow_ms"]
     assert "fallback_url" in reasons
@@ -232,8 +234,12 @@ def test_each_write_is_in_the_history_under_the_tokens_name(api):
     token = ApiToken(name="ci-apply")
     secret = token.issue()
     token.save()
-    response = api.put("/api/v1/fragments/reviews", {"timeout_ms": 700},
-                       content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {secret}")  # fmt: skip
+    response = api.put(
+        "/api/v1/fragments/reviews",
+        {"timeout_ms": 700},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
     assert response.status_code == 201
     change = Change.objects.filter(target_type="fragment").get()
     assert (change.actor, change.action, change.target) == ("token:ci-apply", "created", "reviews")

@@ -1,77 +1,45 @@
-"""`seed` for the registry: the local admin account and the storefront's pages."""
+"""`seed` for the registry: the local admin account, and the demo storefront's configuration.
+
+The storefront's configuration is one file, `deploy/registry/storefront.yaml`, the document
+`manage.py registry apply` takes (registry.configuration): seeding applies it creating only
+what is missing, so an operator's later edits are never overwritten and nothing is removed
+(`up` seeds at every start). A page or placement deleted in the admin comes back at the next
+seed, as it always has; `registry apply --prune` is how a registry is made to match the file.
+"""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from registry.audit import actor
-from registry.models import Fragment, Page, Placement
+from registry.configuration import Invalid, apply, load
+from tessera.runtime.env import REPO_ROOT
 from tessera.runtime.secrets import secret
 
-#: The demo storefront's fragments, as operators first configure them (path, and how the
-#: pages use them). Fragment services that register later keep these settings.
-FRAGMENTS: dict[str, dict[str, object]] = {
-    "header": {"path_template": "/fragment?q={q}", "timeout_ms": 500},
-    "footer": {"path_template": "/fragment", "timeout_ms": 500},
-    "hero": {"path_template": "/fragment", "timeout_ms": 800},
-    "listing": {
-        "path_template": "/fragment?category={category}&q={q}&page={page}",
-        "timeout_ms": 800,
-        "primary": True,
-    },
-    "product": {"path_template": "/fragment/{sku}", "timeout_ms": 800, "primary": True},
-    "buybox": {"path_template": "/fragment/{sku}", "timeout_ms": 600},
-    "reviews": {"path_template": "/fragment/{sku}", "timeout_ms": 800},
-    "recommendations": {"path_template": "/fragment/{sku}", "timeout_ms": 1500, "is_async": True},
-    "cart": {"path_template": "/fragment", "timeout_ms": 800},
-}
-
-_FRAME = {"header": ["header"], "footer": ["footer"]}
-
-#: page -> (route, layout, title, {slot: [fragment, ...]}).
-PAGES = {
-    "home": ("/", "home.html", "Tessera — a shop of many parts", {**_FRAME, "hero": ["hero"]}),
-    "category": (
-        "/c/{category:slug}?page={page:int}",
-        "listing.html",
-        "Category",
-        {**_FRAME, "main": ["listing"]},
-    ),
-    "search": (
-        "/search?q={q}&page={page:int}",
-        "listing.html",
-        "Search",
-        {**_FRAME, "main": ["listing"]},
-    ),
-    "product": (
-        "/product/{sku}",
-        "product.html",
-        "Product",
-        {
-            **_FRAME,
-            "product": ["product"],
-            "buybox": ["buybox"],
-            "reviews": ["reviews"],
-            "recommendations": ["recommendations"],
-        },
-    ),
-    "cart": ("/cart", "cart.html", "Your cart", {**_FRAME, "main": ["cart"]}),
-}
+#: The demo storefront's fragments, pages and placements.
+STOREFRONT = REPO_ROOT / "deploy" / "registry" / "storefront.yaml"
 
 
 class Command(BaseCommand):
-    help = "Create or update the local 'admin' superuser and the demo pages (idempotent)."
+    help = (
+        "Create or update the local 'admin' superuser, and create what is missing of the demo "
+        f"storefront ({STOREFRONT.relative_to(REPO_ROOT)}); idempotent."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--admin-only",
+            action="store_true",
+            help="only the admin account: the configuration comes from elsewhere (Kubernetes "
+            "applies it with a Job)",
+        )
 
     @transaction.atomic
-    def handle(self, *args, **options) -> None:
-        token = actor.set("seed")
-        try:
-            self._admin()
-            self._pages()
-        finally:
-            actor.reset(token)
+    def handle(self, *args, admin_only: bool = False, **options) -> None:
+        self._admin()
+        if not admin_only:
+            self._storefront()
 
     def _admin(self) -> None:
         user, created = get_user_model().objects.get_or_create(
@@ -89,21 +57,8 @@ class Command(BaseCommand):
             user.is_staff = user.is_superuser = True
             user.save()
 
-    def _pages(self) -> None:
-        # Only what is missing is created: operators' later edits are never overwritten.
-        fragments = {
-            name: Fragment.objects.get_or_create(name=name, defaults=settings)[0]
-            for name, settings in FRAGMENTS.items()
-        }
-        for name, (route, layout, title, slots) in PAGES.items():
-            page, _ = Page.objects.get_or_create(
-                name=name, defaults={"route": route, "layout": layout, "title": title}
-            )
-            for slot, names in slots.items():
-                for order, fragment_name in enumerate(names):
-                    Placement.objects.get_or_create(
-                        page=page,
-                        slot=slot,
-                        fragment=fragments[fragment_name],
-                        defaults={"order": order},
-                    )
+    def _storefront(self) -> None:
+        try:
+            apply(load(STOREFRONT.read_text(encoding="utf-8")), actor="seed", create_only=True)
+        except Invalid as exc:
+            raise CommandError(f"{STOREFRONT} is refused:\n{exc}") from None
