@@ -131,6 +131,7 @@ _pages = PageApp(
     visitor_key=b"bench-visitor-key",
     # bench.inprocess runs pages ~50 times slower under callgrind: it watches later.
     watch_disconnect_after=float(os.environ.get("BENCH_WATCH_DISCONNECT_AFTER", "0.05")),
+    site_name="Tessera",  # as the shell runs it: after each page's title
 )
 
 #: request id -> [slowest fragment ms, primary ms], for slow pages still being sent.

@@ -224,7 +224,7 @@ def test_when_the_catalog_is_down_pages_just_seen_stay_and_others_are_taking_a_b
     for path in ("/product/SKU-1042", "/c/toys"):
         response = page.goto(shop + path)
         assert response is not None and response.status == 503, path
-        expect(page).to_have_title("Temporarily unavailable")
+        expect(page).to_have_title("Temporarily unavailable · Tessera")
         expect(page.get_by_role("heading", name="This page is taking a break")).to_be_visible()
         # Still the shop: its header and a way back.
         expect(page.get_by_role("link", name="Tessera home")).to_be_visible()

@@ -127,7 +127,7 @@ def test_a_category_fits_one_page_and_a_page_number_that_is_not_one_is_refused(s
 
     response = page.goto(shop + "/c/books?page=two")
     assert response is not None and response.status == 400
-    expect(page).to_have_title("Bad request")
+    expect(page).to_have_title("Bad request · Tessera")
     expect(page.get_by_role("heading", name="We couldn't read that address")).to_be_visible()
     expect(page.get_by_role("link", name="Tessera home")).to_be_visible()  # still the shop
     screenshot(page, "category-bad-page")

@@ -28,7 +28,7 @@ def test_browse_add_to_cart_change_quantity_and_remove(shop, page: Page):
     page.get_by_role("navigation", name="Categories").get_by_role("link", name="Kitchen").click()
     expect(page).to_have_url(shop + "/c/kitchen")
     expect(page.get_by_role("heading", level=1)).to_have_text("Kitchen")
-    expect(page).to_have_title("Kitchen")
+    expect(page).to_have_title("Kitchen · Tessera")
     cards = page.locator(".listing__card")
     expect(cards).to_have_count(10)
     screenshot(page, "category")
@@ -36,7 +36,7 @@ def test_browse_add_to_cart_change_quantity_and_remove(shop, page: Page):
     name = cards.first.locator(".listing__name").inner_text()
     cards.first.get_by_role("link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
-    expect(page).to_have_title(name)
+    expect(page).to_have_title(f"{name} · Tessera")
     expect(page.locator("[data-cart-count]")).to_have_text("0")
     page.evaluate("window.__sameDocument = true")
 

@@ -41,6 +41,7 @@ application = ServiceApp(
         visitor_key=settings.VISITOR_KEY.encode(),
         page_budget=settings.PAGE_BUDGET,
         policy=response_policy(),
+        site_name=settings.SITE_NAME,
     ),
     service="shell",
     on_startup=[poller.start, reporter.start, publisher.start],

@@ -39,6 +39,8 @@ STORAGES = {"staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestSta
 #: The operator's layouts folder, looked in before the shell's own (shell/layouts): a new
 #: layout is a new file there, picked up and published to the registry without a restart.
 LAYOUTS_DIR = Path(env_str("TESSERA_LAYOUTS_DIR", str(REPO_ROOT / "shell" / "layouts")))
+#: The shop's name, after every page's title ("Kettle · Tessera").
+SITE_NAME = env_str("TESSERA_SITE_NAME", "Tessera")
 #: Where the registry is; the shell polls its snapshot for fragments and instances.
 REGISTRY_URL = env_str("TESSERA_REGISTRY_URL", "http://127.0.0.1:8001")
 #: The last good registry snapshot, kept for starts while the registry is down.

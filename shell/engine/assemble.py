@@ -94,7 +94,11 @@ class Assembler:
 
 
 @lru_cache(maxsize=4096)  # pages repeat their titles
-def head_meta(title: str, description: str) -> tuple[str, str]:
-    """The escaped title text and the description `<meta>` (empty without one)."""
+def head_meta(title: str, description: str, site_name: str = "") -> tuple[str, str]:
+    """The escaped title text, followed by the shop's name unless it holds it already (a
+    tab or a bookmark says whose page it is), and the description `<meta>` (empty without
+    one)."""
+    if site_name and site_name not in title:
+        title = f"{title} · {site_name}" if title else site_name
     meta = f'<meta name="description" content="{escape(description, quote=True)}">'
     return escape(title), meta if description else ""

@@ -48,8 +48,10 @@ class PageApp:
         page_budget: float = 10.0,
         policy: ResponsePolicy = DEFAULT_POLICY,
         watch_disconnect_after: float = WATCH_DISCONNECT_AFTER,
+        site_name: str = "",
     ) -> None:
         self.site = site
+        self.site_name = site_name  # after each page's title, e.g. "Kettle · Tessera"
         self.fallback = fallback
         self.context_key = context_key
         self.visitor_key = visitor_key
@@ -78,6 +80,9 @@ class PageApp:
         if found is None:
             if path.startswith(DJANGO_PREFIXES):
                 await self.fallback(scope, receive, send)
+            elif location := _without_slash(scope, site):
+                headers = [(b"location", location), *self.policy.plain_headers()]
+                await send_response(send, 301, b"", headers=headers)
             else:
                 await self._page(scope, receive, send, site, _error_page(site, path, 404), {})
             return
@@ -154,6 +159,7 @@ class PageApp:
                 tasks,
                 title=decision.title,
                 description=decision.description,
+                site_name=self.site_name,
                 deadline=deadline,
                 nonce=context.nonce,
                 head_only=scope["method"] == "HEAD",
@@ -172,6 +178,24 @@ class PageApp:
                 task.cancel()
             for fetch_deadline, _ in shared.values():
                 fetch_deadline.close()
+
+
+def _without_slash(scope: Scope, site: Site) -> bytes | None:
+    """Where a path that a page's route matches but for its trailing slashes (`/cart/`)
+    belongs, its query kept, or None: a shopper who typed the slash lands on the page,
+    not on a 404. Only ever a path of this shop (never `//host`)."""
+    path = scope["path"]
+    raw = scope.get("raw_path") or quote(path).encode()
+    target = raw.rstrip(b"/")  # the slashes as sent: an escaped one (%2F) is not stripped
+    if target == raw or not target or target.startswith(b"//"):
+        return None
+    query = scope.get("query_string", b"")
+    try:
+        if site.router.match(path[: len(target) - len(raw)], query) is None:
+            return None
+    except BadParameter:
+        pass  # the page exists: its own 400 says what is wrong with the query
+    return target + (b"?" + query if query else b"")
 
 
 def _error_page(site: Site, path: str, status: int) -> Page:

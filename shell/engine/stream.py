@@ -46,6 +46,7 @@ class PageStream:
         *,
         title: str,
         description: str,
+        site_name: str = "",
         deadline: float,
         nonce: str,
         head_only: bool = False,
@@ -53,7 +54,7 @@ class PageStream:
         self.send = send
         self.plan = plan
         self.tasks = tasks
-        self.title, self.description = head_meta(title, description)
+        self.title, self.description = head_meta(title, description, site_name)
         self.deadline = deadline
         self.head_only = head_only
         self.assembler = Assembler(nonce)

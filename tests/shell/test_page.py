@@ -356,6 +356,55 @@ def test_an_unknown_path_is_the_shells_404_page_not_djangos():
     assert passed_on == ["/static/shell/tokens.css"]
 
 
+def test_a_route_typed_with_a_trailing_slash_redirects_to_the_page_its_query_kept():
+    async def scenario():
+        app = app_for("http://127.0.0.1:9")
+        answers = {}
+        for path, raw, query in [
+            ("/product/SKU-1/", b"/product/SKU-1/", b"q=1"),
+            ("/product/SKU-1//", b"/product/SKU-1//", b""),
+            ("/product/SKU-1/", b"/product/SKU-1%2F", b""),  # an escaped slash is the SKU's
+            ("//product/SKU-1/", b"//product/SKU-1/", b""),
+            ("/nothing/", b"/nothing/", b""),
+        ]:
+            recorder = Recorder()
+            scope = {**request(path, query=query), "raw_path": raw}
+            await app(scope, never_disconnect, recorder)
+            answers[raw + b"?" + query] = (
+                recorder.start["status"],
+                recorder.headers.get("location"),
+            )
+        await close_connections()
+        return answers
+
+    answers = asyncio.run(scenario())
+    assert answers == {
+        b"/product/SKU-1/?q=1": (301, "/product/SKU-1?q=1"),
+        b"/product/SKU-1//?": (301, "/product/SKU-1"),
+        b"/product/SKU-1%2F?": (404, None),  # no SKU holds a slash: no redirect to itself
+        b"//product/SKU-1/?": (404, None),
+        b"/nothing/?": (404, None),
+    }
+
+
+def test_every_title_says_whose_shop_it_is():
+    routes = {**ROUTES, "/header": Reply(body=b"<header>head</header>")}
+
+    async def scenario():
+        async with serve(routes) as server:
+            app = app_for(server.url, [])
+            app.site_name = "Tessera"
+            titles = []
+            for path in ("/product/SKU-1", "/no/such/page"):
+                recorder = Recorder(server)
+                await app(request(path), never_disconnect, recorder)
+                titles.append(re.search("<title>(.*)</title>", recorder.body).group(1))
+            await close_connections()
+            return titles
+
+    assert asyncio.run(scenario()) == ["Kettle &lt;3 · Tessera", "Page not found · Tessera"]
+
+
 def test_the_browser_retry_asks_for_the_parameters_as_the_page_had_them():
     routes = {
         **ROUTES,
