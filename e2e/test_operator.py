@@ -73,7 +73,7 @@ def test_operator_registers_places_and_disables_a_static_fragment(
     page.goto(admin + "registry/page/")
     page.locator("#result_list").get_by_role("link", name="home", exact=True).click()
     blank = int(page.locator("#id_placements-TOTAL_FORMS").input_value()) - 1  # the extra row
-    page.locator(f"#id_placements-{blank}-slot").fill("main")
+    page.locator(f"#id_placements-{blank}-slot").select_option("main")
     page.locator(f"#id_placements-{blank}-fragment").select_option(label="promo")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")

@@ -1,17 +1,29 @@
 """The operators' view of the registry: fragments, instances, pages and their history, and
-the shells' circuit breakers as they report them."""
+the shells' circuit breakers as they report them.
 
-from collections.abc import Iterable
-from datetime import timedelta
+The index opens with every fragment's health (`overview`); a page's placements choose their
+slot among the layouts' (`SlotSelect`); a fragment's page previews it through the shell with
+parameter values the operator chooses (`preview_values`). The admin's own stylesheet
+(`OperatorAdmin`) fits its lists to a laptop's screen and its forms to a phone's.
+"""
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminBigIntegerFieldWidget
+from django.db.models import Max
+from django.forms import Script
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -30,6 +42,7 @@ from registry.models import (
     reported_breaker_states,
 )
 from registry.validators import template_parameters
+from tessera.runtime.contract import ROUTE_PLACEHOLDER
 
 admin.site.site_header = "Tessera fragment registry"
 admin.site.site_title = "Tessera registry"
@@ -99,6 +112,77 @@ def instance_up(instance: Instance) -> bool | None:
     return None if instance.pk is None else instance.is_up()
 
 
+#: Seconds a shell may take to pick up a fragment saved here: shells poll the registry's
+#: snapshot every second by default (the shell's TESSERA_SNAPSHOT_POLL_INTERVAL), and until
+#: then one answers a new fragment's preview "no such fragment".
+SHELL_PICKUP_S = 3
+#: The change page's query parameters choosing preview values: `preview-<parameter>=<value>`.
+PREVIEW_QUERY = "preview-"
+#: What a `{sku}` parameter is previewed with until the operator chooses: a product the
+#: catalog has.
+SAMPLE_SKU = "SKU-1001"
+
+
+def preview_values(fragment: Fragment, chosen: Mapping[str, str]) -> dict[str, str]:
+    """Each of the fragment's path parameters, in the template's order, with the value its
+    preview uses: the operator's choice, else the first value a placement of it fixes, else
+    `SAMPLE_SKU` for a parameter named sku, else empty (left out of the URL: the shell leaves
+    a query parameter empty, and asks for a path parameter)."""
+    names = dict.fromkeys(name for name, _ in ROUTE_PLACEHOLDER.findall(fragment.path_template))
+    placed: dict[str, str] = {}
+    for params in fragment.placements.values_list("params", flat=True):
+        for name, value in (params or {}).items():
+            placed.setdefault(name, value)
+    fallback = {"sku": SAMPLE_SKU}
+    return {
+        name: chosen[name] if name in chosen else placed.get(name, fallback.get(name, ""))
+        for name in names
+    }
+
+
+def preview_url(name: str, values: Mapping[str, str]) -> str:
+    """The shell's `/_fragment/<name>` URL for these parameter values, empty ones left out."""
+    url = f"{settings.SHELL_URL}/_fragment/{name}"
+    query = urlencode({k: v for k, v in values.items() if v})
+    return f"{url}?{query}" if query else url
+
+
+def overview(now: datetime | None = None) -> list[dict[str, Any]]:
+    """Every fragment's health at a glance, for the admin's index: live / registered
+    instances, the live versions with their instances and share of visitors, the breaker as
+    the shells report it, and when its settings last changed (from the history). Four
+    queries, however many fragments."""
+    now = now or timezone.now()
+    reports = ShellReport.since(REPORT_FRESH, now)
+    changed = dict(
+        Change.objects.filter(target_type="fragment")
+        .order_by()
+        .values_list("target")
+        .annotate(at=Max("at"))
+    )
+    rows = []
+    for fragment in Fragment.objects.prefetch_related("instances"):
+        instances = list(fragment.instances.all())
+        live = [i.version for i in instances if i.is_up(now)]
+        count = Counter(live)
+        shares = fragment.traffic(live)
+        rows.append(
+            {
+                "fragment": fragment,
+                "url": reverse("admin:registry_fragment_change", args=[fragment.pk]),
+                "live": len(live),
+                "total": len(instances),
+                "versions": [(v, count[v], share) for v, share in shares.items()],
+                "breaker": breaker_summary(fragment, reports),
+                "changed_at": changed.get(fragment.name),
+                "history": reverse("admin:registry_change_changelist")
+                + "?"
+                + urlencode({"target_type": "fragment", "q": fragment.name}),
+            }
+        )
+    return rows
+
+
 class InstanceInline(admin.TabularInline):
     model = Instance
     extra = 1  # a blank row to register a hand-run instance; left blank, it is ignored
@@ -114,17 +198,88 @@ class InstanceInline(admin.TabularInline):
         return instance_up(instance)
 
 
+#: The admin's stylesheet, on every page of the registry's models (and the index).
+OPERATOR_CSS = "registry/admin.css"
+
+
+class OperatorAdmin(admin.ModelAdmin):
+    """A registry model's admin, with the registry's stylesheet: its lists fit a laptop's
+    screen and its forms a phone's."""
+
+    class Media:
+        css = {"all": (OPERATOR_CSS,)}
+
+
+#: Where a slot select puts a stored or posted slot no layout offers, so that the form shows
+#: it (and the model's validation says what is wrong with it) instead of silently blanking it.
+OTHER_SLOTS = "not in any layout"
+
+
+class SlotSelect(forms.Select):
+    """The slots of every layout, one <optgroup> per layout (labelled with its name): without
+    script the operator picks from the page's layout's group; registry/placement_slots.js
+    shows only that group. The model's validation still refuses a slot the page's layout
+    lacks, with its message."""
+
+    def optgroups(self, name, value, attrs=None):
+        groups = [group for _, group in self.choices if isinstance(group, (list, tuple))]
+        offered = {str(slot) for group in groups for slot, _ in group}
+        if stray := [v for v in value if v and v not in offered]:
+            # This form's own widget: a form deep-copies its fields, widgets with them.
+            self.choices = [*self.choices, (OTHER_SLOTS, [(v, v) for v in stray])]
+        return super().optgroups(name, value, attrs)
+
+
+def slot_choices() -> list[tuple[str, Any]]:
+    """The blank choice, then each published layout's slots as a group named after it."""
+    layouts = Layout.objects.values_list("name", "slots")
+    return [("", "---------"), *((name, [(s, s) for s in slots]) for name, slots in layouts)]
+
+
+class ParamsField(forms.JSONField):
+    """A placement's own parameters as a JSON object, where an empty box means none: `{}`
+    shows as an empty box (and its placeholder, an example, shows)."""
+
+    def to_python(self, value):
+        converted = super().to_python(value)
+        return {} if converted is None else converted
+
+    def prepare_value(self, value):
+        return "" if value == {} else super().prepare_value(value)
+
+
+class PlacementForm(forms.ModelForm):
+    """A placement in the page's inline: the slot chosen from the layouts' (`SlotSelect`),
+    its own parameters in a small JSON box (`ParamsField`)."""
+
+    class Meta:
+        model = Placement
+        fields = ("slot", "fragment", "order", "params")
+        field_classes = {"params": ParamsField}
+        widgets = {
+            "params": forms.Textarea(
+                attrs={"rows": 1, "cols": 28, "placeholder": '{"limit": "4"}'}
+            ),
+        }
+
+
 class PlacementInline(admin.TabularInline):
     model = Placement
+    form = PlacementForm
     extra = 1
     fields = ("slot", "fragment", "order", "params")
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "slot":  # read per request: shells publish layouts at any time
+            kwargs["widget"] = SlotSelect(choices=slot_choices())
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
 
 @admin.register(Fragment)
-class FragmentAdmin(admin.ModelAdmin):
+class FragmentAdmin(OperatorAdmin):
+    # What is at stake first (is it serving, which versions, its breaker), settings after.
     list_display = (
-        "name", "owner", "enabled", "primary", "is_async", "timeout_ms", "traffic", "health",
-        "breaker",
+        "name", "health", "traffic", "breaker", "enabled", "role", "timeout_ms", "owner",
     )  # fmt: skip
     list_filter = ("enabled", "primary", "is_async", "owner", "breaker_forced")
     search_fields = ("name", "owner", "description")
@@ -133,6 +288,9 @@ class FragmentAdmin(admin.ModelAdmin):
         "enable", "disable", "force_breaker_open", "force_breaker_closed", "breaker_automatic",
     ]  # fmt: skip
     readonly_fields = ("traffic", "breakers", "preview")
+
+    class Media:
+        js = (Script("registry/preview.js", type="module"),)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "max_body_bytes":  # 1048576 and more: the wide number box
@@ -201,7 +359,7 @@ class FragmentAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("instances")
 
-    @admin.display(description="versions: instances, share of visitors")
+    @admin.display(description="versions: instances, share")
     def traffic(self, fragment: Fragment) -> str:
         live = [i.version for i in fragment.instances.all() if i.is_up()]
         if not fragment.pk or not live:
@@ -212,6 +370,17 @@ class FragmentAdmin(admin.ModelAdmin):
             f" {share:g}%"
             for version, share in shares.items()
         )
+
+    @admin.display(description="role")
+    def role(self, fragment: Fragment) -> str:
+        """Its role on the page in one column (primary, required, async), where three
+        columns of ticks would not fit beside the rest on a laptop."""
+        roles = (
+            ("primary", fragment.primary),
+            ("required", fragment.required),
+            ("async", fragment.is_async),
+        )
+        return ", ".join(role for role, on in roles if on) or "—"
 
     @admin.display(description="live instances")
     def health(self, fragment: Fragment) -> str:
@@ -278,21 +447,40 @@ class FragmentAdmin(admin.ModelAdmin):
             body,
         )
 
+    def get_object(self, request, object_id, from_field=None):
+        """The fragment, with the preview values the operator chose in the query (see
+        `preview`), kept on the object only for this page."""
+        fragment = super().get_object(request, object_id, from_field)
+        if fragment is not None:
+            fragment._preview_chosen = {
+                key.removeprefix(PREVIEW_QUERY): value
+                for key, value in request.GET.items()
+                if key.startswith(PREVIEW_QUERY)
+            }
+        return fragment
+
     @admin.display(description="preview through the shell")
     def preview(self, fragment: Fragment) -> str:
+        """The fragment as the shell serves it on its own (`/_fragment/<name>`), with a box
+        per path parameter to choose its value (`preview_values`); a fragment saved just now
+        is reloaded once the shells have had time to pick it up."""
         if not fragment.pk:
             return "Save the fragment first."
-        params = {name: "SKU-1001" for name in template_parameters(fragment.path_template)}
-        url = f"{settings.SHELL_URL}/_fragment/{fragment.name}"
-        if params:
-            url += "?" + urlencode(params)
-        return format_html(
-            '<iframe src="{}" title="Preview of {}" style="width:100%;height:360px;'
-            'border:1px solid #ccc;border-radius:8px;background:#fff"></iframe>'
-            '<p><a href="{}" target="_blank" rel="noopener">Open the preview</a></p>',
-            url,
-            fragment.name,
-            url,
+        values = preview_values(fragment, getattr(fragment, "_preview_chosen", {}))
+        needed = template_parameters(fragment.path_template, optional=False)
+        saved_ago = (timezone.now() - fragment.updated_at).total_seconds()
+        return render_to_string(
+            "admin/registry/fragment/preview.html",
+            {
+                "fragment": fragment,
+                "base": f"{settings.SHELL_URL}/_fragment/{fragment.name}",
+                "url": preview_url(fragment.name, values),
+                "params": [(name, value, name in needed) for name, value in values.items()],
+                "query": PREVIEW_QUERY,
+                "live": any(i.is_up() for i in fragment.instances.all()),
+                "reload_ms": max(0, round((SHELL_PICKUP_S - saved_ago) * 1000)),
+                "pickup_s": SHELL_PICKUP_S,
+            },
         )
 
     @admin.action(description="Enable the selected fragments")
@@ -335,7 +523,7 @@ class FragmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Instance)
-class InstanceAdmin(admin.ModelAdmin):
+class InstanceAdmin(OperatorAdmin):
     list_display = ("fragment", "base_url", "version", "weight", "manual", "last_heard", "up")
     list_filter = ("fragment", "version", "manual")
     list_select_related = ("fragment",)
@@ -353,9 +541,12 @@ class InstanceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Page)
-class PageAdmin(admin.ModelAdmin):
+class PageAdmin(OperatorAdmin):
     list_display = ("name", "route", "layout", "title")
     inlines = [PlacementInline]
+
+    class Media:
+        js = (Script("registry/placement_slots.js", type="module"),)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "layout":  # a choice of the layouts shells have published
@@ -365,7 +556,7 @@ class PageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Layout)
-class LayoutAdmin(admin.ModelAdmin):
+class LayoutAdmin(OperatorAdmin):
     """The layouts shells have published: shells own them (their layouts folder), so they
     are read here; one no page uses any more may be deleted."""
 
@@ -393,7 +584,7 @@ class LayoutAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(OperatorAdmin):
     """Named API tokens: issued here (the token is shown once, on the page that follows),
     revoked here, each write with one in the history under its name."""
 
@@ -458,7 +649,7 @@ class ChurnFilter(admin.SimpleListFilter):
 
 
 @admin.register(Change)
-class ChangeAdmin(admin.ModelAdmin):
+class ChangeAdmin(OperatorAdmin):
     list_display = ("at", "actor", "action", "target_type", "target")
     list_filter = (ChurnFilter, "action", "target_type", "actor")
     search_fields = ("target", "actor")

@@ -4,12 +4,20 @@ The browser asks here when a fragment failed on the server (see retry.py), and t
 admin previews a fragment here. It goes through the same pipeline as a page's fragment,
 resolved as a primary: its 404 (what its parameters name does not exist, or is not even
 well-formed) is this answer's 404, not a failure, and no browser retry of it.
+
+A browser that opens it as a document or in a frame (`Sec-Fetch-Dest`: the admin's
+preview) gets it as the store shows it: a whole page with the storefront's stylesheet
+around it. The retry script fetches it (`Sec-Fetch-Dest: empty`) and gets the fragment alone.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cache
+from html import escape
 from urllib.parse import parse_qsl
+
+from django.templatetags.static import static
 
 from shell.engine.assemble import wrap
 from shell.engine.assets import asset_tags
@@ -19,7 +27,7 @@ from shell.engine.plan import Placement
 from shell.engine.resolve import resolve
 from shell.engine.routing import ANY_VALUE, quoted
 from shell.engine.security import ResponsePolicy
-from tessera.runtime.asgi import Scope, Send, send_response
+from tessera.runtime.asgi import Scope, Send, header, send_response
 
 
 def fragment_path(config: FragmentConfig, query_string: bytes) -> tuple[str, dict[str, str]]:
@@ -34,6 +42,27 @@ def fragment_path(config: FragmentConfig, query_string: bytes) -> tuple[str, dic
         return config.path(params), params
     except (KeyError, IndexError, ValueError):
         return "", params
+
+
+#: Where a fragment is shown on its own, as a page of the store (see the module's docstring).
+DOCUMENT_DESTINATIONS = frozenset({"document", "iframe", "frame"})
+
+
+@cache
+def _page_head() -> str:
+    """The part of the storefront's `<head>` a fragment shown alone needs: its stylesheet."""
+    return (
+        '<meta charset="utf-8"><meta name="viewport" content="width=device-width, '
+        f'initial-scale=1"><link rel="stylesheet" href="{escape(static("shell/tokens.css"))}">'
+    )
+
+
+def as_document(name: str, body: str) -> str:
+    """`body` (the fragment with its asset tags) as a whole page of the store."""
+    return (
+        f'<!doctype html><html lang="en"><head>{_page_head()}<title>{escape(name)}</title>'
+        f'</head><body><main class="page">{body}</main></body></html>'
+    )
 
 
 async def serve_fragment(
@@ -67,6 +96,8 @@ async def serve_fragment(
         await send_response(send, status, b"", headers=[request_id, *policy.plain_headers()])
         return
     body = asset_tags(outcome.assets, context.nonce) + wrap(config.name, outcome.html)
+    if header(scope, b"sec-fetch-dest") in DOCUMENT_DESTINATIONS:
+        body = as_document(config.name, body)
     await send_response(
         send,
         200,

@@ -303,6 +303,23 @@ def test_single_fragment_endpoint_serves_one_fragment_through_the_pipeline():
     assert (nothing.start["status"], broken.start["status"]) == (404, 502)
 
 
+def test_a_fragment_opened_in_a_frame_is_shown_as_the_store_shows_it():
+    framed, _, _ = compose(
+        "/_fragment/buybox",
+        scope_changes={"query_string": b"sku=SKU-1", "headers": [(b"sec-fetch-dest", b"iframe")]},
+    )
+    body = framed.body
+    assert body.startswith("<!doctype html>") and body.endswith("</body></html>")
+    assert re.search(r'<link rel="stylesheet" href="/static/shell/tokens\.[^"]*css">', body)
+    assert '<main class="page"><div data-fragment="buybox"><p>buy</p>' in body
+    # The browser's retry fetches it: the fragment alone, to put into the page.
+    fetched, _, _ = compose(
+        "/_fragment/buybox",
+        scope_changes={"query_string": b"sku=SKU-1", "headers": [(b"sec-fetch-dest", b"empty")]},
+    )
+    assert fetched.body.startswith('<div data-fragment="buybox">')
+
+
 def test_single_fragment_parameters_are_checked_as_route_parameters_are():
     for query in (b"sku=..", b"sku=.", b"sku=SKU-1%1b", b"sku=" + b"x" * 201):
         refused, server, _ = compose("/_fragment/buybox", scope_changes={"query_string": query})
