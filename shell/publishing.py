@@ -21,6 +21,7 @@ import httpx
 from shell.engine import layout
 from tessera.runtime import tasks
 from tessera.runtime.jsonlog import describe, failure
+from tessera.runtime.registry_client import registry_client
 
 logger = logging.getLogger("tessera.layouts")
 
@@ -45,12 +46,7 @@ class LayoutPublisher:
         self._seen: tuple | None = None
         #: Layouts not yet published since they last changed.
         self.pending: set[str] = set()
-        self._client = httpx.AsyncClient(
-            base_url=registry_url.rstrip("/") + "/api/v1",
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=2.0,
-            transport=transport,
-        )
+        self._client = registry_client(registry_url, token, transport=transport)
         self._task: asyncio.Task[None] | None = None
 
     async def check(self) -> None:

@@ -20,6 +20,7 @@ import httpx
 
 from tessera.runtime import tasks
 from tessera.runtime.jsonlog import describe, failure
+from tessera.runtime.registry_client import registry_client
 
 logger = logging.getLogger("tessera.registration")
 
@@ -40,12 +41,7 @@ class Registration:
         self.heartbeat_interval = heartbeat_interval
         self.instance_id: int | None = None
         self.registered = asyncio.Event()
-        self._client = httpx.AsyncClient(
-            base_url=registry_url.rstrip("/") + "/api/v1",
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=2.0,
-            transport=transport,
-        )
+        self._client = registry_client(registry_url, token, transport=transport)
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
