@@ -103,7 +103,11 @@ def test_write_a_review_and_see_it_appear(shop, page: Page):
     reviews.get_by_label("Title").fill("Solid and quiet")
     reviews.get_by_label("Review", exact=True).fill("Too short")
     reviews.get_by_role("button", name="Submit review").click()
-    expect(reviews.get_by_role("status")).to_contain_text("body")  # names the field at fault
+    body = reviews.get_by_label("Review", exact=True)  # the field at fault, marked in words
+    expect(body).to_have_attribute("aria-invalid", "true")
+    expect(reviews.locator("#reviews-body-error")).to_have_text(
+        "Please write at least 10 characters about the product."
+    )
     expect(reviews.locator(".reviews__item")).to_have_count(before)
 
     reviews.get_by_label("Review", exact=True).fill("Boils a litre in two minutes, and quietly.")

@@ -15,7 +15,9 @@ from registry.components import ADMIN_SECURITY, APPS, MIDDLEWARE
 from tessera.runtime.django_defaults import ADMIN_TEMPLATES, service_settings
 from tessera.runtime.env import REPO_ROOT
 
-BACKENDS = ("catalog", "pricing", "inventory", "reviews", "recommendations", "cart")
+BACKENDS = (
+    "catalog", "pricing", "inventory", "reviews", "recommendations", "cart", "payments", "orders",
+)  # fmt: skip
 
 globals().update(
     service_settings(

@@ -1,7 +1,10 @@
 """The cart: the cart page's fragment, and the cart BFF every "add to cart" goes through.
 
 The visitor is who the shell's signed token says (never a cookie); lines are priced from the
-pricing backend and named from the catalog at the time they are shown.
+pricing backend, named from the catalog and checked against the inventory at the time they
+are shown. Adding and changing ask the inventory first and tell the cart backend how many
+are in stock, which it enforces ("Only 3 left."); while the inventory cannot be asked, only
+the cart's own limit holds (a cart is not an order: checkout checks stock again).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from fragments.kit.backends import (
     bff_error,
     call,
     get_json,
+    get_json_or,
 )
 from fragments.kit.caching import NO_STORE
 from fragments.kit.fragment import Fragment
@@ -41,7 +45,7 @@ class ItemIn(Schema):
 
 
 class QuantityIn(Schema):
-    quantity: StrictInt = Field(..., ge=1, le=MAX_QUANTITY)
+    quantity: StrictInt = Field(..., ge=0, le=MAX_QUANTITY, description="0 removes the line")
 
 
 class Line(Schema):
@@ -51,6 +55,8 @@ class Line(Schema):
     quantity: int
     price_cents: int | None
     line_cents: int | None
+    available: int | None = Field(description="in stock now; null when it cannot be checked")
+    stock_note: str | None = Field(description="set when the stock is below the quantity")
 
 
 class CartView(Schema):
@@ -61,21 +67,35 @@ class CartView(Schema):
     complete: bool = Field(description="false when a price could not be found")
 
 
+def stock_note(quantity: int, available: int | None) -> str | None:
+    """What a line says when the stock dropped below its quantity (None when it did not, or
+    the stock is unknown)."""
+    if available is None or available >= quantity:
+        return None
+    if available == 0:
+        return "Out of stock now: remove it to check out."
+    return f"Only {available} left: lower the quantity to check out."
+
+
 async def cart_view(cart: dict[str, Any]) -> CartView:
-    """The backend's cart with names and prices for showing it."""
+    """The backend's cart with names, prices and stock for showing it."""
     skus = [item["sku"] for item in cart["items"]]
     products: dict[str, dict] = {}
     prices: dict[str, dict] = {}
+    stock: dict[str, int] = {}
     if skus:
-        found, priced = await asyncio.gather(
+        found, priced, levels = await asyncio.gather(
             get_json("catalog", "/products", sku=skus, limit=100),
             get_json("pricing", "/prices", sku=skus),
+            get_json_or([], "inventory", "/stock", sku=skus),  # without it, no stock notes
         )
         products = {p["sku"]: p for p in found["items"]}
         prices = {p["sku"]: p for p in priced}
+        stock = {s["sku"]: s["quantity"] for s in levels}
     lines = []
     for item in cart["items"]:
         price = prices.get(item["sku"], {}).get("price_cents")
+        available = stock.get(item["sku"])
         lines.append(
             Line(
                 sku=item["sku"],
@@ -84,6 +104,8 @@ async def cart_view(cart: dict[str, Any]) -> CartView:
                 quantity=item["quantity"],
                 price_cents=price,
                 line_cents=None if price is None else price * item["quantity"],
+                available=available,
+                stock_note=stock_note(item["quantity"], available),
             )
         )
     currency = next(iter(prices.values()), {}).get("currency", "EUR")
@@ -115,16 +137,31 @@ async def show(request: HttpRequest):
     return await _cart_call("GET", backend_path("carts", require_visitor(request)))
 
 
+async def available(sku: str) -> int | None:
+    """How many of `sku` are in stock (0 for one the inventory does not know); None when the
+    inventory cannot be asked."""
+    try:
+        stock = await get_json("inventory", backend_path("stock", sku))
+    except BackendError as exc:
+        return 0 if exc.status == 404 else None
+    return stock["quantity"]
+
+
 @bff.post("/items", response=CartView, summary="Add a product to the cart")
 async def add(request: HttpRequest, item: ItemIn):
+    """At most what is in stock, counting what the cart holds already: a 409 says how many
+    are left ("Only 3 left, and your cart has 3 of them already.")."""
     path = backend_path("carts", require_visitor(request), "items")
-    return await _cart_call("POST", path, item.dict())
+    return await _cart_call("POST", path, {**item.dict(), "available": await available(item.sku)})
 
 
 @bff.patch("/items/{sku}", response=CartView, summary="Change a line's quantity")
 async def change(request: HttpRequest, sku: SkuPath, change: QuantityIn):
+    """At most what is in stock (a 409 says how many are left); 0 removes the line."""
     path = backend_path("carts", require_visitor(request), "items", sku)
-    return await _cart_call("PATCH", path, change.dict())
+    if change.quantity == 0:
+        return await _cart_call("DELETE", path)
+    return await _cart_call("PATCH", path, {**change.dict(), "available": await available(sku)})
 
 
 @bff.delete("/items/{sku}", response=CartView, summary="Remove a line")

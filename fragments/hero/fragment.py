@@ -1,11 +1,22 @@
-"""The home page's hero: today's deals, with more loaded through the hero's BFF."""
+"""The home page's hero: today's deals, with more loaded through the hero's BFF.
+
+A deal that is sold out stays listed (it is still today's price) but says "Out of stock".
+"""
 
 from __future__ import annotations
+
+import asyncio
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from fragments.kit.backends import BackendError, add_image_relay, bff_error, get_json
+from fragments.kit.backends import (
+    BackendError,
+    add_image_relay,
+    bff_error,
+    get_json,
+    get_json_or,
+)
 from fragments.kit.caching import Caching
 from fragments.kit.fragment import Fragment
 from fragments.kit.rendering import money
@@ -24,6 +35,7 @@ class Deal(Schema):
     price: str = Field(description="the deal price, formatted")
     list_price: str = Field(description="the usual price, formatted")
     saving_percent: int
+    in_stock: bool | None = Field(description="null when the inventory cannot tell")
 
 
 class DealsPage(Schema):
@@ -33,14 +45,21 @@ class DealsPage(Schema):
 
 
 async def deals_page(page: int) -> DealsPage:
-    """One page of the current deals (pricing), biggest discount first, named by the catalog."""
+    """One page of the current deals (pricing), biggest discount first, named by the catalog,
+    with their stock (the inventory's; unknown while it cannot be asked)."""
     wanted = page * PAGE_SIZE
     deals = await get_json("pricing", "/deals", limit=min(MAX_DEALS, wanted + 1))
     shown = deals[wanted - PAGE_SIZE : wanted]
     names: dict[str, str] = {}
+    stock: dict[str, bool] = {}
     if shown:
-        found = await get_json("catalog", "/products", sku=[d["sku"] for d in shown], limit=100)
+        skus = [d["sku"] for d in shown]
+        found, levels = await asyncio.gather(
+            get_json("catalog", "/products", sku=skus, limit=100),
+            get_json_or([], "inventory", "/stock", sku=skus),
+        )
         names = {p["sku"]: p["name"] for p in found["items"]}
+        stock = {s["sku"]: s["in_stock"] for s in levels}
     items = [
         Deal(
             sku=d["sku"],
@@ -49,6 +68,7 @@ async def deals_page(page: int) -> DealsPage:
             price=money(d["price_cents"], d["currency"]),
             list_price=money(d["list_price_cents"], d["currency"]),
             saving_percent=round(100 * (1 - d["price_cents"] / d["list_price_cents"])),
+            in_stock=stock.get(d["sku"]),
         )
         for d in shown
     ]

@@ -1,7 +1,12 @@
-"""The product list: a category's products or search results, with prices, in pages.
+"""The product list: a category's products or search results, with prices and stock, in pages.
 
-It is the primary fragment of the category and search pages: an unknown category makes the
-page a 404, and the list names the page's title.
+It is the primary fragment of the category and search pages: an unknown category, or a page
+past the last one, makes the page a 404, and the list names the page's title. Shoppers sort
+it (`sort`: by name, by price either way) and filter it (`stock=in`: in stock only; `min`,
+`max`: a price range in whole euros), all in the page's query, hence in the fragment's URL
+and in the shell cache's key. Sorting by price or filtering needs every product's price and
+stock: the list then considers the catalog's first `CONSIDERED` matches, sorts and filters
+them here and pages the result; otherwise the catalog pages it.
 """
 
 from __future__ import annotations
@@ -9,9 +14,11 @@ from __future__ import annotations
 import asyncio
 import math
 import re
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from ninja import Router
 
 from fragments.kit.backends import add_image_relay, get_json, get_json_or
@@ -22,42 +29,153 @@ from fragments.kit.rendering import render as render_template
 
 PAGE_SIZE = 12
 MAX_PAGE = 1000
+#: How many matches a sorted-by-price or filtered list considers: the catalog's largest page.
+CONSIDERED = 100
+#: The highest price bound a shopper may give, in whole euros.
+MAX_EUROS = 1_000_000
 #: A category slug as the catalog makes them; anything else names no category.
 CATEGORY = re.compile(r"[a-z0-9-]{1,50}")
+#: A page number, however many digits: one past MAX_PAGE is past the last page too.
+PAGE_NUMBER = re.compile(r"0*([1-9][0-9]*)")
+#: The orders a shopper may choose ("" is the catalog's own), as the sort menu names them.
+SORTS = {
+    "": "Featured",
+    "price-asc": "Price: low to high",
+    "price-desc": "Price: high to low",
+    "name": "Name: A to Z",
+}
 
 bff = Router(tags=["listing"])
 add_image_relay(bff)
 
 
-async def render(request: HttpRequest) -> Rendered:
-    """A page of a category's products or of search results.
+@dataclass(frozen=True)
+class Choice:
+    """How the shopper wants the list: its order and filters (each "" or 0 when unset)."""
 
-    A malformed or out-of-range `page` shows the first page; a `category` that is not a
-    slug is a 404 like an unknown one, before any backend is asked.
+    sort: str = ""
+    in_stock_only: bool = False
+    min_euros: int = 0
+    max_euros: int = 0
+
+    @classmethod
+    def of(cls, query: QueryDict) -> Choice:
+        """The choice in a page's query; an unknown order or a bad bound is left unset."""
+        sort = query.get("sort", "")
+
+        def euros(name: str) -> int:
+            return query_int(query, name, default=0, minimum=0, maximum=MAX_EUROS)
+
+        return cls(
+            sort=sort if sort in SORTS else "",
+            in_stock_only=query.get("stock") == "in",
+            min_euros=euros("min"),
+            max_euros=euros("max"),
+        )
+
+    @property
+    def filtered(self) -> bool:
+        return self.in_stock_only or bool(self.min_euros or self.max_euros)
+
+    @property
+    def by_catalog(self) -> bool:
+        """Whether the catalog can page it (its own order or by name, nothing filtered)."""
+        return self.sort in ("", "name") and not self.filtered
+
+    def params(self) -> dict[str, str | int]:
+        """The choice as query parameters, for the list's links (unset ones left out)."""
+        given = {
+            "sort": self.sort,
+            "stock": "in" if self.in_stock_only else "",
+            "min": self.min_euros,
+            "max": self.max_euros,
+        }
+        return {name: value for name, value in given.items() if value}
+
+    def keeps(self, item: dict[str, Any]) -> bool:
+        """Whether the filters keep `item` (with its `price` and `in_stock`)."""
+        if self.in_stock_only and item["in_stock"] is False:
+            return False
+        if self.min_euros or self.max_euros:
+            cents = item["price"]["price_cents"] if item["price"] else None
+            if cents is None or cents < 100 * self.min_euros:
+                return False
+            if self.max_euros and cents > 100 * self.max_euros:
+                return False
+        return True
+
+    def arrange(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`items` filtered and in the chosen order; without a price, last."""
+        kept = [item for item in items if self.keeps(item)]
+        if self.sort.startswith("price-"):
+            priced = [item for item in kept if item["price"]]
+            priced.sort(key=lambda i: i["price"]["price_cents"], reverse=self.sort == "price-desc")
+            kept = priced + [item for item in kept if not item["price"]]
+        return kept
+
+
+def page_number(query: QueryDict) -> int | None:
+    """The page asked for: 1 when none or not a page number ("0", "²", "1e3"); None when it
+    is past any page there can be."""
+    found = PAGE_NUMBER.fullmatch(query.get("page", ""))
+    if found is None:
+        return 1
+    digits = found.group(1)
+    return int(digits) if len(digits) <= len(str(MAX_PAGE)) and int(digits) <= MAX_PAGE else None
+
+
+async def with_price_and_stock(products: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`products` with their `price` (None without pricing) and `in_stock` (None when the
+    inventory cannot tell)."""
+    skus = [p["sku"] for p in products]
+    if not skus:
+        return []
+    priced, levels = await asyncio.gather(
+        get_json_or([], "pricing", "/prices", sku=skus),
+        get_json_or([], "inventory", "/stock", sku=skus),
+    )
+    prices = {p["sku"]: p for p in priced}
+    stock = {s["sku"]: s["in_stock"] for s in levels}
+    return [{**p, "price": prices.get(p["sku"]), "in_stock": stock.get(p["sku"])} for p in products]
+
+
+async def render(request: HttpRequest) -> Rendered:
+    """A page of a category's products or of search results, sorted and filtered as asked.
+
+    A malformed `page` shows the first page; one past the last page, or a `category` that is
+    not a slug (before any backend is asked) or that the catalog does not know, is a 404.
     """
     category_slug = request.GET.get("category", "")
     if category_slug and not CATEGORY.fullmatch(category_slug):
         raise NotFound(category_slug)
+    page = page_number(request.GET)
+    if page is None:
+        raise NotFound(request.GET["page"])
     query = query_text(request.GET, "q", max_length=MAX_SEARCH)
-    page = query_int(request.GET, "page", default=1, minimum=1, maximum=MAX_PAGE)
+    choice = Choice.of(request.GET)
+    wanted = {"category": category_slug or None, "q": query or None}
+    if choice.sort == "name":
+        wanted["sort"] = "name"
+    if choice.by_catalog:
+        wanted.update(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    else:
+        wanted.update(limit=CONSIDERED, offset=0)
     categories, found = await asyncio.gather(
-        get_json("catalog", "/categories"),
-        get_json(
-            "catalog",
-            "/products",
-            category=category_slug or None,
-            q=query or None,
-            limit=PAGE_SIZE,
-            offset=(page - 1) * PAGE_SIZE,
-        ),
+        get_json("catalog", "/categories"), get_json("catalog", "/products", **wanted)
     )
     category = next((c for c in categories if c["slug"] == category_slug), None)
     if category_slug and category is None:
         raise NotFound(category_slug)
-    skus = [p["sku"] for p in found["items"]]
-    # Without pricing, cards show no price.
-    priced = await get_json_or([], "pricing", "/prices", sku=skus) if skus else []
-    prices = {p["sku"]: p for p in priced}
+    if choice.by_catalog:
+        total = found["total"]
+        items = await with_price_and_stock(found["items"])
+    else:
+        arranged = choice.arrange(await with_price_and_stock(found["items"]))
+        total = len(arranged)
+        items = arranged[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    if page > pages:
+        raise NotFound(str(page))
     if category:
         heading = title = category["name"]
         path, keep = f"/c/{category_slug}", {}
@@ -65,31 +183,37 @@ async def render(request: HttpRequest) -> Rendered:
         heading = f"Results for “{query}”" if query else "All products"
         title = f"{query} — search" if query else heading
         path, keep = "/search", {"q": query} if query else {}
+    keep.update(choice.params())
     html = render_template(
         "listing",
         "listing.html",
         heading=heading,
         query=query,
-        total=found["total"],
-        items=[{**p, "price": prices.get(p["sku"])} for p in found["items"]],
+        total=total,
+        items=items,
         page=page,
-        pages=max(1, math.ceil(found["total"] / PAGE_SIZE)),
+        pages=pages,
+        path=path,
+        choice=choice,
+        sorts=SORTS,
         href=lambda number: f"{path}?{urlencode({**keep, 'page': number})}",
     )
-    return Rendered(html, title=title, description=f"{heading}: {found['total']} products.")
+    return Rendered(html, title=title, description=f"{heading}: {total} products.")
 
 
 fragment = Fragment(
     name="listing",
     render=render,
-    path="/fragment?category={category}&q={q}&page={page}",
+    path="/fragment?category={category}&q={q}&page={page}&sort={sort}&stock={stock}"
+    "&min={min}&max={max}",
     styles=("listing.css",),
     bff=bff,
     timeout_ms=800,
-    # The same for everyone: category, search text and page are in the fragment's URL (the
-    # key), nothing is read from the visitor, locale or page path. It shows prices: ten
-    # seconds fresh and thirty more while refreshed. A day's stale-if-error (the primary:
-    # a stale list beats the 503 page). Without prices it is degraded: no-store.
+    # The same for everyone: category, search text, page, order and filters are in the
+    # fragment's URL (the key), nothing is read from the visitor, locale or page path. It
+    # shows prices and stock: ten seconds fresh and thirty more while refreshed. A day's
+    # stale-if-error (the primary: a stale list beats the 503 page). Without prices or
+    # stock it is degraded: no-store.
     caching=Caching(shared=True, max_age=10, stale_while_revalidate=30, stale_if_error=86_400),
     primary=True,
     owner="discovery",

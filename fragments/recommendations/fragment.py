@@ -1,5 +1,6 @@
-"""Recommendations: products related to the one shown. Slow by nature, so it is async: the
-shell streams it in below the fold after the rest of the page."""
+"""Recommendations: products related to the one shown, sold-out ones marked. Slow by nature,
+so it is async: the shell streams it into a placeholder below the fold (`aria-busy="true"`,
+until the shell's script moves it in) after the rest of the page."""
 
 from __future__ import annotations
 
@@ -27,13 +28,19 @@ async def render(request: HttpRequest, sku: str) -> str:
     related = (await get_json("recommendations", path, limit=SHOWN))["related"]
     items: list[dict] = []
     if related:
-        found, priced = await asyncio.gather(
+        found, priced, levels = await asyncio.gather(
             get_json("catalog", "/products", sku=related, limit=SHOWN),
             get_json_or([], "pricing", "/prices", sku=related),
+            get_json_or([], "inventory", "/stock", sku=related),
         )
         by_sku = {p["sku"]: p for p in found["items"]}
         prices = {p["sku"]: p for p in priced}
-        items = [{**by_sku[s], "price": prices.get(s)} for s in related if s in by_sku]
+        stock = {s["sku"]: s["in_stock"] for s in levels}
+        items = [
+            {**by_sku[s], "price": prices.get(s), "in_stock": stock.get(s)}
+            for s in related
+            if s in by_sku
+        ]
     return render_template("recommendations", "recommendations.html", items=items)
 
 
@@ -47,7 +54,8 @@ fragment = Fragment(
     # Related to the product, not to the visitor (the recommender is asked by SKU only), so
     # public; it is slow by nature and changes slowly: a minute fresh, ten more while
     # refreshed (it shows prices), a day standing in for a failure. Were it ever made per
-    # visitor, this must become shared=False. Without prices it is degraded: no-store.
+    # visitor, this must become shared=False. Without prices or stock it is degraded:
+    # no-store.
     caching=Caching(shared=True, max_age=60, stale_while_revalidate=600, stale_if_error=86_400),
     is_async=True,
     owner="personalisation",

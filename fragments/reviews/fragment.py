@@ -3,14 +3,19 @@
 Writing needs a visitor the shell vouched for and a product the catalog knows. How many
 reviews a visitor may write (one per product, a few in a while) is the reviews backend's
 to enforce: it keeps every review with its writer, so the limits hold whichever BFF
-instance a request reaches, and across restarts.
+instance a request reaches, and across restarts. A review the BFF refuses is a 422 whose
+errors each name a field and say in words what to do ("Please give your name."), so the
+form can mark the field; a published one comes back with the product's new summary.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from pydantic import StrictInt
+from pydantic import StrictInt, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from fragments.kit.backends import (
     BackendError,
@@ -37,7 +42,38 @@ UNAVAILABLE = "reviews cannot be written right now, please try again"
 VISIBLE_LINE = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
 MULTILINE_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 
+#: What the shopper is told about a field the BFF refuses, by what is wrong with it: nothing
+#: worth the name in it ("missing"), too much of it ("long"), or characters it cannot take.
+MESSAGES: dict[str, dict[str, str]] = {
+    "author": {
+        "missing": "Please give your name.",
+        "long": "Please shorten your name to 60 characters at most.",
+        "text": "Please give your name as one line of plain text.",
+    },
+    "rating": {"missing": "Please choose a rating from 1 to 5 stars."},
+    "title": {
+        "missing": "Please give your review a title.",
+        "long": "Please shorten the title to 120 characters at most.",
+        "text": "Please give the title as one line of plain text.",
+    },
+    "body": {
+        "missing": "Please write at least 10 characters about the product.",
+        "long": "Please shorten your review to 4,000 characters at most.",
+        "text": "Your review holds characters that cannot be shown: please remove them.",
+    },
+}
+
 bff = Router(tags=["reviews"])
+
+
+def _fault(error: ValidationError, value: Any) -> str:
+    """Which of MESSAGES' faults `error` (about one field holding `value`) is."""
+    kind = error.errors()[0]["type"]
+    if kind == "string_too_long":
+        return "long"
+    if kind == "string_pattern_mismatch" and isinstance(value, str) and value.strip():
+        return "text"
+    return "missing"  # empty, blank, short, of the wrong type, out of range
 
 
 class ReviewIn(Schema):
@@ -47,6 +83,19 @@ class ReviewIn(Schema):
     rating: StrictInt = Field(..., ge=1, le=5, description="stars, 1 to 5")
     title: str = Field(..., min_length=1, max_length=120, pattern=VISIBLE_LINE)
     body: str = Field(..., min_length=10, max_length=4000, pattern=MULTILINE_TEXT)
+
+    @field_validator("author", "rating", "title", "body", mode="wrap")
+    @classmethod
+    def _in_words(cls, value: Any, check: Any, info: ValidationInfo) -> Any:
+        """The field's own checks (above), refused in words for the shopper (MESSAGES). The
+        form sends every field, `null` for no rating; a field left out of the JSON altogether
+        is pydantic's plain "Field required"."""
+        try:
+            return check(value)
+        except ValidationError as error:
+            said = MESSAGES[info.field_name]
+            message = said.get(_fault(error, value), said["missing"])
+            raise PydanticCustomError("review_field", message) from None
 
 
 class ReviewOut(Schema):
@@ -58,14 +107,28 @@ class ReviewOut(Schema):
     created_at: str
 
 
+class Published(ReviewOut):
+    summary_html: str | None = Field(
+        description="the product's rating summary with this review, as the fragment shows it "
+        "(null when it could not be read back)"
+    )
+
+
+async def summary_html(sku: str) -> str | None:
+    """The product's rating summary as the fragment renders it; None if it cannot be read."""
+    data = await get_json_or(None, "reviews", backend_path("products", sku, "reviews"), limit=1)
+    return None if data is None else render_template("reviews", "summary.html", **data)
+
+
 @bff.post(
-    "/products/{sku}/reviews", response={201: ReviewOut}, summary="Write a review of a product"
+    "/products/{sku}/reviews", response={201: Published}, summary="Write a review of a product"
 )
 async def write(request: HttpRequest, sku: SkuPath, review: ReviewIn):
     """Checked here and again by the reviews backend; a refused review stores nothing.
 
-    401 without a visitor, 404 for a product the catalog does not know, and the backend's
-    409 (already reviewed) or 429 (too many lately, with Retry-After) as it answered.
+    422 naming each field at fault in words, 401 without a visitor, 404 for a product the
+    catalog does not know, and the backend's 409 (already reviewed) or 429 (too many lately,
+    with Retry-After) as it answered. A published review comes back with the summary.
     """
     visitor = require_visitor(request)
     try:
@@ -83,7 +146,7 @@ async def write(request: HttpRequest, sku: SkuPath, review: ReviewIn):
         )
     except BackendError as exc:
         return bff_error(exc, UNAVAILABLE)
-    return Status(201, created)
+    return Status(201, {**created, "summary_html": await summary_html(sku)})
 
 
 async def render(request: HttpRequest, sku: str) -> str:

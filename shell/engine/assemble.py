@@ -23,7 +23,8 @@ from shell.engine.retry import RETRY_SCRIPT
 FILL_SCRIPT = (
     "(function(s){var d=s.previousElementSibling,"
     "t=document.getElementById(d.getAttribute('data-tessera-fill'));"
-    "if(t){t.replaceChildren.apply(t,Array.prototype.slice.call(d.childNodes));d.remove()}"
+    "if(t){t.replaceChildren.apply(t,Array.prototype.slice.call(d.childNodes));"
+    "t.setAttribute('aria-busy','false');d.remove()}"
     "})(document.currentScript)"
 )
 

@@ -93,6 +93,8 @@ SERVICES: tuple[Service, ...] = (
     # Deliberately slower than the others, as recommendation engines are.
     _backend("recommendations", 8205, faults='{"/products": {"delay_ms": 150}}'),
     _backend("cart", 8206, seed=False),
+    _backend("payments", 8207, seed=False),
+    _backend("orders", 8208, seed=False),  # orchestrates checkout sagas
     _fragment("header", 8101),
     _fragment("hero", 8102),
     _fragment("listing", 8103),
@@ -102,6 +104,7 @@ SERVICES: tuple[Service, ...] = (
     _fragment("recommendations", 8107),
     _fragment("cart", 8108),
     _fragment("footer", 8109),
+    _fragment("checkout", 8110),
     Service(
         "shell",
         "shell",

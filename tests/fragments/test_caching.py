@@ -53,6 +53,7 @@ EXPECTED = {
         None,
     ),
     "cart": ("no-store", None),
+    "checkout": ("no-store", None),
 }
 #: How each fragment is asked for in these tests: path parameters and query.
 ASKED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
@@ -65,6 +66,7 @@ ASKED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "reviews": ({"sku": SKU}, {}),
     "recommendations": ({"sku": SKU}, {}),
     "cart": ({}, {}),
+    "checkout": ({}, {}),
 }
 
 
@@ -79,6 +81,7 @@ def shop(fake_backends):
     on("pricing", "GET", f"/prices/{SKU}", PRICE)
     on("pricing", "GET", "/deals", [PRICE])
     on("inventory", "GET", f"/stock/{SKU}", {"sku": SKU, "quantity": 7, "in_stock": True})
+    on("inventory", "GET", "/stock", [{"sku": SKU, "quantity": 7, "in_stock": True}])
     on("reviews", "GET", f"/products/{SKU}/reviews", REVIEWS)
     on("recommendations", "GET", f"/products/{SKU}/related", {"sku": SKU, "related": [SKU]})
     on("cart", "GET", f"/carts/{VISITOR}", {
@@ -190,6 +193,8 @@ DEGRADED = [
     ("recommendations", "pricing", 200),
     ("recommendations", "recommendations", 503),
     ("cart", "cart", 200),
+    ("checkout", "cart", 200),
+    ("checkout", "catalog", 200),
 ]
 
 

@@ -27,6 +27,10 @@ def shop(fake_backends):
         {"sku": "SKU-1001", "price_cents": 1999, "list_price_cents": 1999, "currency": "EUR",
          "deal": False}
     ])  # fmt: skip
+    fake_backends.on("inventory", "GET", "/stock/SKU-1001", {"sku": "SKU-1001", "quantity": 7,
+                                                             "in_stock": True})  # fmt: skip
+    fake_backends.on("inventory", "GET", "/stock", [{"sku": "SKU-1001", "quantity": 7,
+                                                     "in_stock": True}])  # fmt: skip
     return fake_backends
 
 
@@ -45,8 +49,12 @@ def test_adding_names_and_prices_the_visitors_cart(client, shop):
         "quantity": 2,
         "price_cents": 1999,
         "line_cents": 3998,
+        "available": 7,
+        "stock_note": None,
     }
-    assert ("cart", "POST", f"{CART}/items", {"sku": "SKU-1001", "quantity": 2}) in shop.calls
+    # The cart backend is told how many are in stock: it holds the line to that.
+    body = {"sku": "SKU-1001", "quantity": 2, "available": 7}
+    assert ("cart", "POST", f"{CART}/items", body) in shop.calls
 
 
 @pytest.mark.parametrize(

@@ -205,6 +205,8 @@ def test_hero_pages_through_the_deals_with_names_and_prices(fake_backends):
         for n in range(1, 7)
     ]  # fmt: skip
     fake_backends.on("pricing", "GET", "/deals", deals)
+    fake_backends.on("inventory", "GET", "/stock", [{"sku": "SKU-5", "quantity": 0,
+                                                     "in_stock": False}])  # fmt: skip
     fake_backends.on("catalog", "GET", "/products", {"total": 2, "items": [
         {"sku": "SKU-5", "name": "Fifth"}, {"sku": "SKU-6", "name": "Sixth"}
     ]})  # fmt: skip
@@ -219,17 +221,19 @@ def test_hero_pages_through_the_deals_with_names_and_prices(fake_backends):
         "price": "€7.50",
         "list_price": "€10.00",
         "saving_percent": 25,
+        "in_stock": False,
     }
+    assert page["items"][1]["in_stock"] is None  # the inventory did not say
     assert asyncio.run(TestAsyncClient(hero_bff).get("/deals?page=0")).status_code == 422
 
 
 def test_without_pricing_products_are_still_listed_without_a_price(catalog):
     catalog.down.add("pricing")
     rendered = asyncio.run(listing(fragment_request(category="kitchen")))
-    assert "Urban Kettle" in rendered.html and "€" not in rendered.html
+    assert "Urban Kettle" in rendered.html and "listing__price" not in rendered.html
 
 
-@pytest.mark.parametrize("page", ["²", "٣", "-1", "0", "1e3", "1001", "9" * 5000, "%FF"])
+@pytest.mark.parametrize("page", ["²", "٣", "-1", "0", "1e3", "%FF", ""])
 def test_listing_shows_the_first_page_for_a_page_number_it_cannot_use(catalog, page):
     asked = []
     catalog.on("catalog", "GET", "/products", lambda request: (

@@ -167,6 +167,7 @@ def test_the_listing_renders_without_prices_within_its_deadline_when_pricing_is_
     slow.on("catalog", "/categories", [{"slug": "books", "name": "Books"}], delay=0.01)
     slow.on("catalog", "/products", {"total": 1, "items": [KETTLE]}, delay=0.01)
     slow.on("pricing", "/prices", [PRICE], delay=0.8)  # the pricing stub delayed by 800 ms
+    slow.on("inventory", "/stock", [], delay=0.01)
 
     async def scenario(budget):
         with deadline_in(budget):

@@ -351,7 +351,7 @@ def test_the_demo_file_builds_the_demo_storefront_on_an_empty_registry():
     assert not Page.objects.exists()
     apply(load(STOREFRONT.read_text()), actor="test")
     pages = {p["name"]: p for p in build_snapshot()["pages"]}
-    assert sorted(pages) == ["cart", "category", "home", "product", "search"]
+    assert sorted(pages) == ["cart", "category", "checkout", "home", "product", "search"]
     assert pages["product"]["slots"] == {
         "header": ["header"], "product": ["product"], "buybox": ["buybox"],
         "reviews": ["reviews"], "recommendations": ["recommendations"], "footer": ["footer"],

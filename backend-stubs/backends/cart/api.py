@@ -4,14 +4,16 @@ Visitor ids come from the cart fragment's BFF, which takes them from the shell's
 visitor token; the backend trusts its caller, as backends behind a BFF do.
 """
 
+from typing import Annotated
+
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import StrictInt
 
 from backends.cart.models import CartItem
-from backends.kit.params import SKU, SkuPath, VisitorPath
+from backends.kit.params import SKU, Sku, SkuPath, VisitorPath
 
 router = Router(tags=["cart"])
 
@@ -20,14 +22,21 @@ MAX_QUANTITY = 99
 MAX_LINES = 50
 
 
+#: What a request may say about stock: the caller checked it (the cart BFF asks the
+#: inventory), the line may then hold at most that many. Without it only MAX_QUANTITY holds.
+AVAILABLE = "how many are in stock, as the caller checked: the line holds at most this many"
+
+
 class ItemIn(Schema):
     sku: str = Field(..., pattern=SKU)
     # Strict: `true`, `2.0` and `"2"` are refused, not read as a quantity.
     quantity: StrictInt = Field(1, ge=1, le=MAX_QUANTITY)
+    available: StrictInt | None = Field(None, ge=0, description=AVAILABLE)
 
 
 class QuantityIn(Schema):
     quantity: StrictInt = Field(..., ge=1, le=MAX_QUANTITY)
+    available: StrictInt | None = Field(None, ge=0, description=AVAILABLE)
 
 
 class ItemOut(Schema):
@@ -39,6 +48,16 @@ class CartOut(Schema):
     visitor: str
     items: list[ItemOut]
     count: int
+
+
+def over_stock(available: int, in_cart: int = 0) -> str:
+    """The refusal of a quantity above `available` (with `in_cart` already in the cart), in
+    words for the shopper: the cart BFF relays it to the page as is."""
+    if available == 0:
+        return "Sorry, this product is out of stock."
+    if in_cart:
+        return f"Only {available} left, and your cart has {in_cart} of them already."
+    return f"Only {available} left."
 
 
 def _cart(visitor: str) -> dict:
@@ -55,12 +74,16 @@ def cart(request: HttpRequest, visitor: VisitorPath):
 
 @router.post("/carts/{visitor}/items", response=CartOut)
 def add(request: HttpRequest, visitor: VisitorPath, payload: ItemIn):
-    """Add `quantity` of `sku` (to what is already in the cart, at most 99; at most 50
-    different products in a cart)."""
+    """Add `quantity` of `sku` (to what is already in the cart, at most 99, and at most
+    `available` when the caller says how many are in stock: a 409 in words for the shopper;
+    at most 50 different products in a cart)."""
     with transaction.atomic():
         item, created = CartItem.objects.select_for_update().get_or_create(
             visitor=visitor, sku=payload.sku, defaults={"quantity": payload.quantity}
         )
+        in_cart = 0 if created else item.quantity
+        if payload.available is not None and in_cart + payload.quantity > payload.available:
+            raise HttpError(409, over_stock(payload.available, in_cart))  # rolls the line back
         if created and CartItem.objects.filter(visitor=visitor).count() > MAX_LINES:
             raise HttpError(422, f"at most {MAX_LINES} different products per cart")
         if not created:
@@ -73,6 +96,12 @@ def add(request: HttpRequest, visitor: VisitorPath, payload: ItemIn):
 
 @router.patch("/carts/{visitor}/items/{sku}", response=CartOut)
 def change(request: HttpRequest, visitor: VisitorPath, sku: SkuPath, payload: QuantityIn):
+    """Set a line's quantity: at most `available`, when the caller says how many are in stock
+    (a 409 in words for the shopper; lowering a line to what is left is always possible)."""
+    if payload.available is not None and payload.quantity > payload.available:
+        if not CartItem.objects.filter(visitor=visitor, sku=sku).exists():
+            raise HttpError(404, f"{sku} is not in this cart")
+        raise HttpError(409, over_stock(payload.available))
     updated = CartItem.objects.filter(visitor=visitor, sku=sku).update(quantity=payload.quantity)
     if not updated:
         raise HttpError(404, f"{sku} is not in this cart")
@@ -84,4 +113,16 @@ def remove(request: HttpRequest, visitor: VisitorPath, sku: SkuPath):
     deleted, _ = CartItem.objects.filter(visitor=visitor, sku=sku).delete()
     if not deleted:
         raise HttpError(404, f"{sku} is not in this cart")
+    return _cart(visitor)
+
+
+@router.delete("/carts/{visitor}/items", response=CartOut)
+def remove_bought(
+    request: HttpRequest,
+    visitor: VisitorPath,
+    sku: Annotated[list[Sku], Query(min_length=1, max_length=MAX_LINES)],
+):
+    """Remove the lines of the given products (those an order bought: the checkout saga's
+    last step). Idempotent: lines already gone are no error, so the saga may retry it."""
+    CartItem.objects.filter(visitor=visitor, sku__in=sku).delete()
     return _cart(visitor)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -12,6 +14,8 @@ from backends.kit.params import PLAIN_TEXT, Offset, Sku, SkuPath
 
 router = Router(tags=["catalog"])
 SVG = "image/svg+xml"
+#: The orders `/products` lists in: by SKU (the catalog's own order) or by name (then SKU).
+ORDERS = {"sku": ("sku",), "name": ("name", "sku")}
 
 
 class CategoryOut(Schema):
@@ -57,9 +61,11 @@ def products(
     sku: list[Sku] = Query(None, max_length=100),
     limit: int = Query(12, ge=1, le=100),
     offset: Offset = 0,
+    sort: Literal["sku", "name"] = "sku",
 ):
-    """Products, optionally of one category, matching a text query and/or of given SKUs."""
-    query = Product.objects.select_related("category")
+    """Products, optionally of one category, matching a text query and/or of given SKUs,
+    by SKU or by name."""
+    query = Product.objects.select_related("category").order_by(*ORDERS[sort])
     if category:
         query = query.filter(category__slug=category)
     if sku:

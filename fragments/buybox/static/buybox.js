@@ -1,4 +1,6 @@
 // Buy box fragment: adds to the cart through the cart's BFF, then announces `cart:updated`.
+// The cart's BFF caps a line at the stock ("Only 3 left."); its answer says how many of this
+// product the cart holds, so the quantity offered here shrinks to what is left to add.
 const csrfToken = () => (document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/) || [])[1] || "";
 
 for (const root of document.querySelectorAll(".buybox")) {
@@ -11,6 +13,7 @@ for (const root of document.querySelectorAll(".buybox")) {
     const button = form.querySelector("button");
     button.disabled = true;
     status.textContent = "Adding…";
+    let allInCart = false;
     try {
       const response = await fetch("/bff/cart/items", {
         method: "POST",
@@ -20,11 +23,16 @@ for (const root of document.querySelectorAll(".buybox")) {
       const body = await response.json().catch(() => ({}));
       if (!response.ok) throw new Error(typeof body.detail === "string" ? body.detail : `HTTP ${response.status}`);
       document.dispatchEvent(new CustomEvent("cart:updated", { detail: { count: body.count } }));
-      status.replaceChildren("Added to your cart. ", Object.assign(document.createElement("a"), { href: "/cart", textContent: "View cart" }));
+      const line = (body.lines || []).find((l) => l.sku === root.dataset.sku);
+      const left = line && line.available !== null ? line.available - line.quantity : Infinity;
+      allInCart = left <= 0;
+      if (!allInCart) for (const option of [...form.quantity.options]) if (Number(option.value) > left) option.remove();
+      const note = allInCart ? " It now holds all we have." : "";
+      status.replaceChildren(`Added to your cart.${note} `, Object.assign(document.createElement("a"), { href: "/cart", textContent: "View cart" }));
     } catch (error) {
       status.textContent = `Could not add to your cart: ${error.message}`;
     } finally {
-      button.disabled = false;
+      button.disabled = allInCart;
     }
   });
 }

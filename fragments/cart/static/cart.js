@@ -1,5 +1,6 @@
 // Cart fragment: change quantities and remove lines through the cart's own BFF.
 // It tells the rest of the page with a `cart:updated` event and touches only its own root.
+// The BFF decides what stock allows ("Only 3 left."); a refused change puts the box back.
 const csrfToken = () => (document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/) || [])[1] || "";
 
 const money = (cents, currency) =>
@@ -9,7 +10,6 @@ const problem = async (response) => {
   try {
     const body = await response.json();
     if (typeof body.detail === "string") return body.detail;
-    if (Array.isArray(body.detail)) return body.detail.map((d) => d.msg).join("; ");
   } catch (error) { /* not JSON */ }
   return `The cart could not be changed (HTTP ${response.status}).`;
 };
@@ -17,6 +17,7 @@ const problem = async (response) => {
 for (const root of document.querySelectorAll(".cart")) {
   const status = root.querySelector(".cart__status");
   const currency = root.dataset.currency;
+  const most = Number(root.dataset.maxQuantity);
   // Enabled once this script listens.
   for (const control of root.querySelectorAll(".cart__line input, .cart__remove")) control.disabled = false;
 
@@ -34,7 +35,10 @@ for (const root of document.querySelectorAll(".cart")) {
     for (const row of root.querySelectorAll(".cart__line")) {
       const line = cart.lines.find((l) => l.sku === row.dataset.sku);
       if (!line) { row.remove(); continue; }
-      row.querySelector("input").value = String(line.quantity);
+      const input = row.querySelector("input");
+      input.value = input.dataset.quantity = String(line.quantity);
+      input.max = String(line.available === null ? most : Math.min(most, line.available));
+      row.querySelector("[data-stock-note]").textContent = line.stock_note || "";
       row.querySelector("[data-line-total]").textContent =
         line.line_cents === null ? "" : money(line.line_cents, currency);
     }
@@ -52,16 +56,21 @@ for (const root of document.querySelectorAll(".cart")) {
     const input = event.target.closest(".cart__line input");
     if (!input) return;
     const row = input.closest(".cart__line");
-    const quantity = Number(input.value);
-    if (!Number.isInteger(quantity) || quantity < 1 || quantity > Number(input.max)) {
-      status.textContent = `Choose a quantity from 1 to ${input.max}.`;
+    const quantity = input.value.trim() === "" ? NaN : Number(input.value);
+    if (!Number.isInteger(quantity) || quantity < 0 || quantity > most) {
+      input.value = input.dataset.quantity;
+      status.textContent = `Choose a quantity from 0 (to remove it) to ${input.max}.`;
       return;
     }
+    input.disabled = true; // one change at a time
     try {
       show(await send("PATCH", row.dataset.sku, { quantity }));
-      status.textContent = "Quantity updated.";
+      status.textContent = quantity === 0 ? "Removed from your cart." : "Quantity updated.";
     } catch (error) {
+      input.value = input.dataset.quantity;
       status.textContent = error.message;
+    } finally {
+      input.disabled = false;
     }
   });
 

@@ -1,7 +1,7 @@
 // Hero fragment: loads more deals through the hero's own BFF. Touches only its own root.
 const card = (deal) => {
   const item = document.createElement("li");
-  item.className = "hero__deal";
+  item.className = deal.in_stock === false ? "hero__deal hero__deal--out" : "hero__deal";
   const link = document.createElement("a");
   link.href = `/product/${encodeURIComponent(deal.sku)}`;
   const img = document.createElement("img");
@@ -20,6 +20,9 @@ const card = (deal) => {
   saving.textContent = `−${deal.saving_percent}%`;
   price.append(now, " ", was, " ", saving);
   link.append(img, name, price);
+  if (deal.in_stock === false) {
+    link.append(Object.assign(document.createElement("span"), { className: "hero__out", textContent: "Out of stock" }));
+  }
   item.append(link);
   return item;
 };

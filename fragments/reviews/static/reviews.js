@@ -1,13 +1,20 @@
-// Reviews fragment: writes a review through the reviews BFF and shows it at once.
+// Reviews fragment: writes a review through the reviews BFF and shows it at once, with the
+// product's new summary. A refused field is marked (aria-invalid) and described by the BFF's
+// words for it (aria-describedby), and gets the focus.
 const csrfToken = () => (document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/) || [])[1] || "";
+const FIELDS = ["author", "rating", "title", "body"];
 
-const problem = (body, status) => {
-  if (typeof body.detail === "string") return body.detail;
-  if (Array.isArray(body.detail)) {
-    return body.detail.map((d) => `${(d.loc || []).slice(-1)[0] || "review"}: ${d.msg}`).join("; ");
+// The BFF's field errors as {field: message}; {} when it refused the review as a whole.
+const fieldErrors = (body) => {
+  const errors = {};
+  for (const d of Array.isArray(body.detail) ? body.detail : []) {
+    const field = (d.loc || []).slice(-1)[0];
+    if (FIELDS.includes(field) && !(field in errors)) errors[field] = d.msg;
   }
-  return `HTTP ${status}`;
+  return errors;
 };
+
+const problem = (body, status) => (typeof body.detail === "string" ? body.detail : `HTTP ${status}`);
 
 const item = (review) => {
   const li = document.createElement("li");
@@ -36,12 +43,33 @@ for (const root of document.querySelectorAll(".reviews")) {
   const form = root.querySelector(".reviews__form");
   const status = root.querySelector(".reviews__status");
   form.querySelector("button").disabled = false; // enabled once this script listens
+
+  // Marks each field of `errors` and clears the others; focuses the first one marked.
+  const mark = (errors) => {
+    for (const field of FIELDS) {
+      const message = root.querySelector(`#reviews-${field}-error`);
+      message.textContent = errors[field] || "";
+      message.hidden = !errors[field];
+      for (const control of form.querySelectorAll(`[name="${field}"]`)) {
+        if (errors[field]) {
+          control.setAttribute("aria-invalid", "true");
+          control.setAttribute("aria-describedby", message.id);
+        } else {
+          control.removeAttribute("aria-invalid");
+          control.removeAttribute("aria-describedby");
+        }
+      }
+    }
+    const first = FIELDS.find((field) => errors[field]);
+    if (first) form.querySelector(`[name="${first}"]`).focus();
+  };
+
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const data = new FormData(form);
     const review = {
       author: String(data.get("author") || "").trim(),
-      rating: Number(data.get("rating")),
+      rating: data.get("rating") === null ? null : Number(data.get("rating")),
       title: String(data.get("title") || "").trim(),
       body: String(data.get("body") || "").trim(),
     };
@@ -54,7 +82,12 @@ for (const root of document.querySelectorAll(".reviews")) {
         body: JSON.stringify(review),
       });
       const body = await response.json().catch(() => ({}));
+      const errors = response.status === 422 ? fieldErrors(body) : {};
+      mark(errors);
+      if (Object.keys(errors).length) throw new Error("please correct the marked fields.");
       if (!response.ok) throw new Error(problem(body, response.status));
+      const summary = root.querySelector(".reviews__summary");
+      if (summary && body.summary_html) summary.innerHTML = body.summary_html; // escaped by the BFF's template
       let list = root.querySelector(".reviews__list");
       if (!list) {
         list = Object.assign(document.createElement("ol"), { className: "reviews__list" });

@@ -1,0 +1,200 @@
+"""Orders API: checkouts (each a saga, backends/orders/saga.py), orders, delivery options.
+
+`POST /checkouts` starts placing an order under the caller's idempotency key and waits a
+moment (`ORDERS_CHECKOUT_WAIT`, 1.2 s) for it to end; it answers what is known then, and
+`GET /checkouts/{key}` tells how it went on. Asking again with the same key starts nothing
+new. The caller (the checkout fragment's BFF) is trusted for who the visitor is and what
+the lines cost, as backends behind a BFF are.
+"""
+
+import hmac
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import suppress
+from typing import Annotated, Literal
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Path, Query, Router, Schema
+from ninja.errors import HttpError
+from pydantic import StrictInt, field_validator
+
+from backends.kit.params import SKU, VISIBLE_LINE, VISITOR, VisitorPath
+from backends.orders import runner
+from backends.orders.models import Order, Saga
+from backends.orders.saga import STEP_NAMES, step_name
+from tessera.runtime.env import env_float
+from tessera.runtime.secrets import secret
+
+router = Router(tags=["orders"])
+
+KEY = r"^[A-Za-z0-9_-]{8,64}$"
+KeyPath = Annotated[str, Path(pattern=KEY, description="the checkout's idempotency key")]
+NUMBER = r"^T[0-9]{8}$"
+#: Delivery methods and what they cost, in cents of the order's currency.
+DELIVERY = {"standard": 0, "express": 990}
+MAX_LINES = 50
+WAIT = env_float("ORDERS_CHECKOUT_WAIT", 1.2)
+
+
+class DeliveryOut(Schema):
+    method: str
+    cents: int
+
+
+@router.get("/delivery-options", response=list[DeliveryOut])
+def delivery_options(request: HttpRequest):
+    return [{"method": method, "cents": cents} for method, cents in DELIVERY.items()]
+
+
+class LineIn(Schema):
+    sku: str = Field(..., pattern=SKU)
+    name: str = Field(..., min_length=1, max_length=200, pattern=VISIBLE_LINE)
+    quantity: StrictInt = Field(..., ge=1, le=99)
+    unit_cents: StrictInt = Field(..., ge=0, le=10_000_000)
+
+
+class AddressIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100, pattern=VISIBLE_LINE)
+    street: str = Field(..., min_length=1, max_length=200, pattern=VISIBLE_LINE)
+    city: str = Field(..., min_length=1, max_length=100, pattern=VISIBLE_LINE)
+    postcode: str = Field(..., min_length=1, max_length=16, pattern=VISIBLE_LINE)
+    country: str = Field(..., pattern=r"^[A-Z]{2}$")
+
+
+class CheckoutIn(Schema):
+    key: str = Field(..., pattern=KEY, description="the caller's idempotency key")
+    visitor: str = Field(..., pattern=VISITOR)
+    lines: list[LineIn] = Field(..., min_length=1, max_length=MAX_LINES)
+    currency: str = Field(..., pattern=r"^[A-Z]{3}$")
+    delivery: Literal["standard", "express"]
+    address: AddressIn
+    card: str = Field(..., pattern=r"^card_[0-9a-f]{24}$", description="a payments token")
+
+    @field_validator("lines")
+    @classmethod
+    def _one_line_per_sku(cls, lines: list[LineIn]) -> list[LineIn]:
+        if len({line.sku for line in lines}) != len(lines):
+            raise ValueError("each product may appear in one line only")
+        return lines
+
+
+class CheckoutOut(Schema):
+    key: str
+    visitor: str
+    status: str = Field(description="pending, completed or failed")
+    step: str = Field(description="the step it is at while pending")
+    order_number: str
+    reason: str = Field(description="why it failed: declined, out_of_stock, unavailable...")
+    detail: str
+    total_cents: int
+    currency: str
+
+
+def _checkout(saga: Saga) -> dict:
+    pending = saga.status in (Saga.RUNNING, Saga.COMPENSATING)
+    done = saga.status == Saga.COMPLETED
+    return {
+        "key": saga.key,
+        "visitor": saga.visitor,
+        "status": "pending" if pending else saga.status,
+        "step": step_name(saga) if pending else "",
+        "order_number": saga.order_number if done else "",
+        "reason": saga.reason,
+        "detail": saga.detail,
+        "total_cents": saga.total_cents,
+        "currency": saga.currency,
+    }
+
+
+@router.post("/checkouts", response=CheckoutOut)
+def checkout(request: HttpRequest, payload: CheckoutIn):
+    """Place an order: reserve stock, authorise payment, create the order, confirm the
+    reservation, clear the cart (a saga). The same key again answers how that one stands."""
+    subtotal = sum(line.unit_cents * line.quantity for line in payload.lines)
+    saga, created = Saga.objects.get_or_create(
+        key=payload.key,
+        defaults={
+            "visitor": payload.visitor,
+            "lines": [line.dict() for line in payload.lines],
+            "currency": payload.currency,
+            "delivery": payload.delivery,
+            "delivery_cents": DELIVERY[payload.delivery],
+            "total_cents": subtotal + DELIVERY[payload.delivery],
+            "address": payload.address.dict(),
+            "card": payload.card,
+        },
+    )
+    if saga.visitor != payload.visitor:
+        raise HttpError(409, "this key belongs to another checkout")
+    if created:
+        with suppress(FutureTimeout):  # still under way then: the caller asks again
+            runner.RUNNER.submit(saga.key).result(timeout=WAIT)
+        saga.refresh_from_db()
+    return _checkout(saga)
+
+
+@router.get("/checkouts/{key}", response=CheckoutOut)
+def checkout_state(request: HttpRequest, key: KeyPath):
+    return _checkout(get_object_or_404(Saga, key=key))
+
+
+class OrderOut(Schema):
+    number: str
+    visitor: str
+    status: str = Field(description="placed or cancelled")
+    lines: list[dict]
+    delivery: str
+    delivery_cents: int
+    total_cents: int
+    currency: str
+
+
+def _order(order: Order) -> dict:
+    return {
+        "number": order.number,
+        "visitor": order.visitor,
+        "status": order.status,
+        "lines": order.lines,
+        "delivery": order.delivery,
+        "delivery_cents": order.delivery_cents,
+        "total_cents": order.total_cents,
+        "currency": order.currency,
+    }
+
+
+@router.get("/orders/{number}", response=OrderOut)
+def order(request: HttpRequest, number: Annotated[str, Path(pattern=NUMBER)]):
+    return _order(get_object_or_404(Order, number=number))
+
+
+@router.get("/visitors/{visitor}/orders", response=list[OrderOut])
+def orders_of(
+    request: HttpRequest,
+    visitor: VisitorPath,
+    status: Annotated[Literal["placed", "cancelled"] | None, Query()] = None,
+):
+    """A visitor's orders, newest first (at most 50)."""
+    found = Order.objects.filter(visitor=visitor).order_by("-created_at", "-id")
+    if status is not None:
+        found = found.filter(status=status)
+    return [_order(order) for order in found[:50]]
+
+
+# -- crash points, for tests (backends/orders/runner.py's CrashSwitch) --------------------
+
+
+class CrashIn(Schema):
+    after: str | None = Field(
+        None,
+        pattern="^(" + "|".join(STEP_NAMES) + ")$",
+        description="exit the process right after this step took effect, once",
+    )
+
+
+@router.put("/_crash", response=CrashIn, summary="Set the crash point (stub admin token)")
+def crash_point(request: HttpRequest, payload: CrashIn):
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    if not hmac.compare_digest(given.encode(), secret("TESSERA_STUB_ADMIN_TOKEN").encode()):
+        raise HttpError(401, "a valid stub admin token is required")
+    runner.CRASH.after = payload.after
+    return {"after": runner.CRASH.after}

@@ -1,0 +1,216 @@
+"""Placing an order: a saga orchestrated by the orders service.
+
+Why here, and not in the checkout fragment's BFF: the saga's state has to outlive the
+process running it (a crash mid-saga is finished or undone when the service starts again),
+so its orchestrator needs a database and a start-up of its own, and fragment services have
+neither: they are stateless, run in several replicas and may be redeployed at any moment.
+The orders service owns the order, so the step that creates it is a local transaction in
+the same database as the saga's state. The BFF only starts a saga (under an idempotency
+key) and reports how it ends.
+
+Steps, each with the compensation that undoes it when a later step fails:
+
+| step | service | compensation |
+|---|---|---|
+| reserve stock | inventory | release the reservation |
+| authorise payment | payments | void the authorisation |
+| create order | orders (local) | cancel the order |
+| confirm reservation | inventory | none: the point of no return |
+| clear cart | cart | none: retried until done |
+
+Every call carries the saga's key, and every participant answers a repeated call with what
+it did the first time, so a step (or a compensation) may be retried freely; a compensation
+of a step that never took effect is harmless too (and leaves a tombstone, so the step
+cannot take effect after it). A step that fails with no answer is retried a few times; a
+refusal is final. A failure before the point of no return compensates every step up to
+and including the failed one (a timed-out step may have happened), in reverse order.
+Confirming the reservation is the pivot: once confirmed the sale happened, and the saga
+only goes forward; if confirmation is refused (the reservation expired) it compensates.
+
+The saga's row is saved before each step and after it, so a restart knows where each saga
+was (`recover`): one stopped before the pivot is compensated (its shopper has long been told
+something went wrong or is still waiting, and nothing is kept that was not paid for), one at
+the pivot asks inventory again whether the reservation is confirmed, one past it is
+finished. Crash points for tests: `crash(step)` is called after each step took effect and
+before the saga records it, the worst moment to die.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from backends.orders.models import Order, Saga
+from backends.orders.participants import Participants, Refused, Unavailable
+
+logger = logging.getLogger("tessera.orders.saga")
+
+#: What `recover` tells the shopper of a saga a restart compensated.
+INTERRUPTED = "the checkout was interrupted"
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    action: Callable[[Participants, Saga], None]
+    compensation: Callable[[Participants, Saga], None] | None = None
+
+
+def create_order(saga: Saga) -> Order:
+    """The saga's order (made once: its key is the order's idempotency key)."""
+    order, _ = Order.objects.get_or_create(
+        saga_key=saga.key,
+        defaults={
+            "number": f"T{secrets.randbelow(10**8):08d}",
+            "visitor": saga.visitor,
+            "lines": saga.lines,
+            "currency": saga.currency,
+            "delivery": saga.delivery,
+            "delivery_cents": saga.delivery_cents,
+            "total_cents": saga.total_cents,
+            "address": saga.address,
+        },
+    )
+    return order
+
+
+def cancel_order(saga: Saga) -> None:
+    """Cancel the saga's order, if it was made (idempotent)."""
+    Order.objects.filter(saga_key=saga.key).update(status=Order.CANCELLED)
+
+
+def _create_order(participants: Participants, saga: Saga) -> None:
+    saga.order_number = create_order(saga).number
+
+
+STEPS: tuple[Step, ...] = (
+    Step(
+        "reserve_stock",
+        lambda p, s: p.reserve(s.key, s.lines),
+        lambda p, s: p.release(s.key),
+    ),
+    Step(
+        "authorise_payment",
+        lambda p, s: p.authorise(s.key, s.card, s.total_cents, s.currency),
+        lambda p, s: p.void(s.key),
+    ),
+    Step("create_order", _create_order, lambda p, s: cancel_order(s)),
+    Step("confirm_reservation", lambda p, s: p.confirm(s.key)),
+    Step("clear_cart", lambda p, s: p.clear_cart(s.visitor, [x["sku"] for x in s.lines])),
+)
+STEP_NAMES = tuple(step.name for step in STEPS)
+#: The step after which the saga never compensates.
+PIVOT = STEP_NAMES.index("confirm_reservation")
+
+
+def step_name(saga: Saga) -> str:
+    return STEP_NAMES[saga.step] if 0 <= saga.step < len(STEPS) else ""
+
+
+class Orchestrator:
+    """Runs sagas step by step, retrying what may pass and compensating what cannot.
+
+    `attempts` bounds the tries of one step or compensation within one run, `backoff` the
+    pauses between them; what is still unavailable after them stays for the next run (the
+    runner's sweep, or a restart).
+    """
+
+    def __init__(
+        self,
+        participants: Participants,
+        *,
+        attempts: int = 3,
+        backoff: Sequence[float] = (0.2, 0.5),
+        sleep: Callable[[float], None] = time.sleep,
+        crash: Callable[[str], None] = lambda step: None,
+    ) -> None:
+        self.participants = participants
+        self.attempts = attempts
+        self.backoff = backoff
+        self.sleep = sleep
+        self.crash = crash
+
+    def run(self, key: str) -> Saga:
+        """Take the saga `key` as far as it can go now: completed, failed (compensated), or
+        left running or compensating while a participant is unavailable."""
+        saga = Saga.objects.get(key=key)
+        if saga.status == Saga.RUNNING:
+            self._forward(saga)
+        if saga.status == Saga.COMPENSATING:
+            self._compensate(saga)
+        return saga
+
+    def recover(self, key: str) -> Saga:
+        """Resume the saga `key` left unfinished by an earlier process: compensate it if it
+        stopped before the pivot, else finish it."""
+        saga = Saga.objects.get(key=key)
+        if saga.status == Saga.RUNNING and saga.step < PIVOT:
+            logger.info("saga %s: interrupted at %s, compensating", key, step_name(saga))
+            self._fail(saga, "interrupted", INTERRUPTED)
+        return self.run(key)
+
+    def _forward(self, saga: Saga) -> None:
+        while saga.status == Saga.RUNNING and saga.step < len(STEPS):
+            step = STEPS[saga.step]
+            try:
+                self._attempt(lambda step=step: step.action(self.participants, saga))
+            except Refused as exc:
+                if saga.step > PIVOT:  # sold: what is left is done as well as it can be
+                    logger.warning("saga %s: %s refused: %s", saga.key, step.name, exc.detail)
+                    saga.last_error = f"{step.name}: {exc.detail}"[:300]
+                else:
+                    self._fail(saga, exc.reason, exc.detail)
+                    return
+            except Unavailable as exc:
+                saga.last_error = f"{step.name}: {exc}"[:300]
+                if saga.step >= PIVOT:  # whether it happened is not known: ask again later
+                    saga.save(update_fields=["last_error", "updated_at"])
+                    return
+                self._fail(saga, "unavailable", f"{step.name.replace('_', ' ')}: {exc}")
+                return
+            self.crash(step.name)
+            saga.step += 1
+            if saga.step == len(STEPS):
+                saga.status = Saga.COMPLETED
+            saga.save()
+            logger.info("saga %s: %s done", saga.key, step.name)
+
+    def _fail(self, saga: Saga, reason: str, detail: str) -> None:
+        """Turn `saga` round: from its current step back, everything is undone."""
+        saga.status = Saga.COMPENSATING
+        saga.reason = reason
+        saga.detail = detail[:300]
+        saga.save()
+        logger.info("saga %s: %s at %s (%s)", saga.key, reason, step_name(saga), detail)
+
+    def _compensate(self, saga: Saga) -> None:
+        while saga.step >= 0:
+            undo = STEPS[saga.step].compensation
+            if undo is not None:
+                try:
+                    self._attempt(lambda undo=undo: undo(self.participants, saga))
+                except Unavailable as exc:
+                    saga.last_error = f"undo {step_name(saga)}: {exc}"[:300]
+                    saga.save(update_fields=["last_error", "updated_at"])
+                    return
+                except Refused as exc:  # nothing this saga can undo (already final)
+                    logger.error("saga %s: undo %s refused: %s", saga.key, step_name(saga), exc)
+            saga.step -= 1
+            saga.save(update_fields=["step", "updated_at"])
+        saga.status = Saga.FAILED
+        saga.save(update_fields=["status", "updated_at"])
+        logger.info("saga %s: compensated", saga.key)
+
+    def _attempt(self, call: Callable[[], None]) -> None:
+        """`call`, tried up to `attempts` times while it is Unavailable."""
+        for attempt in range(self.attempts):
+            try:
+                call()
+                return
+            except Unavailable:
+                if attempt + 1 == self.attempts:
+                    raise
+                self.sleep(self.backoff[min(attempt, len(self.backoff) - 1)])

@@ -1,0 +1,105 @@
+"""Checkout in a real browser: two products bought end to end, and a declined card told
+plainly with the cart left as it was."""
+
+import re
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from e2e.conftest import screenshot, wait_until_served
+
+pytestmark = pytest.mark.e2e
+
+DECLINED_CARD = "4000 0000 0000 0002"
+GOOD_CARD = "4242 4242 4242 4242"
+
+
+@pytest.fixture
+def shop(stack) -> str:
+    """The storefront's URL, once the product and checkout pages are served."""
+    url = stack.url("shell")
+    wait_until_served(url + "/product/SKU-1001", "buybox__add")
+    wait_until_served(url + "/checkout", 'class="checkout"')
+    return url
+
+
+def in_stock(stack, count: int, at_least: int = 12) -> list[str]:
+    """`count` products with plenty in stock, the last of the catalogue first (other tests
+    buy from the start of it)."""
+    skus = []
+    for number in range(1060, 1000, -1):
+        level = httpx.get(stack.url("inventory") + f"/stock/SKU-{number}").json()
+        if level["quantity"] >= at_least:
+            skus.append(level["sku"])
+        if len(skus) == count:
+            return skus
+    pytest.fail("not enough products in stock")
+
+
+def add_to_cart(page: Page, shop: str, sku: str) -> str:
+    page.goto(f"{shop}/product/{sku}")
+    name = page.get_by_role("heading", level=1).inner_text()
+    buybox = page.locator(".buybox")
+    buybox.get_by_role("button", name="Add to cart").click()
+    expect(buybox.get_by_role("status")).to_contain_text("Added to your cart")
+    return name
+
+
+def fill_in_to_review(page: Page, card: str) -> None:
+    checkout = page.locator(".checkout")
+    checkout.get_by_label("Full name").fill("Ada Lovelace")
+    checkout.get_by_label("Street and number").fill("1 Main Street")
+    checkout.get_by_label("City").fill("Utrecht")
+    checkout.get_by_label("Postcode").fill("3511 AA")
+    checkout.get_by_label("Country").select_option("NL")
+    checkout.get_by_role("button", name="Continue to delivery").click()
+    checkout.get_by_label("Express (next day)").check()
+    checkout.get_by_role("button", name="Continue to payment").click()
+    checkout.get_by_label("Card number").fill(card)
+    checkout.get_by_label("Expiry date").fill("12/30")
+    checkout.get_by_label("Security code").fill("123")
+    checkout.get_by_role("button", name="Review your order").click()
+
+
+def test_a_shopper_buys_two_products_and_gets_an_order_number(shop, stack, page: Page):
+    names = [add_to_cart(page, shop, sku) for sku in in_stock(stack, 2)]
+    page.goto(shop + "/cart")
+    page.get_by_role("link", name="Proceed to checkout").click()
+    expect(page).to_have_title(re.compile("Checkout"))
+    checkout = page.locator(".checkout")
+    # A field left empty is named where it is, and the step does not move on.
+    checkout.get_by_role("button", name="Continue to delivery").click()
+    expect(checkout.locator("#checkout-name-error")).to_have_text("Enter the name to deliver to.")
+    expect(checkout.get_by_label("Full name")).to_have_attribute("aria-invalid", "true")
+    fill_in_to_review(page, GOOD_CARD)
+    for name in names:
+        expect(checkout.locator(".checkout__lines")).to_contain_text(name)
+    expect(checkout.locator("[data-review=card]")).to_have_text("Card ending 4242")
+    screenshot(page, "checkout-review")
+    checkout.get_by_role("button", name="Place order").click()
+    expect(checkout.get_by_role("heading", name="Thank you for your order")).to_be_visible()
+    number = checkout.locator("[data-order-number]").inner_text()
+    assert re.fullmatch(r"T[0-9]{8}", number)
+    expect(checkout.get_by_role("status")).to_contain_text(f"Your order {number} is placed")
+    expect(page.locator("[data-cart-count]")).to_have_text("0")  # the header heard it
+    screenshot(page, "checkout-confirmation")
+    page.goto(shop + "/cart")
+    expect(page.locator(".cart__empty")).to_be_visible()
+
+
+def test_a_declined_card_is_told_plainly_and_the_cart_is_intact(shop, stack, page: Page):
+    [sku] = in_stock(stack, 1)
+    name = add_to_cart(page, shop, sku)
+    page.goto(shop + "/checkout")
+    fill_in_to_review(page, DECLINED_CARD)
+    checkout = page.locator(".checkout")
+    checkout.get_by_role("button", name="Place order").click()
+    status = checkout.get_by_role("status")
+    expect(status).to_contain_text("Your card was declined. Nothing was charged")
+    expect(status).to_contain_text("your cart is unchanged")
+    expect(checkout.get_by_label("Card number")).to_be_focused()  # back at the payment step
+    screenshot(page, "checkout-declined")
+    page.goto(shop + "/cart")
+    expect(page.locator(".cart__line")).to_have_count(1)
+    expect(page.locator(".cart__line").get_by_role("link")).to_have_text(name)

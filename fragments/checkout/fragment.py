@@ -1,0 +1,246 @@
+"""Checkout: the checkout page (address, delivery, payment, review, confirmation) and its BFF.
+
+The BFF does not orchestrate placing the order: it hands the orders service a saga to run
+(backends/orders/saga.py says why there) and reports how it ends. What it does itself is
+what only the shopper's request can do: it turns the card number into a payment token (the
+number goes to the payment service and nowhere else), and it names and prices the cart's
+lines at the moment the order is placed. The browser's idempotency key is bound to its
+visitor (hashed together), so a retried request joins the same saga and no visitor can
+read another's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from typing import Annotated, Any, Literal
+
+from django.http import HttpRequest
+from ninja import Field, Path, Router, Schema
+
+from fragments.kit.backends import (
+    BackendError,
+    add_image_relay,
+    backend_path,
+    bff_error,
+    call,
+    get_json,
+    get_json_or,
+)
+from fragments.kit.caching import NO_STORE
+from fragments.kit.fragment import Fragment
+from fragments.kit.rendering import render as render_template
+from fragments.kit.visitor import require_visitor, visitor_of
+from tessera.runtime.openapi import problem
+
+bff = Router(tags=["checkout"])
+add_image_relay(bff)
+
+#: The browser's key for one attempt at placing an order (a UUID, say).
+CLIENT_KEY = r"^[A-Za-z0-9-]{16,64}$"
+KeyPath = Annotated[str, Path(pattern=CLIENT_KEY, description="the attempt's key")]
+TEXT = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+#: Countries the shop delivers to, as the form offers them.
+COUNTRIES = {
+    "AT": "Austria",
+    "BE": "Belgium",
+    "DE": "Germany",
+    "ES": "Spain",
+    "FR": "France",
+    "GB": "United Kingdom",
+    "IE": "Ireland",
+    "IT": "Italy",
+    "NL": "Netherlands",
+}
+#: Delivery methods when the orders service cannot be asked (it prices them).
+DELIVERY = [{"method": "standard", "cents": 0}, {"method": "express", "cents": 990}]
+DELIVERY_NAMES = {"standard": "Standard delivery (3 to 5 days)", "express": "Express (next day)"}
+UNAVAILABLE = "Your order could not be placed right now. Nothing was charged; please try again."
+#: What the shopper is told when a checkout failed, by the orders service's reason.
+MESSAGES = {
+    "declined": "Your card was declined. Nothing was charged and your cart is unchanged: "
+    "please check the details or use another card.",
+    "out_of_stock": "Sorry, some items are no longer available in the quantity you chose. "
+    "Nothing was charged and your cart is unchanged.",
+    "reservation_lost": "Sorry, we could not keep your items for you. Nothing was charged "
+    "and your cart is unchanged: please try again.",
+    "payment_refused": "The payment could not be made. Nothing was charged and your cart is "
+    "unchanged: please use another card.",
+}
+
+
+class Address(Schema):
+    name: str = Field(..., min_length=1, max_length=100, pattern=TEXT)
+    street: str = Field(..., min_length=1, max_length=200, pattern=TEXT)
+    city: str = Field(..., min_length=1, max_length=100, pattern=TEXT)
+    postcode: str = Field(..., min_length=1, max_length=16, pattern=TEXT)
+    country: str = Field(..., pattern="^(" + "|".join(COUNTRIES) + ")$")
+
+
+class Card(Schema):
+    number: str = Field(..., pattern=r"^[0-9 ]{12,23}$", description="digits (spaces allowed)")
+    expiry: str = Field(..., pattern=r"^(0[1-9]|1[0-2])/[0-9]{2}$", description="MM/YY")
+    cvc: str = Field(..., pattern=r"^[0-9]{3,4}$")
+
+
+class PlaceIn(Schema):
+    key: str = Field(..., pattern=CLIENT_KEY, description="the same for a retried attempt")
+    address: Address
+    delivery: Literal["standard", "express"]
+    card: Card
+
+
+class CheckoutState(Schema):
+    key: str
+    status: str = Field(description="pending, completed or failed")
+    message: str = Field(description="what to tell the shopper")
+    reason: str
+    order_number: str
+    total_cents: int
+    currency: str
+    cart_count: int | None = Field(description="items left in the cart once completed")
+
+
+def saga_key(visitor: str, key: str) -> str:
+    """The orders service's key for the browser's `key`: its visitor's alone."""
+    return "co-" + hashlib.sha256(f"{visitor}\n{key}".encode()).hexdigest()[:40]
+
+
+async def priced_cart(visitor: str) -> dict[str, Any]:
+    """The visitor's cart with each line's name and unit price; BackendError when a backend
+    fails, and `complete` false when a price is missing."""
+    cart = await get_json("cart", backend_path("carts", visitor))
+    skus = [item["sku"] for item in cart["items"]]
+    products: dict[str, dict] = {}
+    prices: dict[str, dict] = {}
+    if skus:
+        found, priced = await asyncio.gather(
+            get_json("catalog", "/products", sku=skus, limit=100),
+            get_json("pricing", "/prices", sku=skus),
+        )
+        products = {p["sku"]: p for p in found["items"]}
+        prices = {p["sku"]: p for p in priced}
+    lines = [
+        {
+            "sku": item["sku"],
+            "name": products.get(item["sku"], {}).get("name", item["sku"]),
+            "quantity": item["quantity"],
+            "unit_cents": prices.get(item["sku"], {}).get("price_cents"),
+            "image": f"/bff/checkout/images/{item['sku']}.svg",
+        }
+        for item in cart["items"]
+    ]
+    return {
+        "lines": lines,
+        "count": cart["count"],
+        "subtotal_cents": sum((x["unit_cents"] or 0) * x["quantity"] for x in lines),
+        "currency": next(iter(prices.values()), {}).get("currency", "EUR"),
+        "complete": all(x["unit_cents"] is not None for x in lines),
+    }
+
+
+async def _state(visitor: str, key: str, checkout: dict[str, Any]) -> CheckoutState:
+    status = checkout["status"]
+    message = ""
+    cart_count = None
+    if status == "completed":
+        message = f"Thank you! Your order {checkout['order_number']} is placed."
+        cart = await get_json_or(None, "cart", backend_path("carts", visitor))
+        cart_count = None if cart is None else cart["count"]
+    elif status == "failed":
+        message = MESSAGES.get(checkout["reason"], UNAVAILABLE)
+    return CheckoutState(
+        key=key,
+        status=status,
+        message=message,
+        reason=checkout["reason"],
+        order_number=checkout["order_number"],
+        total_cents=checkout["total_cents"],
+        currency=checkout["currency"],
+        cart_count=cart_count,
+    )
+
+
+@bff.post("/orders", response=CheckoutState, summary="Place the order for the visitor's cart")
+async def place(request: HttpRequest, order: PlaceIn):
+    """Start placing the order (or, for a key already used, report how it stands): the
+    answer may be `pending`; then ask `GET /orders/{key}` until it is not."""
+    visitor = require_visitor(request)
+    try:
+        cart = await priced_cart(visitor)
+    except BackendError:
+        return problem(502, UNAVAILABLE)
+    if not cart["lines"]:
+        return problem(409, "Your cart is empty.")
+    if not cart["complete"]:
+        return problem(502, UNAVAILABLE)
+    card = order.card.dict() | {"number": order.card.number.replace(" ", "")}
+    try:
+        token = await call("payments", "POST", "/cards", json=card)
+        checkout = await call(
+            "orders",
+            "POST",
+            "/checkouts",
+            json={
+                "key": saga_key(visitor, order.key),
+                "visitor": visitor,
+                "lines": [
+                    {k: line[k] for k in ("sku", "name", "quantity", "unit_cents")}
+                    for line in cart["lines"]
+                ],
+                "currency": cart["currency"],
+                "delivery": order.delivery,
+                "address": order.address.dict(),
+                "card": token["token"],
+            },
+        )
+    except BackendError as exc:  # payments' 422 names the card field, as the browser sent it
+        return bff_error(exc, UNAVAILABLE)
+    return await _state(visitor, order.key, checkout)
+
+
+@bff.get("/orders/{key}", response=CheckoutState, summary="How placing an order stands")
+async def state(request: HttpRequest, key: KeyPath):
+    visitor = require_visitor(request)
+    try:
+        checkout = await get_json("orders", backend_path("checkouts", saga_key(visitor, key)))
+    except BackendError as exc:
+        if exc.status == 404:
+            return problem(404, "there is no such checkout")
+        return problem(502, "the order cannot be checked right now, please try again")
+    return await _state(visitor, key, checkout)
+
+
+async def render(request: HttpRequest) -> str:
+    visitor = visitor_of(request)
+    cart: dict[str, Any] | None
+    if visitor is None:
+        cart = {"lines": [], "count": 0, "subtotal_cents": 0, "currency": "EUR", "complete": True}
+    else:
+        try:
+            cart = await priced_cart(visitor)
+        except BackendError:
+            cart = None
+    delivery = await get_json_or(DELIVERY, "orders", "/delivery-options")
+    return render_template(
+        "checkout",
+        "checkout.html",
+        cart=cart,
+        delivery=[d | {"label": DELIVERY_NAMES.get(d["method"], d["method"])} for d in delivery],
+        countries=COUNTRIES,
+    )
+
+
+fragment = Fragment(
+    name="checkout",
+    render=render,
+    path="/fragment",
+    styles=("checkout.css",),
+    scripts=("checkout.js",),
+    bff=bff,
+    timeout_ms=1500,
+    # The visitor's own cart, as it is now: nothing kept (as the cart page).
+    caching=NO_STORE,
+    owner="checkout",
+    description="The checkout page, and the BFF that places an order (a saga in orders).",
+)

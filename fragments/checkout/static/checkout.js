@@ -1,0 +1,218 @@
+// Checkout fragment: a step at a time (address, delivery, payment, review), each field
+// checked before the next step; placing the order goes through the checkout's own BFF,
+// which starts a saga in the orders service, and this asks how it went until it ends.
+// It touches only its own root, and tells the page about the cart with `cart:updated`.
+const csrfToken = () => (document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/) || [])[1] || "";
+const money = (cents, currency) =>
+  new Intl.NumberFormat("en", { style: "currency", currency }).format(cents / 100);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const newKey = () => crypto.randomUUID();
+
+const POLLS = 60; // at most, half a second apart: half a minute
+const RETRIES = 3; // a request that got no answer is sent again (same key: same order)
+
+const luhn = (digits) => {
+  let total = 0;
+  [...digits].reverse().forEach((d, i) => {
+    let n = Number(d) * (i % 2 ? 2 : 1);
+    total += n > 9 ? n - 9 : n;
+  });
+  return total % 10 === 0;
+};
+
+// What each field must be, and what to say when it is not.
+const RULES = {
+  name: (v) => (v.trim() ? "" : "Enter the name to deliver to."),
+  street: (v) => (v.trim() ? "" : "Enter the street and house number."),
+  city: (v) => (v.trim() ? "" : "Enter the city."),
+  postcode: (v) => (v.trim() ? "" : "Enter the postcode."),
+  country: (v) => (v ? "" : "Choose a country."),
+  number: (v) => {
+    const digits = v.replace(/ /g, "");
+    if (!/^[0-9]{12,19}$/.test(digits)) return "Enter the card number: 12 to 19 digits.";
+    return luhn(digits) ? "" : "This card number is not valid: please check it.";
+  },
+  expiry: (v) => {
+    const match = /^(0[1-9]|1[0-2])\/([0-9]{2})$/.exec(v.trim());
+    if (!match) return "Enter the expiry date as MM/YY.";
+    const now = new Date();
+    const [year, month] = [2000 + Number(match[2]), Number(match[1])];
+    const expired = year < now.getFullYear() || (year === now.getFullYear() && month < now.getMonth() + 1);
+    return expired ? "This card has expired." : "";
+  },
+  cvc: (v) => (/^[0-9]{3,4}$/.test(v.trim()) ? "" : "Enter the 3 or 4 digit security code."),
+};
+
+for (const root of document.querySelectorAll(".checkout")) {
+  const form = root.querySelector(".checkout__form");
+  if (!form) continue;
+  const status = root.querySelector(".checkout__status");
+  const currency = root.dataset.currency;
+  const subtotal = Number(root.dataset.subtotal);
+  const steps = [...root.querySelectorAll("[data-step]")];
+  const place = form.querySelector(".checkout__place");
+  let key = newKey(); // one attempt at placing the order; a new one after it failed
+
+  const say = (text, error = false) => {
+    status.textContent = text;
+    status.classList.toggle("checkout__status--error", error);
+  };
+
+  const show = (name) => {
+    for (const step of steps) step.hidden = step.dataset.step !== name;
+    for (const marker of root.querySelectorAll("[data-step-marker]")) {
+      if (marker.dataset.stepMarker === name) marker.setAttribute("aria-current", "step");
+      else marker.removeAttribute("aria-current");
+    }
+  };
+
+  const setError = (field, message) => {
+    const error = root.querySelector(`#${field.getAttribute("aria-describedby")}`);
+    if (error) error.textContent = message;
+    if (message) field.setAttribute("aria-invalid", "true");
+    else field.removeAttribute("aria-invalid");
+  };
+
+  // Checks the fields of one step; focuses the first one that is wrong.
+  const valid = (step) => {
+    let first = null;
+    for (const field of step.querySelectorAll("input[aria-describedby], select[aria-describedby]")) {
+      const message = RULES[field.name] ? RULES[field.name](field.value) : "";
+      setError(field, message);
+      if (message && !first) first = field;
+    }
+    if (first) first.focus();
+    return !first;
+  };
+
+  const review = () => {
+    const data = new FormData(form);
+    const delivery = form.querySelector("input[name=delivery]:checked");
+    const cents = Number(delivery.dataset.cents);
+    const label = delivery.closest("label").querySelector("span").textContent;
+    const field = (name) => root.querySelector(`[data-review=${name}]`);
+    field("delivery").textContent = `${label}: ${cents ? money(cents, currency) : "free"}`;
+    field("total").textContent = money(subtotal + cents, currency);
+    const country = form.querySelector("select[name=country]").selectedOptions[0].textContent;
+    field("address").textContent = ["name", "street", "postcode", "city"]
+      .map((name) => data.get(name).trim()).concat(country).join(", ");
+    field("card").textContent = `Card ending ${data.get("number").replace(/ /g, "").slice(-4)}`;
+  };
+
+  const order = () => {
+    const data = new FormData(form);
+    const text = (name) => String(data.get(name) || "").trim();
+    return {
+      key,
+      delivery: text("delivery"),
+      address: { name: text("name"), street: text("street"), city: text("city"), postcode: text("postcode"), country: text("country") },
+      card: { number: text("number").replace(/ /g, ""), expiry: text("expiry"), cvc: text("cvc") },
+    };
+  };
+
+  // The BFF's answer as JSON, retried (same key) while there is none or it is a 502.
+  const ask = async (method, path, body) => {
+    for (let attempt = 1; ; attempt += 1) {
+      let response = null;
+      try {
+        response = await fetch(`/bff/checkout${path}`, {
+          method,
+          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
+          body: body ? JSON.stringify(body) : undefined,
+        });
+      } catch (error) { /* no answer: try again */ }
+      if (response && response.status !== 502) return { status: response.status, body: await response.json() };
+      if (attempt >= RETRIES) return { status: response ? response.status : 0, body: {} };
+      await sleep(1000 * attempt);
+    }
+  };
+
+  // A 422 from the BFF names fields (`body.order.card.number`): show each where it belongs.
+  const showFieldErrors = (detail) => {
+    let firstStep = null;
+    for (const problem of detail) {
+      const name = (problem.loc || []).at(-1);
+      const field = form.elements.namedItem(name);
+      if (!field || !field.getAttribute) continue;
+      setError(field, RULES[name] ? RULES[name](field.value) || "Please check this." : "Please check this.");
+      firstStep ??= field.closest("[data-step]");
+    }
+    if (firstStep) show(firstStep.dataset.step);
+    return Boolean(firstStep);
+  };
+
+  const finish = (state) => {
+    if (state.status === "completed") {
+      root.querySelector("[data-order-number]").textContent = state.order_number;
+      form.hidden = true;
+      show("confirmation");
+      const done = root.querySelector(".checkout__done");
+      done.hidden = false;
+      done.focus();
+      say(state.message);
+      if (state.cart_count !== null) {
+        document.dispatchEvent(new CustomEvent("cart:updated", { detail: { count: state.cart_count } }));
+      }
+      return;
+    }
+    key = newKey(); // the next attempt is a new order
+    say(state.message, true);
+    if (state.reason === "declined" || state.reason === "payment_refused") {
+      show("payment");
+      form.querySelector("input[name=number]").focus();
+    }
+  };
+
+  form.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-next], [data-back]");
+    if (!button) return;
+    const step = button.closest("[data-step]");
+    const at = steps.indexOf(step);
+    if (button.hasAttribute("data-back")) {
+      show(steps[at - 1].dataset.step);
+      return;
+    }
+    if (!valid(step)) return;
+    say("");
+    if (steps[at + 1].dataset.step === "review") review();
+    show(steps[at + 1].dataset.step);
+    steps[at + 1].querySelector("input, button").focus();
+  });
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    for (const step of steps.slice(0, 3)) {
+      if (!valid(step)) { show(step.dataset.step); return; }
+    }
+    place.disabled = true;
+    place.textContent = "Placing your order…";
+    say("Placing your order…");
+    try {
+      let { status: code, body: state } = await ask("POST", "/orders", order());
+      if (code === 422 && Array.isArray(state.detail) && showFieldErrors(state.detail)) {
+        say("Please check the details marked.", true);
+        return;
+      }
+      if (code !== 200) {
+        say(typeof state.detail === "string" ? state.detail : "Your order could not be placed right now. Please try again.", true);
+        return;
+      }
+      for (let poll = 0; state.status === "pending" && poll < POLLS; poll += 1) {
+        await sleep(500);
+        const answer = await ask("GET", `/orders/${key}`);
+        if (answer.status === 200) state = answer.body;
+      }
+      if (state.status === "pending") {
+        say("Your order is still being placed. We will finish it; please check back in a minute.", true);
+        return;
+      }
+      finish(state);
+    } finally {
+      place.disabled = false;
+      place.textContent = "Place order";
+    }
+  });
+
+  // Enabled once this script listens.
+  for (const button of form.querySelectorAll("button")) button.disabled = false;
+}

@@ -1,0 +1,110 @@
+"""The payments stub: card tokens, and authorisations that are idempotent under their key,
+decline for the test card, and can be voided (even before they arrive) or captured."""
+
+import pytest
+from backends.payments.api import DECLINED_CARD, luhn_valid, router
+from backends.payments.models import Authorisation, Card
+from ninja.testing import TestClient
+
+pytestmark = pytest.mark.django_db
+
+KEY = "saga-000000000001"
+GOOD_CARD = "4242424242424242"
+
+
+@pytest.fixture
+def client() -> TestClient:
+    return TestClient(router)
+
+
+def token(client, number=GOOD_CARD) -> str:
+    made = client.post("/cards", json={"number": number, "expiry": "12/30", "cvc": "123"})
+    assert made.status_code == 200, made.json()
+    return made.json()["token"]
+
+
+def authorise(client, card: str, key=KEY, amount=4998):
+    body = {"key": key, "card": card, "amount_cents": amount, "currency": "EUR"}
+    return client.post("/authorisations", json=body)
+
+
+def test_luhn():
+    assert luhn_valid(GOOD_CARD) and luhn_valid(DECLINED_CARD)
+    assert not luhn_valid("4242424242424241")
+
+
+def test_a_card_becomes_a_token_and_its_number_is_not_kept(client):
+    made = client.post("/cards", json={"number": GOOD_CARD, "expiry": "12/30", "cvc": "123"})
+    assert made.json()["last4"] == "4242" and made.json()["token"].startswith("card_")
+    assert Card.objects.get().last4 == "4242"
+    assert GOOD_CARD not in str(list(Card.objects.values()))
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"number": "4242424242424241"}, "number"),
+        ({"number": "4242 4242 4242 4242"}, "number"),
+        ({"expiry": "13/30"}, "expiry"),
+        ({"cvc": "12"}, "cvc"),
+    ],
+)
+def test_a_bad_card_is_refused_naming_the_field(client, change, field):
+    body = {"number": GOOD_CARD, "expiry": "12/30", "cvc": "123"} | change
+    refused = client.post("/cards", json=body)
+    assert refused.status_code == 422 and field in str(refused.json()["detail"])
+
+
+def test_an_authorisation_is_made_once_under_its_key(client):
+    card = token(client)
+    first = authorise(client, card)
+    assert first.status_code == 200
+    assert first.json() == {
+        "key": KEY,
+        "status": "authorised",
+        "amount_cents": 4998,
+        "currency": "EUR",
+        "last4": "4242",
+    }
+    assert authorise(client, card).json() == first.json()  # a retry after a timeout
+    assert Authorisation.objects.count() == 1
+    other = authorise(client, card, amount=1)
+    assert other.status_code == 409 and "another payment" in other.json()["detail"]
+
+
+def test_the_test_card_is_declined_and_stays_declined(client):
+    card = token(client, DECLINED_CARD)
+    for _ in range(2):
+        declined = authorise(client, card)
+        assert declined.status_code == 402
+        assert declined.json()["detail"] == "the card was declined"
+    assert Authorisation.objects.get().status == "declined"
+    assert client.post(f"/voids/{KEY}").json()["status"] == "declined"  # nothing held
+
+
+def test_a_void_releases_the_hold_and_is_idempotent(client):
+    authorise(client, token(client))
+    for _ in range(2):
+        voided = client.post(f"/voids/{KEY}")
+        assert voided.status_code == 200 and voided.json()["status"] == "voided"
+    assert authorise(client, token(client)).status_code == 409
+
+
+def test_an_authorisation_overtaken_by_its_void_is_refused(client):
+    assert client.post(f"/voids/{KEY}").json()["status"] == "voided"
+    late = authorise(client, token(client))
+    assert late.status_code == 409 and "voided" in late.json()["detail"]
+    assert Authorisation.objects.get().amount_cents == 0
+
+
+def test_capture_takes_an_authorised_amount_once(client):
+    authorise(client, token(client))
+    for _ in range(2):
+        assert client.post(f"/captures/{KEY}").json()["status"] == "captured"
+    assert client.post(f"/voids/{KEY}").status_code == 409
+    assert client.post("/captures/saga-unknown-0001").status_code == 404
+
+
+def test_an_unknown_card_is_a_404(client):
+    assert authorise(client, "card_" + "0" * 24).status_code == 404
+    assert not Authorisation.objects.exists()

@@ -1,0 +1,175 @@
+"""The checkout fragment: its page, and its BFF, which prices the cart, makes a token of the
+card and hands the orders service the saga, then reports how it ends in words for people."""
+
+import asyncio
+
+import pytest
+from ninja.testing import TestAsyncClient
+
+from fragments.checkout.fragment import bff, render, saga_key
+from tests.fragments.conftest import VISITOR, fragment_request, visitor_headers
+
+KEY = "0f8e7d6c-5b4a-4321-8000-123456789abc"
+SAGA = saga_key(VISITOR, KEY)
+CART = {"visitor": VISITOR, "items": [{"sku": "SKU-1001", "quantity": 2}], "count": 2}
+ORDER = {
+    "key": KEY,
+    "delivery": "express",
+    "address": {"name": "Ada Lovelace", "street": "1 Main St", "city": "Utrecht",
+                "postcode": "3511 AA", "country": "NL"},
+    "card": {"number": "4242 4242 4242 4242", "expiry": "12/30", "cvc": "123"},
+}  # fmt: skip
+TOKEN = "card_" + "a" * 24
+
+
+def checkout(status="completed", reason="", number="T00000042") -> dict:
+    return {
+        "key": SAGA,
+        "visitor": VISITOR,
+        "status": status,
+        "step": "",
+        "reason": reason,
+        "detail": "",
+        "order_number": number,
+        "total_cents": 4988,
+        "currency": "EUR",
+    }
+
+
+@pytest.fixture
+def client() -> TestAsyncClient:
+    return TestAsyncClient(bff)
+
+
+@pytest.fixture
+def shop(fake_backends):
+    fake_backends.on("cart", "GET", f"/carts/{VISITOR}", CART)
+    fake_backends.on("catalog", "GET", "/products", {"total": 1, "items": [
+        {"sku": "SKU-1001", "name": "Urban Kettle"}
+    ]})  # fmt: skip
+    fake_backends.on("pricing", "GET", "/prices", [
+        {"sku": "SKU-1001", "price_cents": 1999, "list_price_cents": 1999, "currency": "EUR",
+         "deal": False}
+    ])  # fmt: skip
+    fake_backends.on("payments", "POST", "/cards", {"token": TOKEN, "last4": "4242"})
+    fake_backends.on("orders", "POST", "/checkouts", checkout())
+    fake_backends.on("orders", "GET", "/delivery-options", [
+        {"method": "standard", "cents": 0}, {"method": "express", "cents": 990}
+    ])  # fmt: skip
+    return fake_backends
+
+
+def place(client, order=ORDER):
+    return asyncio.run(client.post("/orders", json=order, headers=visitor_headers()))
+
+
+def test_placing_an_order_hands_the_orders_service_a_priced_saga(client, shop):
+    placed = place(client)
+    assert placed.status_code == 200
+    assert placed.json() == {
+        "key": KEY,
+        "status": "completed",
+        "message": "Thank you! Your order T00000042 is placed.",
+        "reason": "",
+        "order_number": "T00000042",
+        "total_cents": 4988,
+        "currency": "EUR",
+        "cart_count": 2,
+    }
+    card = next(body for name, _, _, body in shop.calls if name == "payments")
+    assert card == {"number": "4242424242424242", "expiry": "12/30", "cvc": "123"}
+    saga = next(
+        body for name, method, _, body in shop.calls if (name, method) == ("orders", "POST")
+    )
+    assert saga == {
+        "key": SAGA,
+        "visitor": VISITOR,
+        "lines": [{"sku": "SKU-1001", "name": "Urban Kettle", "quantity": 2, "unit_cents": 1999}],
+        "currency": "EUR",
+        "delivery": "express",
+        "address": ORDER["address"],
+        "card": TOKEN,  # never the number
+    }
+
+
+def test_a_key_is_bound_to_its_visitor():
+    assert saga_key(VISITOR, KEY) != saga_key("visitor-someone-else", KEY)
+    assert saga_key(VISITOR, KEY) == SAGA
+
+
+def test_a_declined_card_is_said_plainly(client, shop):
+    shop.on("orders", "POST", "/checkouts", checkout("failed", "declined", ""))
+    state = place(client).json()
+    assert state["status"] == "failed" and state["order_number"] == ""
+    assert state["message"].startswith("Your card was declined. Nothing was charged")
+    assert "cart is unchanged" in state["message"]
+
+
+def test_a_pending_checkout_is_asked_about_again(client, shop):
+    shop.on("orders", "POST", "/checkouts", checkout("pending", number=""))
+    assert place(client).json()["status"] == "pending"
+    shop.on("orders", "GET", f"/checkouts/{SAGA}", checkout())
+    state = asyncio.run(client.get(f"/orders/{KEY}", headers=visitor_headers()))
+    assert state.json()["order_number"] == "T00000042"
+    other = visitor_headers("visitor-someone-else")
+    assert asyncio.run(client.get(f"/orders/{KEY}", headers=other)).status_code == 404
+
+
+def test_an_empty_cart_places_nothing(client, shop):
+    shop.on("cart", "GET", f"/carts/{VISITOR}", {"visitor": VISITOR, "items": [], "count": 0})
+    refused = place(client)
+    assert refused.status_code == 409 and refused.json()["detail"] == "Your cart is empty."
+    assert not any(name in ("payments", "orders") for name, *_ in shop.calls)
+
+
+def test_orders_down_is_a_502_that_says_nothing_was_charged(client, shop):
+    shop.down.add("orders")
+    failed = place(client)
+    assert failed.status_code == 502 and "Nothing was charged" in failed.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"key": "short"}, "key"),
+        ({"delivery": "drone"}, "delivery"),
+        ({"address": ORDER["address"] | {"name": "  "}}, "name"),
+        ({"address": ORDER["address"] | {"country": "XX"}}, "country"),
+        ({"card": ORDER["card"] | {"number": "4242-4242"}}, "number"),
+        ({"card": ORDER["card"] | {"expiry": "1/30"}}, "expiry"),
+        ({"card": ORDER["card"] | {"cvc": "12345"}}, "cvc"),
+    ],
+)
+def test_bad_input_is_a_422_naming_the_field_and_reaches_no_backend(client, shop, change, field):
+    refused = place(client, ORDER | change)
+    assert refused.status_code == 422 and field in str(refused.json()["detail"])
+    assert shop.calls == []
+
+
+def test_an_invalid_card_number_is_refused_by_payments_naming_the_field(client, shop):
+    shop.on("payments", "POST", "/cards", {"detail": [
+        {"loc": ["body", "card", "number"], "msg": "the card number is not valid"}
+    ]}, 422)  # fmt: skip
+    refused = place(client)
+    assert refused.status_code == 422 and refused.json()["detail"][0]["loc"][-1] == "number"
+    assert not any(name == "orders" for name, *_ in shop.calls)
+
+
+def test_writes_need_a_visitor(client, shop):
+    assert asyncio.run(client.post("/orders", json=ORDER)).status_code == 401
+
+
+def test_the_page_has_every_step_labelled_and_the_cart_priced(shop):
+    html = asyncio.run(render(fragment_request()))
+    for legend in ("Delivery address", "Delivery", "Payment", "Review your order"):
+        assert f"<legend>{legend}</legend>" in html
+    for field in ("name", "street", "city", "postcode", "country", "number", "expiry", "cvc"):
+        assert f'<label for="checkout-{field}">' in html
+        assert f'aria-describedby="checkout-{field}-error"' in html
+    assert "Urban Kettle" in html and "€39.98" in html and "€9.90" in html
+
+
+def test_the_page_of_an_empty_cart_says_so(shop):
+    shop.on("cart", "GET", f"/carts/{VISITOR}", {"visitor": VISITOR, "items": [], "count": 0})
+    html = asyncio.run(render(fragment_request()))
+    assert "Your cart is empty" in html and "<form" not in html

@@ -1,0 +1,321 @@
+"""Placing orders with real processes on loopback: the checkout saga in the orders service
+against the real inventory, payments and cart stubs, driven to every failure point —
+a declined card, payments timing out or failing, stock gone between cart and checkout,
+the orders process dying after each step and restarted by the supervisor — and the end
+state of every backend checked after each: no stock held or leaked, no money held without
+an order, no order without its stock, the cart intact unless the order was placed. And the
+last unit is sold once, however many shoppers (and inventory processes) race for it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from conftest import free_port
+from tessera.ops.services import SERVICES, Placed, service_env, stack_env
+
+pytestmark = pytest.mark.integration
+
+GOOD_CARD = "4242424242424242"
+DECLINED_CARD = "4000000000000002"
+STEPS = ["reserve_stock", "authorise_payment", "create_order", "confirm_reservation", "clear_cart"]
+ADDRESS = {"name": "Ada", "street": "1 Main St", "city": "Utrecht", "postcode": "3511",
+           "country": "NL"}  # fmt: skip
+#: SKUs each test has to itself (stock is shared by the whole session's stack).
+_taken: set[str] = set()
+
+
+class Shop:
+    """The stack's backends, as these tests drive and inspect them."""
+
+    def __init__(self, stack) -> None:
+        self.stack = stack
+        self.http = httpx.Client(timeout=15)
+        self.admin = {"Authorization": f"Bearer {stack.secrets['TESSERA_STUB_ADMIN_TOKEN']}"}
+
+    def url(self, backend: str, path: str) -> str:
+        return self.stack.url(backend) + path
+
+    def get(self, backend: str, path: str, **params) -> httpx.Response:
+        return self.http.get(self.url(backend, path), params=params)
+
+    def stock(self, sku: str) -> dict:
+        return self.get("inventory", f"/stock/{sku}").json()
+
+    def sku_with(self, on_hand: int) -> str:
+        """A demo product with `on_hand` units, free of reservations, used by no other test."""
+        for number in range(1001, 1061):
+            sku = f"SKU-{number}"
+            level = self.stock(sku)
+            if sku not in _taken and level["on_hand"] == on_hand and level["reserved"] == 0:
+                _taken.add(sku)
+                return sku
+        pytest.fail(f"no product left with {on_hand} in stock")
+
+    def fill_cart(self, visitor: str, lines: dict[str, int]) -> list[dict]:
+        for sku, quantity in lines.items():
+            added = self.http.post(
+                self.url("cart", f"/carts/{visitor}/items"), json={"sku": sku, "quantity": quantity}
+            )
+            assert added.status_code == 200, added.text
+        return self.cart(visitor)
+
+    def cart(self, visitor: str) -> list[dict]:
+        return self.get("cart", f"/carts/{visitor}").json()["items"]
+
+    def card(self, number: str = GOOD_CARD) -> str:
+        made = self.http.post(
+            self.url("payments", "/cards"), json={"number": number, "expiry": "12/30", "cvc": "123"}
+        )
+        assert made.status_code == 200, made.text
+        return made.json()["token"]
+
+    def start(self, key: str, visitor: str, lines: dict[str, int], card: str) -> None:
+        """POST the checkout; the answer may never come (the orders process may die)."""
+        body = {
+            "key": key,
+            "visitor": visitor,
+            "lines": [
+                {"sku": sku, "name": sku, "quantity": quantity, "unit_cents": 1000}
+                for sku, quantity in lines.items()
+            ],
+            "currency": "EUR",
+            "delivery": "standard",
+            "address": ADDRESS,
+            "card": card,
+        }
+        try:
+            answer = self.http.post(self.url("orders", "/checkouts"), json=body)
+            assert answer.status_code == 200, answer.text
+        except httpx.HTTPError:
+            pass  # the crash switch: the process died mid-request
+
+    def outcome(self, key: str, timeout: float = 40.0) -> dict:
+        """How checkout `key` ended, asking until it did (or the orders process is back)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                state = self.get("orders", f"/checkouts/{key}")
+                if state.status_code == 200 and state.json()["status"] != "pending":
+                    return state.json()
+            except httpx.HTTPError:
+                pass  # restarting
+            time.sleep(0.2)
+        pytest.fail(f"checkout {key} never ended")
+
+    def checkout(self, lines: dict[str, int], card_number: str = GOOD_CARD) -> tuple[str, str]:
+        """A visitor with `lines` in the cart starts a checkout: (key, visitor)."""
+        key, visitor = f"saga-{uuid.uuid4().hex}", f"visitor-{uuid.uuid4().hex[:16]}"
+        self.fill_cart(visitor, lines)
+        self.start(key, visitor, lines, self.card(card_number))
+        return key, visitor
+
+    def set_faults(self, backend: str, faults: dict) -> None:
+        changed = self.http.put(self.url(backend, "/_faults"), json=faults, headers=self.admin)
+        assert changed.status_code == 200, changed.text
+
+    def crash_after(self, step: str | None) -> None:
+        changed = self.http.put(
+            self.url("orders", "/_crash"), json={"after": step}, headers=self.admin
+        )
+        assert changed.status_code == 200, changed.text
+
+    # -- the end state of every backend ----------------------------------------------------
+
+    def assert_nothing_happened(
+        self, key: str, visitor: str, levels: dict[str, dict], cart: list[dict]
+    ) -> None:
+        """No stock held or sold, no money held, no order, the cart as it was."""
+        for sku, level in levels.items():
+            assert self.stock(sku) == level, sku
+        reservation = self.get("inventory", f"/reservations/{key}")
+        assert reservation.status_code == 404 or reservation.json()["status"] == "released"
+        payment = self.get("payments", f"/authorisations/{key}")
+        assert payment.status_code == 404 or payment.json()["status"] in ("declined", "voided")
+        assert self.get("orders", f"/visitors/{visitor}/orders", status="placed").json() == []
+        assert self.cart(visitor) == cart
+
+    def assert_sold(self, key: str, visitor: str, lines: dict[str, int], levels: dict) -> None:
+        """The stock sold, the money held once, one order placed, its lines out of the cart."""
+        for sku, quantity in lines.items():
+            now = self.stock(sku)
+            assert now["on_hand"] == levels[sku]["on_hand"] - quantity, sku
+            assert now["reserved"] == 0, sku
+        assert self.get("inventory", f"/reservations/{key}").json()["status"] == "confirmed"
+        payment = self.get("payments", f"/authorisations/{key}").json()
+        total = sum(1000 * quantity for quantity in lines.values())
+        assert (payment["status"], payment["amount_cents"]) == ("authorised", total)
+        orders = self.get("orders", f"/visitors/{visitor}/orders").json()
+        assert [(o["status"], o["total_cents"]) for o in orders] == [("placed", total)]
+        assert not {item["sku"] for item in self.cart(visitor)} & set(lines)
+
+
+@pytest.fixture
+def shop(stack):
+    shop = Shop(stack)
+    yield shop
+    shop.crash_after(None)
+    for backend in ("payments", "inventory", "cart"):
+        shop.http.delete(shop.url(backend, "/_faults"), headers=shop.admin)
+    shop.http.close()
+
+
+def _levels(shop: Shop, lines: dict[str, int]) -> dict[str, dict]:
+    return {sku: shop.stock(sku) for sku in lines}
+
+
+def test_a_checkout_sells_the_stock_holds_the_money_and_clears_the_cart(shop):
+    lines = {shop.sku_with(12): 2, shop.sku_with(40): 1}
+    levels = _levels(shop, lines)
+    key, visitor = shop.checkout(lines)
+    outcome = shop.outcome(key)
+    assert (outcome["status"], outcome["reason"]) == ("completed", "")
+    assert outcome["order_number"]
+    shop.assert_sold(key, visitor, lines, levels)
+
+
+def test_a_declined_card_leaves_nothing_behind(shop):
+    lines = {shop.sku_with(12): 1}
+    levels = _levels(shop, lines)
+    key, visitor = shop.checkout(lines, DECLINED_CARD)
+    assert shop.outcome(key)["reason"] == "declined"
+    shop.assert_nothing_happened(key, visitor, levels, [{"sku": s, "quantity": 1} for s in lines])
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [{"hang": True}, {"error_rate": 1.0}],
+    ids=["payment-timeout", "payment-5xx"],
+)
+def test_payments_timing_out_or_failing_leaves_nothing_behind(shop, fault):
+    lines = {shop.sku_with(40): 3}
+    levels = _levels(shop, lines)
+    shop.set_faults("payments", {"/authorisations": fault})
+    key, visitor = shop.checkout(lines)
+    outcome = shop.outcome(key)
+    shop.set_faults("payments", {})
+    assert (outcome["status"], outcome["reason"]) == ("failed", "unavailable")
+    shop.assert_nothing_happened(key, visitor, levels, [{"sku": s, "quantity": 3} for s in lines])
+    # Whatever the timed-out calls did, the key is voided: a late one cannot hold money.
+    assert shop.get("payments", f"/authorisations/{key}").json()["status"] == "voided"
+
+
+def test_stock_gone_between_cart_and_checkout_charges_nothing(shop):
+    sku = shop.sku_with(3)
+    visitor_cart = {sku: 3}
+    # Someone else's checkout holds one of the three while ours is in the cart.
+    other = f"saga-{uuid.uuid4().hex}"
+    held = shop.http.post(
+        shop.url("inventory", "/reservations"),
+        json={"key": other, "lines": [{"sku": sku, "quantity": 1}]},
+    )
+    assert held.status_code == 200
+    levels = _levels(shop, visitor_cart)
+    key, visitor = shop.checkout(visitor_cart)
+    outcome = shop.outcome(key)
+    assert (outcome["status"], outcome["reason"]) == ("failed", "out_of_stock")
+    assert f"not enough {sku} in stock: 2 available" in outcome["detail"]
+    assert shop.get("payments", f"/authorisations/{key}").status_code != 200
+    shop.assert_nothing_happened(key, visitor, levels, [{"sku": sku, "quantity": 3}])
+    shop.http.post(shop.url("inventory", f"/reservations/{other}/release"))
+
+
+@pytest.fixture
+def crash_counted_alone(stack):
+    """Each crash here is one of its own: the supervisor forgets the earlier ones, so that
+    five of them in a minute are not taken for a crash loop (which it leaves down)."""
+    stack.loop.call_soon_threadsafe(stack.supervisor.histories.pop, "orders", None)
+
+
+@pytest.mark.parametrize("step", STEPS)
+@pytest.mark.usefixtures("crash_counted_alone")
+def test_a_crash_after_each_step_is_finished_or_compensated_on_restart(shop, step):
+    lines = {shop.sku_with(100): 2}
+    levels = _levels(shop, lines)
+    shop.crash_after(step)
+    key, visitor = shop.checkout(lines)
+    outcome = shop.outcome(key)  # the supervisor restarts orders; its sweep resumes the saga
+    if STEPS.index(step) < STEPS.index("confirm_reservation"):
+        assert (outcome["status"], outcome["reason"]) == ("failed", "interrupted")
+        shop.assert_nothing_happened(
+            key, visitor, levels, [{"sku": s, "quantity": 2} for s in lines]
+        )
+    else:
+        assert outcome["status"] == "completed"
+        shop.assert_sold(key, visitor, lines, levels)
+
+
+def test_the_last_unit_is_sold_once_to_racing_shoppers(shop):
+    sku = shop.sku_with(3)
+    levels = _levels(shop, {sku: 1})
+    # Two of the three are sold first: one unit is left.
+    first, _ = shop.checkout({sku: 2})
+    assert shop.outcome(first)["status"] == "completed"
+    with ThreadPoolExecutor(6) as pool:  # six shoppers at once
+        started = list(pool.map(lambda _: shop.checkout({sku: 1}), range(6)))
+    outcomes = [shop.outcome(key)["status"] for key, _ in started]
+    assert sorted(outcomes) == ["completed"] + ["failed"] * 5
+    assert shop.stock(sku) == {
+        "sku": sku,
+        "quantity": 0,
+        "in_stock": False,
+        "on_hand": levels[sku]["on_hand"] - 3,
+        "reserved": 0,
+    }
+
+
+@pytest.fixture
+def second_inventory(stack):
+    """Another inventory process on the same database, as a second replica would be."""
+    service = next(s for s in SERVICES if s.name == "inventory")
+    placed = Placed(service, "127.0.0.1", free_port())
+    env = {
+        **os.environ,
+        **stack.secrets,
+        "TESSERA_DATA_DIR": str(stack.data_dir),
+        **service_env(placed, stack_env(stack.stack)),
+    }
+    process = subprocess.Popen(
+        placed.command(), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(placed.url + "/healthz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline and process.poll() is None, "it did not start"
+            time.sleep(0.2)
+        yield placed.url
+    finally:
+        process.terminate()
+        process.wait(15)
+
+
+def test_the_last_unit_is_reserved_once_across_inventory_processes(shop, second_inventory):
+    sku = shop.sku_with(3)
+    held = shop.http.post(
+        shop.url("inventory", "/reservations"),
+        json={"key": f"saga-{uuid.uuid4().hex}", "lines": [{"sku": sku, "quantity": 2}]},
+    )
+    assert held.status_code == 200
+    bases = [shop.url("inventory", ""), second_inventory] * 5
+
+    def reserve(base: str) -> int:
+        body = {"key": f"saga-{uuid.uuid4().hex}", "lines": [{"sku": sku, "quantity": 1}]}
+        with httpx.Client(timeout=30) as client:
+            return client.post(base + "/reservations", json=body).status_code
+
+    with ThreadPoolExecutor(len(bases)) as pool:
+        statuses = list(pool.map(reserve, bases))
+    assert sorted(statuses) == [200] + [409] * 9
+    assert shop.stock(sku)["quantity"] == 0 and shop.stock(sku)["reserved"] == 3
