@@ -13,6 +13,7 @@ from django.conf import settings  # noqa: E402
 
 from shell import gateway  # noqa: E402  (needs the settings configured above)
 from shell.engine import PageApp, breakers, close_connections, layout  # noqa: E402
+from shell.engine.locale import Locales  # noqa: E402
 
 # Before the snapshot's disk copy is read (shell.snapshot), which checks pages' layouts.
 layout.use_folders(settings.LAYOUTS_DIR)
@@ -42,6 +43,7 @@ application = ServiceApp(
         page_budget=settings.PAGE_BUDGET,
         policy=response_policy(),
         site_name=settings.SITE_NAME,
+        locales=Locales(settings.LOCALES),
     ),
     service="shell",
     on_startup=[poller.start, reporter.start, publisher.start],

@@ -39,6 +39,8 @@ STORAGES = {"staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestSta
 #: The operator's layouts folder, looked in before the shell's own (shell/layouts): a new
 #: layout is a new file there, picked up and published to the registry without a restart.
 LAYOUTS_DIR = Path(env_str("TESSERA_LAYOUTS_DIR", str(REPO_ROOT / "shell" / "layouts")))
+#: The shop's languages, the first the default: fragments get one of them (x-tessera-locale).
+LOCALES = env_list("TESSERA_LOCALES", ["en", "ko"])
 #: The shop's name, after every page's title ("Kettle · Tessera").
 SITE_NAME = env_str("TESSERA_SITE_NAME", "Tessera")
 #: Where the registry is; the shell polls its snapshot for fragments and instances.

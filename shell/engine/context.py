@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from shell.engine.cookies import CSRF_COOKIE, fragment_cookie_header
+from shell.engine.locale import Locales
 from tessera.runtime.contract import DEADLINE_HEADER, STRIP_CONTROLS
 from tessera.runtime.tracing import Hop, begin
 from tessera.runtime.visitor import sign_visitor, visitor_from_cookies
@@ -26,7 +27,6 @@ FORWARDED_HEADERS = frozenset({b"accept-language", b"user-agent", b"referer"})
 #: bound on request heads (`TESSERA_MAX_HEAD_BYTES`), so a long header cannot lose a page.
 MAX_PASSED_ON = 2048
 
-_LOCALE = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$")
 
 #: Taken off the caller's own timeout before it is sent as the budget: the time the callee
 #: cannot see, i.e. the request's way to it (a connect when the pool has no idle connection,
@@ -131,6 +131,8 @@ class _DeadlineLines(dict[int, bytes]):
 
 
 DEADLINE_LINES = _DeadlineLines()
+#: A shop in English only (the engine's default; the shell's languages: TESSERA_LOCALES).
+ENGLISH = Locales(("en",))
 
 
 def request_context(
@@ -139,11 +141,12 @@ def request_context(
     *,
     visitor_key: bytes,
     hop: Hop | None = None,
+    locales: Locales = ENGLISH,
 ) -> RequestContext:
     """Derive the context of one page request from its headers; `path` is the raw
     (percent-encoded) path, `visitor_key` checks the visitor cookie's signature, and `hop`
     holds the request's ids (tracing.py; begun from the headers when not given): fragments
-    get them, their span's parent is the page's."""
+    get them, their span's parent is the page's. `locales` picks the page's language."""
     if hop is None:
         hop = begin(headers, trust_request_id=False)
     raw = dict(headers)  # several Cookie lines were made one by ServiceApp
@@ -155,16 +158,12 @@ def request_context(
     # A new visitor's id and the nonce come from one call for random bytes, not one each;
     # absent headers are not parsed at all: this runs for every page.
     fresh = os.urandom(32).hex()
-    locale = "en"
-    if "accept-language" in forwarded:
-        language = forwarded["accept-language"].split(",")[0].split(";")[0].strip()
-        if _LOCALE.match(language):
-            locale = language
-    visitor, needs_csrf_cookie = None, True
+    visitor, needs_csrf_cookie, cookies = None, True, None
     if b"cookie" in raw:
         cookies = raw[b"cookie"].decode("latin-1")
         visitor = visitor_from_cookies(cookies, visitor_key)
         needs_csrf_cookie = _CSRF_PRESENT.search(cookies) is None
+    locale = locales.choose(forwarded.get("accept-language"), cookies)
     return RequestContext(
         hop.request_id,
         hop.trace_id,

@@ -11,14 +11,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote
 
 from shell.engine.cache import cache
-from shell.engine.context import DEADLINE_LINES, RequestContext, request_context
+from shell.engine.context import DEADLINE_LINES, ENGLISH, RequestContext, request_context
 from shell.engine.deadline import Deadline
 from shell.engine.decision import decide
 from shell.engine.disconnect import WATCH_DISCONNECT_AFTER, DisconnectWatch
 from shell.engine.httpclient import encode_headers
+from shell.engine.locale import LOCALE_PREFIX, Locales
 from shell.engine.outcome import Outcome
 from shell.engine.plan import Placement, PlanCache, error_page
 from shell.engine.resolve import fresh_copy, resolve
@@ -49,8 +50,10 @@ class PageApp:
         policy: ResponsePolicy = DEFAULT_POLICY,
         watch_disconnect_after: float = WATCH_DISCONNECT_AFTER,
         site_name: str = "",
+        locales: Locales = ENGLISH,
     ) -> None:
         self.site = site
+        self.locales = locales
         self.site_name = site_name  # after each page's title, e.g. "Kettle · Tessera"
         self.fallback = fallback
         self.context_key = context_key
@@ -66,6 +69,9 @@ class PageApp:
             return
         path = scope["path"]
         site = self.site()
+        if path.startswith(LOCALE_PREFIX):
+            await self._switch_locale(scope, send, path[len(LOCALE_PREFIX) :])
+            return
         if path.startswith(FRAGMENT_PREFIX):
             config = site.fragments.get(path[len(FRAGMENT_PREFIX) :])
             context, headers = self._context(scope)
@@ -101,7 +107,24 @@ class PageApp:
         hop = scope.get(SCOPE_KEY)  # begun by ServiceApp, which every service runs in
         if hop is None:
             hop = scope[SCOPE_KEY] = begin(scope["headers"], trust_request_id=False)
-        return request_context(scope["headers"], path, visitor_key=self.visitor_key, hop=hop)
+        return request_context(
+            scope["headers"], path, visitor_key=self.visitor_key, hop=hop, locales=self.locales
+        )
+
+    async def _switch_locale(self, scope: Scope, send: Send, language: str) -> None:
+        """The language switch: keep `language` (one of the shop's) in the visitor's cookie
+        and send the browser back to `next`, a page of this shop (the home page otherwise).
+        Choosing a language changes nothing but the language: no CSRF token is asked."""
+        headers = [(b"cache-control", b"no-store"), *self.policy.plain_headers()]
+        if language not in self.locales.languages:
+            await send_response(send, 404, b"no such language", headers=headers)
+            return
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        target = query.get("next", ["/"])[0]
+        location = target if target.startswith("/") and self.policy.redirect(target) else "/"
+        cookie = self.locales.cookie(language, secure=self.policy.https)
+        headers += [(b"location", location.encode("latin-1")), (b"set-cookie", cookie)]
+        await send_response(send, 303, b"", headers=headers)
 
     async def _page(
         self,

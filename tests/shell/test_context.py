@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from shell.engine.config import FragmentConfig
 from shell.engine.context import request_context
 from shell.engine.cookies import visitor_cookie
+from shell.engine.locale import Locales
 from tessera.runtime.tracing import begin
 from tessera.runtime.visitor import sign_visitor, verify_visitor, visitor_cookie_value
 
@@ -81,10 +82,24 @@ def test_fragments_get_the_pages_ids_and_the_page_as_their_parent_span():
     assert sent["traceparent"] == f"00-{hop.trace_id}-{hop.span_id}-01"
 
 
-def test_locale_comes_from_accept_language_or_defaults():
-    assert context_of([(b"accept-language", b"fr-CA,fr;q=0.8")]).locale == "fr-CA"
-    assert context_of([(b"accept-language", b"<script>")]).locale == "en"
-    assert context_of([]).locale == "en"
+def test_the_locale_is_one_of_the_shops_languages_the_visitor_chose_or_their_browser_prefers():
+    shop = Locales(("en", "ko"))
+
+    def locale(accept_language=None, cookie=None):
+        headers = [(b"accept-language", accept_language)] if accept_language else []
+        headers += [(b"cookie", cookie)] if cookie else []
+        return context_of(headers, locales=shop).locale
+
+    assert locale(b"ko-KR,ko;q=0.9,en;q=0.8") == "ko"  # a region of a language the shop has
+    assert locale(b"fr-CA,fr;q=0.9,ko;q=0.5,en;q=0.1") == "ko"  # by q-value, not position
+    assert locale(b"en;q=0.2, ko;q=0.8") == "ko"
+    assert locale(b"ko;q=0, en") == "en"  # q=0: not wanted
+    assert locale(b"fr-CA,fr;q=0.8") == "en"  # none the shop has: its first language
+    assert locale(b"<script>") == "en"
+    assert locale() == "en"
+    assert locale(b"en", b"tessera_locale=ko") == "ko"  # the visitor's choice wins
+    assert locale(b"ko", b"a=1; tessera_locale=fr") == "ko"  # a language the shop lacks: not
+    assert context_of([(b"accept-language", b"ko")]).locale == "en"  # an English-only shop
 
 
 def test_visitor_tokens_verify_only_untampered_and_unexpired():

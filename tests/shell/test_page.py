@@ -17,6 +17,7 @@ from shell.engine import (
     fragment_resolved,
     open_connections,
 )
+from shell.engine.locale import Locales
 from tessera.runtime.visitor import verify_visitor, visitor_cookie_value
 from tests.httpserver import Reply, serve
 
@@ -171,11 +172,38 @@ def test_every_fragment_gets_context_but_no_cookies():
     )
     for _, _, headers, _ in server.requests:
         assert "cookie" not in headers
-        assert headers["x-tessera-locale"] == "de-DE"
+        assert headers["x-tessera-locale"] == "en"  # the engine's default shop: English only
         assert headers["x-tessera-path"] == "/product/SKU-1"
         assert headers["traceparent"].startswith("00-")
         assert verify_visitor(headers["x-tessera-visitor"], KEY, 0) == "abcdefghijklmnop1234"
     assert recorder.set_cookies == []  # a known visitor gets no new cookie
+
+
+def test_the_language_switch_keeps_the_choice_and_goes_back_to_the_page():
+    async def scenario():
+        app = app_for("http://127.0.0.1:9")
+        app.locales = Locales(("en", "ko"))
+        answers = []
+        for path, query in [
+            ("/_locale/ko", b"next=/product/SKU-1%3Fq%3D1"),
+            ("/_locale/ko", b"next=//evil.example/"),
+            ("/_locale/ko", b"next=https://evil.example/"),
+            ("/_locale/fr", b"next=/"),
+        ]:
+            recorder = Recorder()
+            await app(request(path, query=query), never_disconnect, recorder)
+            answers.append((recorder.start["status"], recorder.headers.get("location"),
+                            recorder.set_cookies))  # fmt: skip
+        await close_connections()
+        return answers
+
+    kept = ["tessera_locale=ko; Path=/; Max-Age=31536000; SameSite=Lax"]
+    assert asyncio.run(scenario()) == [
+        (303, "/product/SKU-1?q=1", kept),
+        (303, "/", kept),  # never to another site
+        (303, "/", kept),
+        (404, None, []),  # not one of the shop's languages
+    ]
 
 
 def test_a_fragment_configured_for_cookies_receives_them():
