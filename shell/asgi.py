@@ -11,9 +11,8 @@ django_app = get_asgi_application()
 
 from django.conf import settings  # noqa: E402
 
-from shell import gateway  # noqa: E402  (needs the settings configured above)
+from shell import gateway, languages  # noqa: E402  (needs the settings configured above)
 from shell.engine import PageApp, breakers, close_connections, layout  # noqa: E402
-from shell.engine.locale import Locales  # noqa: E402
 
 # Before the snapshot's disk copy is read (shell.snapshot), which checks pages' layouts.
 layout.use_folders(settings.LAYOUTS_DIR)
@@ -43,7 +42,7 @@ application = ServiceApp(
         page_budget=settings.PAGE_BUDGET,
         policy=response_policy(),
         site_name=settings.SITE_NAME,
-        locales=Locales(settings.LOCALES),
+        locales=languages.locales,
     ),
     service="shell",
     on_startup=[poller.start, reporter.start, publisher.start],

@@ -50,5 +50,6 @@ REDIRECT_HOSTS: list[str] = []
 CSRF_FAILURE_VIEW = "shell.gateway.csrf_failure"
 TRUST_REQUEST_ID = False
 PAGE_BUDGET = 10.0
+LOCALES = ["en", "ko"]
 SHELL_URL = "http://127.0.0.1:8000"
 SNAPSHOT_DISK_PATH = None

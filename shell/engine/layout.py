@@ -43,7 +43,8 @@ class Slot:
 
 @dataclass(frozen=True)
 class Marker:
-    """A place filled per page: `title`, `description`, `assets` or `tail` (end of body)."""
+    """A place filled per page: `title`, `description`, `assets`, `tail` (end of body) or
+    `lang` (the page's language)."""
 
     name: str
 
@@ -115,6 +116,7 @@ def load_layout(name: str) -> Layout:
             # Markers are the shell's own constants and slot names from its own templates.
             slot=lambda slot: Markup(f"{_MARK}slot:{slot}{_MARK}"),  # noqa: S704
             title=Markup(f"{_MARK}marker:title{_MARK}"),  # noqa: S704
+            lang=Markup(f"{_MARK}marker:lang{_MARK}"),  # noqa: S704
             assets=Markup(f"{_MARK}marker:assets{_MARK}"),  # noqa: S704
             description=Markup(f"{_MARK}marker:description{_MARK}"),  # noqa: S704
             tail=Markup(f"{_MARK}marker:tail{_MARK}"),  # noqa: S704

@@ -183,6 +183,7 @@ class PageApp:
                 title=decision.title,
                 description=decision.description,
                 site_name=self.site_name,
+                lang=context.locale,
                 deadline=deadline,
                 nonce=context.nonce,
                 head_only=scope["method"] == "HEAD",

@@ -21,8 +21,10 @@ ERROR_TITLES = {400: "Bad request", 404: "Page not found", 503: "Temporarily una
 KEPT_SLOTS = ("header", "footer")
 
 #: What a step of a plan (`Plan.steps`) is: static text, a slot's placements, or a marker.
-TEXT, SLOT, TITLE, DESCRIPTION, ASSETS, TAIL = range(6)
-_MARKERS = {"title": TITLE, "description": DESCRIPTION, "assets": ASSETS, "tail": TAIL}
+TEXT, SLOT, TITLE, DESCRIPTION, ASSETS, TAIL, LANG = range(7)
+_MARKERS = {
+    "title": TITLE, "description": DESCRIPTION, "assets": ASSETS, "tail": TAIL, "lang": LANG,
+}  # fmt: skip
 Step = tuple[int, "str | tuple[Placement, ...] | None"]
 #: Text and marker steps, each kept once (see `_steps`); as many as layouts have texts.
 _SHARED_STEPS: dict[Step, Step] = {}

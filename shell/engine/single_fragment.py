@@ -57,10 +57,10 @@ def _page_head() -> str:
     )
 
 
-def as_document(name: str, body: str) -> str:
+def as_document(name: str, body: str, lang: str) -> str:
     """`body` (the fragment with its asset tags) as a whole page of the store."""
     return (
-        f'<!doctype html><html lang="en"><head>{_page_head()}<title>{escape(name)}</title>'
+        f'<!doctype html><html lang="{lang}"><head>{_page_head()}<title>{escape(name)}</title>'
         f'</head><body><main class="page">{body}</main></body></html>'
     )
 
@@ -97,7 +97,7 @@ async def serve_fragment(
         return
     body = asset_tags(outcome.assets, context.nonce) + wrap(config.name, outcome.html)
     if header(scope, b"sec-fetch-dest") in DOCUMENT_DESTINATIONS:
-        body = as_document(config.name, body)
+        body = as_document(config.name, body, context.locale)
     await send_response(
         send,
         200,

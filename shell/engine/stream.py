@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from shell.engine.assemble import Assembler, head_meta
 from shell.engine.outcome import Outcome
-from shell.engine.plan import ASSETS, DESCRIPTION, SLOT, TAIL, TEXT, TITLE, Placement, Plan
+from shell.engine.plan import ASSETS, DESCRIPTION, LANG, SLOT, TAIL, TEXT, TITLE, Placement, Plan
 from shell.engine.retry import placeholder
 from tessera.runtime.asgi import Send
 
@@ -47,6 +47,7 @@ class PageStream:
         title: str,
         description: str,
         site_name: str = "",
+        lang: str = "en",
         deadline: float,
         nonce: str,
         head_only: bool = False,
@@ -55,6 +56,7 @@ class PageStream:
         self.plan = plan
         self.tasks = tasks
         self.title, self.description = head_meta(title, description, site_name)
+        self.lang = lang  # one of the shop's languages (locale.py): no escaping needed
         self.deadline = deadline
         self.head_only = head_only
         self.assembler = Assembler(nonce)
@@ -116,6 +118,8 @@ class PageStream:
             elif kind == TAIL:
                 await self._async_fills(pending_async)
                 buffer.append(self.assembler.tail())
+            elif kind == LANG:  # once, at the top: last in line costs the others nothing
+                buffer.append(self.lang)
         await self._flush(more=False)
 
     async def _async_fills(self, placements: list[Placement]) -> None:

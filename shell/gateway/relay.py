@@ -19,6 +19,7 @@ import httpx
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from shell import languages
 from shell.engine import fragment_cookie_header, pick_instance, scoped_set_cookies
 from shell.engine.context import budget_ms
 from shell.gateway.target import upstream_target
@@ -154,6 +155,10 @@ async def relay(request: HttpRequest, fragment: str, rest: str = "") -> HttpResp
     }
     headers["x-request-id"] = hop.request_id
     headers["traceparent"] = hop.traceparent
+    # The page's language, as its fragments got it: a BFF's messages are in it too.
+    headers["x-tessera-locale"] = languages.locales.choose(
+        request.headers.get("accept-language"), browser_cookies or None
+    )
     # The BFF learns how long the relay waits for its answer (GATEWAY_TIMEOUT, from when the
     # request is sent: every attempt below has all of it), so that it caps its backend calls
     # by that and answers what it can instead of the browser getting a 504 (see

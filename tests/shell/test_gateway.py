@@ -76,6 +76,21 @@ def test_get_is_relayed_with_path_and_query_and_only_safe_headers():
     assert not {"cookie", "authorization", "x-evil"} & set(headers)
 
 
+def test_a_bff_is_told_the_pages_language_the_visitors_choice_first():
+    async def scenario():
+        reply = Reply(body=b"{}", headers={"Content-Type": "application/json"})
+        async with serve({"/bff/cart/items": reply}) as server:
+            with_fragment(server.url)
+            browser = AsyncClient()
+            await browser.get("/bff/cart/items", headers={"Accept-Language": "ko-KR,ko;q=0.9"})
+            browser.cookies["tessera_locale"] = "en"  # chosen with the language switch
+            await browser.get("/bff/cart/items", headers={"Accept-Language": "ko-KR"})
+            await AsyncClient().get("/bff/cart/items", headers={"Accept-Language": "fr"})
+            return [headers["x-tessera-locale"] for _, _, headers, _ in server.requests]
+
+    assert run(scenario) == ["ko", "en", "en"]
+
+
 def test_post_without_csrf_token_is_refused_before_reaching_the_fragment():
     async def scenario():
         async with serve({"/bff/cart/items": Reply(201, b"{}")}) as server:

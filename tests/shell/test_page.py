@@ -206,6 +206,24 @@ def test_the_language_switch_keeps_the_choice_and_goes_back_to_the_page():
     ]
 
 
+def test_a_page_says_which_language_it_is_in():
+    async def scenario():
+        async with serve(ROUTES) as server:
+            app = app_for(server.url, [])
+            app.locales = Locales(("en", "ko"))
+            pages = []
+            for language in (b"ko-KR,ko;q=0.9", b"de"):
+                recorder = Recorder(server)
+                headers = [(b"accept-language", language)]
+                await app(request("/product/SKU-1", headers=headers), never_disconnect, recorder)
+                pages.append(recorder.body)
+            await close_connections()
+            return pages
+
+    korean, other = asyncio.run(scenario())
+    assert '<html lang="ko">' in korean and '<html lang="en">' in other
+
+
 def test_a_fragment_configured_for_cookies_receives_them():
     cookie = (b"cookie", VISITOR + b"; session=secret; csrftoken=" + b"c" * 32)
     _, server, _ = compose(
