@@ -3,6 +3,7 @@ instances, each validated as the admin validates it, each under an ETag, each wr
 history under the token that made it."""
 
 import pytest
+from django.db import IntegrityError
 from django.test import Client
 from registry.models import ApiToken, Change, Fragment, Instance, Layout, Page, Placement
 
@@ -253,3 +254,14 @@ def test_each_write_is_in_the_history_under_the_tokens_name(api):
 def test_every_write_needs_a_token(api, method, path):
     response = getattr(api, method)(f"/api/v1{path}", {}, content_type="application/json")
     assert response.status_code == 401
+
+
+def test_a_write_losing_a_race_for_a_name_is_a_409_not_a_500(api, monkeypatch):
+    # As if another write had created the page between this one's check and its insert.
+    def taken(*args, **kwargs):
+        raise IntegrityError("UNIQUE constraint failed: registry_page.name")
+
+    monkeypatch.setattr(Page, "save", taken)
+    response = put(api, "/pages/side", {"route": "/side", "layout": "home.html", "title": "S"})
+    assert response.status_code == 409
+    assert "read it again" in response.json()["detail"]

@@ -13,6 +13,7 @@ changed since it was read.
 
 from __future__ import annotations
 
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.views import defaults
 from ninja import NinjaAPI
@@ -28,6 +29,13 @@ api = NinjaAPI(
 )
 for module in (instances, fragments, pages, layouts, shells):
     api.add_router("/v1/", module.router)
+
+
+@api.exception_handler(IntegrityError)
+def conflict(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+    """Two writes creating the same object at once (a name or route both checked free): the
+    database keeps one, the other is told to read again, not answered with a 500."""
+    return problem(409, "a concurrent change took this name or route first: read it again")
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -27,8 +27,9 @@ MAX_ID = 2**63 - 1
 ERRORS = {400: Problem, 422: Invalid}
 #: ...and a write besides those: no or a wrong token.
 WRITE_ERRORS = {**ERRORS, 401: Problem}
-#: ...and a write to an object with an ETag: it changed since it was read (`If-Match`).
-CONDITIONAL_WRITE_ERRORS = {**WRITE_ERRORS, 412: Problem}
+#: ...and a write to an object with an ETag: it changed since it was read (`If-Match`), or
+#: a concurrent write took its name or route first (409).
+CONDITIONAL_WRITE_ERRORS = {**WRITE_ERRORS, 409: Problem, 412: Problem}
 
 
 class RegistryToken(HttpBearer):
