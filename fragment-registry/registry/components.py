@@ -45,7 +45,7 @@ ADMIN_SECURITY: dict[str, Any] = {
     "AXES_COOLOFF_TIME": timedelta(minutes=15),
     "AXES_LOCKOUT_PARAMETERS": [["ip_address", "username"]],
     "AXES_RESET_ON_SUCCESS": True,
-    "AXES_LOCKOUT_CALLABLE": "registry.admin.locked_out",
+    "AXES_LOCKOUT_CALLABLE": "registry.admin.site.locked_out",
     "AUTH_PASSWORD_VALIDATORS": [
         {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
         {

@@ -23,7 +23,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 
-from registry.admin import breaker_summary
+from registry.admin.health import breaker_summary
 from registry.models import (
     REPORT_DEFAULT_INTERVAL_S,
     REPORT_FRESH,

@@ -9,7 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from registry.admin import SHELL_PICKUP_S, overview
+from registry.admin.health import overview
+from registry.admin.preview import SHELL_PICKUP_S
 from registry.models import Change, Fragment, Instance, Layout, Page, Placement, ShellReport
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("registry.urls")]

@@ -9,7 +9,7 @@ register = template.Library()
 
 @register.simple_tag
 def fragment_overview() -> list[dict[str, Any]]:
-    """Every fragment's health at a glance (registry.admin.overview), for the index."""
-    from registry.admin import overview
+    """Every fragment's health at a glance (registry.admin.health.overview), for the index."""
+    from registry.admin.health import overview
 
     return overview()
