@@ -9,15 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 admin.site.site_header = "Tessera fragment registry"
-
-
 admin.site.site_title = "Tessera registry"
-
-
 #: "View site" opens the storefront the registry configures, not the registry's own root.
 admin.site.site_url = settings.SHELL_URL
-
-
 #: The index links to the fragment health dashboard (registry.dashboard).
 admin.site.index_template = "admin/registry/index.html"
 
