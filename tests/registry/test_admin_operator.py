@@ -239,3 +239,15 @@ def test_the_preview_of_a_disabled_or_dead_fragment_says_why_it_shows_nothing(op
     Instance.objects.create(fragment=hero, base_url="http://127.0.0.1:8101")
     html = operator_client.get(f"/admin/registry/fragment/{hero.pk}/change/").content.decode()
     assert "No live instance" not in html and "Disabled" not in html
+
+
+def test_fragments_without_an_owner_are_filtered_under_a_named_link(operator_client):
+    Fragment.objects.create(name="hero", owner="")
+    Fragment.objects.create(name="cart", owner="checkout")
+    listing = operator_client.get("/admin/registry/fragment/").content.decode()
+    assert '<a href="?owner=-">(no owner)</a>' in listing
+    assert 'href="?owner="' not in listing  # an empty link, which no screen reader can name
+    unowned = operator_client.get("/admin/registry/fragment/?owner=-").content.decode()
+    assert (
+        "/admin/registry/fragment/" in unowned and ">hero<" in unowned and ">cart<" not in unowned
+    )
