@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
@@ -49,6 +49,9 @@ logger = logging.getLogger("tessera.registry")
 
 #: Bounds of a fragment's timeout, in milliseconds (the API's schema shows them too).
 TIMEOUT_MS = (10, 30_000)
+#: Longest description and fallback HTML: every shell downloads them in each snapshot.
+DESCRIPTION_CHARS = 10_000
+FALLBACK_HTML_CHARS = 100_000
 
 #: Bounds of a fragment's circuit breaker settings and of its bulkhead (`max_in_flight`).
 BREAKER_WINDOW_S = (1, 600)
@@ -78,7 +81,9 @@ class Fragment(models.Model):
     owner = models.CharField(
         max_length=100, blank=True, validators=[validate_single_line], help_text="owning team"
     )
-    description = models.TextField(blank=True, validators=[validate_text])
+    description = models.TextField(
+        blank=True, validators=[validate_text, MaxLengthValidator(DESCRIPTION_CHARS)]
+    )
     path_template = models.CharField(
         max_length=300,
         default="/fragment",
@@ -166,7 +171,9 @@ class Fragment(models.Model):
         help_text="bulkhead: most requests in flight to this fragment per shell",
     )
     fallback_url = CanonicalCharField(max_length=300, blank=True, canonical=validate_fallback_url)
-    fallback_html = models.TextField(blank=True, validators=[validate_text])
+    fallback_html = models.TextField(
+        blank=True, validators=[validate_text, MaxLengthValidator(FALLBACK_HTML_CHARS)]
+    )
     forward_headers = models.CharField(
         max_length=300,
         blank=True,
@@ -227,6 +234,25 @@ class Fragment(models.Model):
                 {"breaker_slow_ms": f"at most the timeout ({timeout} ms): a call that takes "
                  "longer has failed already; 0 means the timeout"}
             )  # fmt: skip
+        self._check_placements()
+
+    def _check_placements(self) -> None:
+        """Every page this fragment is placed on must still fill its path (a new path
+        template needing a parameter a route lacks would silently drop it from the page)."""
+        if self.pk is None or not isinstance(self.path_template, str):
+            return
+        stored = Fragment.objects.filter(pk=self.pk).values_list("path_template", flat=True)
+        if stored.first() == self.path_template:
+            return  # unchanged: what its placements were checked against when made
+        for placement in self.placements.select_related("page"):
+            placement.fragment = self  # as it is about to be saved
+            try:
+                placement.clean()
+            except ValidationError as exc:
+                reason = "; ".join(exc.messages)
+                raise ValidationError(
+                    {"path_template": f"on page {placement.page.name} ({reason})"}
+                ) from None
 
     def breaker_settings(self) -> dict[str, int | str]:
         """The circuit breaker's settings as shells get them (the snapshot's `breaker`), as

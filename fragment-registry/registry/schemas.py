@@ -32,6 +32,8 @@ from registry.models import (
     BREAKER_SLOW_MS,
     BREAKER_STATES,
     BREAKER_WINDOW_S,
+    DESCRIPTION_CHARS,
+    FALLBACK_HTML_CHARS,
     MAX_IN_FLIGHT,
     REPORT_DEFAULT_INTERVAL_S,
     REPORT_INTERVAL_S,
@@ -346,7 +348,7 @@ class FragmentIn(Body):
     model_config = ConfigDict(strict=True, extra="forbid")
 
     owner: str = Field("", max_length=100, description="owning team")
-    description: str = Field("", max_length=10_000)
+    description: str = Field("", max_length=DESCRIPTION_CHARS)
     path_template: str = Field(
         "/fragment",
         max_length=300,
@@ -371,7 +373,7 @@ class FragmentIn(Body):
     breaker_forced: Forced = Field("", description='"open", "closed" or "" (automatic)')
     max_in_flight: int = _bounded(MAX_IN_FLIGHT, 100, "bulkhead: most in flight per shell")
     fallback_url: str = Field("", max_length=300)
-    fallback_html: str = Field("", max_length=100_000)
+    fallback_html: str = Field("", max_length=FALLBACK_HTML_CHARS)
     forward_headers: str = Field("", max_length=300, description="comma-separated names")
     cookies: str = Field("", max_length=300, description="comma-separated cookie names")
     max_body_bytes: int = _bounded((1024, 16 << 20), 1 << 20, "largest body accepted")

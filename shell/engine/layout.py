@@ -23,12 +23,15 @@ import jinja2
 from django.templatetags.static import static
 from markupsafe import Markup
 
+from tessera.runtime.contract import LAYOUT_NAME
+
 #: The shell's own layouts: base.html, the error pages and the storefront's layouts.
 LAYOUT_DIR = Path(__file__).resolve().parent.parent / "layouts"
 #: Where layouts are looked up, first match wins (`use_folders`).
 _folders: tuple[Path, ...] = (LAYOUT_DIR,)
 #: What is not a layout a page may use (see `available`).
 _NOT_A_LAYOUT = re.compile(r"base\.html|_.*|[0-9]{3}\.html")
+_LAYOUT = re.compile(LAYOUT_NAME)
 
 _MARK = "\x00"
 _SPLIT = re.compile(f"{_MARK}(slot|marker):([A-Za-z0-9_-]+){_MARK}")
@@ -77,9 +80,12 @@ def reload() -> None:
 
 
 def available() -> list[str]:
-    """The layouts pages may use, by name, across the folders."""
+    """The layouts pages may use, by name, across the folders: files named as the contract
+    names layouts (`home.html`; not `home.html#.html`, which would publish as another)."""
     names = {path.name for folder in _folders for path in folder.glob("*.html")}
-    return sorted(name for name in names if not _NOT_A_LAYOUT.fullmatch(name))
+    return sorted(
+        name for name in names if _LAYOUT.fullmatch(name) and not _NOT_A_LAYOUT.fullmatch(name)
+    )
 
 
 def fingerprint() -> tuple[tuple[str, int, int], ...]:

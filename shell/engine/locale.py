@@ -22,8 +22,10 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 
 _COOKIE = re.compile(rf"(?:^|;)\s*{LOCALE_COOKIE}=([a-z]{{2,8}})(?:;|$)")
 _TAG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
-#: Distinct Accept-Language values remembered (browsers send few); beyond, forgotten.
+#: Distinct Accept-Language values remembered (browsers send few), each at most so long:
+#: the memo holds at most a quarter of a megabyte, whatever clients send.
 _MEMO_SIZE = 1024
+_MEMO_KEY = 256
 
 
 class Locales:
@@ -45,9 +47,11 @@ class Locales:
             return self.default
         choice = self._choice.get(accept_language)
         if choice is None:
-            if len(self._choice) >= _MEMO_SIZE:
-                self._choice.clear()
-            choice = self._choice[accept_language] = self._best(accept_language)
+            choice = self._best(accept_language)
+            if len(accept_language) <= _MEMO_KEY:  # what browsers send, not a padded attack
+                if len(self._choice) >= _MEMO_SIZE:
+                    self._choice.clear()
+                self._choice[accept_language] = choice
         return choice
 
     def _best(self, accept_language: str) -> str:

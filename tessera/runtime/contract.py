@@ -27,6 +27,10 @@ PLACEHOLDER = re.compile(rf"\{{({_NAME})\}}")
 #: any): the shell makes each a named regex group, checked against its kind (`KINDS`).
 ROUTE_PLACEHOLDER = re.compile(rf"\{{({_NAME})(?::([a-z]+))?\}}")
 
+#: A page layout's name: its template file's, in the shell's layouts folders (what pages name
+#: and shells publish to the registry).
+LAYOUT_NAME = r"[a-z0-9][a-z0-9_-]{0,94}\.html"
+
 #: The kind a route parameter has when its placeholder names none.
 DEFAULT_KIND = "str"
 #: What a route parameter of each kind may hold, as a regex for one path segment (no `/`, and

@@ -3,6 +3,7 @@ instances, each validated as the admin validates it, each under an ETag, each wr
 history under the token that made it."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.test import Client
 from registry.models import ApiToken, Change, Fragment, Instance, Layout, Page, Placement
@@ -265,3 +266,32 @@ def test_a_write_losing_a_race_for_a_name_is_a_409_not_a_500(api, monkeypatch):
     response = put(api, "/pages/side", {"route": "/side", "layout": "home.html", "title": "S"})
     assert response.status_code == 409
     assert "read it again" in response.json()["detail"]
+
+
+def test_a_new_path_a_placed_fragment_could_not_fill_is_refused(api, fragments):
+    assert put(api, "/pages/product", PRODUCT_PAGE).status_code == 201
+    reasons = errors(patch(api, "/fragments/header", {"path_template": "/fragment/{nope}"}))
+    assert "on page product (header's path needs nope" in reasons["path_template"]
+    assert Fragment.objects.get(name="header").path_template == "/fragment"
+    # A path the page's route fills is fine.
+    assert patch(api, "/fragments/header", {"path_template": "/h/{sku}"}).status_code == 200
+
+
+def test_traffic_and_breaker_writes_honour_if_match(api):
+    etag = put(api, "/fragments/reviews", {})["ETag"]
+    assert put(api, "/fragments/reviews/breaker", {"forced": "open"}).status_code == 200
+    stale = put(api, "/fragments/reviews/traffic", {"canary_percent": 0}, HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412
+    stale = put(api, "/fragments/reviews/breaker", {"forced": ""}, HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412
+    assert Fragment.objects.get().breaker_forced == "open"
+    fresh = api.get("/api/v1/fragments/reviews")["ETag"]
+    closed = put(api, "/fragments/reviews/breaker", {"forced": ""}, HTTP_IF_MATCH=fresh)
+    assert closed.status_code == 200
+
+
+def test_long_texts_are_refused_by_the_model_whoever_writes_them():
+    fragment = Fragment(name="hero", description="x" * 10_001, fallback_html="<p>" * 33_334)
+    with pytest.raises(ValidationError) as refused:
+        fragment.full_clean()
+    assert set(refused.value.message_dict) == {"description", "fallback_html"}

@@ -403,3 +403,8 @@ def test_one_apply_from_the_command_line_builds_the_demo_storefront(tmp_path):
     out = tmp_path / "export.yaml"
     assert manage("registry", "export", "--output", str(out)).returncode == 0
     assert out.read_text() == STOREFRONT.read_text()
+
+
+def test_a_document_nested_thousands_deep_is_refused_with_a_reason():
+    with pytest.raises(Invalid, match="nested too deeply"):
+        load("fragments: " + "[" * 5000)

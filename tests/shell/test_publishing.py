@@ -75,6 +75,16 @@ def test_every_layout_is_published_with_its_slots_the_operators_included(folder)
     }  # no base.html, no error pages
 
 
+def test_a_file_not_named_as_a_layout_is_not_one(folder):
+    for odd in ("home.html#.html", "home.html?.html", "Side.html", "_partial.html"):
+        (folder / odd).write_text(SIDEBAR)
+    (folder / "sidebar.html").write_text(SIDEBAR)
+    assert "sidebar.html" in layout.available()
+    assert not {"home.html#.html", "home.html?.html", "Side.html", "_partial.html"} & set(
+        layout.available()
+    )
+
+
 def test_a_new_layout_file_is_picked_up_and_published_without_a_restart(folder):
     registry, changes, after_quiet_look = Registry(), [], []
     run_checks(

@@ -15,7 +15,6 @@ from registry.api.common import (
     CONDITIONAL,
     CONDITIONAL_WRITE_ERRORS,
     ERRORS,
-    WRITE_ERRORS,
     RegistryToken,
     check_preconditions,
     etag,
@@ -160,14 +159,17 @@ def traffic(request: HttpRequest, name: str = FragmentName):
 
 @router.put(
     "/fragments/{name}/traffic",
-    response={200: TrafficOut, 404: Problem, **WRITE_ERRORS},
+    response={200: TrafficOut, 404: Problem, **CONDITIONAL_WRITE_ERRORS},
     auth=RegistryToken(),
+    openapi_extra=CONDITIONAL,
 )
 def set_traffic(request: HttpRequest, payload: TrafficIn, name: str = FragmentName):
     """Pin a version and/or give a canary version a share of visitors (deploys use this).
-    The body is the whole setting: a field left out is reset to its default."""
+    The body is the whole setting: a field left out is reset to its default. `If-Match`
+    takes the fragment's ETag: a deploy cannot undo a rollback it has not seen."""
     with transaction.atomic():
         fragment = get_object_or_404(Fragment.objects.select_for_update(), name=name)
+        check_preconditions(request, _etag(fragment), f"fragment {name}")
         for field in TRAFFIC_FIELDS:
             setattr(fragment, field, getattr(payload, field))
         validate(fragment, only=TRAFFIC_FIELDS)
@@ -177,8 +179,9 @@ def set_traffic(request: HttpRequest, payload: TrafficIn, name: str = FragmentNa
 
 @router.put(
     "/fragments/{name}/breaker",
-    response={200: BreakerOut, 404: Problem, **WRITE_ERRORS},
+    response={200: BreakerOut, 404: Problem, **CONDITIONAL_WRITE_ERRORS},
     auth=RegistryToken(),
+    openapi_extra=CONDITIONAL,
 )
 def set_breaker(request: HttpRequest, payload: BreakerIn, name: str = FragmentName):
     """Force the fragment's circuit breaker on every shell: "open" sends every page straight
@@ -186,6 +189,7 @@ def set_breaker(request: HttpRequest, payload: BreakerIn, name: str = FragmentNa
     apply it from their next snapshot. Answers with the fragment's breaker settings."""
     with transaction.atomic():
         fragment = get_object_or_404(Fragment.objects.select_for_update(), name=name)
+        check_preconditions(request, _etag(fragment), f"fragment {name}")
         fragment.breaker_forced = payload.forced
         validate(fragment, only=("breaker_forced",), fields={"breaker_forced": "forced"})
         fragment.save()

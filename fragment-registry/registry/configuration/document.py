@@ -158,6 +158,8 @@ def load(text: str) -> Configuration:
         document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         raise Invalid([f"not a YAML document: {exc}"]) from None
+    except RecursionError:  # thousands of nested brackets: no configuration is that deep
+        raise Invalid(["not a configuration: nested too deeply"]) from None
     return parse(document)
 
 

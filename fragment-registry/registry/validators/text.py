@@ -18,6 +18,7 @@ from tessera.runtime.contract import (
     COOKIE_NAME,
     HOP_BY_HOP,
     KINDS,
+    LAYOUT_NAME,
     PLACEHOLDER,
     QUERY_KINDS,
     ROUTE_PLACEHOLDER,
@@ -213,7 +214,7 @@ def validate_cookie_names(value: str) -> None:
 
 
 #: A layout's name, as the shell's layouts folder has the template: `home.html`.
-LAYOUT = r"[a-z0-9][a-z0-9_-]{0,94}\.html"
+LAYOUT = LAYOUT_NAME
 #: A slot's name in a layout (what the shell's `slot("...")` takes).
 SLOT = r"[A-Za-z0-9_-]{1,63}"
 #: Most slots a layout may have, and most parameters a placement may fix.
