@@ -4,6 +4,7 @@ failure point ends with nothing leaked in any service — no stock held, no mone
 without an order, no order without its stock — and a crash after any step is finished or
 compensated by `recover`."""
 
+import contextlib
 from concurrent.futures import Future
 
 import pytest
@@ -270,6 +271,9 @@ class InlineRunner:
         self.shop = shop
         self.submitted: list[str] = []
 
+    def starting(self, key: str) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()
+
     def submit(self, key: str, *, recover: bool = False) -> Future:
         self.submitted.append(key)
         orchestrator(self.shop).run(key)
@@ -347,6 +351,36 @@ def test_a_malformed_checkout_is_refused_and_starts_nothing(client, change, fiel
     refused = client.post("/checkouts", json=CHECKOUT | change)
     assert refused.status_code == 422 and field in str(refused.json()["detail"])
     assert not Saga.objects.exists()
+
+
+def test_a_total_payments_cannot_take_is_refused_before_any_saga(client):
+    dear = LINES[0] | {"unit_cents": 10_000_000, "quantity": 11}
+    refused = client.post("/checkouts", json=CHECKOUT | {"lines": [dear]})
+    assert refused.status_code == 422 and "1 to 100000000 cents" in refused.json()["detail"]
+    assert not Saga.objects.exists()
+
+
+def test_the_sweep_leaves_a_saga_being_started_here_alone():
+    ran: list[tuple[str, bool]] = []
+
+    class Recording:
+        def run(self, key):
+            ran.append((key, False))
+
+        def recover(self, key):
+            ran.append((key, True))
+
+    sagas = runner.Runner(Recording, workers=1, sweep_interval=60)
+    with sagas.starting(KEY):
+        Saga.objects.create(key=KEY, visitor=VISITOR, lines=LINES, currency="EUR",
+                            delivery="standard", delivery_cents=0, total_cents=1, address={},
+                            card=CARD)  # fmt: skip
+        assert sagas.sweep() == 0  # stored a moment ago, about to run: not a crash's leftover
+        sagas.submit(KEY).result(timeout=5)
+    assert ran == [(KEY, False)]
+    assert sagas.sweep() == 1  # unfinished and not running here any more: recovered
+    sagas.pool.shutdown(wait=True)
+    assert ran == [(KEY, False), (KEY, True)]
 
 
 def test_the_crash_point_needs_the_stub_admin_token(client, monkeypatch):

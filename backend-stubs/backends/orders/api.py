@@ -34,6 +34,8 @@ NUMBER = r"^T[0-9]{8}$"
 DELIVERY = {"standard": 0, "express": 990}
 MAX_LINES = 50
 WAIT = env_float("ORDERS_CHECKOUT_WAIT", 1.2)
+#: The largest total an order may have: what the payments service authorises at most.
+MAX_TOTAL_CENTS = 100_000_000
 
 
 class DeliveryOut(Schema):
@@ -111,24 +113,31 @@ def checkout(request: HttpRequest, payload: CheckoutIn):
     """Place an order: reserve stock, authorise payment, create the order, confirm the
     reservation, clear the cart (a saga). The same key again answers how that one stands."""
     subtotal = sum(line.unit_cents * line.quantity for line in payload.lines)
-    saga, created = Saga.objects.get_or_create(
-        key=payload.key,
-        defaults={
-            "visitor": payload.visitor,
-            "lines": [line.dict() for line in payload.lines],
-            "currency": payload.currency,
-            "delivery": payload.delivery,
-            "delivery_cents": DELIVERY[payload.delivery],
-            "total_cents": subtotal + DELIVERY[payload.delivery],
-            "address": payload.address.dict(),
-            "card": payload.card,
-        },
-    )
-    if saga.visitor != payload.visitor:
-        raise HttpError(409, "this key belongs to another checkout")
-    if created:
+    total = subtotal + DELIVERY[payload.delivery]
+    if not 1 <= total <= MAX_TOTAL_CENTS:  # payments would refuse it: no saga for that
+        raise HttpError(422, f"an order's total is 1 to {MAX_TOTAL_CENTS} cents, not {total}")
+    started = None
+    with runner.RUNNER.starting(payload.key):
+        saga, created = Saga.objects.get_or_create(
+            key=payload.key,
+            defaults={
+                "visitor": payload.visitor,
+                "lines": [line.dict() for line in payload.lines],
+                "currency": payload.currency,
+                "delivery": payload.delivery,
+                "delivery_cents": DELIVERY[payload.delivery],
+                "total_cents": total,
+                "address": payload.address.dict(),
+                "card": payload.card,
+            },
+        )
+        if saga.visitor != payload.visitor:
+            raise HttpError(409, "this key belongs to another checkout")
+        if created:
+            started = runner.RUNNER.submit(saga.key)
+    if started is not None:
         with suppress(FutureTimeout):  # still under way then: the caller asks again
-            runner.RUNNER.submit(saga.key).result(timeout=WAIT)
+            started.result(timeout=WAIT)
         saga.refresh_from_db()
     return _checkout(saga)
 

@@ -15,8 +15,9 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 
 from django.db import close_old_connections, connection
 
@@ -60,6 +61,8 @@ class Runner:
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="saga")
         self.sweep_interval = sweep_interval or env_float("ORDERS_SWEEP_INTERVAL", 5.0)
         self._running: dict[str, Future[None]] = {}
+        #: Sagas being started by a request here: stored, not yet submitted (`starting`).
+        self._starting: set[str] = set()
         self._lock = threading.Lock()
         self._sweeper: threading.Thread | None = None
 
@@ -73,6 +76,18 @@ class Runner:
             future = self.pool.submit(self._run, key, recover)
             self._running[key] = future
             return future
+
+    @contextmanager
+    def starting(self, key: str) -> Iterator[None]:
+        """While a request stores saga `key` and submits it: the sweep leaves it alone, not
+        taking a row committed a moment before its run begins for one a crash left."""
+        with self._lock:
+            self._starting.add(key)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._starting.discard(key)
 
     def _run(self, key: str, recover: bool) -> None:
         try:
@@ -94,7 +109,7 @@ class Runner:
             .values_list("key", flat=True)[:SWEEP_BATCH]
         )
         with self._lock:
-            waiting = [key for key in keys if key not in self._running]
+            waiting = [k for k in keys if k not in self._running and k not in self._starting]
         for key in waiting:
             self.submit(key, recover=True)
         return len(waiting)
