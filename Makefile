@@ -25,11 +25,12 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
-# Playwright drives Debian's Chromium (browsers cannot be downloaded here).
+# Playwright drives Debian's Chromium (browsers cannot be downloaded here), with a Korean
+# font so the Korean storefront's screenshots and layout checks see real glyphs.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Chromium from Debian's packages"; \
-	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	@command -v chromium >/dev/null 2>&1 && dpkg -s fonts-nanum >/dev/null 2>&1 || { \
+	  echo "installing Chromium and a Korean font from Debian's packages"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-nanum; }
 
 format: setup
 	$(VENV)/bin/ruff format .

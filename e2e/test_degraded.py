@@ -160,7 +160,7 @@ def test_without_pricing_the_home_page_keeps_its_deals_until_they_are_no_longer_
     page.goto(shop + "/")
     hero = page.locator(".hero")
     deals = hero.locator(".hero__deal")
-    expect(deals).to_have_count(4)
+    expect(deals).to_have_count(12)
     seen = deals.all_text_contents()  # names and prices, as the shopper saw them
 
     faults.down("pricing")
@@ -184,11 +184,11 @@ def test_without_pricing_the_home_page_keeps_its_deals_until_they_are_no_longer_
 def test_more_deals_says_so_when_pricing_fails_after_the_page_loaded(shop, page: Page, faults):
     page.goto(shop + "/")
     hero = page.locator(".hero")
-    expect(hero.locator(".hero__deal")).to_have_count(4)
+    expect(hero.locator(".hero__deal")).to_have_count(12)
     faults.down("pricing")
     hero.get_by_role("button", name="More deals").click()
     expect(hero.get_by_role("status")).to_have_text("Could not load more deals. Please try again.")
-    expect(hero.locator(".hero__deal")).to_have_count(4)
+    expect(hero.locator(".hero__deal")).to_have_count(12)
     expect(hero.get_by_role("button", name="More deals")).to_be_enabled()  # try again
 
 

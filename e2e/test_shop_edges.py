@@ -181,8 +181,8 @@ def test_a_phone_scrolls_the_category_bar_to_toys_with_a_hint_that_more_follows(
     assert not _fully_in_view(page, toys)  # off-screen at first, behind the hint
     toys.scroll_into_view_if_needed()
     assert _fully_in_view(page, toys)
-    toys.click()
-    expect(page).to_have_url(shop + "/c/toys")
+    # Reachable, not followed: /c/toys is e2e/test_degraded.py's, a page no one else visits.
+    expect(toys).to_have_attribute("href", "/c/toys")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
 

@@ -10,9 +10,12 @@ the cart's own limit holds (a cart is not an order: checkout checks stock again)
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import Field, Router, Schema
 from pydantic import StrictInt
 
@@ -33,6 +36,8 @@ from fragments.kit.visitor import require_visitor, visitor_of
 from tessera.runtime.openapi import problem
 
 MAX_QUANTITY = 99
+#: The cart backend's refusal of a quantity above the stock, as it words it (in English).
+OVER_STOCK = re.compile(r"Only (?P<left>[0-9]+) left(?:, and your cart has (?P<held>[0-9]+) .*)?")
 
 bff = Router(tags=["cart"])
 add_image_relay(bff)
@@ -56,7 +61,9 @@ class Line(Schema):
     price_cents: int | None
     line_cents: int | None
     available: int | None = Field(description="in stock now; null when it cannot be checked")
-    stock_note: str | None = Field(description="set when the stock is below the quantity")
+    stock_note: str | None = Field(
+        description="set when the stock is below the quantity, in the caller's language"
+    )
 
 
 class CartView(Schema):
@@ -73,8 +80,33 @@ def stock_note(quantity: int, available: int | None) -> str | None:
     if available is None or available >= quantity:
         return None
     if available == 0:
-        return "Out of stock now: remove it to check out."
-    return f"Only {available} left: lower the quantity to check out."
+        return _("Out of stock now: remove it to check out.")
+    return ngettext(
+        "Only %(num)d left: lower the quantity to check out.",
+        "Only %(num)d left: lower the quantity to check out.",
+        available,
+    ) % {"num": available}
+
+
+def refusal_in_words(exc: BackendError) -> str | None:
+    """The cart backend's refusals (in English) in this BFF's words, in the current language."""
+    if exc.status == 404:
+        return _("This product is no longer in your cart.")
+    if exc.status == 422:
+        return _("Your cart cannot hold more of this.")
+    if exc.status != 409:
+        return None
+    found = OVER_STOCK.match(str(exc.detail or ""))
+    if found is None:
+        return _("Sorry, this product is out of stock.")
+    left = int(found["left"])
+    if found["held"] is None:
+        return ngettext("Only %(num)d left.", "Only %(num)d left.", left) % {"num": left}
+    return ngettext(
+        "Only %(num)d left, and your cart has %(held)s of them already.",
+        "Only %(num)d left, and your cart has %(held)s of them already.",
+        left,
+    ) % {"num": left, "held": found["held"]}
 
 
 async def cart_view(cart: dict[str, Any]) -> CartView:
@@ -121,11 +153,11 @@ async def cart_view(cart: dict[str, Any]) -> CartView:
 async def _cart_call(
     method: str, path: str, payload: dict | None = None
 ) -> CartView | HttpResponse:
-    unavailable = "the cart is unavailable right now, please try again"
+    unavailable = _("the cart is unavailable right now, please try again")
     try:
         cart = await call("cart", method, path, json=payload)
     except BackendError as exc:  # the cart's refusal of what the browser sent goes back
-        return bff_error(exc, unavailable)
+        return bff_error(exc, unavailable, refusal_in_words)
     try:
         return await cart_view(cart)
     except BackendError:  # the catalog's or pricing's refusal is not the browser's doing

@@ -15,7 +15,9 @@ import asyncio
 import hashlib
 from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, Path, Router, Schema
 
 from fragments.kit.backends import (
@@ -42,30 +44,43 @@ KeyPath = Annotated[str, Path(pattern=CLIENT_KEY, description="the attempt's key
 TEXT = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
 #: Countries the shop delivers to, as the form offers them.
 COUNTRIES = {
-    "AT": "Austria",
-    "BE": "Belgium",
-    "DE": "Germany",
-    "ES": "Spain",
-    "FR": "France",
-    "GB": "United Kingdom",
-    "IE": "Ireland",
-    "IT": "Italy",
-    "NL": "Netherlands",
+    "AT": gettext_lazy("Austria"),
+    "BE": gettext_lazy("Belgium"),
+    "DE": gettext_lazy("Germany"),
+    "ES": gettext_lazy("Spain"),
+    "FR": gettext_lazy("France"),
+    "GB": gettext_lazy("United Kingdom"),
+    "IE": gettext_lazy("Ireland"),
+    "IT": gettext_lazy("Italy"),
+    "NL": gettext_lazy("Netherlands"),
 }
 #: Delivery methods when the orders service cannot be asked (it prices them).
 DELIVERY = [{"method": "standard", "cents": 0}, {"method": "express", "cents": 990}]
-DELIVERY_NAMES = {"standard": "Standard delivery (3 to 5 days)", "express": "Express (next day)"}
-UNAVAILABLE = "Your order could not be placed right now. Nothing was charged; please try again."
+DELIVERY_NAMES = {
+    "standard": gettext_lazy("Standard delivery (3 to 5 days)"),
+    "express": gettext_lazy("Express (next day)"),
+}
+UNAVAILABLE = gettext_lazy(
+    "Your order could not be placed right now. Nothing was charged; please try again."
+)
 #: What the shopper is told when a checkout failed, by the orders service's reason.
 MESSAGES = {
-    "declined": "Your card was declined. Nothing was charged and your cart is unchanged: "
-    "please check the details or use another card.",
-    "out_of_stock": "Sorry, some items are no longer available in the quantity you chose. "
-    "Nothing was charged and your cart is unchanged.",
-    "reservation_lost": "Sorry, we could not keep your items for you. Nothing was charged "
-    "and your cart is unchanged: please try again.",
-    "payment_refused": "The payment could not be made. Nothing was charged and your cart is "
-    "unchanged: please use another card.",
+    "declined": gettext_lazy(
+        "Your card was declined. Nothing was charged and your cart is unchanged: "
+        "please check the details or use another card."
+    ),
+    "out_of_stock": gettext_lazy(
+        "Sorry, some items are no longer available in the quantity you chose. "
+        "Nothing was charged and your cart is unchanged."
+    ),
+    "reservation_lost": gettext_lazy(
+        "Sorry, we could not keep your items for you. Nothing was charged "
+        "and your cart is unchanged: please try again."
+    ),
+    "payment_refused": gettext_lazy(
+        "The payment could not be made. Nothing was charged and your cart is "
+        "unchanged: please use another card."
+    ),
 }
 
 
@@ -93,7 +108,7 @@ class PlaceIn(Schema):
 class CheckoutState(Schema):
     key: str
     status: str = Field(description="pending, completed or failed")
-    message: str = Field(description="what to tell the shopper")
+    message: str = Field(description="what to tell the shopper, in the caller's language")
     reason: str
     order_number: str
     total_cents: int
@@ -144,11 +159,13 @@ async def _state(visitor: str, key: str, checkout: dict[str, Any]) -> CheckoutSt
     message = ""
     cart_count = None
     if status == "completed":
-        message = f"Thank you! Your order {checkout['order_number']} is placed."
+        message = _("Thank you! Your order %(number)s is placed.") % {
+            "number": checkout["order_number"]
+        }
         cart = await get_json_or(None, "cart", backend_path("carts", visitor))
         cart_count = None if cart is None else cart["count"]
     elif status == "failed":
-        message = MESSAGES.get(checkout["reason"], UNAVAILABLE)
+        message = str(MESSAGES.get(checkout["reason"], UNAVAILABLE))
     return CheckoutState(
         key=key,
         status=status,
@@ -166,14 +183,20 @@ async def place(request: HttpRequest, order: PlaceIn):
     """Start placing the order (or, for a key already used, report how it stands): the
     answer may be `pending`; then ask `GET /orders/{key}` until it is not."""
     visitor = require_visitor(request)
+    # A key already used (the browser retrying after a lost answer) joins its saga: the
+    # cart it emptied, or a payments outage now, must not make it look as if nothing
+    # happened, or the shopper buys twice.
+    known = await _known(visitor, order.key)
+    if known is not None:
+        return known
     try:
         cart = await priced_cart(visitor)
     except BackendError:
-        return problem(502, UNAVAILABLE)
+        return problem(502, str(UNAVAILABLE))
     if not cart["lines"]:
-        return problem(409, "Your cart is empty.")
+        return problem(409, _("Your cart is empty."))
     if not cart["complete"]:
-        return problem(502, UNAVAILABLE)
+        return problem(502, str(UNAVAILABLE))
     card = order.card.dict() | {"number": order.card.number.replace(" ", "")}
     try:
         token = await call("payments", "POST", "/cards", json=card)
@@ -195,8 +218,24 @@ async def place(request: HttpRequest, order: PlaceIn):
             },
         )
     except BackendError as exc:  # payments' 422 names the card field, as the browser sent it
-        return bff_error(exc, UNAVAILABLE)
+        if exc.status is None or exc.status >= 500:  # the saga may have started all the same
+            known = await _known(visitor, order.key)
+            if known is not None:
+                return known
+        return bff_error(exc, str(UNAVAILABLE))
     return await _state(visitor, order.key, checkout)
+
+
+async def _known(visitor: str, key: str) -> CheckoutState | HttpResponse | None:
+    """How the checkout under `key` stands if it was started; None if it never was. When
+    the orders service cannot say, a 502: no second checkout is started blind."""
+    try:
+        checkout = await get_json("orders", backend_path("checkouts", saga_key(visitor, key)))
+    except BackendError as exc:
+        if exc.status == 404:
+            return None
+        return problem(502, _("the order cannot be checked right now, please try again"))
+    return await _state(visitor, key, checkout)
 
 
 @bff.get("/orders/{key}", response=CheckoutState, summary="How placing an order stands")
@@ -206,8 +245,8 @@ async def state(request: HttpRequest, key: KeyPath):
         checkout = await get_json("orders", backend_path("checkouts", saga_key(visitor, key)))
     except BackendError as exc:
         if exc.status == 404:
-            return problem(404, "there is no such checkout")
-        return problem(502, "the order cannot be checked right now, please try again")
+            return problem(404, _("there is no such checkout"))
+        return problem(502, _("the order cannot be checked right now, please try again"))
     return await _state(visitor, key, checkout)
 
 

@@ -1,6 +1,8 @@
 """The home page's hero: today's deals, with more loaded through the hero's BFF.
 
 A deal that is sold out stays listed (it is still today's price) but says "Out of stock".
+Prices are formatted in the page's language (₩ on a Korean page, fragments/kit/money.py), the
+BFF's in its caller's.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import asyncio
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from fragments.kit.backends import (
@@ -19,10 +22,10 @@ from fragments.kit.backends import (
 )
 from fragments.kit.caching import Caching
 from fragments.kit.fragment import Fragment
-from fragments.kit.rendering import money
+from fragments.kit.money import money
 from fragments.kit.rendering import render as render_template
 
-PAGE_SIZE = 4
+PAGE_SIZE = 12  # two rows of six on a laptop's screen
 MAX_DEALS = 60  # what the pricing backend lists at most
 
 bff = Router(tags=["hero"])
@@ -32,8 +35,8 @@ class Deal(Schema):
     sku: str
     name: str
     image: str
-    price: str = Field(description="the deal price, formatted")
-    list_price: str = Field(description="the usual price, formatted")
+    price: str = Field(description="the deal price, formatted in the caller's language")
+    list_price: str = Field(description="the usual price, formatted in the caller's language")
     saving_percent: int
     in_stock: bool | None = Field(description="null when the inventory cannot tell")
 
@@ -81,7 +84,7 @@ async def deals(request: HttpRequest, page: int = Query(1, ge=1, le=100)):
     try:
         return await deals_page(page)
     except BackendError as exc:
-        return bff_error(exc, "deals are unavailable right now")
+        return bff_error(exc, _("deals are unavailable right now"))
 
 
 add_image_relay(bff)

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from ninja import Router
 
 from fragments.kit.caching import mark_degraded
 from fragments.kit.deadline import remaining
+from fragments.kit.locale import DEFAULT
 from fragments.kit.params import SkuPath
 from tessera.runtime.env import env_float, service_url
 from tessera.runtime.openapi import problem
@@ -153,14 +157,23 @@ async def get_json_or(default: Any, name: str, path: str, **params: object) -> A
         return default
 
 
-def bff_error(exc: BackendError, unavailable: str) -> JsonResponse:
+#: A BFF's own words, in the current language, for a backend's refusal; None: it has none.
+InWords = Callable[[BackendError], str | None]
+
+
+def bff_error(exc: BackendError, unavailable: str, in_words: InWords | None = None) -> JsonResponse:
     """What a BFF answers the browser when its backend failed.
 
-    The backend's 4xx (bad input, not found, too many) goes back as is, with its message and
-    its Retry-After; anything else is a 502 saying `unavailable`, without the internals.
+    The backend's 4xx (bad input, not found, too many) goes back with its status and its
+    Retry-After, and its message: as is in English, the backends' language; in another, in
+    the BFF's own words for it (`in_words`) where it has them. Anything else is a 502
+    saying `unavailable` (in the current language), without the internals.
     """
     if exc.status is not None and 400 <= exc.status < 500:
-        response = problem(exc.status, exc.detail or "the request was refused")
+        detail = exc.detail or _("the request was refused")
+        if in_words is not None and get_language() != DEFAULT:
+            detail = in_words(exc) or detail
+        response = problem(exc.status, detail)
         if exc.retry_after is not None:
             response["Retry-After"] = exc.retry_after
         return response
@@ -180,11 +193,11 @@ def add_image_relay(bff: Router, backend_name: str = "catalog") -> None:
         try:
             response = await _send(backend_name, "GET", backend_path("products", sku, "image.svg"))
         except BackendError:
-            return problem(502, "pictures are unavailable right now")
+            return problem(502, _("pictures are unavailable right now"))
         if response.status_code == 404:
-            return problem(404, f"there is no picture of {sku}")
+            return problem(404, _("there is no picture of %(sku)s") % {"sku": sku})
         if response.status_code != 200:
-            return problem(502, "pictures are unavailable right now")
+            return problem(502, _("pictures are unavailable right now"))
         relayed = HttpResponse(response.content, content_type=SVG)
         relayed["Cache-Control"] = "public, max-age=86400"
         return relayed

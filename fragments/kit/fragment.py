@@ -14,6 +14,7 @@ from importlib import import_module
 from ninja import Router
 
 from fragments.kit.caching import Caching
+from fragments.kit.locale import localize
 from tessera.runtime.contract import PLACEHOLDER
 
 
@@ -42,7 +43,7 @@ class Fragment:
     path: str = "/fragment"  # path template, `{param}` placeholders filled by the shell
     styles: tuple[str, ...] = ()  # static file names announced as rel=stylesheet
     scripts: tuple[str, ...] = ()  # ES modules announced as rel=script
-    bff: Router | None = None  # served at /bff/<name>/
+    bff: Router | None = None  # served at /bff/<name>/, answering in the caller's language
     timeout_ms: int = 1000  # the default deadline the shell gives it
     # What the shell's cache may do with its normal answers (fragments/kit/caching.py);
     # None says nothing: the registry's cache settings decide. Error and degraded answers
@@ -53,6 +54,10 @@ class Fragment:
     is_async: bool = False  # below the fold: streamed after the rest of the page
     owner: str = ""
     description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.bff is not None:
+            localize(self.bff)  # its answers in the caller's language, as the fragment's
 
     def django_path(self) -> str:
         """The path template as a Django URL pattern (`/fragment/{sku}` -> `fragment/<str:sku>`).

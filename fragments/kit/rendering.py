@@ -1,4 +1,10 @@
-"""Jinja2 rendering of a fragment's templates (`fragments/<name>/templates/`)."""
+"""Jinja2 rendering of a fragment's templates (`fragments/<name>/templates/`), translated.
+
+Templates mark their text with `_("...")` and `ngettext(...)` (Jinja's i18n extension, its
+"new style": `%(name)s` placeholders filled and escaped by the call), bound to Django's
+translation functions, so the text comes out in the language the kit activated for the
+request (fragments/kit/locale.py) from the fragment's catalog.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,17 @@ from functools import cache
 from typing import Any
 
 import jinja2
+from django.utils import translation
 
+from fragments.kit.money import charged, money, won_per_cent
 from tessera.runtime.env import REPO_ROOT
 
 
-def money(cents: int, currency: str = "EUR") -> str:
-    """A price for people: `money(123456, "EUR")` is "€1,234.56"."""
-    symbol = {"EUR": "€", "USD": "$", "GBP": "£"}.get(currency, currency + " ")
-    return f"{symbol}{cents // 100:,}.{cents % 100:02d}"
+@jinja2.pass_context
+def _money(context: jinja2.runtime.Context, cents: int, currency: str = "EUR") -> str:
+    """`money` as a filter: one taking the context is never folded into a template's
+    compiled code (`100 | money`), so it says the amount in each render's language."""
+    return money(cents, currency)
 
 
 @cache
@@ -24,12 +33,19 @@ def environment(fragment: str) -> jinja2.Environment:
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters["money"] = money
+    env.install_gettext_callables(  # type: ignore[attr-defined]  (added by the extension)
+        translation.gettext, translation.ngettext, newstyle=True
+    )
+    env.filters["money"] = _money
+    env.filters["charged"] = charged
+    env.globals["won_per_cent"] = won_per_cent
+    env.globals["language"] = translation.get_language
     env.globals["fragment"] = fragment
     return env
 
 
 def render(fragment: str, template: str, **context: Any) -> str:
-    """Render one of `fragment`'s templates to HTML."""
+    """Render one of `fragment`'s templates to HTML, in the current language."""
     return environment(fragment).get_template(template).render(**context)

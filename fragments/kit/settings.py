@@ -1,5 +1,6 @@
 """Settings for a fragment service; `TESSERA_FRAGMENT` names which fragment it serves."""
 
+from fragments.kit.locale import DEFAULT, LANGUAGES
 from tessera.runtime.django_defaults import DOCS_TEMPLATES, service_settings
 from tessera.runtime.env import REPO_ROOT, env_str, static_root
 from tessera.runtime.secrets import secret
@@ -22,6 +23,16 @@ globals().update(
         database=False,
     )
 )
+
+# Text in the page's language (fragments/kit/locale.py): each fragment's own catalog first,
+# then the kit's (its BFF refusals). Both are compiled (`.mo`) in the repository.
+USE_I18N = True
+LANGUAGES = list(LANGUAGES)
+LANGUAGE_CODE = DEFAULT
+LOCALE_PATHS = [
+    REPO_ROOT / "fragments" / FRAGMENT / "locale",
+    REPO_ROOT / "fragments" / "kit" / "locale",
+]
 
 # Fragments render with Jinja2 (fragments/kit/rendering.py); Django templates are only for
 # ninja's docs page, from the installed apps.

@@ -1,7 +1,9 @@
 """The fragment endpoint of the contract: HTML, asset `Link`s, version, title, 404, and 503
 when a backend the renderer could not do without failed (or its deadline left no time);
 `Cache-Control`, `Vary` and `ETag` (304 to a matching `If-None-Match`) as the fragment's
-`Caching` declares and its answer allows (fragments/kit/caching.py)."""
+`Caching` declares and its answer allows (fragments/kit/caching.py). Every answer is made in
+the page's language (`x-tessera-locale`, fragments/kit/locale.py), so every cacheable one
+varies on it: the shell's cache keeps a copy per language."""
 
 from __future__ import annotations
 
@@ -11,10 +13,12 @@ from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.templatetags.static import static
+from django.utils import translation
 
 from fragments.kit.backends import BackendError
 from fragments.kit.caching import Caching, answering, etag, matches
 from fragments.kit.fragment import Fragment, NotFound, Rendered
+from fragments.kit.locale import LOCALE_HEADER, page_language
 
 logger = logging.getLogger("tessera.fragment")
 
@@ -32,7 +36,7 @@ def fragment_view(fragment: Fragment, version: str) -> View:
     )
 
     async def view(request: HttpRequest, **params: str) -> HttpResponse:
-        with answering() as answer:
+        with answering() as answer, translation.override(page_language(request)):
             response = await respond(request, params)
         response["Content-Type"] = "text/html; charset=utf-8"
         response["X-Fragment-Version"] = version
@@ -79,18 +83,20 @@ def _cache_headers(
     Only a full 200 that sets no cookie and lacks nothing (no backend failed while it was
     made) is cacheable; anything else is `no-store`, whatever the fragment declared and
     whatever the registry's cache settings say. A cacheable answer says what the declaration
-    says (without one: nothing, and the registry's settings decide), and carries an ETag
-    over everything the shell keeps of it, so a new version's assets are a new tag too.
+    says (without one: nothing, and the registry's settings decide), varies on the page's
+    language and what else the declaration names, and carries an ETag over everything the
+    shell keeps of it, so a new version's assets are a new tag too.
     """
     if response.status_code != 200 or degraded or response.cookies:
         response["Cache-Control"] = "no-store"
         return response
+    vary: tuple[str, ...] = ()
     if caching is not None:
         response["Cache-Control"] = caching.cache_control()
         if not caching.store:
             return response
-        if caching.vary:
-            response["Vary"] = ", ".join(caching.vary)
+        vary = caching.vary
+    response["Vary"] = ", ".join(dict.fromkeys((LOCALE_HEADER, *vary)))
     tag = etag(
         response["X-Fragment-Version"],
         response.get("Link", ""),

@@ -6,6 +6,7 @@ import time
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja.errors import HttpError
 
 from tessera.runtime.visitor import VISITOR_HEADER, verify_visitor
@@ -24,5 +25,5 @@ def require_visitor(request: HttpRequest) -> str:
     browser gets a token through the shell once it has opened a page of the shop)."""
     visitor = visitor_of(request)
     if visitor is None:
-        raise HttpError(401, "no visitor: open a page of the shop first, then try again")
+        raise HttpError(401, _("no visitor: open a page of the shop first, then try again"))
     return visitor

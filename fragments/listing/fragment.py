@@ -19,6 +19,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, QueryDict
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from ninja import Router
 
 from fragments.kit.backends import add_image_relay, get_json, get_json_or
@@ -39,10 +41,10 @@ CATEGORY = re.compile(r"[a-z0-9-]{1,50}")
 PAGE_NUMBER = re.compile(r"0*([1-9][0-9]*)")
 #: The orders a shopper may choose ("" is the catalog's own), as the sort menu names them.
 SORTS = {
-    "": "Featured",
-    "price-asc": "Price: low to high",
-    "price-desc": "Price: high to low",
-    "name": "Name: A to Z",
+    "": gettext_lazy("Featured"),
+    "price-asc": gettext_lazy("Price: low to high"),
+    "price-desc": gettext_lazy("Price: high to low"),
+    "name": gettext_lazy("Name: A to Z"),
 }
 
 bff = Router(tags=["listing"])
@@ -180,8 +182,8 @@ async def render(request: HttpRequest) -> Rendered:
         heading = title = category["name"]
         path, keep = f"/c/{category_slug}", {}
     else:
-        heading = f"Results for “{query}”" if query else "All products"
-        title = f"{query} — search" if query else heading
+        heading = _("Results for “%(query)s”") % {"query": query} if query else _("All products")
+        title = _("%(query)s — search") % {"query": query} if query else heading
         path, keep = "/search", {"q": query} if query else {}
     keep.update(choice.params())
     html = render_template(
@@ -198,7 +200,8 @@ async def render(request: HttpRequest) -> Rendered:
         sorts=SORTS,
         href=lambda number: f"{path}?{urlencode({**keep, 'page': number})}",
     )
-    return Rendered(html, title=title, description=f"{heading}: {total} products.")
+    products = ngettext("%(heading)s: %(num)d product.", "%(heading)s: %(num)d products.", total)
+    return Rendered(html, title=title, description=products % {"heading": heading, "num": total})
 
 
 fragment = Fragment(
@@ -210,7 +213,8 @@ fragment = Fragment(
     bff=bff,
     timeout_ms=800,
     # The same for everyone: category, search text, page, order and filters are in the
-    # fragment's URL (the key), nothing is read from the visitor, locale or page path. It
+    # fragment's URL (the key), nothing is read from the visitor or page path; the locale
+    # (its words, its prices' currency) is in the key as every fragment's (the kit). It
     # shows prices and stock: ten seconds fresh and thirty more while refreshed. A day's
     # stale-if-error (the primary: a stale list beats the 503 page). Without prices or
     # stock it is degraded: no-store.

@@ -10,9 +10,12 @@ form can mark the field; a published one comes back with the product's new summa
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from ninja import Field, Router, Schema, Status
 from pydantic import StrictInt, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -34,9 +37,10 @@ from tessera.runtime.env import env_str
 from tessera.runtime.openapi import problem
 
 SHOWN = 10
-#: The section's heading; a deploy may set it to try a new wording (see `manage.py deploy`).
-HEADING = env_str("REVIEWS_HEADING", "Customer reviews")
-UNAVAILABLE = "reviews cannot be written right now, please try again"
+#: The section's heading; a deploy may set it to try a new wording (see `manage.py deploy`),
+#: then shown as it is given, in every language.
+HEADING = env_str("REVIEWS_HEADING", "") or gettext_lazy("Customer reviews")
+UNAVAILABLE = gettext_lazy("reviews cannot be written right now, please try again")
 #: As the reviews backend takes them: a name or title is one line with something visible in
 #: it; a review's text may have tabs and line breaks but no other control character.
 VISIBLE_LINE = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
@@ -44,22 +48,24 @@ MULTILINE_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 
 #: What the shopper is told about a field the BFF refuses, by what is wrong with it: nothing
 #: worth the name in it ("missing"), too much of it ("long"), or characters it cannot take.
-MESSAGES: dict[str, dict[str, str]] = {
+MESSAGES: dict[str, dict[str, Any]] = {
     "author": {
-        "missing": "Please give your name.",
-        "long": "Please shorten your name to 60 characters at most.",
-        "text": "Please give your name as one line of plain text.",
+        "missing": gettext_lazy("Please give your name."),
+        "long": gettext_lazy("Please shorten your name to 60 characters at most."),
+        "text": gettext_lazy("Please give your name as one line of plain text."),
     },
-    "rating": {"missing": "Please choose a rating from 1 to 5 stars."},
+    "rating": {"missing": gettext_lazy("Please choose a rating from 1 to 5 stars.")},
     "title": {
-        "missing": "Please give your review a title.",
-        "long": "Please shorten the title to 120 characters at most.",
-        "text": "Please give the title as one line of plain text.",
+        "missing": gettext_lazy("Please give your review a title."),
+        "long": gettext_lazy("Please shorten the title to 120 characters at most."),
+        "text": gettext_lazy("Please give the title as one line of plain text."),
     },
     "body": {
-        "missing": "Please write at least 10 characters about the product.",
-        "long": "Please shorten your review to 4,000 characters at most.",
-        "text": "Your review holds characters that cannot be shown: please remove them.",
+        "missing": gettext_lazy("Please write at least 10 characters about the product."),
+        "long": gettext_lazy("Please shorten your review to 4,000 characters at most."),
+        "text": gettext_lazy(
+            "Your review holds characters that cannot be shown: please remove them."
+        ),
     },
 }
 
@@ -95,7 +101,7 @@ class ReviewIn(Schema):
         except ValidationError as error:
             said = MESSAGES[info.field_name]
             message = said.get(_fault(error, value), said["missing"])
-            raise PydanticCustomError("review_field", message) from None
+            raise PydanticCustomError("review_field", str(message)) from None
 
 
 class ReviewOut(Schema):
@@ -112,6 +118,20 @@ class Published(ReviewOut):
         description="the product's rating summary with this review, as the fragment shows it "
         "(null when it could not be read back)"
     )
+
+
+def refusal_in_words(exc: BackendError) -> str | None:
+    """The reviews backend's refusals (in English) in this BFF's words, in the current language."""
+    if exc.status == 409:
+        return _("You have already reviewed this product.")
+    if exc.status == 429:
+        minutes = math.ceil(int(exc.retry_after or "60") / 60)
+        return ngettext(
+            "You have written several reviews lately: please try again in %(num)d minute.",
+            "You have written several reviews lately: please try again in %(num)d minutes.",
+            minutes,
+        ) % {"num": minutes}
+    return None
 
 
 async def summary_html(sku: str) -> str | None:
@@ -135,8 +155,8 @@ async def write(request: HttpRequest, sku: SkuPath, review: ReviewIn):
         await get_json("catalog", backend_path("products", sku))
     except BackendError as exc:  # the catalog's other refusals are not the browser's doing
         if exc.status == 404:
-            return problem(404, f"there is no product {sku} in the catalog")
-        return problem(502, UNAVAILABLE)
+            return problem(404, _("there is no product %(sku)s in the catalog") % {"sku": sku})
+        return problem(502, str(UNAVAILABLE))
     try:
         created = await call(
             "reviews",
@@ -145,7 +165,7 @@ async def write(request: HttpRequest, sku: SkuPath, review: ReviewIn):
             json={**review.dict(), "visitor": visitor},
         )
     except BackendError as exc:
-        return bff_error(exc, UNAVAILABLE)
+        return bff_error(exc, str(UNAVAILABLE), refusal_in_words)
     return Status(201, {**created, "summary_html": await summary_html(sku)})
 
 

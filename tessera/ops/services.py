@@ -105,6 +105,7 @@ SERVICES: tuple[Service, ...] = (
     _fragment("cart", 8108),
     _fragment("footer", 8109),
     _fragment("checkout", 8110),
+    _fragment("categories", 8111),
     Service(
         "shell",
         "shell",

@@ -13,12 +13,16 @@ import pytest
 from django.test import RequestFactory
 
 from fragments.kit import backends
+from tessera.runtime.env import REPO_ROOT
 from tessera.runtime.visitor import sign_visitor
 
 KEY = "unit-test-context-key"  # tests/settings.py's CONTEXT_KEY
 VISITOR = "visitor-0123456789"
 
 Handler = Callable[[httpx.Request], httpx.Response]
+#: Every fragment's catalog and the kit's: one process serves them all here, where each
+#: service has its own and the kit's (fragments/kit/settings.py).
+LOCALE_PATHS = sorted((REPO_ROOT / "fragments").glob("*/locale"))
 
 
 class FakeBackends:
@@ -46,6 +50,12 @@ class FakeBackends:
             return answer(request) if callable(answer) else answer
 
         return httpx.MockTransport(handle)
+
+
+@pytest.fixture(autouse=True)
+def fragment_catalogs(settings) -> None:
+    """The fragments' translations, as a fragment service loads its own."""
+    settings.LOCALE_PATHS = LOCALE_PATHS
 
 
 @pytest.fixture

@@ -21,7 +21,10 @@ from tests.fragments.conftest import KEY, VISITOR
 from tests.fragments.test_kit import FRAGMENTS as ALL_FRAGMENTS
 
 SKU = "SKU-1001"
-CATEGORIES = [{"slug": "kitchen", "name": "Kitchen"}, {"slug": "books", "name": "Books"}]
+CATEGORIES = [
+    {"slug": "kitchen", "name": "Kitchen", "icon": "chef-hat", "product_count": 10},
+    {"slug": "books", "name": "Books", "icon": "library-big", "product_count": 10},
+]
 KETTLE = {
     "sku": SKU,
     "name": "Urban Kettle",
@@ -39,18 +42,24 @@ REVIEWS = {
 }  # fmt: skip
 
 DAY = 86_400
+#: Every cacheable answer is in the page's language: the kit varies it on the locale.
+LOCALE = "x-tessera-locale"
 #: What each fragment sends on a normal answer: Cache-Control, Vary (None: no Vary).
 EXPECTED = {
-    "header": ("private, no-cache, stale-if-error=300", "x-tessera-path"),
-    "footer": (f"public, max-age=60, stale-while-revalidate=600, stale-if-error={DAY}", None),
-    "hero": (f"public, max-age=60, stale-while-revalidate=300, stale-if-error={DAY}", None),
-    "listing": (f"public, max-age=10, stale-while-revalidate=30, stale-if-error={DAY}", None),
-    "product": (f"public, max-age=30, stale-while-revalidate=60, stale-if-error={DAY}", None),
-    "buybox": ("public, max-age=5, stale-while-revalidate=5, stale-if-error=600", None),
-    "reviews": (f"public, no-cache, stale-if-error={DAY}", None),
+    "header": ("private, no-cache, stale-if-error=300", "x-tessera-locale, x-tessera-path"),
+    "footer": (f"public, max-age=60, stale-while-revalidate=600, stale-if-error={DAY}", LOCALE),
+    "categories": (
+        f"public, max-age=60, stale-while-revalidate=600, stale-if-error={DAY}",
+        LOCALE,
+    ),
+    "hero": (f"public, max-age=60, stale-while-revalidate=300, stale-if-error={DAY}", LOCALE),
+    "listing": (f"public, max-age=10, stale-while-revalidate=30, stale-if-error={DAY}", LOCALE),
+    "product": (f"public, max-age=30, stale-while-revalidate=60, stale-if-error={DAY}", LOCALE),
+    "buybox": ("public, max-age=5, stale-while-revalidate=5, stale-if-error=600", LOCALE),
+    "reviews": (f"public, no-cache, stale-if-error={DAY}", LOCALE),
     "recommendations": (
         f"public, max-age=60, stale-while-revalidate=600, stale-if-error={DAY}",
-        None,
+        LOCALE,
     ),
     "cart": ("no-store", None),
     "checkout": ("no-store", None),
@@ -59,6 +68,7 @@ EXPECTED = {
 ASKED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "header": ({}, {"q": "kettle"}),
     "footer": ({}, {}),
+    "categories": ({}, {}),
     "hero": ({}, {}),
     "listing": ({}, {"category": "kitchen"}),
     "product": ({"sku": SKU}, {}),
@@ -127,8 +137,9 @@ PUBLIC = [name for name in FRAGMENTS if EXPECTED[name][0].startswith("public")]
 @pytest.mark.parametrize("name", PUBLIC)
 def test_nothing_the_visitor_sends_changes_a_public_fragment(shop, name):
     """A `public` answer is served to every visitor: its HTML may depend on nothing but its
-    URL and the headers it varies on (none of them varies on any). Two visitors as different
-    as can be, and a request with no visitor at all, get the same."""
+    URL and the headers it varies on (the locale only: both name one the fragments lack, so
+    both get the default). Two visitors as different as can be, and a request with no visitor
+    at all, get the same."""
     ada = _answer(
         name,
         visitor=VISITOR,
@@ -182,6 +193,7 @@ DEGRADED = [
     ("header", "cart", 200),
     ("header", "catalog", 200),
     ("footer", "catalog", 200),
+    ("categories", "catalog", 200),
     ("hero", "pricing", 200),
     ("hero", "catalog", 200),
     ("listing", "pricing", 200),
@@ -250,7 +262,7 @@ def test_a_matching_if_none_match_is_a_304_with_what_the_cache_needs(shop):
         assert again["X-Fragment-Version"] == "1.0"
         assert not again.has_header("Content-Type") and not again.has_header("Link")
     header = _answer("header", HTTP_IF_NONE_MATCH=_answer("header")["ETag"])
-    assert header.status_code == 304 and header["Vary"] == "x-tessera-path"
+    assert header.status_code == 304 and header["Vary"] == "x-tessera-locale, x-tessera-path"
 
 
 def test_anything_else_in_if_none_match_gets_the_whole_answer(shop):

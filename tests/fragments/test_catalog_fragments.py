@@ -10,6 +10,7 @@ from ninja.testing import TestAsyncClient
 
 from fragments.buybox.fragment import render as buybox
 from fragments.header.fragment import render as header
+from fragments.hero.fragment import PAGE_SIZE
 from fragments.hero.fragment import bff as hero_bff
 from fragments.kit.backends import BackendError
 from fragments.kit.fragment import NotFound, load
@@ -202,22 +203,23 @@ def test_hero_pages_through_the_deals_with_names_and_prices(fake_backends):
     deals = [
         {"sku": f"SKU-{n}", "price_cents": 750, "list_price_cents": 1000, "currency": "EUR",
          "deal": True}
-        for n in range(1, 7)
+        for n in range(1, PAGE_SIZE + 3)  # page 2 holds the last two
     ]  # fmt: skip
     fake_backends.on("pricing", "GET", "/deals", deals)
-    fake_backends.on("inventory", "GET", "/stock", [{"sku": "SKU-5", "quantity": 0,
+    first, second = f"SKU-{PAGE_SIZE + 1}", f"SKU-{PAGE_SIZE + 2}"
+    fake_backends.on("inventory", "GET", "/stock", [{"sku": first, "quantity": 0,
                                                      "in_stock": False}])  # fmt: skip
     fake_backends.on("catalog", "GET", "/products", {"total": 2, "items": [
-        {"sku": "SKU-5", "name": "Fifth"}, {"sku": "SKU-6", "name": "Sixth"}
+        {"sku": first, "name": "Fifth"}, {"sku": second, "name": "Sixth"}
     ]})  # fmt: skip
     response = asyncio.run(TestAsyncClient(hero_bff).get("/deals?page=2"))
     page = response.json()
     assert (page["page"], page["has_more"]) == (2, False)
     assert [d["name"] for d in page["items"]] == ["Fifth", "Sixth"]
     assert page["items"][0] == {
-        "sku": "SKU-5",
+        "sku": first,
         "name": "Fifth",
-        "image": "/bff/hero/images/SKU-5.svg",
+        "image": f"/bff/hero/images/{first}.svg",
         "price": "€7.50",
         "list_price": "€10.00",
         "saving_percent": 25,

@@ -3,6 +3,7 @@ card and hands the orders service the saga, then reports how it ends in words fo
 
 import asyncio
 
+import httpx
 import pytest
 from ninja.testing import TestAsyncClient
 
@@ -119,13 +120,43 @@ def test_an_empty_cart_places_nothing(client, shop):
     shop.on("cart", "GET", f"/carts/{VISITOR}", {"visitor": VISITOR, "items": [], "count": 0})
     refused = place(client)
     assert refused.status_code == 409 and refused.json()["detail"] == "Your cart is empty."
-    assert not any(name in ("payments", "orders") for name, *_ in shop.calls)
+    assert not started(shop) and not any(name == "payments" for name, *_ in shop.calls)
 
 
-def test_orders_down_is_a_502_that_says_nothing_was_charged(client, shop):
+def started(shop) -> bool:
+    """Whether a checkout was started (the orders service asked to place one)."""
+    return any((name, method) == ("orders", "POST") for name, method, *_ in shop.calls)
+
+
+def test_orders_down_is_a_502_and_no_checkout_is_started_blind(client, shop):
     shop.down.add("orders")
     failed = place(client)
-    assert failed.status_code == 502 and "Nothing was charged" in failed.json()["detail"]
+    assert failed.status_code == 502 and "please try again" in failed.json()["detail"]
+    assert not any(name == "payments" for name, *_ in shop.calls)
+
+
+def test_a_retried_order_joins_its_checkout_even_once_the_cart_is_empty(client, shop):
+    shop.on("orders", "GET", f"/checkouts/{SAGA}", checkout())  # placed: the answer was lost
+    shop.on("cart", "GET", f"/carts/{VISITOR}", {"visitor": VISITOR, "items": [], "count": 0})
+    shop.down.add("payments")
+    again = place(client)
+    assert again.status_code == 200 and again.json()["order_number"] == "T00000042"
+    assert not started(shop)
+
+
+def test_a_checkout_whose_start_timed_out_is_reported_as_it_stands(client, shop):
+    shop.on("orders", "POST", "/checkouts", {"detail": "upstream timeout"}, 504)
+    calls = []
+
+    def lookup(request):  # not there before the start; there after it, the saga under way
+        calls.append(request)
+        if len(calls) == 1:
+            return httpx.Response(404, json={"detail": "Not Found"})
+        return httpx.Response(200, json=checkout("pending", number=""))
+
+    shop.on("orders", "GET", f"/checkouts/{SAGA}", lookup)
+    state = place(client)
+    assert state.status_code == 200 and state.json()["status"] == "pending"
 
 
 @pytest.mark.parametrize(
@@ -152,7 +183,7 @@ def test_an_invalid_card_number_is_refused_by_payments_naming_the_field(client, 
     ]}, 422)  # fmt: skip
     refused = place(client)
     assert refused.status_code == 422 and refused.json()["detail"][0]["loc"][-1] == "number"
-    assert not any(name == "orders" for name, *_ in shop.calls)
+    assert not started(shop)
 
 
 def test_writes_need_a_visitor(client, shop):

@@ -6,6 +6,8 @@ import time
 import httpx
 import pytest
 
+from fragments.hero.fragment import PAGE_SIZE
+
 pytestmark = pytest.mark.integration
 
 
@@ -39,10 +41,10 @@ def test_home_page_is_composed_from_both_fragment_services(stack):
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/html; charset=utf-8"
     html = response.text
-    assert '<div data-fragment="header"><header class="site-header">' in html
+    assert '<div data-fragment="header"><header class="site-header"' in html
     assert '<a href="/c/kitchen">Kitchen</a>' in html  # categories from the catalog backend
     assert '<div data-fragment="hero"><section class="hero"' in html
-    assert len(re.findall(r'<li class="hero__deal[ "]', html)) == 4  # sold-out ones too
+    assert len(re.findall(r'<li class="hero__deal[ "]', html)) == PAGE_SIZE  # sold-out too
     # Each fragment's stylesheet is announced once in the head, through the shell's prefix.
     assert html.count('href="/_assets/header/header.') == 1
     # ...and its module with the page's nonce, which the page's Content-Security-Policy names.
@@ -64,7 +66,7 @@ def test_bff_is_reached_through_the_shell_gateway(stack):
     first = httpx.get(stack.url("shell") + "/bff/hero/deals", params={"page": 1}).json()
     second = httpx.get(stack.url("shell") + "/bff/hero/deals", params={"page": 2}).json()
     assert second["page"] == 2
-    assert len(second["items"]) == 4
+    assert len(second["items"]) == PAGE_SIZE
     assert {d["sku"] for d in first["items"]}.isdisjoint(d["sku"] for d in second["items"])
 
 

@@ -157,7 +157,7 @@ def test_seed_creates_the_storefront_pages_once_and_keeps_operator_edits():
     call_command(Seed())
     page = Page.objects.get(name="home")
     assert [(p.slot, p.fragment.name) for p in page.placements.all()] == [
-        ("footer", "footer"), ("header", "header"), ("hero", "hero")
+        ("footer", "footer"), ("header", "header"), ("hero", "hero"), ("main", "categories")
     ]  # fmt: skip
     routes = dict(Page.objects.values_list("name", "route"))
     assert routes["product"] == "/product/{sku}" and routes["search"].startswith("/search?q={q}")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from backends.catalog.models import Category, Product
 from backends.kit.params import PLAIN_TEXT, Offset, Sku, SkuPath
@@ -21,6 +21,8 @@ ORDERS = {"sku": ("sku",), "name": ("name", "sku")}
 class CategoryOut(Schema):
     slug: str
     name: str
+    icon: str = Field(description="a Lucide icon name, empty when it has none")
+    product_count: int = Field(description="how many products it has")
 
 
 class ProductOut(Schema):
@@ -50,7 +52,7 @@ def _out(product: Product) -> dict:
 
 @router.get("/categories", response=list[CategoryOut])
 def categories(request: HttpRequest):
-    return Category.objects.all()
+    return Category.objects.annotate(product_count=Count("products"))
 
 
 @router.get("/products", response=ProductPage)

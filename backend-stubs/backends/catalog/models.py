@@ -6,6 +6,8 @@ from django.db import models
 class Category(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=100)
+    #: A Lucide icon name (the `lucide` package's) for the category's entry point.
+    icon = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["name"]

@@ -1,23 +1,30 @@
 // Cart fragment: change quantities and remove lines through the cart's own BFF.
 // It tells the rest of the page with a `cart:updated` event and touches only its own root.
 // The BFF decides what stock allows ("Only 3 left."); a refused change puts the box back.
+// Its words come in the page's language from the fragment's root (data-t-*), the BFF's in the
+// same (the gateway tells it); amounts as the page shows them (in won on a Korean page, at
+// the kit's rate: fragments/kit/money.py).
 const csrfToken = () => (document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/) || [])[1] || "";
 
-const money = (cents, currency) =>
-  new Intl.NumberFormat("en", { style: "currency", currency }).format(cents / 100);
+const money = (cents, currency, wonPerCent) =>
+  wonPerCent
+    ? `₩${(cents * wonPerCent).toLocaleString("en-US")}`
+    : new Intl.NumberFormat("en", { style: "currency", currency }).format(cents / 100);
 
-const problem = async (response) => {
+const problem = async (response, t) => {
   try {
     const body = await response.json();
     if (typeof body.detail === "string") return body.detail;
   } catch (error) { /* not JSON */ }
-  return `The cart could not be changed (HTTP ${response.status}).`;
+  return t.tFailed.replace("{status}", String(response.status));
 };
 
 for (const root of document.querySelectorAll(".cart")) {
   const status = root.querySelector(".cart__status");
-  const currency = root.dataset.currency;
-  const most = Number(root.dataset.maxQuantity);
+  const t = root.dataset;
+  const currency = t.currency;
+  const wonPerCent = Number(t.wonPerCent) || 0;
+  const most = Number(t.maxQuantity);
   // Enabled once this script listens.
   for (const control of root.querySelectorAll(".cart__line input, .cart__remove")) control.disabled = false;
 
@@ -27,7 +34,7 @@ for (const root of document.querySelectorAll(".cart")) {
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
       body: body ? JSON.stringify(body) : undefined,
     });
-    if (!response.ok) throw new Error(await problem(response));
+    if (!response.ok) throw new Error(await problem(response, t));
     return response.json();
   };
 
@@ -40,12 +47,13 @@ for (const root of document.querySelectorAll(".cart")) {
       input.max = String(line.available === null ? most : Math.min(most, line.available));
       row.querySelector("[data-stock-note]").textContent = line.stock_note || "";
       row.querySelector("[data-line-total]").textContent =
-        line.line_cents === null ? "" : money(line.line_cents, currency);
+        line.line_cents === null ? "" : money(line.line_cents, currency, wonPerCent);
     }
     const summary = root.querySelector(".cart__summary");
     if (summary) {
-      summary.querySelector("[data-count]").textContent = `${cart.count} item${cart.count === 1 ? "" : "s"}`;
-      summary.querySelector("[data-subtotal]").textContent = money(cart.subtotal_cents, currency);
+      summary.querySelector("[data-count]").textContent =
+        (cart.count === 1 ? t.tItem : t.tItems).replace("{count}", String(cart.count));
+      summary.querySelector("[data-subtotal]").textContent = money(cart.subtotal_cents, currency, wonPerCent);
       summary.hidden = cart.lines.length === 0;
     }
     root.querySelector(".cart__empty").hidden = cart.lines.length > 0;
@@ -59,13 +67,13 @@ for (const root of document.querySelectorAll(".cart")) {
     const quantity = input.value.trim() === "" ? NaN : Number(input.value);
     if (!Number.isInteger(quantity) || quantity < 0 || quantity > most) {
       input.value = input.dataset.quantity;
-      status.textContent = `Choose a quantity from 0 (to remove it) to ${input.max}.`;
+      status.textContent = t.tChoose.replace("{most}", input.max);
       return;
     }
     input.disabled = true; // one change at a time
     try {
       show(await send("PATCH", row.dataset.sku, { quantity }));
-      status.textContent = quantity === 0 ? "Removed from your cart." : "Quantity updated.";
+      status.textContent = quantity === 0 ? t.tRemoved : t.tUpdated;
     } catch (error) {
       input.value = input.dataset.quantity;
       status.textContent = error.message;
@@ -81,7 +89,7 @@ for (const root of document.querySelectorAll(".cart")) {
     button.disabled = true;
     try {
       show(await send("DELETE", row.dataset.sku));
-      status.textContent = "Removed from your cart.";
+      status.textContent = t.tRemoved;
     } catch (error) {
       button.disabled = false;
       status.textContent = error.message;

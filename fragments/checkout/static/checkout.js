@@ -2,9 +2,14 @@
 // checked before the next step; placing the order goes through the checkout's own BFF,
 // which starts a saga in the orders service, and this asks how it went until it ends.
 // It touches only its own root, and tells the page about the cart with `cart:updated`.
+// Its words come in the page's language from the fragment's root (data-t-*), the BFF's in the
+// same (the gateway tells it). Amounts are shown as the page shows them (in won on a Korean
+// page, at the kit's rate: fragments/kit/money.py), and what is charged in its own currency.
 const csrfToken = () => (document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/) || [])[1] || "";
-const money = (cents, currency) =>
+const charged = (cents, currency) =>
   new Intl.NumberFormat("en", { style: "currency", currency }).format(cents / 100);
+const money = (cents, currency, wonPerCent) =>
+  wonPerCent ? `₩${(cents * wonPerCent).toLocaleString("en-US")}` : charged(cents, currency);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const newKey = () => crypto.randomUUID();
 
@@ -20,35 +25,38 @@ const luhn = (digits) => {
   return total % 10 === 0;
 };
 
-// What each field must be, and what to say when it is not.
-const RULES = {
-  name: (v) => (v.trim() ? "" : "Enter the name to deliver to."),
-  street: (v) => (v.trim() ? "" : "Enter the street and house number."),
-  city: (v) => (v.trim() ? "" : "Enter the city."),
-  postcode: (v) => (v.trim() ? "" : "Enter the postcode."),
-  country: (v) => (v ? "" : "Choose a country."),
+// What each field must be, and what to say when it is not (`t`: the root's words).
+const rules = (t) => ({
+  name: (v) => (v.trim() ? "" : t.tName),
+  street: (v) => (v.trim() ? "" : t.tStreet),
+  city: (v) => (v.trim() ? "" : t.tCity),
+  postcode: (v) => (v.trim() ? "" : t.tPostcode),
+  country: (v) => (v ? "" : t.tCountry),
   number: (v) => {
     const digits = v.replace(/ /g, "");
-    if (!/^[0-9]{12,19}$/.test(digits)) return "Enter the card number: 12 to 19 digits.";
-    return luhn(digits) ? "" : "This card number is not valid: please check it.";
+    if (!/^[0-9]{12,19}$/.test(digits)) return t.tNumber;
+    return luhn(digits) ? "" : t.tLuhn;
   },
   expiry: (v) => {
     const match = /^(0[1-9]|1[0-2])\/([0-9]{2})$/.exec(v.trim());
-    if (!match) return "Enter the expiry date as MM/YY.";
+    if (!match) return t.tExpiry;
     const now = new Date();
     const [year, month] = [2000 + Number(match[2]), Number(match[1])];
     const expired = year < now.getFullYear() || (year === now.getFullYear() && month < now.getMonth() + 1);
-    return expired ? "This card has expired." : "";
+    return expired ? t.tExpired : "";
   },
-  cvc: (v) => (/^[0-9]{3,4}$/.test(v.trim()) ? "" : "Enter the 3 or 4 digit security code."),
-};
+  cvc: (v) => (/^[0-9]{3,4}$/.test(v.trim()) ? "" : t.tCvc),
+});
 
 for (const root of document.querySelectorAll(".checkout")) {
   const form = root.querySelector(".checkout__form");
   if (!form) continue;
   const status = root.querySelector(".checkout__status");
-  const currency = root.dataset.currency;
-  const subtotal = Number(root.dataset.subtotal);
+  const t = root.dataset;
+  const RULES = rules(t);
+  const currency = t.currency;
+  const wonPerCent = Number(t.wonPerCent) || 0;
+  const subtotal = Number(t.subtotal);
   const steps = [...root.querySelectorAll("[data-step]")];
   const place = form.querySelector(".checkout__place");
   let key = newKey(); // one attempt at placing the order; a new one after it failed
@@ -91,12 +99,13 @@ for (const root of document.querySelectorAll(".checkout")) {
     const cents = Number(delivery.dataset.cents);
     const label = delivery.closest("label").querySelector("span").textContent;
     const field = (name) => root.querySelector(`[data-review=${name}]`);
-    field("delivery").textContent = `${label}: ${cents ? money(cents, currency) : "free"}`;
-    field("total").textContent = money(subtotal + cents, currency);
+    field("delivery").textContent = `${label}: ${cents ? money(cents, currency, wonPerCent) : t.tFree}`;
+    field("total").textContent = money(subtotal + cents, currency, wonPerCent);
+    if (field("charged")) field("charged").textContent = charged(subtotal + cents, currency);
     const country = form.querySelector("select[name=country]").selectedOptions[0].textContent;
     field("address").textContent = ["name", "street", "postcode", "city"]
       .map((name) => data.get(name).trim()).concat(country).join(", ");
-    field("card").textContent = `Card ending ${data.get("number").replace(/ /g, "").slice(-4)}`;
+    field("card").textContent = t.tCard.replace("{digits}", data.get("number").replace(/ /g, "").slice(-4));
   };
 
   const order = () => {
@@ -134,7 +143,7 @@ for (const root of document.querySelectorAll(".checkout")) {
       const name = (problem.loc || []).at(-1);
       const field = form.elements.namedItem(name);
       if (!field || !field.getAttribute) continue;
-      setError(field, RULES[name] ? RULES[name](field.value) || "Please check this." : "Please check this.");
+      setError(field, RULES[name] ? RULES[name](field.value) || t.tCheck : t.tCheck);
       firstStep ??= field.closest("[data-step]");
     }
     if (firstStep) show(firstStep.dataset.step);
@@ -144,6 +153,7 @@ for (const root of document.querySelectorAll(".checkout")) {
   const finish = (state) => {
     if (state.status === "completed") {
       root.querySelector("[data-order-number]").textContent = state.order_number;
+      root.querySelector("[data-charged]").textContent = charged(state.total_cents, state.currency);
       form.hidden = true;
       show("confirmation");
       const done = root.querySelector(".checkout__done");
@@ -185,16 +195,16 @@ for (const root of document.querySelectorAll(".checkout")) {
       if (!valid(step)) { show(step.dataset.step); return; }
     }
     place.disabled = true;
-    place.textContent = "Placing your order…";
-    say("Placing your order…");
+    place.textContent = t.tPlacing;
+    say(t.tPlacing);
     try {
       let { status: code, body: state } = await ask("POST", "/orders", order());
       if (code === 422 && Array.isArray(state.detail) && showFieldErrors(state.detail)) {
-        say("Please check the details marked.", true);
+        say(t.tMarked, true);
         return;
       }
       if (code !== 200) {
-        say(typeof state.detail === "string" ? state.detail : "Your order could not be placed right now. Please try again.", true);
+        say(typeof state.detail === "string" ? state.detail : t.tFailed, true);
         return;
       }
       for (let poll = 0; state.status === "pending" && poll < POLLS; poll += 1) {
@@ -203,13 +213,13 @@ for (const root of document.querySelectorAll(".checkout")) {
         if (answer.status === 200) state = answer.body;
       }
       if (state.status === "pending") {
-        say("Your order is still being placed. We will finish it; please check back in a minute.", true);
+        say(t.tPending, true);
         return;
       }
       finish(state);
     } finally {
       place.disabled = false;
-      place.textContent = "Place order";
+      place.textContent = t.tPlace;
     }
   });
 

@@ -1,5 +1,7 @@
 // Hero fragment: loads more deals through the hero's own BFF. Touches only its own root.
-const card = (deal) => {
+// Its words come in the page's language from the fragment's root (data-t-*); the BFF's deals
+// come with their prices formatted in it.
+const card = (deal, t) => {
   const item = document.createElement("li");
   item.className = deal.in_stock === false ? "hero__deal hero__deal--out" : "hero__deal";
   const link = document.createElement("a");
@@ -21,7 +23,7 @@ const card = (deal) => {
   price.append(now, " ", was, " ", saving);
   link.append(img, name, price);
   if (deal.in_stock === false) {
-    link.append(Object.assign(document.createElement("span"), { className: "hero__out", textContent: "Out of stock" }));
+    link.append(Object.assign(document.createElement("span"), { className: "hero__out", textContent: t.tOut }));
   }
   item.append(link);
   return item;
@@ -31,6 +33,7 @@ for (const root of document.querySelectorAll(".hero")) {
   const list = root.querySelector(".hero__deals");
   const more = root.querySelector(".hero__more");
   const status = root.querySelector(".hero__status");
+  const t = root.dataset;
   if (!list || !more) continue;
   more.disabled = false; // enabled once this script listens
   more.addEventListener("click", async () => {
@@ -40,12 +43,12 @@ for (const root of document.querySelectorAll(".hero")) {
       const response = await fetch(`/bff/hero/deals?page=${page}`, { headers: { Accept: "application/json" } });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const data = await response.json();
-      list.append(...data.items.map(card));
+      list.append(...data.items.map((deal) => card(deal, t)));
       list.dataset.page = String(data.page);
-      status.textContent = `${data.items.length} more deals loaded`;
+      status.textContent = t.tLoaded.replace("{count}", String(data.items.length));
       more.hidden = !data.has_more;
     } catch (error) {
-      status.textContent = "Could not load more deals. Please try again.";
+      status.textContent = t.tFailed;
     } finally {
       more.disabled = false;
     }

@@ -1,6 +1,7 @@
 // Reviews fragment: writes a review through the reviews BFF and shows it at once, with the
 // product's new summary. A refused field is marked (aria-invalid) and described by the BFF's
-// words for it (aria-describedby), and gets the focus.
+// words for it (aria-describedby), and gets the focus. Its own words come in the page's
+// language from the fragment's root (data-t-*), the BFF's in the same (the gateway tells it).
 const csrfToken = () => (document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/) || [])[1] || "";
 const FIELDS = ["author", "rating", "title", "body"];
 
@@ -16,7 +17,7 @@ const fieldErrors = (body) => {
 
 const problem = (body, status) => (typeof body.detail === "string" ? body.detail : `HTTP ${status}`);
 
-const item = (review) => {
+const item = (review, t) => {
   const li = document.createElement("li");
   li.className = "reviews__item";
   const head = document.createElement("p");
@@ -24,7 +25,7 @@ const item = (review) => {
   const stars = document.createElement("span");
   stars.className = "reviews__stars";
   stars.setAttribute("role", "img");
-  stars.setAttribute("aria-label", `${review.rating} out of 5 stars`);
+  stars.setAttribute("aria-label", t.tStars.replace("{rating}", String(review.rating)));
   stars.textContent = "★".repeat(review.rating) + "☆".repeat(5 - review.rating);
   const title = document.createElement("strong");
   title.textContent = review.title;
@@ -42,6 +43,7 @@ const item = (review) => {
 for (const root of document.querySelectorAll(".reviews")) {
   const form = root.querySelector(".reviews__form");
   const status = root.querySelector(".reviews__status");
+  const t = root.dataset;
   form.querySelector("button").disabled = false; // enabled once this script listens
 
   // Marks each field of `errors` and clears the others; focuses the first one marked.
@@ -84,7 +86,7 @@ for (const root of document.querySelectorAll(".reviews")) {
       const body = await response.json().catch(() => ({}));
       const errors = response.status === 422 ? fieldErrors(body) : {};
       mark(errors);
-      if (Object.keys(errors).length) throw new Error("please correct the marked fields.");
+      if (Object.keys(errors).length) throw new Error(t.tCorrect);
       if (!response.ok) throw new Error(problem(body, response.status));
       const summary = root.querySelector(".reviews__summary");
       if (summary && body.summary_html) summary.innerHTML = body.summary_html; // escaped by the BFF's template
@@ -93,11 +95,11 @@ for (const root of document.querySelectorAll(".reviews")) {
         list = Object.assign(document.createElement("ol"), { className: "reviews__list" });
         root.querySelector(".reviews__write").before(list);
       }
-      list.prepend(item(body));
+      list.prepend(item(body, t));
       form.reset();
-      status.textContent = "Thank you! Your review is published.";
+      status.textContent = t.tPublished;
     } catch (error) {
-      status.textContent = `Your review was not published: ${error.message}`;
+      status.textContent = t.tFailed.replace("{reason}", error.message);
     } finally {
       button.disabled = false;
     }

@@ -13,9 +13,9 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options) -> None:
         categories = {}
-        for slug, (name, _, _) in CATEGORIES.items():
+        for slug, category in CATEGORIES.items():
             categories[slug], _ = Category.objects.update_or_create(
-                slug=slug, defaults={"name": name}
+                slug=slug, defaults={"name": category.name, "icon": category.icon}
             )
         for demo in demo_products():
             Product.objects.update_or_create(

@@ -1,38 +1,29 @@
-"""`seed` for the reviews backend: a few deterministic reviews per demo product."""
+"""`seed` for the reviews backend: the demo reviews (backends/reviews/demo.py).
 
-import random
+The demo reviews (those no visitor wrote) are replaced by the current demo set, dated back
+from now; reviews visitors wrote are left alone. Seeding again gives the same set.
+"""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
-from backends.kit.demo import demo_skus
+from backends.reviews.demo import demo_reviews
 from backends.reviews.models import Review
-
-AUTHORS = ["Ada", "Grace", "Linus", "Margaret", "Ken", "Barbara", "Dennis", "Frances"]
-TITLES = {
-    5: ["Love it", "Exactly as described", "Would buy again"],
-    4: ["Very good", "Solid choice", "Happy with it"],
-    3: ["It's fine", "Does the job", "Okay for the price"],
-    2: ["Not great", "Expected more"],
-    1: ["Disappointed", "Broke quickly"],
-}
 
 
 class Command(BaseCommand):
-    help = "Load demo reviews once (products that already have reviews are left alone)."
+    help = "Load the demo reviews, replacing earlier demo reviews; visitors' reviews stay."
 
     @transaction.atomic
     def handle(self, *args, **options) -> None:
-        rng = random.Random(3)
-        for sku, _ in demo_skus():
-            if Review.objects.filter(sku=sku).exists():
-                continue
-            for _ in range(rng.randint(0, 5)):
-                rating = rng.choice([5, 5, 4, 4, 4, 3, 2, 1])
-                Review.objects.create(
-                    sku=sku,
-                    author=rng.choice(AUTHORS),
-                    rating=rating,
-                    title=rng.choice(TITLES[rating]),
-                    body="Bought it a month ago and have used it almost every day since.",
-                )
+        Review.objects.filter(visitor__isnull=True).delete()
+        reviews = list(demo_reviews(timezone.now()))
+        created = Review.objects.bulk_create(
+            Review(sku=r.sku, author=r.author, rating=r.rating, title=r.title, body=r.body)
+            for r in reviews
+        )
+        # `created_at` is auto_now_add, which any insert overwrites: date them afterwards.
+        for row, review in zip(created, reviews, strict=True):
+            row.created_at = review.created_at
+        Review.objects.bulk_update(created, ["created_at"])
