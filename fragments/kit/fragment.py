@@ -31,6 +31,15 @@ class NotFound(Exception):
     """Raised by a renderer when what the URL names does not exist (a primary's page 404s)."""
 
 
+class MovedTo(Exception):
+    """Raised by a primary's renderer when what the URL names lives at another path of the
+    shop, its canonical one (`sku-1001` is `SKU-1001`): the page redirects there (301)."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
 Renderer = Callable[..., Awaitable[str | Rendered]]
 
 

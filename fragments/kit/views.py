@@ -17,7 +17,7 @@ from django.utils import translation
 
 from fragments.kit.backends import BackendError
 from fragments.kit.caching import Caching, answering, etag, matches
-from fragments.kit.fragment import Fragment, NotFound, Rendered
+from fragments.kit.fragment import Fragment, MovedTo, NotFound, Rendered
 from fragments.kit.locale import LOCALE_HEADER, page_language
 
 logger = logging.getLogger("tessera.fragment")
@@ -47,6 +47,9 @@ def fragment_view(fragment: Fragment, version: str) -> View:
             rendered = await fragment.render(request, **params)
         except NotFound:
             response = HttpResponse(status=404)
+        except MovedTo as moved:
+            response = HttpResponse(status=301)
+            response["Location"] = moved.location
         except BackendError as exc:
             # A renderer that degrades catches this itself; one that cannot (a product page
             # without its product) fails, plainly: the shell falls back, or for a primary

@@ -1,7 +1,7 @@
 """Product detail: the primary fragment of the product page.
 
-An unknown SKU makes the page a real 404; a known one names the page's title and
-description. Pictures come through this fragment's own BFF.
+An unknown SKU makes the page a real 404, a SKU typed in lower case a redirect to its page;
+a known one names the page's title and description. Pictures come through this fragment's own BFF.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from ninja import Router
 
 from fragments.kit.backends import BackendError, add_image_relay, backend_path, get_json
 from fragments.kit.caching import Caching
-from fragments.kit.fragment import Fragment, NotFound, Rendered
+from fragments.kit.fragment import Fragment, MovedTo, NotFound, Rendered
 from fragments.kit.params import is_sku
 from fragments.kit.rendering import render as render_template
 
@@ -23,6 +23,10 @@ add_image_relay(bff)
 
 async def render(request: HttpRequest, sku: str) -> Rendered:
     if not is_sku(sku):
+        if is_sku(sku.upper()):  # typed in lower case: the page of the SKU as it is written
+            page = request.headers.get("x-tessera-path", "").partition("?")[0]
+            base = page.rpartition("/")[0] if page.endswith("/" + sku) else "/product"
+            raise MovedTo(f"{base}/{sku.upper()}")
         raise NotFound(sku)
     try:
         product, categories = await asyncio.gather(

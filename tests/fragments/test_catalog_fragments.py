@@ -55,6 +55,21 @@ def test_product_detail_names_the_page_and_an_unknown_sku_is_not_found(catalog):
         asyncio.run(product(fragment_request(), sku="SKU-404"))
 
 
+def test_a_sku_typed_in_lower_case_redirects_to_its_page(catalog):
+    view = fragment_view(load("product"), "1.2.3")
+    asked = fragment_request()
+    asked.META["HTTP_X_TESSERA_PATH"] = "/shop/product/sku-1001?ref=mail"
+    moved = asyncio.run(view(asked, sku="sku-1001"))
+    assert (moved.status_code, moved["Location"]) == (301, "/shop/product/SKU-1001")
+    plain = asyncio.run(view(fragment_request(), sku="sku-1001"))  # no page path: the default
+    assert (plain.status_code, plain["Location"]) == (301, "/product/SKU-1001")
+    unknown = asyncio.run(view(fragment_request(), sku="sku-x"))
+    assert unknown.status_code == 404 and not unknown.has_header("Location")
+    # The shell turns a primary's redirect into the page's.
+    status, headers, _ = _shell_page_with_primary(Reply(301, b"", {"Location": moved["Location"]}))
+    assert (status, headers["location"]) == (301, "/shop/product/SKU-1001")
+
+
 def test_product_detail_fails_when_the_catalog_is_down_so_the_page_is_a_503(catalog):
     catalog.down.add("catalog")
     # Not a NotFound (the shell's 404 page) nor a page without its product: a failure...
