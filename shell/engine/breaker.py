@@ -222,13 +222,8 @@ class Breaker:
         return self._totals[0]
 
     def report(self) -> dict[str, int | str]:
-        """For operators: the state and the counts of the window (refusals included). An
-        open breaker whose open time is over is half-open, as the next call would find it:
-        one that gets no traffic does not look open for ever."""
-        now = self._clock()
-        if self.state is OPEN and now >= self._open_until:
-            self._half_open()
-        self._catch_up(now)
+        """For operators: the state and the counts of the window (refusals included)."""
+        self._catch_up(self._clock())
         calls, failures, slow, rejected = self._totals
         return {
             "state": self.state,

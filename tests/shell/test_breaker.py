@@ -421,13 +421,3 @@ def test_breakers_report_and_forget():
     }
     fleet.forget({"cart"})
     assert list(fleet.report()) == ["cart"]
-
-
-def test_an_open_breaker_without_traffic_is_reported_half_open_once_its_time_is_over():
-    breaker, clock = opened()
-    assert breaker.report()["state"] == "open"
-    clock.advance(4.9)
-    assert breaker.report()["state"] == "open"
-    clock.advance(0.2)
-    assert breaker.report()["state"] == "half_open"
-    assert breaker.allow()  # and the next call is a probe, as reported
