@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from e2e.conftest import screenshot, wait_until_served
+from fragments.hero.fragment import PAGE_SIZE
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +26,7 @@ def test_home_shows_both_fragments_and_loads_more_deals_through_the_bff(stack, p
     hero = page.locator('[data-fragment="hero"]')
     expect(hero.get_by_role("heading", name="Today's deals")).to_be_visible()
     deals = hero.locator(".hero__deal")
-    expect(deals).to_have_count(4)
+    expect(deals).to_have_count(PAGE_SIZE)
     expect(deals.first.locator(".hero__price s")).to_have_text(re.compile(r"^€[\d,]+\.\d\d$"))
     # The fragment's own stylesheet, fetched through the shell, is applied.
     banner_colour = hero.locator(".hero__banner").evaluate("e => getComputedStyle(e).color")
@@ -33,8 +34,8 @@ def test_home_shows_both_fragments_and_loads_more_deals_through_the_bff(stack, p
     screenshot(page, "home")
 
     hero.get_by_role("button", name="More deals").click()
-    expect(deals).to_have_count(8)
-    expect(hero.get_by_role("status")).to_have_text("4 more deals loaded")
+    expect(deals).to_have_count(2 * PAGE_SIZE)
+    expect(hero.get_by_role("status")).to_have_text(f"{PAGE_SIZE} more deals loaded")
     assert bff_calls and bff_calls[0].startswith(stack.url("shell") + "/bff/hero/deals?page=2")
     # The new cards carry real product pictures served through the hero's BFF.
     image = deals.nth(7).locator("img")
