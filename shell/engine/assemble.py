@@ -99,7 +99,10 @@ def head_meta(title: str, description: str, site_name: str = "") -> tuple[str, s
     """The escaped title text, followed by the shop's name unless it holds it already (a
     tab or a bookmark says whose page it is), and the description `<meta>` (empty without
     one)."""
+    text = escape(title)
     if site_name and site_name not in title:
-        title = f"{title} · {site_name}" if title else site_name
+        # An entity, not the character: a page of ASCII text is encoded as it stands (a
+        # memory copy), one with any other character byte by byte.
+        text = f"{text} &middot; {escape(site_name)}" if title else escape(site_name)
     meta = f'<meta name="description" content="{escape(description, quote=True)}">'
-    return escape(title), meta if description else ""
+    return text, meta if description else ""

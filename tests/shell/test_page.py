@@ -465,7 +465,10 @@ def test_every_title_says_whose_shop_it_is():
             await close_connections()
             return titles
 
-    assert asyncio.run(scenario()) == ["Kettle &lt;3 · Tessera", "Page not found · Tessera"]
+    assert asyncio.run(scenario()) == [
+        "Kettle &lt;3 &middot; Tessera",
+        "Page not found &middot; Tessera",
+    ]
 
 
 def test_the_browser_retry_asks_for_the_parameters_as_the_page_had_them():
