@@ -78,3 +78,46 @@ def fragment_request(path: str = "/fragment", visitor: str | None = VISITOR, **q
     if visitor is not None:
         headers["HTTP_X_TESSERA_VISITOR"] = visitor_headers(visitor)["X-Tessera-Visitor"]
     return RequestFactory().get(path, query, **headers)
+
+
+#: One product of the demo shop, as the backends answer for it (tests/fragments/*).
+SKU = "SKU-1001"
+CATEGORIES = [
+    {"slug": "kitchen", "name": "Kitchen", "icon": "chef-hat", "product_count": 10},
+    {"slug": "books", "name": "Books", "icon": "library-big", "product_count": 10},
+]
+KETTLE = {
+    "sku": SKU,
+    "name": "Urban Kettle",
+    "category": "kitchen",
+    "description": "A kettle made of steel. Built to last.",
+    "attributes": {"material": "steel"},
+}
+PRICE = {"sku": SKU, "price_cents": 1999, "list_price_cents": 2999, "currency": "EUR",
+         "deal": True}  # fmt: skip
+REVIEWS = {
+    "sku": SKU,
+    "summary": {"count": 1, "average": 4.0, "histogram": {"4": 1}},
+    "items": [{"id": 1, "author": "Ada", "rating": 4, "title": "Quiet",
+               "body": "Boils a litre in two minutes.", "created_at": "2026-11-20T10:00:00"}],
+}  # fmt: skip
+
+
+@pytest.fixture
+def shop(fake_backends):
+    """Every backend answering, for a visitor with two items in the cart."""
+    on = fake_backends.on
+    on("catalog", "GET", "/categories", CATEGORIES)
+    on("catalog", "GET", f"/products/{SKU}", KETTLE)
+    on("catalog", "GET", "/products", {"total": 1, "items": [KETTLE]})
+    on("pricing", "GET", "/prices", [PRICE])
+    on("pricing", "GET", f"/prices/{SKU}", PRICE)
+    on("pricing", "GET", "/deals", [PRICE])
+    on("inventory", "GET", f"/stock/{SKU}", {"sku": SKU, "quantity": 7, "in_stock": True})
+    on("inventory", "GET", "/stock", [{"sku": SKU, "quantity": 7, "in_stock": True}])
+    on("reviews", "GET", f"/products/{SKU}/reviews", REVIEWS)
+    on("recommendations", "GET", f"/products/{SKU}/related", {"sku": SKU, "related": [SKU]})
+    on("cart", "GET", f"/carts/{VISITOR}", {
+        "visitor": VISITOR, "items": [{"sku": SKU, "quantity": 2}], "count": 2
+    })  # fmt: skip
+    return fake_backends

@@ -17,29 +17,8 @@ from fragments.kit.deadline import deadline_in
 from fragments.kit.fragment import Fragment, load
 from fragments.kit.views import fragment_view
 from tessera.runtime.visitor import sign_visitor
-from tests.fragments.conftest import KEY, VISITOR
+from tests.fragments.conftest import KETTLE, KEY, REVIEWS, SKU, VISITOR
 from tests.fragments.test_kit import FRAGMENTS as ALL_FRAGMENTS
-
-SKU = "SKU-1001"
-CATEGORIES = [
-    {"slug": "kitchen", "name": "Kitchen", "icon": "chef-hat", "product_count": 10},
-    {"slug": "books", "name": "Books", "icon": "library-big", "product_count": 10},
-]
-KETTLE = {
-    "sku": SKU,
-    "name": "Urban Kettle",
-    "category": "kitchen",
-    "description": "A kettle made of steel. Built to last.",
-    "attributes": {"material": "steel"},
-}
-PRICE = {"sku": SKU, "price_cents": 1999, "list_price_cents": 2999, "currency": "EUR",
-         "deal": True}  # fmt: skip
-REVIEWS = {
-    "sku": SKU,
-    "summary": {"count": 1, "average": 4.0, "histogram": {"4": 1}},
-    "items": [{"id": 1, "author": "Ada", "rating": 4, "title": "Quiet",
-               "body": "Boils a litre in two minutes.", "created_at": "2026-11-20T10:00:00"}],
-}  # fmt: skip
 
 DAY = 86_400
 #: Every cacheable answer is in the page's language: the kit varies it on the locale.
@@ -78,26 +57,6 @@ ASKED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "cart": ({}, {}),
     "checkout": ({}, {}),
 }
-
-
-@pytest.fixture
-def shop(fake_backends):
-    """Every backend answering, for a visitor with two items in the cart."""
-    on = fake_backends.on
-    on("catalog", "GET", "/categories", CATEGORIES)
-    on("catalog", "GET", f"/products/{SKU}", KETTLE)
-    on("catalog", "GET", "/products", {"total": 1, "items": [KETTLE]})
-    on("pricing", "GET", "/prices", [PRICE])
-    on("pricing", "GET", f"/prices/{SKU}", PRICE)
-    on("pricing", "GET", "/deals", [PRICE])
-    on("inventory", "GET", f"/stock/{SKU}", {"sku": SKU, "quantity": 7, "in_stock": True})
-    on("inventory", "GET", "/stock", [{"sku": SKU, "quantity": 7, "in_stock": True}])
-    on("reviews", "GET", f"/products/{SKU}/reviews", REVIEWS)
-    on("recommendations", "GET", f"/products/{SKU}/related", {"sku": SKU, "related": [SKU]})
-    on("cart", "GET", f"/carts/{VISITOR}", {
-        "visitor": VISITOR, "items": [{"sku": SKU, "quantity": 2}], "count": 2
-    })  # fmt: skip
-    return fake_backends
 
 
 def _request(query: dict[str, str], visitor: str | None = VISITOR, **headers: str):

@@ -23,8 +23,14 @@ from fragments.kit.money import charged, money
 from fragments.kit.views import fragment_view
 from tessera.runtime.env import REPO_ROOT
 from tessera.runtime.visitor import sign_visitor
-from tests.fragments.conftest import KEY, VISITOR, visitor_headers
-from tests.fragments.test_caching import ASKED, CATEGORIES, KETTLE, PRICE, REVIEWS, SKU
+from tests.fragments.conftest import (
+    KETTLE,
+    KEY,
+    SKU,
+    VISITOR,
+    visitor_headers,
+)
+from tests.fragments.test_caching import ASKED
 from tests.fragments.test_kit import FRAGMENTS
 
 TRANSLATED = list(FRAGMENTS)
@@ -45,26 +51,6 @@ SAYS = {
 HANGUL = re.compile("[\uac00-\ud7a3]")
 #: A Korean page's price of PRICE (€19.99 at €1 = ₩1,500).
 WON = "₩29,985"
-
-
-@pytest.fixture
-def shop(fake_backends):
-    """Every backend answering, for a visitor with two kettles in the cart."""
-    on = fake_backends.on
-    on("catalog", "GET", "/categories", CATEGORIES)
-    on("catalog", "GET", f"/products/{SKU}", KETTLE)
-    on("catalog", "GET", "/products", {"total": 1, "items": [KETTLE]})
-    on("pricing", "GET", "/prices", [PRICE])
-    on("pricing", "GET", f"/prices/{SKU}", PRICE)
-    on("pricing", "GET", "/deals", [PRICE])
-    on("inventory", "GET", f"/stock/{SKU}", {"sku": SKU, "quantity": 7, "in_stock": True})
-    on("inventory", "GET", "/stock", [{"sku": SKU, "quantity": 7, "in_stock": True}])
-    on("reviews", "GET", f"/products/{SKU}/reviews", REVIEWS)
-    on("recommendations", "GET", f"/products/{SKU}/related", {"sku": SKU, "related": [SKU]})
-    on("cart", "GET", f"/carts/{VISITOR}", {
-        "visitor": VISITOR, "items": [{"sku": SKU, "quantity": 2}], "count": 2
-    })  # fmt: skip
-    return fake_backends
 
 
 def _answer(name: str, locale: str | None = None, **headers: str):
