@@ -34,6 +34,8 @@ from tessera.runtime.tracing import SCOPE_KEY, begin
 
 #: Paths Django serves (the gateway, assets); any other unknown path is the shell's 404 page.
 DJANGO_PREFIXES = ("/bff/", "/_assets/", "/static/")
+#: The longest page the language switch sends a browser back to (longer: the home page).
+MAX_NEXT = 2048
 
 
 class PageApp:
@@ -121,7 +123,8 @@ class PageApp:
             return
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         target = query.get("next", ["/"])[0]
-        location = target if target.startswith("/") and self.policy.redirect(target) else "/"
+        local = target.startswith("/") and len(target) <= MAX_NEXT and self.policy.redirect(target)
+        location = target if local else "/"
         cookie = self.locales.cookie(language, secure=self.policy.https)
         headers += [(b"location", location.encode("latin-1")), (b"set-cookie", cookie)]
         await send_response(send, 303, b"", headers=headers)

@@ -189,6 +189,7 @@ def test_the_language_switch_keeps_the_choice_and_goes_back_to_the_page():
             ("/_locale/ko", b"next=//evil.example/"),
             ("/_locale/ko", b"next=https://evil.example/"),
             ("/_locale/fr", b"next=/"),
+            ("/_locale/ko", b"next=/" + b"a" * 3000),
         ]:
             recorder = Recorder()
             await app(request(path, query=query), never_disconnect, recorder)
@@ -203,6 +204,7 @@ def test_the_language_switch_keeps_the_choice_and_goes_back_to_the_page():
         (303, "/", kept),  # never to another site
         (303, "/", kept),
         (404, None, []),  # not one of the shop's languages
+        (303, "/", kept),  # no page has so long a path: not echoed back
     ]
 
 
