@@ -33,11 +33,18 @@ __all__ = ["FetchError", "Response", "close", "fetch", "fetch_url", "open_connec
 
 class FetchError(Exception):
     """The fragment could not be fetched: no instance, timeout, connection or protocol error,
-    or refused before asking (`via` says by what: "breaker-open", "bulkhead-full")."""
+    or refused before asking (`via` says by what: "breaker-open", "bulkhead-full").
+    `ejected`: the failure took an instance out of the rotation (ejection.py)."""
 
-    def __init__(self, message: str, via: str = "") -> None:
+    def __init__(self, message: str, via: str = "", ejected: bool = False) -> None:
         super().__init__(message)
         self.via = via
+        self.ejected = ejected
+
+
+#: What `fetch` notes as a response's `via`: another instance answered for the one first
+#: asked, which could not be reached; the answer (a 5xx) took its instance out of rotation.
+RETRIED, EJECTED = "retried", "ejected"
 
 
 client = Client()
@@ -53,8 +60,8 @@ async def fetch(
 ) -> Response:
     """GET `path` from an instance of `config` (for `visitor`, who may be in a canary) with
     encoded `headers`; the whole response, within `deadline` (by default, its own of the
-    fragment's timeout from now). `started` is when the caller began (`time.perf_counter`):
-    the breaker's durations count from then.
+    fragment's timeout from now), its `via` noting a retry or an ejection. `started` is when
+    the caller began (`time.perf_counter`): the breaker's durations count from then.
 
     One function rather than a stage per guard: it runs for every fragment of every page,
     and each Python call costs more than the guards' own work.
@@ -67,27 +74,35 @@ async def fetch(
         _failed(config, visitor, None, breaker, started)
         raise FetchError("no live instance")
     body_cap, in_flight_cap = config.max_body_bytes, config.max_in_flight
+    retried = ejected = False  # asked another instance; ejected one on the way
     try:
         with deadline or Deadline(config.timeout):
             try:
                 response = await client.get(base + path, headers, body_cap, in_flight_cap)
             except (ConnectError, ConnectionClosed) as exc:
-                base = _retry_instead(config, visitor, base, exc)
+                base, ejected = _retry_instead(config, visitor, base, exc)
+                retried = True
                 response = await client.get(base + path, headers, body_cap, in_flight_cap)
     except TimeoutError:
-        _failed(config, visitor, base, breaker, started)
-        raise FetchError(f"no complete response within {config.timeout_ms} ms") from None
+        ejected = _failed(config, visitor, base, breaker, started) or ejected
+        raise FetchError(
+            f"no complete response within {config.timeout_ms} ms", ejected=ejected
+        ) from None
     except Overloaded as exc:  # the bulkhead: not the fragment's failure
         breaker.release()
-        raise FetchError(str(exc), "bulkhead-full") from None
+        raise FetchError(str(exc), "bulkhead-full", ejected) from None
     except HTTPClientError as exc:
-        _failed(config, visitor, base, breaker, started, isinstance(exc, ConnectError))
-        raise FetchError(str(exc)) from None
+        refused = isinstance(exc, ConnectError)
+        ejected = _failed(config, visitor, base, breaker, started, refused) or ejected
+        raise FetchError(str(exc), ejected=ejected) from None
     except BaseException:  # cancelled: the page no longer wants it
         breaker.release()
         raise
+    if retried:
+        response.via = RETRIED
     if response.status >= 500:
-        _failed(config, visitor, base, breaker, started)
+        if _failed(config, visitor, base, breaker, started) or ejected:
+            response.via = EJECTED
     else:
         if breaker.passing and not breaker.timed:
             breaker.fast_successes += 1  # see breaker.py: the hot path's way to count
@@ -100,17 +115,17 @@ async def fetch(
 
 def _retry_instead(
     config: FragmentConfig, visitor: str | None, base: str, failure: HTTPClientError
-) -> str:
-    """Another instance to ask after `base` could not be reached, which is then ejected;
-    re-raises `failure` when there is none, the request may have been acted on, or the
-    fragment's retry budget is spent."""
+) -> tuple[str, bool]:
+    """Another instance to ask after `base` could not be reached, and whether `base` is now
+    ejected; re-raises `failure` when there is none, the request may have been acted on, or
+    the fragment's retry budget is spent."""
     other = pick_other(config, visitor, base)
     if other is None or getattr(failure, "received_any", False):
         raise failure
     if not retry_budget.spend(config.name, config.circuit.calls):
         raise failure
-    ejections.failed(base, visitor_pool(config, visitor), isinstance(failure, ConnectError))
-    return other
+    refused = isinstance(failure, ConnectError)
+    return other, ejections.failed(base, visitor_pool(config, visitor), refused)
 
 
 def _failed(
@@ -120,11 +135,13 @@ def _failed(
     breaker: Breaker,
     started: float,
     refused: bool = False,
-) -> None:
-    """Count a failed request against the fragment's breaker and its instance."""
+) -> bool:
+    """Count a failed request against the fragment's breaker and its instance; whether the
+    instance is now ejected."""
     breaker.record(False, (time.perf_counter() - started) * 1000)
-    if base is not None:
-        ejections.failed(base, visitor_pool(config, visitor), refused)
+    if base is None:
+        return False
+    return ejections.failed(base, visitor_pool(config, visitor), refused)
 
 
 async def fetch_url(url: str, headers: bytes, max_body_bytes: int, within: float) -> Response:

@@ -22,7 +22,8 @@ Kind = Literal["ok", "redirect", "not-found", "fallback", "placeholder", "empty"
 #: (stale-while-revalidate: served while a refresh runs), revalidated (a 304 renewed the
 #: copy), miss (fetched, then kept), coalesced (another page's fetch was awaited),
 #: stale-if-error (a stale copy for a failed fetch), breaker-open, bulkhead-full (not asked
-#: at all).
+#: at all); and passive health's: retried (another instance answered for one that could not
+#: be reached, now ejected), ejected (the failure took its instance out of rotation).
 VIAS = (
     "hit",
     "stale",
@@ -32,6 +33,8 @@ VIAS = (
     "stale-if-error",
     "breaker-open",
     "bulkhead-full",
+    "retried",
+    "ejected",
 )
 
 

@@ -25,7 +25,7 @@ from shell.engine.containment import contain, contain_body
 from shell.engine.context import RequestContext
 from shell.engine.deadline import Deadline
 from shell.engine.events import fragment_resolved
-from shell.engine.fetch import FetchError, Response, fetch, fetch_url
+from shell.engine.fetch import EJECTED, FetchError, Response, fetch, fetch_url
 from shell.engine.httpclient import encode_headers
 from shell.engine.outcome import Outcome
 from shell.engine.plan import Placement
@@ -71,10 +71,11 @@ def _accepted(placement: Placement, response: Response, started: float) -> Outco
     if primary and status == 404:
         return Outcome(placement.name, "not-found", duration_ms=elapsed, status=404)
     if status != 200:
-        raise FetchError(f"status {status}")
+        raise FetchError(f"status {status}", ejected=response.via == EJECTED)
     link = response.header(b"link")
     assets = fragment_assets(link, placement.name) if link else ()
     outcome = Outcome(placement.name, "ok", _html(response), elapsed, assets, status)
+    outcome.via = response.via  # "retried", or ""
     if primary:  # the page-level headers only the primary may set
         outcome.title = _text(response.header(TITLE_HEADER))
         outcome.description = _text(response.header(DESCRIPTION_HEADER))
@@ -270,7 +271,7 @@ def _keep(
         context.fragment_header,
         entry,
     )
-    outcome.via = "miss"
+    outcome.via = outcome.via or "miss"  # a retry says more than "fetched, then kept"
     return kept.shared
 
 
@@ -309,7 +310,7 @@ async def _fall_back(
     beginning with a stale copy that may stand in (stale-if-error)."""
     config = placement.config
     assert config is not None
-    error, via = str(failure), failure.via
+    error, via = str(failure), failure.via or (EJECTED if failure.ejected else "")
     stale = _copy(placement, context)
     if stale is not None and stale.may_stand_in(cache.clock()):
         return stale.outcome(

@@ -3,7 +3,7 @@
 import itertools
 from collections import defaultdict
 
-from shell.engine import balance
+from shell.engine import balance, ejection
 from shell.engine.config import FragmentConfig
 from shell.engine.context import request_context
 from shell.engine.ejection import ejections
@@ -147,9 +147,36 @@ def test_a_connection_error_is_retried_once_on_another_instance_and_the_refuser_
         {"/f": Reply(body=b"<p>second</p>")}, instances=("http://127.0.0.1:9", "SERVER")
     )
     assert (outcome.kind, outcome.html) == ("ok", "<p>second</p>")
+    assert outcome.via == "retried"  # what Server-Timing shows: "ok retried"
     assert len(requests) == 1
     # The next pages are not sent to the instance that refused: passive health.
     assert list(ejections.until) == ["http://127.0.0.1:9"]
+
+
+def test_a_fragment_answered_at_once_is_not_marked_retried():
+    outcome, _ = resolve_against({"/f": Reply(body=b"<p>ok</p>")})
+    assert (outcome.kind, outcome.via) == ("ok", "")
+
+
+def test_only_the_failure_that_ejects_its_instance_says_so(monkeypatch):
+    monkeypatch.setattr(balance, "_counters", defaultdict(itertools.count))
+    broken = {"/f": Reply(status=500)}
+
+    async def scenario():
+        async with serve(broken) as first, serve(broken) as second:
+            config = placement(instances=(first.url, second.url), fallback_html="<p>later</p>")
+            return [
+                await resolve(config, {}, HEADERS, CONTEXT)
+                for _ in range(ejection.CONSECUTIVE_FAILURES * 2)
+            ]
+
+    outcomes = run(scenario)
+    assert {o.kind for o in outcomes} == {"fallback"}
+    # The rotation alternates: the first instance's fifth failure in a row ejects it (the
+    # ninth page); the second's would too, but never more than half are out at once.
+    expected = [""] * len(outcomes)
+    expected[2 * ejection.CONSECUTIVE_FAILURES - 2] = "ejected"
+    assert [o.via for o in outcomes] == expected
 
 
 def test_unregistered_or_instanceless_fragments():

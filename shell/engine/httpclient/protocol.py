@@ -25,10 +25,12 @@ class Response:
 
     `raw_headers` are (lower-case name, value) pairs in the order received; `index` maps
     each name to its value (a repeated header's joined), as bytes. Values are decoded only
-    when asked for: most of a fragment's headers are never looked at.
+    when asked for: most of a fragment's headers are never looked at. `via` is the caller's
+    note of how it came by the response, when that matters (the engine's fetch marks a
+    retry on another instance, or an ejection).
     """
 
-    __slots__ = ("body", "index", "raw_headers", "status", "url")
+    __slots__ = ("body", "index", "raw_headers", "status", "url", "via")
 
     def __init__(
         self, status: int, raw_headers: list[tuple[bytes, bytes]], body: bytes = b""
@@ -37,6 +39,7 @@ class Response:
         self.raw_headers = raw_headers
         self.body = body
         self.url = ""  # set by the client
+        self.via = ""
         index = dict(raw_headers)  # in C: headers are rarely repeated
         if len(index) < len(raw_headers):  # join a repeated header's values, in order
             index = {}
