@@ -27,7 +27,7 @@ from shell.policy import response_policy
 from shell.snapshot import poller
 from tessera.runtime.contract import DEADLINE_HEADER
 from tessera.runtime.jsonlog import failure
-from tessera.runtime.openapi import problem
+from tessera.runtime.problem import problem
 from tessera.runtime.tracing import SCOPE_KEY, begin
 from tessera.runtime.visitor import VISITOR_HEADER, sign_visitor, visitor_from_cookies
 

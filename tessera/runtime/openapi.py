@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
 from ninja import NinjaAPI, Schema
 from ninja.openapi.schema import OpenAPISchema
+
+from tessera.runtime.problem import not_found, problem
+
+__all__ = ["DocumentedAPI", "Problem", "not_found", "problem"]
 
 
 class Problem(Schema):
@@ -41,13 +44,3 @@ class DocumentedAPI(NinjaAPI):
                         status, {"description": description, "content": content}
                     )
         return schema
-
-
-def problem(status: int, detail: Any) -> JsonResponse:
-    """A refusal in the one shape every service answers: `{"detail": ...}`."""
-    return JsonResponse({"detail": detail}, status=status)
-
-
-def not_found(request: HttpRequest, exception: Exception) -> JsonResponse:
-    """`handler404` of a JSON service: a path nothing serves (e.g. with an empty segment)."""
-    return problem(404, "Not Found")

@@ -20,7 +20,7 @@ from pydantic import StrictInt
 from backends.kit.params import MULTILINE_TEXT, VISIBLE_LINE, VISITOR, Offset, SkuPath
 from backends.reviews.models import Review
 from tessera.runtime.env import env_int
-from tessera.runtime.openapi import problem
+from tessera.runtime.problem import problem
 
 router = Router(tags=["reviews"])
 

@@ -19,7 +19,7 @@ from django.views import defaults
 from ninja import NinjaAPI
 
 from registry.api import fragments, instances, layouts, pages, shells
-from tessera.runtime.openapi import problem
+from tessera.runtime.problem import problem
 
 api = NinjaAPI(
     title="Tessera fragment registry",
