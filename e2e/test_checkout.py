@@ -1,5 +1,6 @@
-"""Checkout in a real browser: two products bought end to end, and a declined card told
-plainly with the cart left as it was."""
+"""Checkout in a real browser: two products bought end to end, a declined card told
+plainly with the cart left as it was, and a second tab told that the order is already
+being placed."""
 
 import re
 
@@ -103,3 +104,37 @@ def test_a_declined_card_is_told_plainly_and_the_cart_is_intact(shop, stack, pag
     page.goto(shop + "/cart")
     expect(page.locator(".cart__line")).to_have_count(1)
     expect(page.locator(".cart__line").get_by_role("link")).to_have_text(name)
+
+
+def test_a_second_tab_is_told_the_order_is_already_being_placed(shop, stack, page: Page):
+    [sku] = in_stock(stack, 1)
+    add_to_cart(page, shop, sku)
+    other = page.context.new_page()  # the same shopper, in another tab
+    for tab in (page, other):
+        tab.goto(shop + "/checkout")
+        fill_in_to_review(tab, GOOD_CARD)
+    admin = {"Authorization": f"Bearer {stack.secrets['TESSERA_STUB_ADMIN_TOKEN']}"}
+    slow = {"inventory": "/reservations", "payments": "/authorisations"}
+    try:
+        # Placing the first takes a few seconds: the second tab asks meanwhile.
+        for backend, prefix in slow.items():
+            httpx.put(
+                stack.url(backend) + "/_faults", json={prefix: {"delay_ms": 1800}}, headers=admin
+            ).raise_for_status()
+        page.locator(".checkout").get_by_role("button", name="Place order").click()
+        expect(page.locator(".checkout").get_by_role("status")).to_have_text("Placing your order…")
+        second = other.locator(".checkout")
+        second.get_by_role("button", name="Place order").click()
+        expect(second.get_by_role("status")).to_contain_text(
+            "An order for this cart is already being placed, perhaps in another tab"
+        )
+        screenshot(other, "checkout-second-tab")
+        first = page.locator(".checkout")
+        expect(first.get_by_role("heading", name="Thank you for your order")).to_be_visible(
+            timeout=20_000
+        )
+    finally:
+        for backend in slow:
+            httpx.delete(stack.url(backend) + "/_faults", headers=admin)
+    page.goto(shop + "/cart")
+    expect(page.locator(".cart__empty")).to_be_visible()  # bought once

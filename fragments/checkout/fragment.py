@@ -6,7 +6,11 @@ what only the shopper's request can do: it turns the card number into a payment 
 number goes to the payment service and nowhere else), and it names and prices the cart's
 lines at the moment the order is placed. The browser's idempotency key is bound to its
 visitor (hashed together), so a retried request joins the same saga and no visitor can
-read another's.
+read another's; another key while the visitor's order is still being placed (a second
+tab) is refused by the orders service, and the shopper told so in words (`BUSY`).
+
+It sends the page's title (`Checkout`, in the page's language), which the shell takes
+from the page's primary fragment: checkout is that on its page.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from fragments.kit.backends import (
     get_json_or,
 )
 from fragments.kit.caching import NO_STORE
-from fragments.kit.fragment import Fragment
+from fragments.kit.fragment import Fragment, Rendered
 from fragments.kit.rendering import render as render_template
 from fragments.kit.visitor import require_visitor, visitor_of
 from tessera.runtime.openapi import problem
@@ -62,6 +66,12 @@ DELIVERY_NAMES = {
 }
 UNAVAILABLE = gettext_lazy(
     "Your order could not be placed right now. Nothing was charged; please try again."
+)
+#: A second order while the visitor's first is still being placed (another tab, say): the
+#: orders service refuses it (409), and this is what the shopper is told.
+BUSY = gettext_lazy(
+    "An order for this cart is already being placed, perhaps in another tab or window. "
+    "Please wait until it is finished, then check your cart before ordering again."
 )
 #: What the shopper is told when a checkout failed, by the orders service's reason.
 MESSAGES = {
@@ -222,6 +232,8 @@ async def place(request: HttpRequest, order: PlaceIn):
             known = await _known(visitor, order.key)
             if known is not None:
                 return known
+        if exc.status == 409:  # the key is the visitor's own: another checkout is under way
+            return problem(409, str(BUSY))
         return bff_error(exc, str(UNAVAILABLE))
     return await _state(visitor, order.key, checkout)
 
@@ -250,7 +262,8 @@ async def state(request: HttpRequest, key: KeyPath):
     return await _state(visitor, key, checkout)
 
 
-async def render(request: HttpRequest) -> str:
+async def render(request: HttpRequest) -> Rendered:
+    """The page, and its title in the page's language (the page's primary fragment)."""
     visitor = visitor_of(request)
     cart: dict[str, Any] | None
     if visitor is None:
@@ -261,13 +274,14 @@ async def render(request: HttpRequest) -> str:
         except BackendError:
             cart = None
     delivery = await get_json_or(DELIVERY, "orders", "/delivery-options")
-    return render_template(
+    html = render_template(
         "checkout",
         "checkout.html",
         cart=cart,
         delivery=[d | {"label": DELIVERY_NAMES.get(d["method"], d["method"])} for d in delivery],
         countries=COUNTRIES,
     )
+    return Rendered(html, title=_("Checkout"))
 
 
 fragment = Fragment(
@@ -280,6 +294,9 @@ fragment = Fragment(
     timeout_ms=1500,
     # The visitor's own cart, as it is now: nothing kept (as the cart page).
     caching=NO_STORE,
+    # The page's primary (as deploy/registry/storefront.yaml says too, see test_kit.py):
+    # its title, in the page's language, names the page.
+    primary=True,
     owner="checkout",
     description="The checkout page, and the BFF that places an order (a saga in orders).",
 )

@@ -5,9 +5,11 @@ are what this module generates and that they validate against the Kubernetes sch
 Deployment and Service per service; the registry on PostgreSQL (`DATABASE_URL` from the
 secret), several stateless shell replicas, readiness and liveness on `/healthz`, fragments
 that drain on preStop (deregister first, see tessera.runtime.prestop), preparation
-commands (migrate, seed) as init containers. Images come from `deploy/Containerfile`, one
-target per kind. The storefront's configuration (`deploy/registry/storefront.yaml`) is held in
-a ConfigMap and applied to the registry by a Job (`registry apply`) once per version of it.
+commands (migrate, seed) as init containers; the backends a checkout saga cannot lose
+(`PERSISTENT`) keep their SQLite on a PersistentVolumeClaim, one replica, `Recreate`.
+Images come from `deploy/Containerfile`, one target per kind. The storefront's
+configuration (`deploy/registry/storefront.yaml`) is held in a ConfigMap and applied to the
+registry by a Job (`registry apply`) once per version of it.
 """
 
 from __future__ import annotations
@@ -39,6 +41,23 @@ DRAIN_SECONDS = 2
 #: Runtime state (SQLite of the stubs, the shell's snapshot copy): a volume shared by the
 #: init containers (migrate, seed) and the service. Static files are in the image.
 DATA_DIR = "/app/data"
+#: Backends whose database a checkout saga cannot lose: the saga's own rows and the orders
+#: (orders: a saga whose state is gone can neither be finished nor compensated), the money
+#: held and captured (payments), stock and reservations (inventory), and what orders took
+#: out of carts, by saga key (cart: a retried removal must find it). Their data volume is a
+#: PersistentVolumeClaim instead of an emptyDir, so it outlives the pod. The database is
+#: SQLite on a ReadWriteOnce volume, which cannot be shared: one replica, and the `Recreate`
+#: strategy (a rolling update would start the new pod while the old one still holds the
+#: volume and the database). To scale one out, point it at PostgreSQL with `DATABASE_URL`
+#: (tessera/runtime/django_defaults.py reads it for every service) and drop the volume;
+#: orders would also need its sweep to claim sagas (each replica sweeps, and two must not
+#: run one saga) before it runs more than one replica.
+PERSISTENT = ("orders", "payments", "inventory", "cart")
+PERSISTENT_SIZE = "1Gi"
+PERSISTENT_NOTE = (
+    "One replica, Recreate: SQLite on a ReadWriteOnce volume cannot be shared. To scale, "
+    "use PostgreSQL (DATABASE_URL)."
+)
 #: The registry's configuration as code: the file in git, the ConfigMap holding it, where the
 #: Job applying it mounts it. In the cluster the configuration is this ConfigMap's alone:
 #: the registry's seed makes only the admin account (`SEED_IN_CLUSTER`).
@@ -158,24 +177,48 @@ def deployment(service: Service) -> dict[str, Any]:
         for command in service.prepare
         if command != COLLECTSTATIC  # done when the image is built
     ]
+    persistent = service.name in PERSISTENT
+    data = ({"persistentVolumeClaim": {"claimName": _claim(service)}} if persistent
+            else {"emptyDir": {}})  # fmt: skip
     spec: dict[str, Any] = {
         "terminationGracePeriodSeconds": 30,
         "containers": [container],
-        "volumes": [{"name": "data", "emptyDir": {}}],
+        "volumes": [{"name": "data", **data}],
     }
     if init:
         spec["initContainers"] = init
+    metadata = _meta(service.name, labels)
+    if persistent:
+        metadata["annotations"] = {"kubernetes.io/description": PERSISTENT_NOTE}
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": _meta(service.name, labels),
+        "metadata": metadata,
         "spec": {
-            "replicas": REPLICAS[service.kind],
+            "replicas": 1 if persistent else REPLICAS[service.kind],
             "selector": {"matchLabels": {"app.kubernetes.io/name": service.name}},
-            "strategy": {"type": "RollingUpdate",
-                         "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+            "strategy": ({"type": "Recreate"} if persistent else
+                         {"type": "RollingUpdate",
+                          "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}),
             "template": {"metadata": {"labels": labels}, "spec": spec},
         },
+    }  # fmt: skip
+
+
+def _claim(service: Service) -> str:
+    return f"{service.name}-data"
+
+
+def volume_claim(service: Service) -> dict[str, Any]:
+    """The PersistentVolumeClaim holding a `PERSISTENT` backend's database."""
+    metadata = _meta(_claim(service), _labels(service))
+    metadata["annotations"] = {"kubernetes.io/description": PERSISTENT_NOTE}
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": metadata,
+        "spec": {"accessModes": ["ReadWriteOnce"],
+                 "resources": {"requests": {"storage": PERSISTENT_SIZE}}},
     }  # fmt: skip
 
 
@@ -303,7 +346,10 @@ def manifests() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """(file name, documents) for every file of deploy/k8s/."""
     yield "00-shared.yaml", shared()
     for service in SERVICES:
-        yield f"{service.name}.yaml", [deployment(service), service_manifest(service)]
+        documents = [deployment(service), service_manifest(service)]
+        if service.name in PERSISTENT:
+            documents.append(volume_claim(service))
+        yield f"{service.name}.yaml", documents
     yield f"{CONFIGURATION}.yaml", configuration()
 
 

@@ -6,12 +6,14 @@ compensated by `recover`."""
 
 import contextlib
 from concurrent.futures import Future
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from backends.orders import api, runner
 from backends.orders.models import Order, Saga
 from backends.orders.participants import Refused, Unavailable
 from backends.orders.saga import PIVOT, STEP_NAMES, Orchestrator
+from django.db import IntegrityError, transaction
 from ninja.testing import TestClient
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +36,7 @@ class FakeShop:
         self.reservations: dict[str, dict] = {}  # key -> {"lines", "status"}
         self.authorisations: dict[str, dict] = {}  # key -> {"amount", "status"}
         self.cart = {VISITOR: {"SKU-1001": 2, "SKU-1002": 1, "SKU-1003": 1}}
+        self.removals: set[str] = set()  # the cart's removals done, by key
         self.failures: dict[str, list[Exception]] = {}
         self.calls: list[str] = []
 
@@ -100,10 +103,25 @@ class FakeShop:
         if found["status"] == "held":
             found["status"] = "voided"
 
-    def clear_cart(self, visitor, skus):
+    def capture(self, key):
+        self._call("capture")
+        found = self.authorisations.get(key)
+        if found is None or found["status"] not in ("held", "captured"):
+            raise Refused("payment_lost", f"authorisation {key}: nothing to capture")
+        found["status"] = "captured"
+
+    def clear_cart(self, key, visitor, lines):
         self._call("clear_cart")
-        for sku in skus:
-            self.cart[visitor].pop(sku, None)
+        if key in self.removals:  # once per key, as the cart does it
+            return
+        self.removals.add(key)
+        cart = self.cart[visitor]
+        for line in lines:
+            left = cart.get(line["sku"], 0) - line["quantity"]
+            if left > 0:
+                cart[line["sku"]] = left
+            else:
+                cart.pop(line["sku"], None)
 
     # -- the invariants -----------------------------------------------------------------
 
@@ -111,27 +129,29 @@ class FakeShop:
         """A failed checkout: no stock held or sold, no money held, no order, cart intact."""
         assert self.stock == {"SKU-1001": 5, "SKU-1002": 1}
         assert all(r["status"] == "released" for r in self.reservations.values())
-        assert all(a["status"] != "held" for a in self.authorisations.values())
+        assert all(a["status"] not in ("held", "captured") for a in self.authorisations.values())
         assert not Order.objects.filter(status=Order.PLACED).exists()
         assert self.cart[VISITOR] == {"SKU-1001": 2, "SKU-1002": 1, "SKU-1003": 1}
 
-    def assert_sold(self) -> None:
-        """A placed order: its stock sold, its money held once, its lines out of the cart."""
+    def assert_sold(self, cart: dict[str, int] | None = None) -> None:
+        """A placed order: its stock sold, its money captured once, the bought units out of
+        the cart (`cart`: what is left of it)."""
         assert self.stock == {"SKU-1001": 3, "SKU-1002": 0}
         assert [r["status"] for r in self.reservations.values()] == ["confirmed"]
-        assert self.authorisations == {KEY: {"amount": 2 * 1999 + 3500, "status": "held"}}
-        assert Order.objects.get().status == Order.PLACED
-        assert self.cart[VISITOR] == {"SKU-1003": 1}
+        assert self.authorisations == {KEY: {"amount": 2 * 1999 + 3500, "status": "captured"}}
+        order = Order.objects.get()
+        assert (order.status, order.payment) == (Order.PLACED, Order.CAPTURED)
+        assert self.cart[VISITOR] == (cart or {"SKU-1003": 1})
 
 
 class Crashed(Exception):
     """Stands for the process dying at a crash point."""
 
 
-def start_saga(key=KEY, card=CARD) -> Saga:
+def start_saga(key=KEY, card=CARD, visitor=VISITOR) -> Saga:
     return Saga.objects.create(
         key=key,
-        visitor=VISITOR,
+        visitor=visitor,
         lines=LINES,
         currency="EUR",
         delivery="standard",
@@ -152,12 +172,12 @@ def orchestrator(shop, **options) -> Orchestrator:
     return Orchestrator(shop, sleep=lambda seconds: None, **options)
 
 
-def test_a_checkout_reserves_authorises_orders_confirms_and_clears_the_cart(shop):
+def test_a_checkout_reserves_authorises_orders_confirms_captures_and_clears_the_cart(shop):
     start_saga()
     saga = orchestrator(shop).run(KEY)
     assert (saga.status, saga.reason) == (Saga.COMPLETED, "")
     assert saga.order_number == Order.objects.get().number
-    assert shop.calls == ["reserve", "authorise", "confirm", "clear_cart"]
+    assert shop.calls == ["reserve", "authorise", "confirm", "capture", "clear_cart"]
     shop.assert_sold()
 
 
@@ -261,6 +281,118 @@ def test_recovering_a_finished_saga_changes_nothing(shop):
     assert shop.calls == calls
 
 
+class Clock:
+    """A fake clock for the backoff: it moves only when told."""
+
+    def __init__(self) -> None:
+        self.at = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        self.at += timedelta(seconds=seconds)
+
+
+def swept(clock: Clock) -> list[str]:
+    """The sagas a sweep at `clock`'s time hands on to be recovered."""
+    picked: list[str] = []
+
+    class Recording:
+        def recover(self, key: str) -> None:
+            picked.append(key)
+
+    sagas = runner.Runner(Recording, workers=1, sweep_interval=60, now=clock)
+    sagas.sweep()
+    sagas.pool.shutdown(wait=True)
+    return picked
+
+
+def test_a_capture_failing_for_a_while_is_retried_with_backoff_until_it_is_taken(shop):
+    clock = Clock()
+    shop.fail("capture", *[Unavailable("payments: HTTP 503")] * 6)  # two runs' worth
+    start_saga()
+    saga = orchestrator(shop, now=clock).run(KEY)
+    # Past the pivot: not compensated, left at the capture, to be tried again in 5 s.
+    assert (saga.status, STEP_NAMES[saga.step]) == (Saga.RUNNING, "capture_payment")
+    assert "void" not in shop.calls and "release" not in shop.calls
+    assert (saga.retries, saga.retry_at) == (1, clock() + timedelta(seconds=5))
+    assert "capture_payment: payments: HTTP 503" in saga.last_error
+    assert Order.objects.get().payment == Order.AUTHORISED  # not taken yet, and it says so
+    clock.advance(4.9)
+    assert swept(clock) == []  # still waiting
+    clock.advance(0.1)
+    assert swept(clock) == [KEY]
+    saga = orchestrator(shop, now=clock).recover(KEY)  # fails again: the wait doubles
+    assert (saga.status, saga.retries, saga.retry_at) == (
+        Saga.RUNNING,
+        2,
+        clock() + timedelta(seconds=10),
+    )
+    clock.advance(9.9)
+    assert swept(clock) == []
+    clock.advance(0.1)
+    assert swept(clock) == [KEY]
+    saga = orchestrator(shop, now=clock).recover(KEY)  # payments is back
+    assert (saga.status, saga.retries, saga.retry_at) == (Saga.COMPLETED, 0, None)
+    assert shop.calls.count("capture") == 7
+    shop.assert_sold()
+
+
+def test_the_wait_between_runs_doubles_up_to_its_bound():
+    timing = Orchestrator(FakeShop(), retry_base=5, retry_max=60)
+    assert [timing.retry_delay(n) for n in range(1, 7)] == [5, 10, 20, 40, 60, 60]
+
+
+def test_a_crash_right_after_the_capture_captures_once_and_records_it_on_restart(shop):
+    def crash(done: str) -> None:
+        if done == "capture_payment":
+            raise Crashed(done)
+
+    start_saga()
+    with pytest.raises(Crashed):
+        orchestrator(shop, crash=crash).run(KEY)
+    # Taken by payments, not yet recorded here: the order still says authorised.
+    assert shop.authorisations[KEY]["status"] == "captured"
+    assert Order.objects.get().payment == Order.AUTHORISED
+    saga = orchestrator(shop).recover(KEY)
+    assert saga.status == Saga.COMPLETED
+    assert shop.calls.count("capture") == 2  # asked again, answered as the first time
+    shop.assert_sold()
+
+
+def test_a_refused_capture_is_recorded_and_the_sold_order_goes_on(shop):
+    shop.fail("capture", Refused("payment_lost", "authorisation was voided"))
+    start_saga()
+    saga = orchestrator(shop).run(KEY)
+    assert (saga.status, saga.reason) == (Saga.COMPLETED, "")
+    assert "capture_payment: authorisation was voided" in saga.last_error
+    assert "void" not in shop.calls and "release" not in shop.calls  # sold: nothing undone
+    assert Order.objects.get().payment == Order.REFUSED
+    assert shop.cart[VISITOR] == {"SKU-1003": 1}
+
+
+def test_clearing_the_cart_takes_only_the_bought_units_once(shop):
+    shop.cart[VISITOR]["SKU-1001"] = 3  # one more added in another tab while paying
+    shop.fail("clear_cart", Unavailable("cart: ReadTimeout"))  # retried: removed once
+    start_saga()
+    assert orchestrator(shop).run(KEY).status == Saga.COMPLETED
+    assert shop.calls.count("clear_cart") == 2
+    shop.assert_sold(cart={"SKU-1001": 1, "SKU-1003": 1})
+
+
+def test_a_visitor_has_one_unfinished_saga_at_most_in_the_database():
+    start_saga()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        start_saga(key="saga-000000000002")
+    Saga.objects.filter(key=KEY).update(status=Saga.COMPENSATING)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        start_saga(key="saga-000000000002")
+    Saga.objects.filter(key=KEY).update(status=Saga.FAILED)
+    start_saga(key="saga-000000000002")  # the first is over: another may start
+    start_saga(key="saga-000000000003", visitor="visitor-someone-else")  # one each
+
+
 # -- the API --------------------------------------------------------------------------------
 
 
@@ -309,9 +441,11 @@ def test_posting_a_checkout_places_the_order_and_the_same_key_starts_nothing_new
     again = client.post("/checkouts", json=CHECKOUT)
     assert again.json() == body and runner.RUNNER.submitted == [KEY]
     assert client.get(f"/checkouts/{KEY}").json() == body
+    assert body["payment"] == "captured"
     order = client.get(f"/orders/{body['order_number']}").json()
-    assert (order["status"], order["delivery"], order["total_cents"]) == (
+    assert (order["status"], order["payment"], order["delivery"], order["total_cents"]) == (
         "placed",
+        "captured",
         "express",
         body["total_cents"],
     )
@@ -327,6 +461,38 @@ def test_a_declined_checkout_reports_why_and_no_order_number(client):
         "declined",
         "",
     )
+
+
+class HoldingRunner(InlineRunner):
+    """Stores sagas and runs none: each stays under way (as one waiting for a participant)."""
+
+    def submit(self, key: str, *, recover: bool = False) -> Future:
+        self.submitted.append(key)
+        done: Future = Future()
+        done.set_result(None)
+        return done
+
+
+def test_a_second_checkout_while_the_visitors_first_is_under_way_is_refused(shop, monkeypatch):
+    monkeypatch.setattr(runner, "RUNNER", HoldingRunner(shop))
+    client = TestClient(api.router)
+    first = client.post("/checkouts", json=CHECKOUT)
+    assert (first.status_code, first.json()["status"]) == (200, "pending")
+    second = client.post("/checkouts", json=CHECKOUT | {"key": "saga-000000000002"})
+    assert second.status_code == 409
+    assert second.json()["detail"] == (
+        "An order for this cart is already being placed. Please wait until it is finished "
+        "before placing another."
+    )
+    assert list(Saga.objects.values_list("key", flat=True)) == [KEY]  # nothing half-made
+    again = client.post("/checkouts", json=CHECKOUT)  # the same key: the same checkout
+    assert (again.status_code, again.json()["key"]) == (200, KEY)
+    assert runner.RUNNER.submitted == [KEY]
+    someone = CHECKOUT | {"key": "saga-000000000003", "visitor": "visitor-someone-else"}
+    assert client.post("/checkouts", json=someone).status_code == 200  # a cart each
+    Saga.objects.filter(key=KEY).update(status=Saga.COMPLETED)
+    later = client.post("/checkouts", json=CHECKOUT | {"key": "saga-000000000002"})
+    assert later.status_code == 200  # the first is over: the next order may start
 
 
 def test_a_key_is_one_visitors(client):

@@ -99,10 +99,41 @@ def test_an_authorisation_overtaken_by_its_void_is_refused(client):
 
 def test_capture_takes_an_authorised_amount_once(client):
     authorise(client, token(client))
-    for _ in range(2):
-        assert client.post(f"/captures/{KEY}").json()["status"] == "captured"
-    assert client.post(f"/voids/{KEY}").status_code == 409
-    assert client.post("/captures/saga-unknown-0001").status_code == 404
+    for _ in range(2):  # a retried capture: the same answer, taken once
+        captured = client.post(f"/captures/{KEY}")
+        assert captured.status_code == 200 and captured.json()["status"] == "captured"
+    assert Authorisation.objects.get().status == "captured"
+    # A captured payment cannot be voided (giving it back would be a refund: not here).
+    refused = client.post(f"/voids/{KEY}")
+    assert refused.status_code == 409 and "captured" in refused.json()["detail"]
+    assert Authorisation.objects.get().status == "captured"
+    # The authorisation asked again (a saga's retry) is answered as it stands.
+    assert authorise(client, Authorisation.objects.get().card_token).json()["status"] == (
+        "captured"
+    )
+    unknown = client.post("/captures/saga-unknown-0001")
+    assert (
+        unknown.status_code == 404
+        and not Authorisation.objects.filter(key="saga-unknown-0001").exists()
+    )
+
+
+@pytest.mark.parametrize("status", ["declined", "voided"])
+def test_nothing_held_is_nothing_to_capture(client, status):
+    if status == "declined":
+        authorise(client, token(client, DECLINED_CARD))
+    else:
+        authorise(client, token(client))
+        client.post(f"/voids/{KEY}")
+    refused = client.post(f"/captures/{KEY}")
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == f"authorisation {KEY} is {status}: nothing to capture"
+    assert Authorisation.objects.get().status == status
+
+
+def test_a_malformed_capture_key_is_a_422(client):
+    refused = client.post("/captures/short")
+    assert refused.status_code == 422 and "key" in str(refused.json()["detail"])
 
 
 def test_an_unknown_card_is_a_404(client):

@@ -163,3 +163,18 @@ def test_an_unconfirmed_reservation_expires_and_holds_nothing(client, clock):
 def test_malformed_reservations_are_refused_and_hold_nothing(client, body):
     assert client.post("/reservations", json=body).status_code == 422
     assert not Reservation.objects.exists()
+
+
+def test_seeding_again_keeps_what_was_sold():
+    """Each start seeds (in the cluster each pod start, on a persistent volume): stock
+    already there stays as it is, units sold are not given back."""
+    from backends.inventory.management.commands.seed import Command as Seed
+    from django.core.management import call_command
+
+    call_command(Seed())
+    levels = dict(Stock.objects.values_list("sku", "quantity"))
+    sold = next(s for s, quantity in levels.items() if quantity > 1 and s != "SKU-1001")
+    Stock.objects.filter(sku=sold).update(quantity=1)
+    Stock.objects.filter(sku="SKU-1001").delete()
+    call_command(Seed())
+    assert dict(Stock.objects.values_list("sku", "quantity")) == levels | {sold: 1}

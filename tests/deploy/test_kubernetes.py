@@ -211,3 +211,30 @@ def test_in_the_cluster_the_registry_seeds_only_its_admin_the_job_the_configurat
     assert next(c for c in backend["initContainers"] if c["name"] == "seed")["args"] == [
         "python", "manage.py", "seed"
     ]  # fmt: skip
+
+
+def test_the_backends_a_checkout_saga_cannot_lose_keep_their_data_on_a_volume_claim():
+    from tessera.ops.kubernetes import PERSISTENT
+
+    assert set(PERSISTENT) == {"orders", "payments", "inventory", "cart"}
+    deployments, claims = _documents("Deployment"), _documents("PersistentVolumeClaim")
+    for service in SERVICES:
+        spec = deployments[service.name]["spec"]
+        (volume,) = spec["template"]["spec"]["volumes"]
+        if service.name in PERSISTENT:
+            # SQLite on a ReadWriteOnce volume: one pod at a time, the old one gone first.
+            claim_name = f"{service.name}-data"
+            assert volume == {"name": "data", "persistentVolumeClaim": {"claimName": claim_name}}
+            assert spec["replicas"] == 1 and spec["strategy"] == {"type": "Recreate"}
+            claim = claims[f"{service.name}-data"]
+            assert claim["spec"]["accessModes"] == ["ReadWriteOnce"]
+            assert claim in GENERATED[f"{service.name}.yaml"]
+            for pod in (deployments[service.name], claim):
+                assert (
+                    "PostgreSQL (DATABASE_URL)"
+                    in pod["metadata"]["annotations"]["kubernetes.io/description"]
+                )
+        else:
+            assert volume == {"name": "data", "emptyDir": {}}
+            assert spec["strategy"]["type"] == "RollingUpdate"
+    assert set(claims) == {f"{name}-data" for name in PERSISTENT}

@@ -2,12 +2,14 @@
 card and hands the orders service the saga, then reports how it ends in words for people."""
 
 import asyncio
+from urllib.parse import unquote
 
 import httpx
 import pytest
 from ninja.testing import TestAsyncClient
 
-from fragments.checkout.fragment import bff, render, saga_key
+from fragments.checkout.fragment import bff, fragment, render, saga_key
+from fragments.kit.views import fragment_view
 from tests.fragments.conftest import VISITOR, fragment_request, visitor_headers
 
 KEY = "0f8e7d6c-5b4a-4321-8000-123456789abc"
@@ -191,7 +193,7 @@ def test_writes_need_a_visitor(client, shop):
 
 
 def test_the_page_has_every_step_labelled_and_the_cart_priced(shop):
-    html = asyncio.run(render(fragment_request()))
+    html = asyncio.run(render(fragment_request())).html
     for legend in ("Delivery address", "Delivery", "Payment", "Review your order"):
         assert f"<legend>{legend}</legend>" in html
     for field in ("name", "street", "city", "postcode", "country", "number", "expiry", "cvc"):
@@ -202,5 +204,33 @@ def test_the_page_has_every_step_labelled_and_the_cart_priced(shop):
 
 def test_the_page_of_an_empty_cart_says_so(shop):
     shop.on("cart", "GET", f"/carts/{VISITOR}", {"visitor": VISITOR, "items": [], "count": 0})
-    html = asyncio.run(render(fragment_request()))
+    html = asyncio.run(render(fragment_request())).html
     assert "Your cart is empty" in html and "<form" not in html
+
+
+@pytest.mark.parametrize(("locale", "title"), [("en", "Checkout"), ("ko", "주문/결제")])
+def test_the_page_title_is_sent_in_the_pages_language(shop, locale, title):
+    request = fragment_request()
+    request.META["HTTP_X_TESSERA_LOCALE"] = locale
+    answer = asyncio.run(fragment_view(fragment, "1.0")(request))
+    assert answer.status_code == 200 and unquote(answer["X-Page-Title"]) == title
+
+
+BUSY = "An order for this cart is already being placed. Please wait until it is finished."
+
+
+@pytest.mark.parametrize(
+    ("headers", "said"),
+    [
+        ({}, "An order for this cart is already being placed, perhaps in another tab"),
+        ({"x-tessera-locale": "ko"}, "이 장바구니의 주문이 이미 처리되고 있습니다"),
+    ],
+)
+def test_a_second_order_while_the_first_is_being_placed_is_told_in_words(
+    client, shop, headers, said
+):
+    shop.on("orders", "POST", "/checkouts", {"detail": BUSY}, 409)
+    refused = asyncio.run(
+        client.post("/orders", json=ORDER, headers={**visitor_headers(), **headers})
+    )
+    assert refused.status_code == 409 and refused.json()["detail"].startswith(said)

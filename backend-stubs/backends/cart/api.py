@@ -1,25 +1,26 @@
-"""Cart API: a cart per visitor; add, change the quantity of, and remove items.
+"""Cart API: a cart per visitor; add, change the quantity of, and remove items, and take
+out what an order bought (`POST /carts/{visitor}/removals`, the checkout saga's last step).
 
 Visitor ids come from the cart fragment's BFF, which takes them from the shell's signed
 visitor token; the backend trusts its caller, as backends behind a BFF do.
 """
 
-from typing import Annotated
-
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
-from pydantic import StrictInt
+from pydantic import StrictInt, field_validator
 
-from backends.cart.models import CartItem
-from backends.kit.params import SKU, Sku, SkuPath, VisitorPath
+from backends.cart.models import CartItem, Removal
+from backends.kit.params import SKU, SkuPath, VisitorPath
 
 router = Router(tags=["cart"])
 
 MAX_QUANTITY = 99
 #: Different products one cart may hold: what the cart BFF can name and price in one call.
 MAX_LINES = 50
+#: An idempotency key (the checkout saga's, for a removal of what an order bought).
+KEY = r"^[A-Za-z0-9_-]{8,64}$"
 
 
 #: What a request may say about stock: the caller checked it (the cart BFF asks the
@@ -116,13 +117,46 @@ def remove(request: HttpRequest, visitor: VisitorPath, sku: SkuPath):
     return _cart(visitor)
 
 
-@router.delete("/carts/{visitor}/items", response=CartOut)
-def remove_bought(
-    request: HttpRequest,
-    visitor: VisitorPath,
-    sku: Annotated[list[Sku], Query(min_length=1, max_length=MAX_LINES)],
-):
-    """Remove the lines of the given products (those an order bought: the checkout saga's
-    last step). Idempotent: lines already gone are no error, so the saga may retry it."""
-    CartItem.objects.filter(visitor=visitor, sku__in=sku).delete()
+class RemovedLineIn(Schema):
+    sku: str = Field(..., pattern=SKU)
+    quantity: StrictInt = Field(..., ge=1, le=MAX_QUANTITY)
+
+
+class RemovalIn(Schema):
+    key: str = Field(..., pattern=KEY, description="the caller's idempotency key")
+    lines: list[RemovedLineIn] = Field(..., min_length=1, max_length=MAX_LINES)
+
+    @field_validator("lines")
+    @classmethod
+    def _one_line_per_sku(cls, lines: list[RemovedLineIn]) -> list[RemovedLineIn]:
+        if len({line.sku for line in lines}) != len(lines):
+            raise ValueError("each product may appear in one line only")
+        return lines
+
+
+@router.post("/carts/{visitor}/removals", response=CartOut)
+def remove_bought(request: HttpRequest, visitor: VisitorPath, payload: RemovalIn):
+    """Take `quantity` units of each product out of the cart (those an order bought: the
+    checkout saga's last step), under the caller's idempotency key. Only those units: a line
+    holding more (the shopper added one in another tab meanwhile) keeps the rest; a line
+    holding as many or fewer goes, and one already gone is no error. The same key again
+    removes nothing more; with other lines or for another cart it is a 409."""
+    lines = {line.sku: line.quantity for line in payload.lines}
+    try:
+        with transaction.atomic():
+            removal, created = Removal.objects.get_or_create(
+                key=payload.key, defaults={"visitor": visitor, "lines": lines}
+            )
+            if created:
+                items = CartItem.objects.select_for_update().filter(visitor=visitor, sku__in=lines)
+                for item in items:
+                    if item.quantity > lines[item.sku]:
+                        item.quantity -= lines[item.sku]
+                        item.save(update_fields=["quantity"])
+                    else:
+                        item.delete()
+    except IntegrityError:  # the same key, concurrently: that one stands
+        removal = Removal.objects.get(key=payload.key)
+    if (removal.visitor, removal.lines) != (visitor, lines):
+        raise HttpError(409, f"removal {payload.key} was made for other lines")
     return _cart(visitor)

@@ -12,3 +12,13 @@ class CartItem(models.Model):
     class Meta:
         ordering = ["added_at", "id"]
         constraints = [models.UniqueConstraint(fields=["visitor", "sku"], name="one_line_per_sku")]
+
+
+class Removal(models.Model):
+    """Units an order took out of a cart (the checkout saga's last step), under the saga's
+    idempotency key: a retried removal finds its key and removes nothing again."""
+
+    key = models.CharField(max_length=64, unique=True)
+    visitor = models.CharField(max_length=64)
+    lines = models.JSONField()  # {"sku": units asked to remove}
+    created_at = models.DateTimeField(auto_now_add=True)

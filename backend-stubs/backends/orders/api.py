@@ -3,8 +3,10 @@
 `POST /checkouts` starts placing an order under the caller's idempotency key and waits a
 moment (`ORDERS_CHECKOUT_WAIT`, 1.2 s) for it to end; it answers what is known then, and
 `GET /checkouts/{key}` tells how it went on. Asking again with the same key starts nothing
-new. The caller (the checkout fragment's BFF) is trusted for who the visitor is and what
-the lines cost, as backends behind a BFF are.
+new. A visitor has one checkout under way at most: another key while one is unfinished is
+refused (409, `BUSY`), which the database enforces (backends/orders/models.py), so two tabs
+racing cannot both start one. The caller (the checkout fragment's BFF) is trusted for who
+the visitor is and what the lines cost, as backends behind a BFF are.
 """
 
 import hmac
@@ -12,6 +14,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import suppress
 from typing import Annotated, Literal
 
+from django.db import IntegrityError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Path, Query, Router, Schema
@@ -36,6 +39,11 @@ MAX_LINES = 50
 WAIT = env_float("ORDERS_CHECKOUT_WAIT", 1.2)
 #: The largest total an order may have: what the payments service authorises at most.
 MAX_TOTAL_CENTS = 100_000_000
+#: The refusal of a second checkout while the visitor's first is under way.
+BUSY = (
+    "An order for this cart is already being placed. Please wait until it is finished "
+    "before placing another."
+)
 
 
 class DeliveryOut(Schema):
@@ -86,6 +94,7 @@ class CheckoutOut(Schema):
     status: str = Field(description="pending, completed or failed")
     step: str = Field(description="the step it is at while pending")
     order_number: str
+    payment: str = Field(description="the order's payment: authorised or captured; or empty")
     reason: str = Field(description="why it failed: declined, out_of_stock, unavailable...")
     detail: str
     total_cents: int
@@ -93,14 +102,16 @@ class CheckoutOut(Schema):
 
 
 def _checkout(saga: Saga) -> dict:
-    pending = saga.status in (Saga.RUNNING, Saga.COMPENSATING)
+    pending = saga.status in Saga.UNFINISHED
     done = saga.status == Saga.COMPLETED
+    order = Order.objects.filter(saga_key=saga.key).first() if saga.order_number else None
     return {
         "key": saga.key,
         "visitor": saga.visitor,
         "status": "pending" if pending else saga.status,
         "step": step_name(saga) if pending else "",
         "order_number": saga.order_number if done else "",
+        "payment": order.payment if order is not None and order.status == Order.PLACED else "",
         "reason": saga.reason,
         "detail": saga.detail,
         "total_cents": saga.total_cents,
@@ -111,26 +122,33 @@ def _checkout(saga: Saga) -> dict:
 @router.post("/checkouts", response=CheckoutOut)
 def checkout(request: HttpRequest, payload: CheckoutIn):
     """Place an order: reserve stock, authorise payment, create the order, confirm the
-    reservation, clear the cart (a saga). The same key again answers how that one stands."""
+    reservation, capture the payment, take the bought units out of the cart (a saga). The
+    same key again answers how that one stands; another key while the visitor's checkout
+    is under way is refused (409)."""
     subtotal = sum(line.unit_cents * line.quantity for line in payload.lines)
     total = subtotal + DELIVERY[payload.delivery]
     if not 1 <= total <= MAX_TOTAL_CENTS:  # payments would refuse it: no saga for that
         raise HttpError(422, f"an order's total is 1 to {MAX_TOTAL_CENTS} cents, not {total}")
     started = None
     with runner.RUNNER.starting(payload.key):
-        saga, created = Saga.objects.get_or_create(
-            key=payload.key,
-            defaults={
-                "visitor": payload.visitor,
-                "lines": [line.dict() for line in payload.lines],
-                "currency": payload.currency,
-                "delivery": payload.delivery,
-                "delivery_cents": DELIVERY[payload.delivery],
-                "total_cents": total,
-                "address": payload.address.dict(),
-                "card": payload.card,
-            },
-        )
+        try:
+            saga, created = Saga.objects.get_or_create(
+                key=payload.key,
+                defaults={
+                    "visitor": payload.visitor,
+                    "lines": [line.dict() for line in payload.lines],
+                    "currency": payload.currency,
+                    "delivery": payload.delivery,
+                    "delivery_cents": DELIVERY[payload.delivery],
+                    "total_cents": total,
+                    "address": payload.address.dict(),
+                    "card": payload.card,
+                },
+            )
+        except IntegrityError:
+            # Not this key (get_or_create returns a row of it made concurrently): the
+            # visitor's unfinished checkout holds the index of one_unfinished_saga_per_visitor.
+            raise HttpError(409, BUSY) from None
         if saga.visitor != payload.visitor:
             raise HttpError(409, "this key belongs to another checkout")
         if created:
@@ -151,6 +169,7 @@ class OrderOut(Schema):
     number: str
     visitor: str
     status: str = Field(description="placed or cancelled")
+    payment: str = Field(description="authorised, captured, or refused (not captured)")
     lines: list[dict]
     delivery: str
     delivery_cents: int
@@ -163,6 +182,7 @@ def _order(order: Order) -> dict:
         "number": order.number,
         "visitor": order.visitor,
         "status": order.status,
+        "payment": order.payment,
         "lines": order.lines,
         "delivery": order.delivery,
         "delivery_cents": order.delivery_cents,

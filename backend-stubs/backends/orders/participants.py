@@ -19,6 +19,7 @@ from tessera.runtime.tracing import outgoing
 RESERVE_REFUSALS = {404: "out_of_stock", 409: "out_of_stock"}
 AUTHORISE_REFUSALS = {402: "declined", 404: "payment_refused", 409: "payment_refused"}
 CONFIRM_REFUSALS = {404: "reservation_lost", 409: "reservation_lost"}
+CAPTURE_REFUSALS = {404: "payment_lost", 409: "payment_lost"}
 
 
 class Refused(Exception):
@@ -42,7 +43,8 @@ class Participants(Protocol):
     def authorise(self, key: str, card: str, amount_cents: int, currency: str) -> None: ...
     def void(self, key: str) -> None: ...
     def confirm(self, key: str) -> None: ...
-    def clear_cart(self, visitor: str, skus: list[str]) -> None: ...
+    def capture(self, key: str) -> None: ...
+    def clear_cart(self, key: str, visitor: str, lines: list[dict[str, Any]]) -> None: ...
 
 
 class HttpParticipants:
@@ -98,9 +100,14 @@ class HttpParticipants:
         path = f"/reservations/{key}/confirm"
         self._call("inventory", "POST", path, refusals=CONFIRM_REFUSALS)
 
-    def clear_cart(self, visitor: str, skus: list[str]) -> None:
-        path = f"/carts/{visitor}/items"
-        self._call("cart", "DELETE", path, params={"sku": skus}, refusals={})
+    def capture(self, key: str) -> None:
+        self._call("payments", "POST", f"/captures/{key}", refusals=CAPTURE_REFUSALS)
+
+    def clear_cart(self, key: str, visitor: str, lines: list[dict[str, Any]]) -> None:
+        """Take the bought units out of the cart (not whole lines: a unit the shopper added
+        meanwhile stays), once under `key`."""
+        body = {"key": key, "lines": [{"sku": x["sku"], "quantity": x["quantity"]} for x in lines]}
+        self._call("cart", "POST", f"/carts/{visitor}/removals", json=body, refusals={})
 
 
 def _detail(response: httpx.Response) -> str:

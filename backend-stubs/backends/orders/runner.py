@@ -5,8 +5,9 @@ A checkout request starts its saga on a worker thread and waits only a moment fo
 again until it ends. When the service starts, and every `ORDERS_SWEEP_INTERVAL` seconds
 after, the sweep hands every unfinished saga not already running here to
 `Orchestrator.recover`: those an earlier process left behind, and those waiting for a
-participant that was unavailable. One orders process runs the sagas of its database
-(the service runs as a single replica).
+participant that was unavailable once their wait (`retry_at`, the orchestrator's backoff)
+is over. One orders process runs the sagas of its database (the service runs as a single
+replica: two processes would each sweep and run the same sagas).
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import datetime
 
 from django.db import close_old_connections, connection
+from django.db.models import Q
+from django.utils import timezone
 
 from backends.orders.models import Saga
 from backends.orders.participants import HttpParticipants
@@ -56,8 +60,10 @@ class Runner:
         *,
         workers: int = 4,
         sweep_interval: float | None = None,
+        now: Callable[[], datetime] = timezone.now,
     ) -> None:
         self.orchestrator = orchestrator
+        self.now = now
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="saga")
         self.sweep_interval = sweep_interval or env_float("ORDERS_SWEEP_INTERVAL", 5.0)
         self._running: dict[str, Future[None]] = {}
@@ -101,10 +107,12 @@ class Runner:
                 self._running.pop(key, None)
 
     def sweep(self) -> int:
-        """Hand every unfinished saga not running here to `recover`; how many were."""
+        """Hand every unfinished saga not running here and not waiting (backoff) to
+        `recover`; how many were."""
         close_old_connections()
         keys = list(
-            Saga.objects.filter(status__in=[Saga.RUNNING, Saga.COMPENSATING])
+            Saga.objects.filter(status__in=Saga.UNFINISHED)
+            .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=self.now()))
             .order_by("updated_at")
             .values_list("key", flat=True)[:SWEEP_BATCH]
         )

@@ -16,7 +16,8 @@ Steps, each with the compensation that undoes it when a later step fails:
 | authorise payment | payments | void the authorisation |
 | create order | orders (local) | cancel the order |
 | confirm reservation | inventory | none: the point of no return |
-| clear cart | cart | none: retried until done |
+| capture payment | payments | none: retried until done |
+| clear the bought units from the cart | cart | none: retried until done |
 
 Every call carries the saga's key, and every participant answers a repeated call with what
 it did the first time, so a step (or a compensation) may be retried freely; a compensation
@@ -26,6 +27,17 @@ refusal is final. A failure before the point of no return compensates every step
 and including the failed one (a timed-out step may have happened), in reverse order.
 Confirming the reservation is the pivot: once confirmed the sale happened, and the saga
 only goes forward; if confirmation is refused (the reservation expired) it compensates.
+Past it, the money held is captured (the order then says `captured`; a captured payment
+can no longer be voided, and refunds are not part of this demo) and the bought units leave
+the cart (only those: a unit the shopper added meanwhile stays).
+
+A step at or past the pivot that cannot be done now is not compensated: the saga stays
+running at that step and is tried again by the runner's sweep, after a wait that doubles
+with every run that found it still unavailable (`retry_base` up to `retry_max` seconds,
+kept in the row as `retries` and `retry_at`, so a restart keeps the pace), until it is
+done. A compensation that cannot run now waits the same way. A refusal past the pivot
+cannot be undone either: it is logged and recorded (a refused capture leaves the order's
+payment `refused`, for people to settle) and the saga goes on.
 
 The saga's row is saved before each step and after it, so a restart knows where each saga
 was (`recover`): one stopped before the pivot is compensated (its shopper has long been told
@@ -42,9 +54,14 @@ import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
 
 from backends.orders.models import Order, Saga
 from backends.orders.participants import Participants, Refused, Unavailable
+from tessera.runtime.env import env_float
 
 logger = logging.getLogger("tessera.orders.saga")
 
@@ -57,6 +74,11 @@ class Step:
     name: str
     action: Callable[[Participants, Saga], None]
     compensation: Callable[[Participants, Saga], None] | None = None
+    #: What the orders database records of the step once done, in the transaction that
+    #: saves the saga's row past it (so the two never disagree).
+    done: Callable[[Saga], None] | None = None
+    #: What it records when a participant refused the step past the pivot.
+    refused: Callable[[Saga], None] | None = None
 
 
 def create_order(saga: Saga) -> Order:
@@ -86,6 +108,13 @@ def _create_order(participants: Participants, saga: Saga) -> None:
     saga.order_number = create_order(saga).number
 
 
+def _payment(status: str) -> Callable[[Saga], None]:
+    def record(saga: Saga) -> None:
+        Order.objects.filter(saga_key=saga.key).update(payment=status)
+
+    return record
+
+
 STEPS: tuple[Step, ...] = (
     Step(
         "reserve_stock",
@@ -99,7 +128,13 @@ STEPS: tuple[Step, ...] = (
     ),
     Step("create_order", _create_order, lambda p, s: cancel_order(s)),
     Step("confirm_reservation", lambda p, s: p.confirm(s.key)),
-    Step("clear_cart", lambda p, s: p.clear_cart(s.visitor, [x["sku"] for x in s.lines])),
+    Step(
+        "capture_payment",
+        lambda p, s: p.capture(s.key),
+        done=_payment(Order.CAPTURED),
+        refused=_payment(Order.REFUSED),
+    ),
+    Step("clear_cart", lambda p, s: p.clear_cart(s.key, s.visitor, s.lines)),
 )
 STEP_NAMES = tuple(step.name for step in STEPS)
 #: The step after which the saga never compensates.
@@ -114,8 +149,9 @@ class Orchestrator:
     """Runs sagas step by step, retrying what may pass and compensating what cannot.
 
     `attempts` bounds the tries of one step or compensation within one run, `backoff` the
-    pauses between them; what is still unavailable after them stays for the next run (the
-    runner's sweep, or a restart).
+    pauses between them; what is still unavailable after them stays for a later run (the
+    runner's sweep, or a restart), not before `retry_base` seconds, doubled for each run
+    after the first that found it unavailable, at most `retry_max` (read through `now`).
     """
 
     def __init__(
@@ -126,12 +162,22 @@ class Orchestrator:
         backoff: Sequence[float] = (0.2, 0.5),
         sleep: Callable[[float], None] = time.sleep,
         crash: Callable[[str], None] = lambda step: None,
+        now: Callable[[], datetime] = timezone.now,
+        retry_base: float | None = None,
+        retry_max: float | None = None,
     ) -> None:
         self.participants = participants
         self.attempts = attempts
         self.backoff = backoff
         self.sleep = sleep
         self.crash = crash
+        self.now = now
+        self.retry_base = retry_base or env_float("ORDERS_RETRY_BASE", 5.0)
+        self.retry_max = retry_max or env_float("ORDERS_RETRY_MAX", 300.0)
+
+    def retry_delay(self, retries: int) -> float:
+        """Seconds to wait before the next run of a saga `retries` runs found unavailable."""
+        return min(self.retry_max, self.retry_base * 2 ** max(0, retries - 1))
 
     def run(self, key: str) -> Saga:
         """Take the saga `key` as far as it can go now: completed, failed (compensated), or
@@ -159,30 +205,50 @@ class Orchestrator:
                 self._attempt(lambda step=step: step.action(self.participants, saga))
             except Refused as exc:
                 if saga.step > PIVOT:  # sold: what is left is done as well as it can be
-                    logger.warning("saga %s: %s refused: %s", saga.key, step.name, exc.detail)
+                    logger.error("saga %s: %s refused: %s", saga.key, step.name, exc.detail)
                     saga.last_error = f"{step.name}: {exc.detail}"[:300]
-                else:
-                    self._fail(saga, exc.reason, exc.detail)
-                    return
+                    self._advance(saga, step.refused)
+                    continue
+                self._fail(saga, exc.reason, exc.detail)
+                return
             except Unavailable as exc:
-                saga.last_error = f"{step.name}: {exc}"[:300]
                 if saga.step >= PIVOT:  # whether it happened is not known: ask again later
-                    saga.save(update_fields=["last_error", "updated_at"])
+                    self._later(saga, f"{step.name}: {exc}")
                     return
+                saga.last_error = f"{step.name}: {exc}"[:300]
                 self._fail(saga, "unavailable", f"{step.name.replace('_', ' ')}: {exc}")
                 return
             self.crash(step.name)
-            saga.step += 1
-            if saga.step == len(STEPS):
-                saga.status = Saga.COMPLETED
+            self._advance(saga, step.done)
+
+    def _advance(self, saga: Saga, record: Callable[[Saga], None] | None) -> None:
+        """Save `saga` past its current step, with what the step leaves in this database."""
+        name = step_name(saga)
+        saga.step += 1
+        if saga.step == len(STEPS):
+            saga.status = Saga.COMPLETED
+        saga.retries, saga.retry_at = 0, None
+        with transaction.atomic():
+            if record is not None:
+                record(saga)
             saga.save()
-            logger.info("saga %s: %s done", saga.key, step.name)
+        logger.info("saga %s: %s done", saga.key, name)
+
+    def _later(self, saga: Saga, error: str) -> None:
+        """Leave `saga` for a later run, after a wait that grows with each such run."""
+        saga.last_error = error[:300]
+        saga.retries += 1
+        delay = self.retry_delay(saga.retries)
+        saga.retry_at = self.now() + timedelta(seconds=delay)
+        saga.save(update_fields=["last_error", "retries", "retry_at", "updated_at"])
+        logger.warning("saga %s: %s; trying again in %.0f s", saga.key, error, delay)
 
     def _fail(self, saga: Saga, reason: str, detail: str) -> None:
         """Turn `saga` round: from its current step back, everything is undone."""
         saga.status = Saga.COMPENSATING
         saga.reason = reason
         saga.detail = detail[:300]
+        saga.retries, saga.retry_at = 0, None
         saga.save()
         logger.info("saga %s: %s at %s (%s)", saga.key, reason, step_name(saga), detail)
 
@@ -193,13 +259,13 @@ class Orchestrator:
                 try:
                     self._attempt(lambda undo=undo: undo(self.participants, saga))
                 except Unavailable as exc:
-                    saga.last_error = f"undo {step_name(saga)}: {exc}"[:300]
-                    saga.save(update_fields=["last_error", "updated_at"])
+                    self._later(saga, f"undo {step_name(saga)}: {exc}")
                     return
                 except Refused as exc:  # nothing this saga can undo (already final)
                     logger.error("saga %s: undo %s refused: %s", saga.key, step_name(saga), exc)
             saga.step -= 1
-            saga.save(update_fields=["step", "updated_at"])
+            saga.retries, saga.retry_at = 0, None
+            saga.save(update_fields=["step", "retries", "retry_at", "updated_at"])
         saga.status = Saga.FAILED
         saga.save(update_fields=["status", "updated_at"])
         logger.info("saga %s: compensated", saga.key)

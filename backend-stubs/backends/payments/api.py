@@ -10,10 +10,17 @@
   authorised leaves a voided tombstone, so an authorisation request that arrives after its
   own compensation (a retried call overtaken by the void) is refused with 409 instead of
   holding money nobody will release.
-- `POST /captures/{key}` takes the money held.
+- `POST /captures/{key}` takes the money held (the checkout saga's step past its point of
+  no return). Idempotent: capturing a captured key again answers the same, so the saga may
+  retry it until it has an answer. 404 for a key never authorised, 409 for one declined or
+  voided (nothing is held). A captured payment can no longer be voided (409): giving money
+  back would be a refund, which this stub does not do.
 
-Timeouts and failures come from the kit's fault injection (backends/kit/faults.py), e.g.
-`{"/authorisations": {"hang": true}}` or `{"/authorisations": {"error_rate": 1.0}}`.
+Timeouts and failures come from the kit's fault injection (backends/kit/faults.py), per
+path prefix, for captures as for authorisations: `{"/captures": {"hang": true}}` (a
+timeout) or `{"/captures": {"error_rate": 1.0}}` (5xx). A decline is the card's, decided
+when the amount is held: a held amount is never declined at capture, so the test card
+that declines never reaches it (its capture is the 409 of a declined key).
 """
 
 import secrets
@@ -164,7 +171,8 @@ def void(request: HttpRequest, key: KeyPath):
 
 @router.post("/captures/{key}", response=AuthorisationOut)
 def capture(request: HttpRequest, key: KeyPath):
-    """Take the money held under `key` (idempotent); 409 unless authorised."""
+    """Take the money held under `key` (idempotent: captured again is the same answer);
+    404 for a key never authorised, 409 for one declined or voided. No refunds."""
     with transaction.atomic():
         found = get_object_or_404(Authorisation.objects.select_for_update(), key=key)
         if found.status == Authorisation.AUTHORISED:
