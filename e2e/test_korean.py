@@ -1,9 +1,11 @@
 """The Korean storefront in a real browser (issue 17): the header's switch turns the shop
 into Korean, a shopper browses, buys and checks out in it, with prices in won and the charge
-said in euros, and switches back to English; nothing shifts on the way."""
+said in euros, and switches back to English; nothing shifts on the way. The catalog speaks
+Korean too: product and category names, the pages' titles, search, a price range in won."""
 
 import re
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -14,6 +16,7 @@ from e2e.test_shop_edges import LAYOUT_SHIFT
 pytestmark = pytest.mark.e2e
 
 WON = re.compile(r"₩[0-9]{1,3}(,[0-9]{3})*$")
+HANGUL = re.compile("[\uac00-\ud7a3]")
 EUROS = re.compile(r"€[0-9,]+\.[0-9]{2}")
 
 
@@ -55,15 +58,53 @@ def test_a_shopper_switches_to_korean_buys_and_switches_back(shop, stack, wide_p
     assert page.evaluate(LAYOUT_SHIFT) < 0.05
     screenshot(page, "korean-home")
 
-    # A category: its words and prices in Korean, its products' names the catalog's.
-    page.get_by_role("navigation", name="카테고리").get_by_role("link", name="Kitchen").click()
+    # A category: its words, its name, its products' names and its prices in Korean.
+    page.get_by_role("navigation", name="카테고리").get_by_role("link", name="주방").click()
     expect(page).to_have_url(shop + "/c/kitchen")
+    expect(page).to_have_title("주방 · Tessera")
+    expect(page.get_by_role("heading", level=1)).to_have_text("주방")
     expect(page.locator(".listing__count")).to_have_text(re.compile(r"^상품 [0-9]+개$"))
+    expect(page.get_by_role("link", name="어반 전기포트")).to_be_visible()  # SKU-1001
+    expect(page.locator(".listing__name").first).to_have_text(HANGUL)
+    expect(page.get_by_text("Urban Kettle")).to_have_count(0)
     expect(page.get_by_role("form", name="정렬 및 필터")).to_be_visible()
     expect(page.locator(".listing__now").first).to_have_text(WON)
 
-    # A product: the buy box in Korean; adding tells the header.
+    # Its price range in won: from and to the first product's price keeps that price only.
+    first_price = page.locator(".listing__now").first.inner_text()
+    won = first_price.removeprefix("₩").replace(",", "")
+    page.get_by_label("최저 가격(원)").fill(won)
+    page.get_by_label("최고 가격(원)").fill(won)
+    page.get_by_role("button", name="적용").click()
+    expect(page).to_have_url(re.compile(rf"/c/kitchen\?.*min={won}&max={won}"))
+    prices = page.locator(".listing__now")
+    expect(prices.first).to_have_text(first_price)
+    assert set(prices.all_inner_texts()) == {first_price}
+    # The range is in won: the switch to English leaves it behind.
+    english = page.get_by_role("navigation", name="언어").get_by_role("link", name="English")
+    expect(english).to_have_attribute("href", re.compile(r"next=%2Fc%2Fkitchen"))
+    expect(english).not_to_have_attribute("href", re.compile("min|max"))
+
+    # Search in Korean: a Korean word finds the catalog's products, named in Korean.
+    page.get_by_role("searchbox").fill("램프")
+    page.get_by_role("searchbox").press("Enter")
+    expect(page).to_have_title(re.compile("^램프 — 검색"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("“램프” 검색 결과")
+    page.get_by_role("link", name="노르딕 램프").click()  # SKU-1041, the Nordic Lamp
+    expect(page).to_have_url(shop + "/product/SKU-1041")
+    expect(page).to_have_title("노르딕 램프 · Tessera")
+    expect(page.get_by_role("heading", level=1)).to_have_text("노르딕 램프")
+    expect(page.locator(".product__crumbs")).to_contain_text("홈·리빙")
+    expect(page.locator(".product__specs")).to_contain_text("색상")
+
+    # A product: its name and the buy box in Korean; adding tells the header.
     page.goto(f"{shop}/product/{sku}")
+    name = httpx.get(
+        stack.url("catalog") + f"/products/{sku}", headers={"Accept-Language": "ko"}
+    ).json()["name"]
+    assert HANGUL.search(name)
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    expect(page).to_have_title(f"{name} · Tessera")
     buybox = page.locator(".buybox")
     expect(buybox.locator(".buybox__now")).to_have_text(WON)
     expect(buybox.locator(".buybox__stock")).to_have_text(re.compile("재고"))
@@ -81,6 +122,7 @@ def test_a_shopper_switches_to_korean_buys_and_switches_back(shop, stack, wide_p
     expect(page).to_have_url(shop + "/cart")
     cart = page.locator(".cart")
     expect(cart.get_by_role("heading", level=1)).to_have_text("장바구니")
+    expect(cart.locator(".cart__name")).to_have_text(name)
     expect(cart.locator("[data-subtotal]")).to_have_text(WON)
     expect(cart).to_contain_text("결제는 유로(EUR)로 청구됩니다")
     expect(cart.get_by_role("button", name=re.compile("삭제$"))).to_have_count(1)
@@ -146,6 +188,7 @@ def test_the_korean_store_fits_a_phone(shop, phone_page: Page):
     expect(switch.get_by_role("link", name="한국어")).to_be_visible()  # "KO" on a phone
     screenshot(page, "korean-home-phone")
     page.goto(shop + "/product/SKU-1001")
+    expect(page.get_by_role("heading", level=1)).to_have_text("어반 전기포트")
     buybox = page.locator(".buybox")
     expect(buybox.get_by_role("button", name="장바구니 담기")).to_be_enabled()
     screenshot(page, "korean-product-phone")

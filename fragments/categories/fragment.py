@@ -47,7 +47,8 @@ fragment = Fragment(
     timeout_ms=500,
     # The same for everyone; categories and their counts change seldom: a minute fresh, ten
     # more served at once while refreshed, a day standing in for a failed fetch. It varies on
-    # the locale, the one header its text is to depend on once it is translated.
+    # the locale, the one header its text depends on: its words and the catalog's category
+    # names, which the kit asks the catalog for in the page's language.
     caching=Caching(
         shared=True,
         max_age=60,

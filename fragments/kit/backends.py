@@ -1,7 +1,11 @@
 """HTTP clients for the backend services a fragment's BFF calls (httpx, pooled).
 
 Every call is capped by what is left of the caller's deadline (fragments/kit/deadline.py) as
-well as by the clients' own timeout (`TESSERA_BACKEND_TIMEOUT`), whichever ends first.
+well as by the clients' own timeout (`TESSERA_BACKEND_TIMEOUT`), whichever ends first, and
+asks for the current language (`Accept-Language`: the page's for a fragment, the caller's
+for a BFF, fragments/kit/locale.py), so a backend that speaks it (the catalog's names and
+descriptions) answers in it. What a fragment makes of such an answer varies on the page's
+language like everything else it renders; nothing the kit keeps is shared across languages.
 """
 
 from __future__ import annotations
@@ -86,6 +90,17 @@ def backend(name: str) -> httpx.AsyncClient:
     return client
 
 
+def _language() -> str:
+    """The language backends are asked to answer in: the current one (Django's), its primary
+    subtag only (`en-us` is `en`), the default when none is active."""
+    return (get_language() or DEFAULT).split("-")[0].lower()
+
+
+def _headers() -> dict[str, str]:
+    """The headers of every backend call: the request's ids and the current language."""
+    return {**outgoing(), "Accept-Language": _language()}
+
+
 async def _send(name: str, method: str, path: str, **options: Any) -> httpx.Response:
     """Backend `name`'s answer to one request, whatever its status, within the deadline.
 
@@ -99,8 +114,9 @@ async def _send(name: str, method: str, path: str, **options: Any) -> httpx.Resp
         raise _failed(BackendError(f"{name} {path}: no time left before the caller's deadline"))
     try:
         async with asyncio.timeout(left):
-            # The request's ids go along: the backend's log lines join this request's.
-            return await backend(name).request(method, path, headers=outgoing(), **options)
+            # The request's ids go along (the backend's log lines join this request's), and
+            # the language the answer is for.
+            return await backend(name).request(method, path, headers=_headers(), **options)
     except TimeoutError as exc:
         message = f"{name} {path}: no answer before the caller's deadline"
         raise _failed(BackendError(message)) from exc

@@ -3,10 +3,13 @@
 It is the primary fragment of the category and search pages: an unknown category, or a page
 past the last one, makes the page a 404, and the list names the page's title. Shoppers sort
 it (`sort`: by name, by price either way) and filter it (`stock=in`: in stock only; `min`,
-`max`: a price range in whole euros), all in the page's query, hence in the fragment's URL
-and in the shell cache's key. Sorting by price or filtering needs every product's price and
-stock: the list then considers the catalog's first `CONSIDERED` matches, sorts and filters
-them here and pages the result; otherwise the catalog pages it.
+`max`: a price range in whole units of the page's currency, euros, or won on a Korean page,
+fragments/kit/money.py), all in the page's query, hence in the fragment's URL and, with the
+page's language, in the shell cache's key. Sorting by price or filtering needs every
+product's price and stock: the list then considers the catalog's first `CONSIDERED` matches,
+sorts and filters them here and pages the result; otherwise the catalog pages it. Product
+and category names come in the page's language from the catalog (fragments/kit/backends.py
+asks for it), sorting by name too.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from ninja import Router
 from fragments.kit.backends import add_image_relay, get_json, get_json_or
 from fragments.kit.caching import Caching
 from fragments.kit.fragment import Fragment, NotFound, Rendered
+from fragments.kit.money import won_per_cent
 from fragments.kit.params import MAX_SEARCH, query_int, query_text
 from fragments.kit.rendering import render as render_template
 
@@ -33,8 +37,10 @@ PAGE_SIZE = 12
 MAX_PAGE = 1000
 #: How many matches a sorted-by-price or filtered list considers: the catalog's largest page.
 CONSIDERED = 100
-#: The highest price bound a shopper may give, in whole euros.
+#: The highest price bound a shopper may give, in whole euros, and in whole won on a Korean
+#: page (nine digits, the most `query_int` reads); a higher one is left unset.
 MAX_EUROS = 1_000_000
+MAX_WON = 999_999_999
 #: A category slug as the catalog makes them; anything else names no category.
 CATEGORY = re.compile(r"[a-z0-9-]{1,50}")
 #: A page number, however many digits: one past MAX_PAGE is past the last page too.
@@ -53,31 +59,58 @@ add_image_relay(bff)
 
 @dataclass(frozen=True)
 class Choice:
-    """How the shopper wants the list: its order and filters (each "" or 0 when unset)."""
+    """How the shopper wants the list: its order and filters (each "" or 0 when unset).
+
+    The price bounds are whole units of the currency the page shows prices in, as the
+    shopper typed them: euros, or won on a Korean page (`won_per_cent` is then the page's
+    rate, fragments/kit/money.py). Prices are euro cents: a bound in won keeps the prices
+    whose won figure, as the page shows it, is within it (`min_cents`, `max_cents`).
+    """
 
     sort: str = ""
     in_stock_only: bool = False
-    min_euros: int = 0
-    max_euros: int = 0
+    min_price: int = 0
+    max_price: int = 0
+    won_per_cent: int | None = None
 
     @classmethod
     def of(cls, query: QueryDict) -> Choice:
-        """The choice in a page's query; an unknown order or a bad bound is left unset."""
+        """The choice in a page's query, bounds in the current language's currency; an
+        unknown order or a bad bound (not digits, negative, too high) is left unset."""
         sort = query.get("sort", "")
+        rate = won_per_cent()
+        highest = MAX_EUROS if rate is None else MAX_WON
 
-        def euros(name: str) -> int:
-            return query_int(query, name, default=0, minimum=0, maximum=MAX_EUROS)
+        def bound(name: str) -> int:
+            return query_int(query, name, default=0, minimum=0, maximum=highest)
 
         return cls(
             sort=sort if sort in SORTS else "",
             in_stock_only=query.get("stock") == "in",
-            min_euros=euros("min"),
-            max_euros=euros("max"),
+            min_price=bound("min"),
+            max_price=bound("max"),
+            won_per_cent=rate,
         )
 
     @property
+    def min_cents(self) -> int:
+        """The lowest price kept, in euro cents (0: no lower bound)."""
+        if self.won_per_cent is None:
+            return 100 * self.min_price
+        return -(-self.min_price // self.won_per_cent)  # ₩1,501 is above €1.00: €1.01 up
+
+    @property
+    def max_cents(self) -> int | None:
+        """The highest price kept, in euro cents (None: no upper bound)."""
+        if not self.max_price:
+            return None
+        if self.won_per_cent is None:
+            return 100 * self.max_price
+        return self.max_price // self.won_per_cent  # ₩1,499 is below €1.00: up to €0.99
+
+    @property
     def filtered(self) -> bool:
-        return self.in_stock_only or bool(self.min_euros or self.max_euros)
+        return self.in_stock_only or bool(self.min_price or self.max_price)
 
     @property
     def by_catalog(self) -> bool:
@@ -89,8 +122,8 @@ class Choice:
         given = {
             "sort": self.sort,
             "stock": "in" if self.in_stock_only else "",
-            "min": self.min_euros,
-            "max": self.max_euros,
+            "min": self.min_price,
+            "max": self.max_price,
         }
         return {name: value for name, value in given.items() if value}
 
@@ -98,11 +131,12 @@ class Choice:
         """Whether the filters keep `item` (with its `price` and `in_stock`)."""
         if self.in_stock_only and item["in_stock"] is False:
             return False
-        if self.min_euros or self.max_euros:
+        if self.min_price or self.max_price:
             cents = item["price"]["price_cents"] if item["price"] else None
-            if cents is None or cents < 100 * self.min_euros:
+            if cents is None or cents < self.min_cents:
                 return False
-            if self.max_euros and cents > 100 * self.max_euros:
+            highest = self.max_cents
+            if highest is not None and cents > highest:
                 return False
         return True
 
@@ -198,6 +232,7 @@ async def render(request: HttpRequest) -> Rendered:
         path=path,
         choice=choice,
         sorts=SORTS,
+        max_bound=MAX_EUROS if choice.won_per_cent is None else MAX_WON,
         href=lambda number: f"{path}?{urlencode({**keep, 'page': number})}",
     )
     products = ngettext("%(heading)s: %(num)d product.", "%(heading)s: %(num)d products.", total)

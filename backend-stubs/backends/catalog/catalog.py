@@ -1,7 +1,9 @@
 """The demo catalog: deterministic, so every machine seeds the same shop.
 
 Ten products per category, each of a kind (kinds.py) in a named colour, described and
-specified for its kind and pictured with its kind's icon in its colour (picture.py).
+specified for its kind and pictured with its kind's icon in its colour (picture.py). Every
+product and category is said in English (its own fields) and in Korean (its `translations`,
+korean.py): the same choices in each language, the English ones as they always were.
 """
 
 from __future__ import annotations
@@ -9,9 +11,15 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
+from backends.catalog import korean
 from backends.catalog.kinds import ADJECTIVE_LINES, COLOURS, KINDS
 from backends.catalog.picture import product_svg
+
+#: A product's or category's texts in other languages than English: language -> field -> text
+#: (for a product: name, description, attributes), as the catalog stores them.
+Translations = dict[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -19,6 +27,10 @@ class DemoCategory:
     name: str
     icon: str  # a Lucide icon name, for the category's entry point
     kinds: tuple[str, ...]  # the kinds of product it sells, names in KINDS
+
+    def translations(self, slug: str) -> Translations:
+        """The category's name in the catalog's other languages."""
+        return {korean.LANGUAGE: {"name": korean.CATEGORY_NAMES[slug]}}
 
 
 CATEGORIES: dict[str, DemoCategory] = {
@@ -79,15 +91,18 @@ class DemoProduct:
     description: str
     attributes: dict[str, str]
     image_svg: str
+    translations: Translations  # name, description and attributes in other languages
 
 
 def _describe(
     slug: str, kind: str, adjective: str, variant: int, rng: random.Random
-) -> tuple[str, dict[str, str], str]:
-    """A product's description and specifications, and the name of its colour."""
+) -> tuple[str, dict[str, str], str, dict[str, Any]]:
+    """A product's description and specifications, the name of its colour, and its
+    description and specifications in Korean (the same choices, said the Korean way)."""
     spec = KINDS[kind]
     material, colour = rng.choice(spec.materials), rng.choice(spec.colours)
-    finish = rng.choice(FINISHES.get(slug, DEFAULT_FINISHES))
+    finishes = FINISHES.get(slug, DEFAULT_FINISHES)
+    finish = rng.choice(finishes)
     description = " ".join(
         (
             spec.pitches[variant],
@@ -97,8 +112,26 @@ def _describe(
     )
     # Capitalised as a value on its own, keeping names as they are ("German steel").
     attributes = {spec.material_label: material[0].upper() + material[1:], "colour": colour}
-    attributes.update({name: rng.choice(values) for name, values in spec.specs.items()})
-    return description, attributes, colour
+    chosen = {name: rng.choice(values) for name, values in spec.specs.items()}
+    attributes.update(chosen)
+    material_ko, colour_ko = korean.MATERIALS[material], korean.COLOURS[colour]
+    finish_ko = korean.FINISHES.get(slug, korean.DEFAULT_FINISHES)[finishes.index(finish)]
+    labels = korean.SPEC_LABELS
+    in_korean = {
+        "description": " ".join(
+            (
+                korean.KINDS[kind][1][variant],
+                finish_ko.format(material=material_ko, colour=colour_ko),
+                korean.ADJECTIVE_LINES[adjective],
+            )
+        ),
+        "attributes": {
+            labels[spec.material_label]: material_ko,
+            labels["colour"]: colour_ko,
+            **{labels[name]: korean.spec_value(value) for name, value in chosen.items()},
+        },
+    }
+    return description, attributes, colour, in_korean
 
 
 def demo_products(per_category: int = 10) -> Iterator[DemoProduct]:
@@ -111,8 +144,11 @@ def demo_products(per_category: int = 10) -> Iterator[DemoProduct]:
             kind = category.kinds[i % len(category.kinds)]
             adjective = ADJECTIVES[(i * 3 + len(slug)) % len(ADJECTIVES)]
             variant = (i // len(category.kinds)) % 2  # the second of a kind reads differently
-            description, attributes, colour = _describe(slug, kind, adjective, variant, rng)
+            description, attributes, colour, in_korean = _describe(
+                slug, kind, adjective, variant, rng
+            )
             name = f"{adjective} {kind}"
+            in_korean["name"] = f"{korean.ADJECTIVES[adjective]} {korean.KINDS[kind][0]}"
             yield DemoProduct(
                 sku=f"SKU-{number}",
                 name=name,
@@ -122,4 +158,5 @@ def demo_products(per_category: int = 10) -> Iterator[DemoProduct]:
                 description=description,
                 attributes=attributes,
                 image_svg=product_svg(name, KINDS[kind].icon, COLOURS[colour]),
+                translations={korean.LANGUAGE: in_korean},
             )

@@ -8,6 +8,8 @@ class Category(models.Model):
     name = models.CharField(max_length=100)
     #: A Lucide icon name (the `lucide` package's) for the category's entry point.
     icon = models.CharField(max_length=64, blank=True, default="")
+    #: Its name in the catalog's other languages: {"ko": {"name": "주방"}}.
+    translations = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -24,6 +26,9 @@ class Product(models.Model):
     description = models.TextField()
     attributes = models.JSONField(default=dict)
     image_svg = models.TextField()
+    #: Name, description and attributes in the catalog's other languages, the fields above
+    #: being English: {"ko": {"name": ..., "description": ..., "attributes": {...}}}.
+    translations = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["sku"]

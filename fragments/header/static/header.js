@@ -14,9 +14,19 @@ for (const header of document.querySelectorAll(".site-header")) {
     count.classList.add("site-header__count--bump");
   });
   // The server knows the page's path, not all of its query (a listing's sort, its page).
+  // A listing's price range (`min`, `max`) is in the page's currency, euros or won, so it
+  // does not go along into another language, where it would mean another amount.
   for (const link of header.querySelectorAll("[data-locale-switch]")) {
     const url = new URL(link.href, location.href);
-    url.searchParams.set("next", location.pathname + location.search);
+    let search = location.search;
+    const query = new URLSearchParams(search);
+    if (!link.hasAttribute("aria-current") && (query.has("min") || query.has("max"))) {
+      query.delete("min");
+      query.delete("max");
+      const rest = query.toString();
+      search = rest ? "?" + rest : "";
+    }
+    url.searchParams.set("next", location.pathname + search);
     link.href = url.pathname + url.search;
   }
 }

@@ -15,7 +15,12 @@ class Command(BaseCommand):
         categories = {}
         for slug, category in CATEGORIES.items():
             categories[slug], _ = Category.objects.update_or_create(
-                slug=slug, defaults={"name": category.name, "icon": category.icon}
+                slug=slug,
+                defaults={
+                    "name": category.name,
+                    "icon": category.icon,
+                    "translations": category.translations(slug),
+                },
             )
         for demo in demo_products():
             Product.objects.update_or_create(
@@ -26,5 +31,6 @@ class Command(BaseCommand):
                     "description": demo.description,
                     "attributes": demo.attributes,
                     "image_svg": demo.image_svg,
+                    "translations": demo.translations,
                 },
             )
