@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -83,13 +83,33 @@ def hanging_stub(tmp_path: Path) -> Iterator[tuple[subprocess.Popen, int, Path]]
             process.wait(PATIENCE)
 
 
+def _access_lines(output: Path, path_prefix: str) -> int:
+    """Access lines the stub has written so far for requests whose path starts so."""
+    needle = f'"path": "{path_prefix}'
+    lines = output.read_text().splitlines()
+    return sum(1 for line in lines if '"msg": "access"' in line and needle in line)
+
+
+def _wait_for(condition: Callable[[], bool], what: str) -> None:
+    """Poll `condition` until it holds; fail after PATIENCE seconds."""
+    deadline = time.monotonic() + PATIENCE
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not seen in {PATIENCE} s")
+        time.sleep(0.05)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_stop_ends_hung_requests_at_once_and_prints_no_traceback(tmp_path, signum):
     with hanging_stub(tmp_path) as (process, port, output):
         staying = [_request(port, f"/products/SKU-{n}") for n in range(10)]
         for n in range(10):  # callers that gave up: their requests end with them
             _request(port, f"/products/SKU-{100 + n}").close()
-        time.sleep(0.5)  # every request has reached the fault and hangs there
+        # Every request has reached the fault: those that gave up have ended there (their
+        # access lines are written), and the others, on connections accepted before theirs
+        # and read no later, hang there. A bounded wait for what the process shows, not a
+        # sleep of a guessed length (a real process: no virtual clock reaches it).
+        _wait_for(lambda: _access_lines(output, "/products/SKU-10") == 10, "the callers leaving")
         assert process.poll() is None
 
         started = time.monotonic()

@@ -11,6 +11,7 @@ from registry.management.commands.seed import STOREFRONT
 from fragments.kit.fragment import Fragment, load
 from fragments.kit.registration import Registration
 from tessera.runtime.env import REPO_ROOT
+from tests import virtualtime
 
 
 async def _render(request):
@@ -79,17 +80,16 @@ def _registration(registry: FakeRegistry) -> Registration:
         registry_url="http://registry/",
         token="t0ken",
         payload={"fragment": "hero", "base_url": "http://127.0.0.1:8102"},
-        heartbeat_interval=0.01,
+        heartbeat_interval=HEARTBEAT,
         transport=httpx.MockTransport(registry),
     )
 
 
-async def _until(condition, steps=500):
-    for _ in range(steps):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("condition never held")
+# The heartbeat tests run on a virtual clock (tests/virtualtime.py; the registry is an
+# httpx.MockTransport, no socket): the retries' backoff and the heartbeat interval pass at
+# once, each at its exact moment, however loaded the machine.
+HEARTBEAT = 5.0
+REGISTER = ("POST", "/api/v1/instances")
 
 
 def test_registers_retrying_until_the_registry_answers_then_deregisters_on_stop():
@@ -97,14 +97,26 @@ def test_registers_retrying_until_the_registry_answers_then_deregisters_on_stop(
     registration = _registration(registry)
 
     async def scenario():
+        loop = asyncio.get_running_loop()
         await registration.start()
-        await asyncio.wait_for(registration.registered.wait(), 5)
-        assert registry.instances == {1: {"fragment": "hero", "base_url": "http://127.0.0.1:8102"}}
-        await _until(lambda: ("POST", "/api/v1/instances/1/heartbeat") in registry.calls)
+        await registration.registered.wait()
+        registered = (loop.time(), list(registry.calls), dict(registry.instances))
+        await asyncio.sleep(HEARTBEAT - 0.1)
+        before_beat = list(registry.calls)
+        await asyncio.sleep(0.2)
+        after_beat = list(registry.calls)
         await registration.stop()
+        return registered, before_beat, after_beat
 
-    asyncio.run(scenario())
-    assert registry.calls[:3] == [("POST", "/api/v1/instances")] * 3
+    registered, before_beat, after_beat = virtualtime.run(scenario())
+    # Refused at 0, 0.1 and 0.3 s (a doubling backoff), registered at 0.7 s.
+    at, calls, instances = registered
+    assert at == pytest.approx(0.7)
+    assert calls == [REGISTER] * 4
+    assert instances == {1: {"fragment": "hero", "base_url": "http://127.0.0.1:8102"}}
+    # The first heartbeat one interval after registering, not before.
+    assert before_beat == [REGISTER] * 4
+    assert after_beat == [*[REGISTER] * 4, ("POST", "/api/v1/instances/1/heartbeat")]
     assert registry.calls[-1] == ("DELETE", "/api/v1/instances/1")
     assert registry.instances == {}
 
@@ -115,15 +127,21 @@ def test_a_registry_that_forgot_the_instance_gets_it_registered_again():
 
     async def scenario():
         await registration.start()
-        await asyncio.wait_for(registration.registered.wait(), 5)
+        await registration.registered.wait()  # at 0
         registry.instances.clear()  # e.g. the registry's database was reset
-        await _until(lambda: registry.instances)
+        await asyncio.sleep(HEARTBEAT - 0.1)
+        before_beat = dict(registry.instances)
+        await asyncio.sleep(0.15)  # the heartbeat at 5 s got a 404
+        after_beat = (list(registry.calls), dict(registry.instances))
         await registration.stop()
-        return registration
+        return before_beat, after_beat
 
-    asyncio.run(scenario())
-    assert registry.calls.count(("POST", "/api/v1/instances")) == 2
-    assert ("DELETE", "/api/v1/instances/2") in registry.calls
+    before_beat, (calls, instances) = virtualtime.run(scenario())
+    assert before_beat == {}
+    # Registered again at once (at 5 s), not after a backoff or another interval.
+    assert calls == [REGISTER, ("POST", "/api/v1/instances/1/heartbeat"), REGISTER]
+    assert list(instances) == [2]
+    assert registry.calls[-1] == ("DELETE", "/api/v1/instances/2")
 
 
 def test_the_visitor_is_known_only_from_a_valid_token(settings):

@@ -148,10 +148,18 @@ def test_unroutable_requests_get_a_clear_error(instances, status, detail):
 
 @override_settings(GATEWAY_TIMEOUT=0.2)
 def test_a_fragment_that_does_not_answer_in_time_is_a_504():
+    # The fragment never answers (a gate kept shut, not a delay a loaded machine might
+    # outlast), so whichever of the relay's timeouts ends the wait, it is a 504. Real time:
+    # Django's test client and httpx run over real sockets (and threads) that a virtual
+    # clock cannot drive; the timeout's length changes only how long the test takes, and
+    # the bound below is a failure's (a relay that never gave up), far past it.
     async def scenario():
-        async with serve({"/bff/cart/slow": Reply(body=b"late", delay=2)}) as server:
+        never = asyncio.Event()
+        async with serve({"/bff/cart/slow": Reply(body=b"late", gate=never)}) as server:
             with_fragment(server.url)
-            return await AsyncClient().get("/bff/cart/slow")
+            response = await asyncio.wait_for(AsyncClient().get("/bff/cart/slow"), 10)
+            never.set()
+            return response
 
     response = run(scenario)
     assert response.status_code == 504

@@ -114,8 +114,21 @@ ROUTES = {
         },
     ),
     "/buybox/SKU-1": Reply(body=b"<p>buy</p><div>unclosed", headers={**HTML, "Set-Cookie": "x=1"}),
-    "/recs/SKU-1": Reply(body=b"<p>recs</p>", delay=0.3),
+    "/recs/SKU-1": Reply(body=b"<p>recs</p>"),
 }
+#: A fragment timeout no fetch reaches on a loaded machine: where a test holds a fragment's
+#: answer behind a gate, only what the test is about (the client leaving, the page's budget)
+#: may end the wait, never the fragment's own deadline.
+PATIENT = {"timeout_ms": 30_000}
+
+
+async def until(condition, seconds: float = 10.0) -> None:
+    """Let the loop run until `condition()` holds; fail after `seconds` (generous: what is
+    awaited is an event on loopback, a matter of loop turns, not of time)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "the condition never held"
+        await asyncio.sleep(0.005)
 
 
 def compose(path="/product/SKU-1", routes=ROUTES, scope_changes=None, policy=None, **overrides):
@@ -149,14 +162,37 @@ def test_a_page_is_composed_in_document_order_with_the_primary_title():
 
 
 def test_the_head_goes_out_before_a_slow_async_fragment_which_is_moved_in_later():
-    recorder, _server, _ = compose()
-    # The first body chunk was sent while the async fragment was still being served.
-    assert recorder.in_flight_at_send[1] == 1
+    # The recommendations answer only once the page has sent their placeholder (a gate, not
+    # a delay): however loaded the machine, they are still pending when the top goes out,
+    # and a page that held its top back for them would never get them.
+    async def scenario():
+        placeholder_sent = asyncio.Event()
+        routes = {**ROUTES, "/recs/SKU-1": Reply(body=b"<p>recs</p>", gate=placeholder_sent)}
+        async with serve(routes) as server:
+            app = app_for(server.url, [], recs=PATIENT)
+            recorder = Recorder(server)
+
+            async def send(message):
+                await recorder(message)
+                if b'data-fragment="recs"' in message.get("body", b""):
+                    placeholder_sent.set()
+
+            await app(request("/product/SKU-1"), never_disconnect, send)
+            await close_connections()
+            return recorder
+
+    recorder = asyncio.run(scenario())
+    chunks = [m["body"].decode() for m in recorder.messages[1:]]
+    with_placeholder = [i for i, c in enumerate(chunks) if 'data-fragment="recs" id="tessera' in c]
+    with_fill = [i for i, c in enumerate(chunks) if '<div data-tessera-fill="tessera-async-' in c]
+    assert with_placeholder and with_fill, chunks
+    # The top of the page, the placeholder with it, went out in a chunk before the fill.
+    assert with_placeholder[0] < with_fill[0]
+    assert "</head>" in "".join(chunks[: with_placeholder[0] + 1])
     html = recorder.body
-    placeholder = html.index('<div data-fragment="recs" id="tessera-async-')
     filled = html.index('<div data-tessera-fill="tessera-async-')
-    assert placeholder < filled < html.index("</body>")
-    assert "<p>recs</p>" in html[filled:]
+    assert filled < html.index("</body>")
+    assert "<p>recs</p>" in html[filled:] and "<p>recs</p>" not in html[:filled]
     assert "replaceChildren" in html[filled:]
     timing = recorder.headers["server-timing"]
     assert "product;dur=" in timing and 'recs;desc="streamed"' in timing
@@ -305,11 +341,18 @@ def test_other_requests_go_to_django():
 
 
 def test_a_client_disconnect_cancels_outstanding_fetches():
-    routes = {**ROUTES, "/product/SKU-1": Reply(body=b"<h1>x</h1>", delay=5)}
-
+    # The primary and the async fragment never answer (a gate kept shut) and may take 30 s:
+    # only the client leaving can end the page. Real sockets, so real time, but nothing here
+    # waits for a duration: the bound below is a failure's, 3 times short of the fetches'.
     async def scenario():
+        never = asyncio.Event()
+        routes = {
+            **ROUTES,
+            "/product/SKU-1": Reply(body=b"<h1>x</h1>", gate=never),
+            "/recs/SKU-1": Reply(body=b"<p>recs</p>", gate=never),
+        }
         async with serve(routes) as server:
-            app = app_for(server.url)
+            app = app_for(server.url, product=PATIENT, recs=PATIENT)
             gone = asyncio.Event()
 
             async def receive():
@@ -318,12 +361,13 @@ def test_a_client_disconnect_cancels_outstanding_fetches():
 
             recorder = Recorder(server)
             page = asyncio.create_task(app(request("/product/SKU-1"), receive, recorder))
-            while server.in_flight == 0:
-                await asyncio.sleep(0.01)
+            await until(lambda: server.in_flight == 2)  # both are being fetched
             gone.set()
-            await asyncio.wait_for(page, 1)  # returns promptly, not after the 5 s fragment
+            await asyncio.wait({page}, timeout=10)
+            assert page.done(), "the page went on after its client left"
             client_connections = open_connections()
             await close_connections()
+            never.set()
             return recorder, client_connections, page
 
     recorder, still_open, page = asyncio.run(scenario())
@@ -484,15 +528,21 @@ def test_the_browser_retry_asks_for_the_parameters_as_the_page_had_them():
 
 
 def test_a_fragment_past_the_page_budget_is_retried_by_the_browser_with_its_parameters():
-    routes = {**ROUTES, "/buybox/SKU-1": Reply(body=b"<p>late</p>", delay=2)}
-
+    # The buybox never answers (a gate kept shut) and its own timeout is 30 s: only the page's
+    # budget can end the wait for it, whatever the machine's load. The budget is real time
+    # (the page fetches over real sockets, which a virtual clock cannot drive), but short or
+    # long it ends the same way; the bound on the page is a failure's, far short of 30 s.
     async def scenario():
+        never = asyncio.Event()
+        routes = {**ROUTES, "/buybox/SKU-1": Reply(body=b"<p>late</p>", gate=never)}
         async with serve(routes) as server:
-            app = app_for(server.url)
-            app.page_budget = 0.3
+            app = app_for(server.url, buybox=PATIENT)
+            app.page_budget = 0.2
             recorder = Recorder(server)
-            await app(request("/product/SKU-1"), never_disconnect, recorder)
+            page = app(request("/product/SKU-1"), never_disconnect, recorder)
+            await asyncio.wait_for(page, 10)
             await close_connections()
+            never.set()
             return recorder
 
     recorder = asyncio.run(scenario())

@@ -1,14 +1,23 @@
 """Resolving placements against real loopback servers: success, failure, fallbacks, primary."""
 
+import asyncio
 import itertools
 from collections import defaultdict
 
+import pytest
+
+from conftest import free_port
 from shell.engine import balance, ejection
+from shell.engine import fetch as fetching
+from shell.engine.balance import in_canary
 from shell.engine.config import FragmentConfig
 from shell.engine.context import request_context
 from shell.engine.ejection import ejections
 from shell.engine.plan import Placement
 from shell.engine.resolve import resolve
+from shell.engine.retry_budget import RetryBudget
+from tessera.runtime.visitor import visitor_cookie_value
+from tests import virtualtime
 from tests.httpserver import Reply, serve
 from tests.shell.running import run
 
@@ -69,14 +78,15 @@ def test_failures_of_every_kind_fall_back_to_the_fallback_html():
         "/404": Reply(404, b"nope"),
         "/302": Reply(302, b"", headers={"Location": "/x"}),
         "/json": Reply(body=b"{}", headers={"Content-Type": "application/json"}),
-        "/slow": Reply(body=b"late", delay=1.0),
         "/latin1": Reply(body="caf\xe9".encode("latin-1")),
         "/big": Reply(body=b"x" * 5000),
     }
     errors = []
     for path in routes:
+        # A timeout no answer on loopback reaches, however loaded the machine: each failure
+        # is the one its route scripts (a fragment that does not answer in time: below).
         outcome, _ = resolve_against(
-            routes, path, timeout_ms=300, max_body_bytes=4096, fallback_html="<p>later</p>"
+            routes, path, timeout_ms=30_000, max_body_bytes=4096, fallback_html="<p>later</p>"
         )
         assert (outcome.kind, outcome.html) == ("fallback", "<p>later</p>"), path
         errors.append(outcome.error)
@@ -85,10 +95,41 @@ def test_failures_of_every_kind_fall_back_to_the_fallback_html():
         "status 404",
         "status 302",
         "content type 'application/json' is not text/html",
-        "no complete response within 300 ms",
         "body is not valid UTF-8",
         "declared body of 5000 bytes exceeds 4096",
     ]
+
+
+class Unanswered:
+    """A fragment client whose requests get no answer for an hour (of virtual time): what
+    ends them is the fetch's deadline, at the moment the virtual clock says."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, float]] = []
+
+    async def get(self, url, headers, max_body_bytes=None, max_in_flight=None):
+        self.asked.append((url, asyncio.get_running_loop().time()))
+        await asyncio.sleep(3600)
+        raise AssertionError(f"{url} was waited for an hour: no deadline ended the fetch")
+
+
+def test_a_fragment_not_answered_within_its_timeout_falls_back_at_the_timeout(monkeypatch):
+    # On a virtual clock (tests/virtualtime.py), with no socket: the deadline's own timer
+    # fires at 0.3 s exactly, however loaded the machine (a real server's 1 s delay against
+    # a real 300 ms timeout raced before).
+    fragment = Unanswered()
+    monkeypatch.setattr(fetching, "client", fragment)
+
+    async def scenario():
+        config = placement(timeout_ms=300, fallback_html="<p>later</p>", instances=("http://f",))
+        outcome = await resolve(config, {"sku": "1"}, HEADERS, CONTEXT)
+        return outcome, asyncio.get_running_loop().time()
+
+    outcome, ended_at = virtualtime.run(scenario())
+    assert (outcome.kind, outcome.html) == ("fallback", "<p>later</p>")
+    assert outcome.error == "no complete response within 300 ms"
+    assert fragment.asked == [("http://f/f", 0.0)]
+    assert ended_at == pytest.approx(0.3)  # at its timeout: neither before nor after
 
 
 def test_the_fallback_url_comes_before_the_fallback_html():
@@ -151,6 +192,68 @@ def test_a_connection_error_is_retried_once_on_another_instance_and_the_refuser_
     assert len(requests) == 1
     # The next pages are not sent to the instance that refused: passive health.
     assert list(ejections.until) == ["http://127.0.0.1:9"]
+
+
+def test_a_page_fragment_refused_by_its_first_instance_comes_from_the_second(monkeypatch):
+    # What the mutant `other = None` in fetch's `_retry_instead` breaks. This test sets up
+    # everything the retry depends on itself, whatever ran before it in the process: a fresh
+    # rotation (the refusing instance is picked first), a fresh retry budget, a port that is
+    # surely closed (not a fixed one a service may listen on), and a fragment of its own.
+    monkeypatch.setattr(balance, "_counters", defaultdict(itertools.count))
+    monkeypatch.setattr(fetching, "retry_budget", RetryBudget())
+    refusing = f"http://127.0.0.1:{free_port()}"
+
+    async def scenario():
+        async with serve({"/f": Reply(body=b"<p>second</p>")}) as second:
+            config = placement(name="retried", instances=(refusing, second.url))
+            outcome = await resolve(config, {}, HEADERS, CONTEXT)
+            return outcome, [target for _, target, _, _ in second.requests]
+
+    outcome, asked = run(scenario)
+    assert (outcome.kind, outcome.html, outcome.error) == ("ok", "<p>second</p>", "")
+    assert outcome.via == "retried"
+    assert asked == ["/f"]  # the second instance was asked, once
+    assert list(ejections.until) == [refusing]
+
+
+KEY = b"k" * 32
+
+
+def visiting(visitor: str):
+    """The request context of a returning visitor whose signed cookie names `visitor`."""
+    cookie = f"tessera_visitor={visitor_cookie_value(visitor, KEY)}".encode()
+    return request_context([(b"cookie", cookie)], "/p", visitor_key=KEY)
+
+
+def test_a_visitor_in_the_canary_share_gets_the_canary_versions_instance():
+    # What the mutant `pick_instance(config, None)` in `fetch` breaks: the page's fetch (not
+    # from the cache: nothing here may be kept) goes to the visitor's side of the canary.
+    candidates = [f"visitor-{n:02d}-of-the-shop" for n in range(40)]
+    in_share = [v for v in candidates if in_canary("recs", v, 30)][:3]
+    outside = [v for v in candidates if not in_canary("recs", v, 30)][:3]
+    assert len(in_share) == len(outside) == 3  # the hash puts some on each side
+
+    async def scenario():
+        stable_reply, canary_reply = Reply(body=b"<p>v1</p>"), Reply(body=b"<p>v2</p>")
+        async with serve({"/f": stable_reply}) as stable, serve({"/f": canary_reply}) as canary:
+            config = placement(
+                name="recs",
+                instances=(stable.url,),
+                canary_instances=(canary.url,),
+                canary_percent=30,
+                stable_version="v1",
+                canary_version="v2",
+            )
+            seen = {}
+            for visitor in in_share + outside:
+                outcome = await resolve(config, {}, HEADERS, visiting(visitor))
+                seen[visitor] = outcome.html
+            return seen, len(stable.requests), len(canary.requests)
+
+    seen, to_stable, to_canary = run(scenario)
+    assert [seen[v] for v in in_share] == ["<p>v2</p>"] * 3
+    assert [seen[v] for v in outside] == ["<p>v1</p>"] * 3
+    assert (to_stable, to_canary) == (3, 3)
 
 
 def test_a_fragment_answered_at_once_is_not_marked_retried():

@@ -6,6 +6,7 @@ import json
 import httpx
 
 from shell.snapshot import SnapshotPoller
+from tests.virtualtime import run
 
 SNAPSHOT = {
     "fragments": [
@@ -78,29 +79,30 @@ def test_refresh_builds_pages_and_fragments_then_asks_conditionally():
 
 
 def test_registry_outage_keeps_the_last_good_snapshot_while_polling_goes_on():
+    # On a virtual clock (tests/virtualtime.py; the registry is an httpx.MockTransport, no
+    # socket): the shell's own interval, polls at 0, 5, 10 s..., each at its exact moment.
     registry = FakeRegistry()
-    poller = poller_for(registry, interval=0.01)
+    poller = poller_for(registry, interval=5)
 
     async def scenario():
         await poller.refresh()
         registry.down = True
-        await poller.start()
-        while registry.failed_polls < 3:  # bounded by the test's timeout
-            await asyncio.sleep(0.01)
-        still_serving = dict(poller.current.fragments)
+        await poller.start()  # polls at 0, 5 and 10 fail
+        await asyncio.sleep(12)
+        during = (registry.failed_polls, list(poller.current.fragments))
         registry.down = False
         registry.body = {"fragments": [], "pages": []}
-        for _ in range(100):
-            if not poller.current.fragments:
-                break
-            await asyncio.sleep(0.01)
+        await asyncio.sleep(2.5)  # 14.5: no poll since the registry came back
+        before_next_poll = list(poller.current.fragments)
+        await asyncio.sleep(1)  # 15.5: the poll at 15 found the new snapshot
+        after = (registry.failed_polls, list(poller.current.fragments))
         await poller.stop()
-        return still_serving
+        return during, before_next_poll, after
 
-    still_serving = asyncio.run(scenario())
-    assert registry.failed_polls >= 3  # polling went on through the outage
-    assert list(still_serving) == ["hero"]
-    assert dict(poller.current.fragments) == {}
+    during, before_next_poll, after = run(scenario())
+    assert during == (3, ["hero"])  # polling went on through the outage, the last good kept
+    assert before_next_poll == ["hero"]
+    assert after == (3, [])  # back on the next tick, not before, and no failure since
 
 
 def test_a_shell_started_while_the_registry_is_down_serves_the_disk_copy(tmp_path):
