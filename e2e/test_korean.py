@@ -1,7 +1,8 @@
 """The Korean storefront in a real browser (issue 17): the header's switch turns the shop
 into Korean, a shopper browses, buys and checks out in it, with prices in won and the charge
 said in euros, and switches back to English; nothing shifts on the way. The catalog speaks
-Korean too: product and category names, the pages' titles, search, a price range in won."""
+Korean too: product and category names, the pages' titles (the primaries', and the
+registry's Korean titles of the pages without one), search, a price range in won."""
 
 import re
 
@@ -47,10 +48,13 @@ def test_a_shopper_switches_to_korean_buys_and_switches_back(shop, stack, wide_p
     sku = in_stock(stack, 1)[0]
     page.goto(shop + "/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Today's deals")
+    expect(page).to_have_title("Tessera — a shop of many parts")
     _switch(page, "한국어")
     expect(page).to_have_url(shop + "/")
     expect(page.locator("html")).to_have_attribute("lang", "ko")
     expect(page.get_by_role("heading", level=1)).to_have_text("오늘의 특가")
+    # A page without a primary has the registry's title in the page's language.
+    expect(page).to_have_title("Tessera — 여러 조각으로 이루어진 상점")
     languages = page.get_by_role("navigation", name="언어")
     expect(languages.get_by_role("link", name="한국어")).to_have_attribute("aria-current", "true")
     expect(page.locator(".hero__price strong").first).to_have_text(WON)
@@ -120,6 +124,7 @@ def test_a_shopper_switches_to_korean_buys_and_switches_back(shop, stack, wide_p
     # The cart: amounts in won, and how the card is charged.
     buybox.get_by_role("link", name="장바구니 보기").click()
     expect(page).to_have_url(shop + "/cart")
+    expect(page).to_have_title("장바구니 · Tessera")
     cart = page.locator(".cart")
     expect(cart.get_by_role("heading", level=1)).to_have_text("장바구니")
     expect(cart.locator(".cart__name")).to_have_text(name)

@@ -42,6 +42,7 @@ from registry.validators import (
     validate_slot_name,
     validate_slot_names,
     validate_text,
+    validate_titles,
     validate_version,
 )
 
@@ -355,7 +356,9 @@ class Layout(models.Model):
 
 
 class Page(models.Model):
-    """A page of the storefront: its route, the shell layout it uses, its default title."""
+    """A page of the storefront: its route, the shell layout it uses, its default title and
+    its titles in other languages (the shell takes the one of the page's language, if any;
+    a primary fragment's own title still wins)."""
 
     name = models.CharField(
         max_length=63,
@@ -369,6 +372,14 @@ class Page(models.Model):
         help_text="one of the layouts the shells publish (see Layouts)",
     )
     title = models.CharField(max_length=200, validators=[validate_single_line])
+    titles = models.JSONField(
+        "titles by language",
+        default=dict,
+        blank=True,
+        validators=[validate_titles],
+        help_text='the title in other languages, by language code, e.g. {"ko": "장바구니"}; '
+        "a language without one gets the title above",
+    )
 
     class Meta:
         ordering = ["route"]

@@ -43,12 +43,32 @@ from registry.models import (
     REPORT_TRAFFIC_POINTS,
     TIMEOUT_MS,
 )
-from registry.validators import LAYOUT, MAX_PARAMS, MAX_SLOTS, NAME, SHELL_ID, SLOT, VERSION
+from registry.validators import (
+    LANGUAGE,
+    LAYOUT,
+    MAX_PARAMS,
+    MAX_SLOTS,
+    MAX_TITLES,
+    NAME,
+    SHELL_ID,
+    SLOT,
+    TITLE_CHARS,
+    VERSION,
+)
 
 #: A forced breaker state: "" (automatic), "open" or "closed".
 Forced = Literal["", "open", "closed"]
 BreakerState = Literal[BREAKER_STATES]  # type: ignore[valid-type]
 FragmentName = Annotated[str, StringConstraints(pattern=f"^{NAME}$")]
+#: A page's titles by language (`Page.titles`): the language's tag to the title in it.
+Titles = dict[
+    Annotated[str, StringConstraints(pattern=f"^{LANGUAGE}$")],
+    Annotated[str, StringConstraints(min_length=1, max_length=TITLE_CHARS)],
+]
+TITLES_DESCRIPTION = (
+    'the title in other languages, by language tag, e.g. {"ko": "장바구니"}: a page in a '
+    "language without one has `title`"
+)
 
 
 class Body(BaseModel):
@@ -311,6 +331,11 @@ class SnapshotPage(Schema):
     route: str
     layout: str
     title: str
+    titles: dict[str, str] = Field(
+        default_factory=dict,
+        description="language -> the title in it (the page's language's wins over `title`); "
+        "only pages that have any",
+    )
     slots: dict[str, list[str]] = Field(description="slot -> fragment names, in order")
     params: dict[str, dict[str, dict[str, str]]] = Field(
         default_factory=dict,
@@ -426,6 +451,9 @@ class PageIn(Body):
     route: str = Field(max_length=200, description="e.g. /product/{sku}")
     layout: str = Field(pattern=f"^{LAYOUT}$", description="a layout the shells published")
     title: str = Field(max_length=200)
+    titles: Titles = Field(
+        default_factory=dict, max_length=MAX_TITLES, description=TITLES_DESCRIPTION
+    )
     placements: list[PlacementIn] = Field(default_factory=list, max_length=200)
 
 
@@ -437,6 +465,9 @@ class PagePatch(Body):
     route: str = Field("", max_length=200)
     layout: str = Field("", pattern=f"^{LAYOUT}$")
     title: str = Field("", max_length=200)
+    titles: Titles = Field(
+        default_factory=dict, max_length=MAX_TITLES, description=TITLES_DESCRIPTION
+    )
     placements: list[PlacementIn] = Field(default_factory=list, max_length=200)
 
 
@@ -445,6 +476,7 @@ class PageOut(Schema):
     route: str
     layout: str
     title: str
+    titles: dict[str, str] = Field(description=TITLES_DESCRIPTION)
     placements: list[PlacementOut]
 
 

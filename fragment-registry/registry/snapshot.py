@@ -33,7 +33,8 @@ def _allowed_now(instance: Instance) -> bool:
 
 def build_snapshot(now: datetime | None = None) -> dict[str, Any]:
     """Enabled fragments with their live instances (`Instance.is_up` at `now`: the API's and
-    the admin's rule too), and every page with its placements."""
+    the admin's rule too), and every page with its placements (and its titles by language,
+    when it has any)."""
     now = now or timezone.now()
     fragments = []
     enabled = set()
@@ -86,6 +87,8 @@ def build_snapshot(now: datetime | None = None) -> dict[str, Any]:
         }
         if params:  # only where a placement has its own: older shells never see the key
             entry["params"] = params
+        if page.titles:  # only pages that have any: every shell downloads every page
+            entry["titles"] = dict(page.titles)
         pages.append(entry)
     return {"fragments": fragments, "pages": pages}
 

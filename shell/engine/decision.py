@@ -6,7 +6,8 @@ Pure: the plan and the outcomes in, a `Decision` out; nothing is sent here. The 
 - the primary's 404 is the page's 404;
 - a primary or required fragment with nothing usable makes it a 503;
 - otherwise the page keeps its route's status and takes the primary's title, description
-  and preload links.
+  and preload links; without a primary's title, the page's own in the request's language
+  (its `titles`), else its `title`.
 """
 
 from __future__ import annotations
@@ -93,7 +94,10 @@ def decide(
             if location is not None:
                 # No body: the content type goes, everything else (cookies) stays.
                 return Decision(primary.status, headers[1:], plan, location=location)
-    status, title, description = plan.page.status, plan.page.title, ""
+    page = plan.page
+    status, title, description = page.status, page.title, ""
+    if page.titles:  # most pages have none: one test on their way
+        title = page.titles.get(context.locale, title)
     if primary is not None and primary.kind == "redirect":
         status = 503  # a redirect the shell refuses to follow: the primary failed
     elif primary is not None and primary.kind == "not-found":

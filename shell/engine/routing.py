@@ -44,6 +44,9 @@ class Page:
     #: (slot, fragment) -> the placement's own path parameters (URL-quoted), which win over
     #: the route's: one fragment serving variants (`limit=4`) on several pages.
     fixed: Mapping[tuple[str, str], Mapping[str, str]] = field(default_factory=dict)
+    #: language -> the page's title in it, for the languages that have their own (empty
+    #: for most pages): the page's language's wins over `title`.
+    titles: Mapping[str, str] = field(default_factory=dict)
 
 
 #: What `quote(value, safe="")` leaves as it is: letters, digits and `_.-~`.

@@ -1,7 +1,8 @@
 """The registry's snapshot document, read: the one place that knows its wire format.
 
 A snapshot lists fragments (their settings and live instances with version and weight, and
-how the registry routes traffic between versions) and pages (route, layout, title, slots).
+how the registry routes traffic between versions) and pages (route, layout, title and titles
+by language, slots).
 Reading it gives the engine's own types: a `Site` of `Page`s and `FragmentConfig`s.
 """
 
@@ -141,7 +142,17 @@ def page(entry: Mapping[str, Any]) -> Page:
         for slot, by_fragment in entry.get("params", {}).items()
         for name, values in by_fragment.items()
     }
-    return Page(entry["name"], entry["route"], entry["layout"], entry["title"], slots, fixed=fixed)
+    titles = entry.get("titles") or {}
+    titles = {str(language): str(title) for language, title in titles.items() if title}
+    return Page(
+        entry["name"],
+        entry["route"],
+        entry["layout"],
+        entry["title"],
+        slots,
+        fixed=fixed,
+        titles=titles,
+    )
 
 
 def _weighted(instances: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:

@@ -52,7 +52,11 @@ def _registry() -> None:
     Instance.objects.create(fragment=recs, base_url="http://127.0.0.1:8108", manual=True)
     Instance.objects.create(fragment=product, base_url="http://127.0.0.1:8104")  # self-registered
     page = Page.objects.create(
-        name="product", route="/product/{sku}", layout="product.html", title="Product — shop"
+        name="product",
+        route="/product/{sku}",
+        layout="product.html",
+        title="Product — shop",
+        titles={"ko": "상품 — 상점", "de": "Produkt"},
     )
     Placement.objects.create(page=page, slot="header", fragment=header)
     Placement.objects.create(page=page, slot="product", fragment=product)
@@ -105,6 +109,7 @@ def test_export_then_apply_on_an_empty_registry_then_export_gives_the_same_docum
         ("http://127.0.0.1:8108", {"version": "dev", "weight": 100}),
     ]
     (page,) = [p for p in document.pages if p.name == "product"]
+    assert page.values["titles"] == {"de": "Produkt", "ko": "상품 — 상점"}
     assert [(p.slot, p.fragment, p.params) for p in page.placements] == [
         ("header", "header", {}),
         ("product", "product", {}),
@@ -127,6 +132,7 @@ def test_the_document_is_readable_yaml_leaving_defaults_out():
     }
     text = dump(document)
     assert "title: Product — shop" in text  # written as it reads, not escaped
+    assert "    titles:\n      de: Produkt\n      ko: 상품 — 상점\n" in text  # by language
 
 
 def test_applying_the_same_file_twice_changes_nothing_the_second_time(tmp_path):

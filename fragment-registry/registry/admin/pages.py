@@ -1,5 +1,6 @@
 """Pages and their placements: each placement's slot chosen among the published layouts'
-(`SlotSelect`), its parameters as JSON; the layouts the shells published, read-only."""
+(`SlotSelect`), its parameters as JSON, and after the placements the page's titles by
+language as JSON; the layouts the shells published, read-only."""
 
 from __future__ import annotations
 
@@ -43,8 +44,8 @@ def slot_choices() -> list[tuple[str, Any]]:
 
 
 class ParamsField(forms.JSONField):
-    """A placement's own parameters as a JSON object, where an empty box means none: `{}`
-    shows as an empty box (and its placeholder, an example, shows)."""
+    """A JSON object (a placement's own parameters, a page's titles), where an empty box
+    means none: `{}` shows as an empty box (and its placeholder, an example, shows)."""
 
     def to_python(self, value):
         converted = super().to_python(value)
@@ -81,10 +82,35 @@ class PlacementInline(admin.TabularInline):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
+class PageForm(forms.ModelForm):
+    """A page: its titles by language in a small JSON box (empty: none), an example as its
+    placeholder; the model's rules name a wrong entry by its language."""
+
+    class Meta:
+        model = Page
+        fields = ("name", "route", "layout", "title", "titles")
+        field_classes = {"titles": ParamsField}
+        widgets = {
+            "titles": forms.Textarea(
+                attrs={"rows": 2, "cols": 60, "placeholder": '{"ko": "장바구니"}'}
+            ),
+        }
+
+
 @admin.register(Page)
 class PageAdmin(OperatorAdmin):
-    list_display = ("name", "route", "layout", "title")
+    form = PageForm
+    list_display = ("name", "route", "layout", "title", "languages")
     inlines = [PlacementInline]
+    # The titles come last, after the placements (admin/registry/page/change_form.html).
+    fieldsets = [
+        (None, {"fields": ("name", "route", "layout", "title")}),
+        ("Titles in other languages", {"fields": ("titles",)}),
+    ]
+
+    @admin.display(description="titles in")
+    def languages(self, page: Page) -> str:
+        return ", ".join(sorted(page.titles)) or "-"
 
     class Media:
         js = (Script("registry/placement_slots.js", type="module"),)

@@ -20,6 +20,7 @@ from ninja.security import HttpBearer
 from registry import audit
 from registry.models import ENVIRONMENT_ACTOR, ApiToken
 from registry.schemas import Invalid, Problem
+from registry.validators import within
 
 #: Largest id a database row can have (a signed 64-bit integer).
 MAX_ID = 2**63 - 1
@@ -71,11 +72,13 @@ def validate(
                 {
                     "type": "value_error",
                     "loc": ["body", "payload", *at]
-                    + ([] if field == NON_FIELD_ERRORS else [(fields or {}).get(field, field)]),
+                    + ([] if field == NON_FIELD_ERRORS else [(fields or {}).get(field, field)])
+                    + within(error),
                     "msg": message,
                 }
-                for field, messages in exc.message_dict.items()
-                for message in messages
+                for field, errors in exc.error_dict.items()
+                for error in errors
+                for message in error
             ]
         ) from None
 

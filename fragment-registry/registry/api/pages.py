@@ -29,7 +29,7 @@ router = Router(tags=["pages"])
 
 PageName = Path(..., pattern=f"^{NAME}$", example="product")
 PlacementId = Path(..., ge=1, le=MAX_ID, example=1)
-PAGE_FIELDS = ("route", "layout", "title")
+PAGE_FIELDS = ("route", "layout", "title", "titles")
 
 
 def _placement_out(placement: Placement) -> PlacementOut:
@@ -50,6 +50,7 @@ def _page_out(page: Page) -> PageOut:
         route=page.route,
         layout=page.layout,
         title=page.title,
+        titles=page.titles,
         placements=[_placement_out(p) for p in placements],
     )
 

@@ -26,6 +26,7 @@ from registry.configuration.document import (
     join,
 )
 from registry.models import Fragment, Instance, Page, Placement
+from registry.validators import within
 
 Action = Literal["create", "change", "remove", "keep"]
 _SIGNS: dict[Action, str] = {"create": "+", "change": "~", "remove": "-", "keep": "="}
@@ -227,11 +228,14 @@ def _check(obj: models.Model, path: str) -> None:
         obj.full_clean()
     except ValidationError as exc:
         problems = []
-        for field, messages in exc.message_dict.items():
+        for field, errors in exc.error_dict.items():
             # A field the document has a key for, else the object itself (its name, the
-            # whole object's rules).
+            # whole object's rules); within the field, where its validator says (a title's
+            # language: `pages.home.titles.ko`).
             at = join(path, field) if field in _DOCUMENT_KEYS else path
-            problems += [f"{at}: {message}" for message in messages]
+            for error in errors:
+                place = ".".join([at, *within(error)])
+                problems += [f"{place}: {message}" for message in error]
         raise Invalid(problems) from None
 
 

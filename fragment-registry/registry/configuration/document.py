@@ -32,7 +32,7 @@ FRAGMENT_FIELDS: dict[str, models.Field] = {
 INSTANCE_FIELDS: dict[str, models.Field] = {
     name: Instance._meta.get_field(name) for name in ("version", "weight")
 }
-PAGE_KEYS = ("route", "layout", "title", "placements")
+PAGE_KEYS = ("route", "layout", "title", "titles", "placements")
 PLACEMENT_KEYS = ("slot", "fragment", "params")
 
 
@@ -71,7 +71,7 @@ class PlacementSpec:
 class PageSpec:
     path: str
     name: str
-    values: dict[str, str]  # route, layout, title
+    values: dict[str, Any]  # route, layout, title, titles (language -> title)
     placements: tuple[PlacementSpec, ...]
 
 
@@ -85,7 +85,8 @@ class Configuration:
 
 def export() -> dict[str, Any]:
     """The registry's configuration as a document, in a stable order: fragments and pages by
-    name, a page's placements by its layout's slots and then their order."""
+    name, a page's titles by language, its placements by its layout's slots and then their
+    order."""
     fragments: dict[str, Any] = {}
     manual = Instance.objects.filter(manual=True).order_by("base_url")
     query = Fragment.objects.order_by("name")
@@ -102,6 +103,8 @@ def export() -> dict[str, Any]:
     pages: dict[str, Any] = {}
     for page in Page.objects.order_by("name").prefetch_related("placements__fragment"):
         entry: dict[str, Any] = {"route": page.route, "layout": page.layout, "title": page.title}
+        if page.titles:  # by language: the same document whatever order they were given in
+            entry["titles"] = dict(sorted(page.titles.items()))
         placements = [
             {
                 "slot": p.slot,
@@ -259,6 +262,11 @@ class _Reader:
                 self.fail(path, f"{key} is missing")
             elif self.typed(entry[key], join(path, key), str):
                 values[key] = entry[key]
+        titles = entry.get("titles", {})
+        if self.mapping(titles, join(path, "titles")) is not None:
+            typed = [self.typed(t, join(f"{path}.titles", k), str) for k, t in titles.items()]
+            if all(typed):
+                values["titles"] = dict(titles)
         placements: list[PlacementSpec] = []
         listed = entry.get("placements", [])
         if self.typed(listed, join(path, "placements"), list):

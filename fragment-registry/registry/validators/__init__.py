@@ -3,18 +3,22 @@ validators, and both the admin's forms and the API (which runs the models' `full
 through the models, so the same rule is applied to the same value, and the value checked is
 the value stored.
 
-- `text`: names, versions, shell ids, paths and routes, header and cookie names, free text
-  (checked against the fragment contract the shell and the kit use, `tessera.runtime.contract`);
+- `text`: names, versions, shell ids, paths and routes, header and cookie names, free text,
+  a page's titles by language (checked against the fragment contract the shell and the kit
+  use, `tessera.runtime.contract`);
 - `urls`: instance and fallback URLs, the SSRF guard.
 """
 
 from registry.validators.text import (
+    LANGUAGE,
     LAYOUT,
     MAX_PARAMS,
     MAX_SLOTS,
+    MAX_TITLES,
     NAME,
     SHELL_ID,
     SLOT,
+    TITLE_CHARS,
     VERSION,
     names,
     template_parameters,
@@ -30,17 +34,22 @@ from registry.validators.text import (
     validate_slot_name,
     validate_slot_names,
     validate_text,
+    validate_titles,
     validate_version,
+    within,
 )
 from registry.validators.urls import validate_fallback_url, validate_instance_url
 
 __all__ = [
+    "LANGUAGE",
     "LAYOUT",
     "MAX_PARAMS",
     "MAX_SLOTS",
+    "MAX_TITLES",
     "NAME",
     "SHELL_ID",
     "SLOT",
+    "TITLE_CHARS",
     "VERSION",
     "names",
     "template_parameters",
@@ -58,5 +67,7 @@ __all__ = [
     "validate_slot_name",
     "validate_slot_names",
     "validate_text",
+    "validate_titles",
     "validate_version",
+    "within",
 ]

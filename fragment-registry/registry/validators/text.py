@@ -213,6 +213,54 @@ def validate_cookie_names(value: str) -> None:
             )
 
 
+#: A language a page may have its own title in (`Page.titles`): a lower-case tag of 2 or 3
+#: letters and an optional subtag, as the shop's languages are named (`ko`, `pt-br`).
+LANGUAGE = r"[a-z]{2,3}(?:-[a-z0-9]{1,8})?"
+#: Most languages a page has titles in, and the longest title (as the page's own `title`).
+MAX_TITLES = 16
+TITLE_CHARS = 200
+
+
+def validate_titles(value: object) -> None:
+    """A page's titles in other languages: an object of at most `MAX_TITLES` language tags
+    (`LANGUAGE`) to one line of text each (1 to `TITLE_CHARS` characters).
+
+    An error about one entry names its language, and gives it as the error's `key` param
+    too: the API's refusal and the configuration's problem name the place (`titles.ko`)."""
+    if not isinstance(value, dict):
+        raise ValidationError('titles are an object of languages to titles: {"ko": "장바구니"}')
+    if len(value) > MAX_TITLES:
+        raise ValidationError(f"a page has titles in at most {MAX_TITLES} languages")
+    for key, title in value.items():
+        if not isinstance(key, str) or not re.fullmatch(LANGUAGE, key):
+            raise _title_error(key, "%(key)r is not a language tag (lower-case: ko, pt-br)")
+        if not isinstance(title, str):
+            raise _title_error(key, "the title in %(key)r must be text")
+        if not title.strip():
+            raise _title_error(key, "the title in %(key)r is empty")
+        if len(title) > TITLE_CHARS:
+            raise _title_error(key, f"the title in %(key)r is longer than {TITLE_CHARS} characters")
+        try:
+            validate_single_line(title)
+        except ValidationError as exc:
+            raise _title_error(key, "the title in %(key)r: %(reason)s", exc.messages[0]) from None
+
+
+def within(error: ValidationError) -> list[str]:
+    """Where inside its field a (single) error is, when its validator says so with a `key`
+    param (a title's language), as the API's and the configuration's places name it:
+    `titles.ko`."""
+    key = (error.params or {}).get("key") if hasattr(error, "message") else None
+    return [] if key is None else [str(key)]
+
+
+def _title_error(key: object, message: str, reason: str = "") -> ValidationError:
+    """The refusal of the entry `key` of a page's titles: `message` is formatted with the key
+    (and a `reason`, which may hold a '%' of its own), as Django formats a message with
+    params."""
+    return ValidationError(message, code="title", params={"key": key, "reason": reason})
+
+
 #: A layout's name, as the shell's layouts folder has the template: `home.html`.
 LAYOUT = LAYOUT_NAME
 #: A slot's name in a layout (what the shell's `slot("...")` takes).
