@@ -41,6 +41,8 @@ STORAGES = {"staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestSta
 LAYOUTS_DIR = Path(env_str("TESSERA_LAYOUTS_DIR", str(REPO_ROOT / "shell" / "layouts")))
 #: The shop's languages, the first the default: fragments get one of them (x-tessera-locale).
 LOCALES = env_list("TESSERA_LOCALES", ["en", "ko"])
+# The shell's own words (its layouts, its error pages) in the shop's other languages.
+LOCALE_PATHS = [REPO_ROOT / "shell" / "locale"]
 #: The shop's name, after every page's title ("Kettle · Tessera").
 SITE_NAME = env_str("TESSERA_SITE_NAME", "Tessera")
 #: Where the registry is; the shell polls its snapshot for fragments and instances.

@@ -53,3 +53,4 @@ PAGE_BUDGET = 10.0
 LOCALES = ["en", "ko"]
 SHELL_URL = "http://127.0.0.1:8000"
 SNAPSHOT_DISK_PATH = None
+LOCALE_PATHS = [REPO_ROOT / "shell" / "locale"]  # the shell's own words, as shell/settings.py

@@ -20,7 +20,7 @@ from shell.engine.assets import Asset
 from shell.engine.context import RequestContext
 from shell.engine.cookies import csrf_cookie, scoped_set_cookies, visitor_cookie
 from shell.engine.outcome import Outcome
-from shell.engine.plan import ERROR_TITLES, Plan, error_plan
+from shell.engine.plan import Plan, error_plan, error_title
 from shell.engine.security import ResponsePolicy
 
 Headers = list[tuple[bytes, bytes]]
@@ -111,4 +111,7 @@ def decide(
             headers.append((b"link", preload_links(primary.assets)))
     if status == 200:
         return Decision(status, headers, plan, title, description)
-    return Decision(status, headers, error_plan(plan, status), ERROR_TITLES[status])
+    language = context.locale
+    return Decision(
+        status, headers, error_plan(plan, status, language), error_title(status, language)
+    )

@@ -1,8 +1,10 @@
 """Page layouts: Jinja2 templates, compiled once into parts and slots.
 
-A layout is rendered a single time with markers where slots, the asset tags and the title
-go, then split into a tuple of static strings and `Slot`/`Marker` parts. Serving a page
-then only joins strings: no template rendering on the hot path.
+A layout is rendered a single time per language with markers where slots, the asset tags
+and the title go, then split into a tuple of static strings and `Slot`/`Marker` parts.
+Serving a page then only joins strings: no template rendering on the hot path. The shell's
+own words in layouts (`{{ _("Skip to content") }}`, the error pages' text) come in the
+page's language from the shell's catalog (`shell/locale/`), English where it has none.
 
 Layouts come from the shell's own folder and, first, from the operator's
 (`TESSERA_LAYOUTS_DIR`, see `use_folders`), so a new layout is a new file there, extending
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import jinja2
 from django.templatetags.static import static
+from django.utils import translation
 from markupsafe import Markup
 
 from tessera.runtime.contract import LAYOUT_NAME
@@ -107,15 +110,37 @@ def _environment() -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(_folders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        translation.gettext, translation.ngettext, newstyle=True
     )
     env.globals["static"] = static
     return env
 
 
 @cache
-def load_layout(name: str) -> Layout:
-    """Compile layout template `name` (e.g. "home.html") into parts."""
-    rendered = (
+def load_layout(name: str, language: str = "en") -> Layout:
+    """Compile layout template `name` (e.g. "home.html") into parts, its words in
+    `language`."""
+    with translation.override(language):
+        rendered = _render(name)
+    parts: list[Part] = []
+    position = 0
+    for match in _SPLIT.finditer(rendered):
+        if match.start() > position:
+            parts.append(rendered[position : match.start()])
+        kind, slot_name = match.groups()
+        parts.append(Slot(slot_name) if kind == "slot" else Marker(slot_name))
+        position = match.end()
+    if position < len(rendered):
+        parts.append(rendered[position:])
+    return Layout(name, tuple(parts))
+
+
+def _render(name: str) -> str:
+    """Layout `name` rendered with a marker for each slot and per-page place."""
+    return (
         _environment()
         .get_template(name)
         .render(
@@ -128,14 +153,3 @@ def load_layout(name: str) -> Layout:
             tail=Markup(f"{_MARK}marker:tail{_MARK}"),  # noqa: S704
         )
     )
-    parts: list[Part] = []
-    position = 0
-    for match in _SPLIT.finditer(rendered):
-        if match.start() > position:
-            parts.append(rendered[position : match.start()])
-        kind, slot_name = match.groups()
-        parts.append(Slot(slot_name) if kind == "slot" else Marker(slot_name))
-        position = match.end()
-    if position < len(rendered):
-        parts.append(rendered[position:])
-    return Layout(name, tuple(parts))

@@ -83,7 +83,7 @@ class PageApp:
         try:
             found = site.router.match(path, scope.get("query_string", b""))
         except BadParameter:
-            await self._page(scope, receive, send, site, _error_page(site, path, 400), {})
+            await self._error(scope, receive, send, site, 400)
             return
         if found is None:
             if path.startswith(DJANGO_PREFIXES):
@@ -92,9 +92,17 @@ class PageApp:
                 headers = [(b"location", location), *self.policy.plain_headers()]
                 await send_response(send, 301, b"", headers=headers)
             else:
-                await self._page(scope, receive, send, site, _error_page(site, path, 404), {})
+                await self._error(scope, receive, send, site, 404)
             return
         await self._page(scope, receive, send, site, *found)
+
+    async def _error(
+        self, scope: Scope, receive: Receive, send: Send, site: Site, status: int
+    ) -> None:
+        """The shell's error page for `status`, in the request's language."""
+        context = self._request_context(scope)
+        page = _error_page(site, scope["path"], status, context.locale)
+        await self._page(scope, receive, send, site, page, {}, context)
 
     def _context(self, scope: Scope) -> tuple[RequestContext, bytes]:
         """The request's context and the header block every fragment request carries."""
@@ -137,12 +145,14 @@ class PageApp:
         site: Site,
         page: Page,
         params: dict[str, str],
+        context: RequestContext | None = None,
     ) -> None:
         deadline = time.monotonic() + self.page_budget
-        context = self._request_context(scope)
+        if context is None:
+            context = self._request_context(scope)
         hop = scope[SCOPE_KEY]
         hop.route = page.name
-        plan = self.plans.get(page, params, site.fragments)
+        plan = self.plans.get(page, params, site.fragments, context.locale)
         # By timeout (ms): the deadline and the header block of the fetches with that timeout.
         shared: dict[int, tuple[Deadline, bytes]] = {}
         # The loop, looked up once: on Python 3.11 every lookup is a getpid() system call.
@@ -225,10 +235,11 @@ def _without_slash(scope: Scope, site: Site) -> bytes | None:
     return target + (b"?" + query if query else b"")
 
 
-def _error_page(site: Site, path: str, status: int) -> Page:
-    """The shell's error page for `path`, with the home page's header and footer."""
+def _error_page(site: Site, path: str, status: int, language: str) -> Page:
+    """The shell's error page for `path` in `language`, with the home page's header and
+    footer."""
     home = site.router.match("/")
-    return error_page(status, path, home[0].slots if home else {})
+    return error_page(status, path, home[0].slots if home else {}, language)
 
 
 def _start(

@@ -10,13 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+
+from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from shell.engine.config import FragmentConfig
 from shell.engine.layout import Layout, Slot, load_layout
 from shell.engine.routing import Page
 
-#: The shell's own error pages: their titles (layouts are `<status>.html`).
-ERROR_TITLES = {400: "Bad request", 404: "Page not found", 503: "Temporarily unavailable"}
+#: The shell's own error pages: their titles (layouts are `<status>.html`), translated by
+#: `error_title`.
+ERROR_TITLES = {
+    400: gettext_noop("Bad request"),
+    404: gettext_noop("Page not found"),
+    503: gettext_noop("Temporarily unavailable"),
+}
 #: What an error page keeps of the page it stands for.
 KEPT_SLOTS = ("header", "footer")
 
@@ -83,10 +92,14 @@ def _steps(layout: Layout, slots: Mapping[str, tuple[Placement, ...]]) -> tuple[
 
 
 def make_plan(
-    page: Page, params: Mapping[str, str], fragments: Mapping[str, FragmentConfig]
+    page: Page,
+    params: Mapping[str, str],
+    fragments: Mapping[str, FragmentConfig],
+    language: str = "en",
 ) -> Plan:
-    """Plan `page` for route `params` with the fragments currently known."""
-    layout = load_layout(page.layout)
+    """Plan `page` for route `params` with the fragments currently known, its layout's
+    words in `language`."""
+    layout = load_layout(page.layout, language)
     slots: dict[str, tuple[Placement, ...]] = {}
     placements: list[Placement] = []
     for slot in layout.slots:
@@ -108,7 +121,8 @@ def make_plan(
 
 
 class PlanCache:
-    """Reuses plans: a plan depends only on the page, its parameters and the fragments.
+    """Reuses plans: a plan depends only on the page, its parameters, the fragments and the
+    page's language.
 
     The cache empties itself whenever a different fragments mapping (a new registry
     snapshot) is passed in, and when it is full.
@@ -117,38 +131,53 @@ class PlanCache:
     def __init__(self, size: int = 4096) -> None:
         self.size = size
         self._fragments: Mapping[str, FragmentConfig] | None = None
-        self._plans: dict[tuple[str, tuple[tuple[str, str], ...]], Plan] = {}
+        self._plans: dict[tuple[str, str, tuple[tuple[str, str], ...]], Plan] = {}
 
     def get(
-        self, page: Page, params: Mapping[str, str], fragments: Mapping[str, FragmentConfig]
+        self,
+        page: Page,
+        params: Mapping[str, str],
+        fragments: Mapping[str, FragmentConfig],
+        language: str = "en",
     ) -> Plan:
         if fragments is not self._fragments:
             self._plans.clear()
             self._fragments = fragments
-        key = (page.name, tuple(params.items()))
+        key = (page.name, language, tuple(params.items()))
         plan = self._plans.get(key)
         if plan is None:
             if len(self._plans) >= self.size:
                 self._plans.clear()
-            plan = self._plans[key] = make_plan(page, params, fragments)
+            plan = self._plans[key] = make_plan(page, params, fragments, language)
         return plan
 
 
-def error_page(status: int, route: str, slots: Mapping[str, Sequence[str]]) -> Page:
-    """The shell's error page for `route`, keeping the header and footer of `slots`."""
+@cache
+def error_title(status: int, language: str) -> str:
+    """The title of the shell's error page for `status`, in `language`."""
+    with translation.override(language):
+        return translation.gettext(ERROR_TITLES[status])
+
+
+def error_page(
+    status: int, route: str, slots: Mapping[str, Sequence[str]], language: str = "en"
+) -> Page:
+    """The shell's error page for `route` in `language`, keeping the header and footer of
+    `slots`."""
     kept = {slot: tuple(slots[slot]) for slot in KEPT_SLOTS if slot in slots}
     # Named so that no registry page (lower-case letters, digits, `-`) shares its plans.
-    return Page(f"shell:{status}", route, f"{status}.html", ERROR_TITLES[status], kept, status)
+    title = error_title(status, language)
+    return Page(f"shell:{status}", route, f"{status}.html", title, kept, status)
 
 
-def error_plan(plan: Plan, status: int) -> Plan:
-    """`plan` turned into the shell's error page for `status`: the same header and footer
-    placements (already being fetched), nothing else."""
+def error_plan(plan: Plan, status: int, language: str = "en") -> Plan:
+    """`plan` turned into the shell's error page for `status` in `language`: the same
+    header and footer placements (already being fetched), nothing else."""
     if plan.page.status == status:
         return plan
     kept = {slot: plan.slots[slot] for slot in KEPT_SLOTS if slot in plan.slots}
     names = {slot: [p.name for p in placements] for slot, placements in kept.items()}
-    page = error_page(status, plan.page.route, names)
-    layout = load_layout(page.layout)
+    page = error_page(status, plan.page.route, names, language)
+    layout = load_layout(page.layout, language)
     placements = tuple(p for slot in layout.slots for p in kept.get(slot, ()))
     return Plan(page, layout, kept, placements, None, (), plan.params)

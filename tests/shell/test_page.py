@@ -21,6 +21,8 @@ from shell.engine.locale import Locales
 from tessera.runtime.visitor import verify_visitor, visitor_cookie_value
 from tests.httpserver import Reply, serve
 
+HANGUL = re.compile("[\uac00-\ud7a3]")
+
 KEY = b"test-context-key"
 VISITOR_KEY = b"test-visitor-key"
 #: A returning visitor's cookie, as the shell signed it.
@@ -260,6 +262,35 @@ def test_a_page_says_which_language_it_is_in():
 
     korean, other = asyncio.run(scenario())
     assert '<html lang="ko">' in korean and '<html lang="en">' in other
+
+
+def test_the_shells_own_words_and_error_pages_are_in_the_pages_language():
+    failing = {**ROUTES, "/product/SKU-1": Reply(500, b"")}
+
+    async def scenario():
+        pages = {}
+        async with serve(failing) as server:
+            app = app_for(server.url, [])
+            app.locales = Locales(("en", "ko"))
+            for language in ("ko", "en"):
+                headers = [(b"accept-language", language.encode())]
+                for path in ("/product/SKU-1", "/nowhere"):
+                    recorder = Recorder(server)
+                    await app(request(path, headers=headers), never_disconnect, recorder)
+                    pages[language, recorder.start["status"]] = recorder.body
+            await close_connections()
+        return pages
+
+    pages = asyncio.run(scenario())
+    assert sorted(pages) == [("en", 404), ("en", 503), ("ko", 404), ("ko", 503)]
+    korean_404, english_404 = pages["ko", 404], pages["en", 404]
+    assert "<title>페이지를 찾을 수 없음</title>" in korean_404
+    assert "페이지를 찾을 수 없습니다" in korean_404 and "본문으로 건너뛰기" in korean_404
+    assert "<title>Page not found</title>" in english_404
+    assert "We couldn't find that page" in english_404 and "Skip to content" in english_404
+    assert "이 페이지는 잠시 쉬는 중입니다" in pages["ko", 503]
+    assert "<title>일시적으로 이용할 수 없음" in pages["ko", 503]
+    assert "taking a break" in pages["en", 503] and not HANGUL.search(pages["en", 503])
 
 
 def test_a_fragment_configured_for_cookies_receives_them():
