@@ -120,7 +120,11 @@ def test_seeding_stores_the_translations_with_the_english(client):
     assert kitchen.name == "Kitchen" and kitchen.translations == {"ko": {"name": "주방"}}
 
 
-@pytest.mark.parametrize("accept", ["ko", "ko-KR,ko;q=0.9,en;q=0.8", "de, ko;q=0.5", "KO-kr"])
+@pytest.mark.parametrize(
+    "accept",
+    # A long header is read to its last whole entry, never cut in the middle of one.
+    ["ko", "ko-KR,ko;q=0.9,en;q=0.8", "de, ko;q=0.5", "KO-kr", "ko;q=0.9, " + "de;q=0.75, " * 60],
+)
 def test_a_product_comes_in_korean_to_a_caller_asking_for_korean(client, accept):
     answer = client.get("/products/SKU-1041", HTTP_ACCEPT_LANGUAGE=accept)
     product = answer.json()
@@ -134,7 +138,12 @@ def test_a_product_comes_in_korean_to_a_caller_asking_for_korean(client, accept)
 
 
 @pytest.mark.parametrize(
-    "accept", [None, "", "en", "de, fr;q=0.5", "en-GB, ko;q=0.5", "*", "x" * 600]
+    "accept",
+    [
+        *(None, "", "en", "de, fr;q=0.5", "en-GB, ko;q=0.5", "*", "x" * 600),
+        *("ko;q=0", "ko-KR;q=0", "ko;q=0, *", "ko;q=0,en;q=0"),  # q=0: "not Korean"
+        "de;q=0.9, " * 55 + "ko;q=0.8",  # Korean past the part read
+    ],
 )
 def test_a_product_comes_in_english_otherwise(client, accept):
     headers = {} if accept is None else {"HTTP_ACCEPT_LANGUAGE": accept}

@@ -495,6 +495,26 @@ def test_a_second_checkout_while_the_visitors_first_is_under_way_is_refused(shop
     assert later.status_code == 200  # the first is over: the next order may start
 
 
+@pytest.mark.parametrize(
+    ("change", "differs"),
+    [
+        ({"lines": [LINES[0]]}, "lines, total"),
+        ({"lines": [LINES[0] | {"unit_cents": 1}, *LINES[1:]]}, "lines, total"),
+        ({"delivery": "standard"}, "delivery, total"),
+        ({"currency": "USD"}, "currency"),
+        ({"address": CHECKOUT["address"] | {"city": "Elsewhere"}}, "address"),
+    ],
+)
+def test_a_key_used_again_for_another_order_is_refused_and_changes_nothing(client, change, differs):
+    placed = client.post("/checkouts", json=CHECKOUT).json()
+    other = client.post("/checkouts", json=CHECKOUT | change)
+    assert other.status_code == 409
+    assert other.json()["detail"] == f"this key was used for an order with other {differs}"
+    assert client.get(f"/checkouts/{KEY}").json() == placed
+    # The same order again (a new card token, as each try makes one) joins it.
+    assert client.post("/checkouts", json=CHECKOUT | {"card": "card_" + "1" * 24}).json() == placed
+
+
 def test_a_key_is_one_visitors(client):
     client.post("/checkouts", json=CHECKOUT)
     taken = client.post("/checkouts", json=CHECKOUT | {"visitor": "visitor-someone-else"})

@@ -55,11 +55,13 @@ class ProductPage(Schema):
 
 def language_of(request: HttpRequest) -> str:
     """The language to answer `request` in: the first of its `Accept-Language` (by q-value,
-    a region ignored) that the catalog has, else English."""
-    accepted = request.headers.get("accept-language", "")[:MAX_ACCEPT_LANGUAGE]
-    for tag, _quality in parse_accept_lang_header(accepted):
+    a region ignored; `q=0`, "not this one", never) that the catalog has, else English."""
+    accepted = request.headers.get("accept-language", "")
+    if len(accepted) > MAX_ACCEPT_LANGUAGE:  # whole entries only: never half a q-value
+        accepted = accepted[:MAX_ACCEPT_LANGUAGE].rpartition(",")[0]
+    for tag, quality in parse_accept_lang_header(accepted):
         primary = tag.split("-")[0].lower()
-        if primary in LANGUAGES:
+        if quality > 0 and primary in LANGUAGES:
             return primary
     return ENGLISH
 

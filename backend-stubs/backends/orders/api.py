@@ -119,6 +119,27 @@ def _checkout(saga: Saga) -> dict:
     }
 
 
+def _differs(saga: Saga, payload: CheckoutIn, total: int) -> str:
+    """What of the order `payload` asks for differs from the one `saga` places under the
+    same key ("" when nothing does), as payments and inventory refuse a key reused for
+    other work. Not the card: each try makes the card a new token for the same card."""
+    asked = {
+        "lines": [line.dict() for line in payload.lines],
+        "currency": payload.currency,
+        "delivery": payload.delivery,
+        "total": total,
+        "address": payload.address.dict(),
+    }
+    placed = {
+        "lines": saga.lines,
+        "currency": saga.currency,
+        "delivery": saga.delivery,
+        "total": saga.total_cents,
+        "address": saga.address,
+    }
+    return ", ".join(name for name in asked if asked[name] != placed[name])
+
+
 @router.post("/checkouts", response=CheckoutOut)
 def checkout(request: HttpRequest, payload: CheckoutIn):
     """Place an order: reserve stock, authorise payment, create the order, confirm the
@@ -151,6 +172,8 @@ def checkout(request: HttpRequest, payload: CheckoutIn):
             raise HttpError(409, BUSY) from None
         if saga.visitor != payload.visitor:
             raise HttpError(409, "this key belongs to another checkout")
+        if not created and (differs := _differs(saga, payload, total)):
+            raise HttpError(409, f"this key was used for an order with other {differs}")
         if created:
             started = runner.RUNNER.submit(saga.key)
     if started is not None:
