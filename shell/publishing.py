@@ -6,7 +6,9 @@ file. The shell looks at its layouts folders every few seconds: when a file was 
 removed or written it forgets its compiled layouts, reads the registry's last snapshot again
 (so a page using a new layout is served from now on, and plans are made afresh) and
 publishes every layout. A layout that does not compile is logged and left out; a publish
-that fails is tried again on the next look. Nothing here is on a page's path.
+that fails is tried again on the next look, and so is one the registry refuses because
+pages still place fragments in a slot the file dropped (409: said once, published as soon
+as an operator has moved them). Nothing here is on a page's path.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class LayoutPublisher:
         self._seen: tuple | None = None
         #: Layouts not yet published since they last changed.
         self.pending: set[str] = set()
+        #: Why the registry refuses a pending layout until pages change (logged once each).
+        self._refusals: dict[str, str] = {}
         self._client = registry_client(registry_url, token, transport=transport)
         self._task: asyncio.Task[None] | None = None
 
@@ -77,7 +81,15 @@ class LayoutPublisher:
             return
         if response.is_success:
             self.pending.discard(name)
+            self._refusals.pop(name, None)
             logger.info("layout published", extra={"layout": name, "slots": slots})
+        elif response.status_code == 409:  # pages use a slot it drops: fine once they move
+            if self._refusals.get(name) != response.text:
+                self._refusals[name] = response.text
+                logger.error(
+                    "registry refused the layout until pages move their placements",
+                    extra={"layout": name, "body": response.text[:500]},
+                )
         elif response.is_client_error:  # it will not fix itself: say why, and let it be
             logger.error(
                 "registry refused the layout",

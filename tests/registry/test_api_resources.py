@@ -215,7 +215,28 @@ def test_shells_publish_layouts_and_pages_may_then_use_them(api, fragments):
     assert api.delete("/api/v1/layouts/sidebar.html", **TOKEN).status_code == 409
     assert api.get("/api/v1/layouts/sidebar.html").json()["pages"] == ["side"]
     assert "slot" in errors(put(api, "/layouts/bad.html", {"slots": ["a", "a"]}))["slots"]
+    for odd in ("a b", "슬롯", "", "a" * 64, "main\n"):
+        said = errors(put(api, "/layouts/bad.html", {"slots": ["main", odd]}))["slots"]
+        assert said == f"slot {odd!r}: a slot name has 1 to 63 letters, digits, '_' and '-'"
     assert not Layout.objects.filter(name="bad.html").exists()
+
+
+def test_a_layout_losing_a_slot_pages_use_is_refused_until_they_move(api, fragments):
+    put(api, "/layouts/sidebar.html", {"slots": ["header", "aside", "main"]})
+    page = {"route": "/s", "layout": "sidebar.html", "title": "S",
+            "placements": [{"slot": "aside", "fragment": "header"}]}  # fmt: skip
+    put(api, "/pages/side", page)
+    shrunk = put(api, "/layouts/sidebar.html", {"slots": ["header", "main"]})
+    assert shrunk.status_code == 409
+    assert shrunk.json()["detail"] == (
+        "layout sidebar.html would lose slots that pages place fragments in (side: aside): "
+        "move those placements first"
+    )
+    assert Layout.objects.get(name="sidebar.html").slots == ["header", "aside", "main"]
+    # The page stays editable, and once its placement moved the layout may lose the slot.
+    moved = page | {"placements": [{"slot": "main", "fragment": "header"}]}
+    assert put(api, "/pages/side", moved).status_code == 200
+    assert put(api, "/layouts/sidebar.html", {"slots": ["header", "main"]}).status_code == 200
 
 
 def test_a_manual_instance_is_weighted_under_its_etag(api):

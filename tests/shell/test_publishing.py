@@ -122,6 +122,24 @@ def test_a_layout_not_published_while_the_registry_is_down_is_published_later(fo
     assert "home.html" in registry.published
 
 
+def test_a_layout_refused_while_pages_use_a_slot_it_dropped_is_published_once_they_moved(
+    folder, caplog
+):
+    registry = Registry()
+    registry.status = 409  # pages still place fragments in a slot the file no longer has
+
+    def moved():
+        registry.status = 200
+
+    with caplog.at_level(logging.ERROR, "tessera.layouts"):
+        run_checks(registry, lambda: None, lambda: None, moved)
+    assert "home.html" in registry.published  # tried again on the next look, then taken
+    refusals = [r for r in caplog.records if r.layout == "home.html"]
+    assert [r.msg for r in refusals] == [
+        "registry refused the layout until pages move their placements"
+    ]  # said once, not at every look
+
+
 def test_a_page_left_out_for_a_layout_the_shell_lacked_is_served_once_the_file_exists(folder):
     document = {
         "fragments": [],

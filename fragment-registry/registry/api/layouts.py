@@ -3,8 +3,6 @@ layout file changes); pages and placements are checked against them."""
 
 from __future__ import annotations
 
-import logging
-
 from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -16,8 +14,6 @@ from registry.api.common import ERRORS, WRITE_ERRORS, RegistryToken, validate
 from registry.models import Layout, Page, Placement
 from registry.schemas import LayoutIn, LayoutOut, Problem
 from registry.validators import LAYOUT
-
-logger = logging.getLogger("tessera.registry")
 
 router = Router(tags=["layouts"])
 
@@ -47,27 +43,35 @@ def get_layout(request: HttpRequest, name: str = LayoutName):
 
 @router.put(
     "/layouts/{name}",
-    response={200: LayoutOut, 201: LayoutOut, **WRITE_ERRORS},
+    response={200: LayoutOut, 201: LayoutOut, 409: Problem, **WRITE_ERRORS},
     auth=RegistryToken(),
 )
 def publish_layout(request: HttpRequest, payload: LayoutIn, name: str = LayoutName):
-    """A shell publishes a layout it has (201 when new). The shell's layout file is the
-    truth: a slot it no longer has is accepted, and the placements still in that slot are
-    logged (shells leave them out of pages) for an operator to move."""
+    """A shell publishes a layout it has (201 when new). A layout that no longer has a slot
+    some page places fragments in is refused (409, naming them), as deleting a layout in
+    use is: accepted, it would leave those pages unsaveable by every later edit. The shell
+    publishes again on its next look, once an operator has moved those placements."""
     with transaction.atomic():
         layout = Layout.objects.select_for_update().filter(name=name).first()
         created = layout is None
         layout = layout or Layout(name=name)
         if created or list(layout.slots) != payload.slots:  # unchanged: no history entry
+            stranded = sorted(
+                f"{page}: {slot}"
+                for page, slot in Placement.objects.filter(page__layout=name)
+                .exclude(slot__in=payload.slots)
+                .values_list("page__name", "slot")
+                .distinct()
+            )
+            if stranded:
+                raise HttpError(
+                    409,
+                    f"layout {name} would lose slots that pages place fragments in "
+                    f"({'; '.join(stranded)}): move those placements first",
+                )
             layout.slots, layout.published_at = payload.slots, timezone.now()
             validate(layout)
             layout.save()
-    stranded = Placement.objects.filter(page__layout=name).exclude(slot__in=payload.slots)
-    if stranded.exists():
-        logger.warning(
-            "placements in slots their layout no longer has",
-            extra={"layout": name, "placements": [str(p) for p in stranded[:20]]},
-        )
     return Status(201 if created else 200, _out(layout))
 
 

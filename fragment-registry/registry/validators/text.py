@@ -286,7 +286,10 @@ def validate_slot_names(value: object) -> None:
     if len(value) > MAX_SLOTS:
         raise ValidationError(f"a layout has at most {MAX_SLOTS} slots")
     for slot in value:
-        validate_slot_name(slot)
+        try:
+            validate_slot_name(slot)
+        except ValidationError as exc:  # its own code: a JSONField words "invalid" as bad JSON
+            raise ValidationError(f"slot {slot!r}: {exc.messages[0]}", code="slot") from None
     if repeated := sorted({slot for slot in value if value.count(slot) > 1}):
         raise ValidationError(f"slot {repeated[0]!r} is named more than once")
 
