@@ -4,7 +4,9 @@ The visitor is who the shell's signed token says (never a cookie); lines are pri
 pricing backend, named from the catalog and checked against the inventory at the time they
 are shown. Adding and changing ask the inventory first and tell the cart backend how many
 are in stock, which it enforces ("Only 3 left."); while the inventory cannot be asked, only
-the cart's own limit holds (a cart is not an order: checkout checks stock again).
+the cart's own limit holds (a cart is not an order: checkout checks stock again). A write
+the cart backend took is answered as done (2xx) whatever else fails, with a degraded view:
+an error would have the shopper retry, and each retry of "add" adds another unit.
 """
 
 from __future__ import annotations
@@ -109,16 +111,28 @@ def refusal_in_words(exc: BackendError) -> str | None:
     ) % {"num": left, "held": found["held"]}
 
 
-async def cart_view(cart: dict[str, Any]) -> CartView:
-    """The backend's cart with names, prices and stock for showing it."""
+async def cart_view(cart: dict[str, Any], *, prices_required: bool = True) -> CartView:
+    """The backend's cart with names, prices and stock for showing it.
+
+    Names and stock are for showing only: without the catalog a line is named by its SKU
+    (as checkout names it), without the inventory it has no stock note. Without pricing
+    the view is a BackendError, unless `prices_required` is false: after a write the cart
+    backend has already taken, whose answer must say it was done (an error would invite a
+    retry that adds another unit), its lines then come unpriced and `complete` false.
+    """
     skus = [item["sku"] for item in cart["items"]]
     products: dict[str, dict] = {}
     prices: dict[str, dict] = {}
     stock: dict[str, int] = {}
     if skus:
+        pricing = (
+            get_json("pricing", "/prices", sku=skus)
+            if prices_required
+            else get_json_or([], "pricing", "/prices", sku=skus)
+        )
         found, priced, levels = await asyncio.gather(
-            get_json("catalog", "/products", sku=skus, limit=100),
-            get_json("pricing", "/prices", sku=skus),
+            get_json_or({"items": []}, "catalog", "/products", sku=skus, limit=100),
+            pricing,
             get_json_or([], "inventory", "/stock", sku=skus),  # without it, no stock notes
         )
         products = {p["sku"]: p for p in found["items"]}
@@ -153,14 +167,22 @@ async def cart_view(cart: dict[str, Any]) -> CartView:
 async def _cart_call(
     method: str, path: str, payload: dict | None = None
 ) -> CartView | HttpResponse:
+    """The cart backend's answer to a call, as the view of the cart it leaves.
+
+    A failed call is the cart backend's refusal (relayed) or a 502 inviting a retry: nothing
+    was written. Once a write is done, the answer says so whatever else fails: the view is
+    then degraded (lines named by their SKU, unpriced), never an error, since a retry of
+    "add" would add another unit.
+    """
     unavailable = _("the cart is unavailable right now, please try again")
     try:
         cart = await call("cart", method, path, json=payload)
     except BackendError as exc:  # the cart's refusal of what the browser sent goes back
         return bff_error(exc, unavailable, refusal_in_words)
+    written = method != "GET"
     try:
-        return await cart_view(cart)
-    except BackendError:  # the catalog's or pricing's refusal is not the browser's doing
+        return await cart_view(cart, prices_required=not written)
+    except BackendError:  # pricing's failure is not the browser's doing; nothing was written
         return problem(502, unavailable)
 
 

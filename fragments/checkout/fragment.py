@@ -17,12 +17,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Field, Path, Router, Schema
+from pydantic import field_validator
+from pydantic_core import PydanticCustomError
 
 from fragments.kit.backends import (
     BackendError,
@@ -35,6 +39,7 @@ from fragments.kit.backends import (
 )
 from fragments.kit.caching import NO_STORE
 from fragments.kit.fragment import Fragment, Rendered
+from fragments.kit.params import VISIBLE_LINE
 from fragments.kit.rendering import render as render_template
 from fragments.kit.visitor import require_visitor, visitor_of
 from tessera.runtime.openapi import problem
@@ -45,7 +50,13 @@ add_image_relay(bff)
 #: The browser's key for one attempt at placing an order (a UUID, say).
 CLIENT_KEY = r"^[A-Za-z0-9-]{16,64}$"
 KeyPath = Annotated[str, Path(pattern=CLIENT_KEY, description="the attempt's key")]
-TEXT = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+#: A card's expiry, MM/YY (ASCII digits only).
+EXPIRY = r"^(0[1-9]|1[0-2])/[0-9]{2}$"
+_EXPIRY = re.compile(r"(?P<month>0[1-9]|1[0-2])/(?P<year>[0-9]{2})")
+#: The furthest ahead a card's expiry may be: no card is issued for longer.
+MAX_CARD_YEARS = 20
+#: The `type` of a 422's entry refusing a card's expiry (the page's script shows its `msg`).
+EXPIRY_ERROR = "card_expiry"
 #: Countries the shop delivers to, as the form offers them.
 COUNTRIES = {
     "AT": gettext_lazy("Austria"),
@@ -95,17 +106,62 @@ MESSAGES = {
 
 
 class Address(Schema):
-    name: str = Field(..., min_length=1, max_length=100, pattern=TEXT)
-    street: str = Field(..., min_length=1, max_length=200, pattern=TEXT)
-    city: str = Field(..., min_length=1, max_length=100, pattern=TEXT)
-    postcode: str = Field(..., min_length=1, max_length=16, pattern=TEXT)
+    name: str = Field(..., min_length=1, max_length=100, pattern=VISIBLE_LINE)
+    street: str = Field(..., min_length=1, max_length=200, pattern=VISIBLE_LINE)
+    city: str = Field(..., min_length=1, max_length=100, pattern=VISIBLE_LINE)
+    postcode: str = Field(..., min_length=1, max_length=16, pattern=VISIBLE_LINE)
     country: str = Field(..., pattern="^(" + "|".join(COUNTRIES) + ")$")
+
+
+def today() -> date:
+    """The date a card's expiry is checked against (tests put another in its place).
+
+    The date where it is earliest (UTC-12): a card is valid to the end of its month, and
+    none whose month has not ended for the shopper yet is refused.
+    """
+    return (datetime.now(UTC) - timedelta(hours=12)).date()
+
+
+def expiry_fault(expiry: str, on: date) -> str | None:
+    """Why a card with `expiry` (MM/YY) cannot pay on `on`, in the current language; None
+    when it can: the month is well-formed, not over, and at most `MAX_CARD_YEARS` ahead."""
+    found = _EXPIRY.fullmatch(expiry)
+    if found is None:
+        return _("Enter the expiry date as MM/YY.")
+    # YY in the century around `on` (in 2095, "05" is 2105).
+    year = on.year // 100 * 100 + int(found["year"])
+    if year < on.year - 50:
+        year += 100
+    elif year > on.year + 50:
+        year -= 100
+    month = year * 12 + int(found["month"]) - 1
+    now = on.year * 12 + on.month - 1
+    if month < now:
+        return _("This card has expired.")
+    if month > now + 12 * MAX_CARD_YEARS:
+        return _("Check the expiry date: no card is valid for more than %(years)d years.") % {
+            "years": MAX_CARD_YEARS
+        }
+    return None
 
 
 class Card(Schema):
     number: str = Field(..., pattern=r"^[0-9 ]{12,23}$", description="digits (spaces allowed)")
-    expiry: str = Field(..., pattern=r"^(0[1-9]|1[0-2])/[0-9]{2}$", description="MM/YY")
+    expiry: str = Field(
+        ...,
+        pattern=EXPIRY,
+        description=f"MM/YY: this month or later, at most {MAX_CARD_YEARS} years ahead",
+    )
     cvc: str = Field(..., pattern=r"^[0-9]{3,4}$")
+
+    @field_validator("expiry", mode="before")
+    @classmethod
+    def _well_formed(cls, expiry: Any) -> Any:
+        """A malformed expiry (month 13) is refused in the caller's language (the BFF's
+        validation runs in it); whether the card can pay today is `place`'s to say."""
+        if isinstance(expiry, str) and _EXPIRY.fullmatch(expiry) is None:
+            raise PydanticCustomError(EXPIRY_ERROR, _("Enter the expiry date as MM/YY."))
+        return expiry  # anything but a string is left to the field's type
 
 
 class PlaceIn(Schema):
@@ -132,15 +188,16 @@ def saga_key(visitor: str, key: str) -> str:
 
 
 async def priced_cart(visitor: str) -> dict[str, Any]:
-    """The visitor's cart with each line's name and unit price; BackendError when a backend
-    fails, and `complete` false when a price is missing."""
+    """The visitor's cart with each line's name and unit price; BackendError when the cart
+    or pricing fails, and `complete` false when a price is missing. A name is for showing
+    (and for the order's lines) only: without the catalog a line is named by its SKU."""
     cart = await get_json("cart", backend_path("carts", visitor))
     skus = [item["sku"] for item in cart["items"]]
     products: dict[str, dict] = {}
     prices: dict[str, dict] = {}
     if skus:
         found, priced = await asyncio.gather(
-            get_json("catalog", "/products", sku=skus, limit=100),
+            get_json_or({"items": []}, "catalog", "/products", sku=skus, limit=100),
             get_json("pricing", "/prices", sku=skus),
         )
         products = {p["sku"]: p for p in found["items"]}
@@ -199,6 +256,12 @@ async def place(request: HttpRequest, order: PlaceIn):
     known = await _known(visitor, order.key)
     if known is not None:
         return known
+    # Only a new checkout needs a card that can pay today: a retry joins its saga above,
+    # even once the month its card was good for is over.
+    fault = expiry_fault(order.card.expiry, today())
+    if fault is not None:
+        loc = ["body", "order", "card", "expiry"]
+        return problem(422, [{"type": EXPIRY_ERROR, "loc": loc, "msg": fault}])
     try:
         cart = await priced_cart(visitor)
     except BackendError:

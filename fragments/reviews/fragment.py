@@ -30,7 +30,7 @@ from fragments.kit.backends import (
 )
 from fragments.kit.caching import Caching
 from fragments.kit.fragment import Fragment, NotFound
-from fragments.kit.params import SkuPath, is_sku
+from fragments.kit.params import VISIBLE_LINE, SkuPath, is_sku
 from fragments.kit.rendering import render as render_template
 from fragments.kit.visitor import require_visitor
 from tessera.runtime.env import env_str
@@ -42,8 +42,8 @@ SHOWN = 10
 HEADING = env_str("REVIEWS_HEADING", "") or gettext_lazy("Customer reviews")
 UNAVAILABLE = gettext_lazy("reviews cannot be written right now, please try again")
 #: As the reviews backend takes them: a name or title is one line with something visible in
-#: it; a review's text may have tabs and line breaks but no other control character.
-VISIBLE_LINE = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+#: it (the kit's `VISIBLE_LINE`); a review's text may have tabs and line breaks but no other
+#: control character.
 MULTILINE_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 
 #: What the shopper is told about a field the BFF refuses, by what is wrong with it: nothing

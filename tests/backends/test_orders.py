@@ -539,6 +539,32 @@ def test_a_malformed_checkout_is_refused_and_starts_nothing(client, change, fiel
     assert not Saga.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [
+        ("name", "\u200b"),  # only a zero-width space: nothing shows
+        ("name", "\u00a0\u200d"),
+        ("name", "Ada \u202eecalevoL"),  # a bidi override
+        ("street", "1 Main St\u2066"),  # a bidi isolate
+        ("city", "Town\u2028Gotham"),  # a line separator
+        ("postcode", "1000\u2029"),  # a paragraph separator
+    ],
+)
+def test_an_address_line_that_is_not_one_visible_line_is_refused(client, field, text):
+    address = CHECKOUT["address"] | {field: text}
+    refused = client.post("/checkouts", json=CHECKOUT | {"address": address})
+    assert refused.status_code == 422
+    assert [p["loc"][-1] for p in refused.json()["detail"]] == [field]
+    assert not Saga.objects.exists()
+
+
+def test_a_line_named_by_its_sku_or_in_korean_is_taken(client):
+    lines = [LINES[0] | {"name": LINES[0]["sku"]}, LINES[1] | {"name": "노르딕 램프 👩\u200d💻"}]
+    address = CHECKOUT["address"] | {"name": "Zoë Ågren", "city": "서울"}
+    placed = client.post("/checkouts", json=CHECKOUT | {"lines": lines, "address": address})
+    assert placed.status_code == 200 and placed.json()["status"] == "completed"
+
+
 def test_a_total_payments_cannot_take_is_refused_before_any_saga(client):
     dear = LINES[0] | {"unit_cents": 10_000_000, "quantity": 11}
     refused = client.post("/checkouts", json=CHECKOUT | {"lines": [dear]})

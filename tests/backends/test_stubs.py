@@ -89,6 +89,9 @@ def test_reviews_have_a_summary_and_new_ones_appear_first():
         ({"author": "   "}, "author"),
         ({"author": "Eve\x00"}, "author"),
         ({"title": "Nice\nand more"}, "title"),
+        ({"author": "\u200b"}, "author"),  # nothing that shows
+        ({"author": "Eve\u202e"}, "author"),  # a bidi override
+        ({"title": "Nice\u2028and more"}, "title"),  # a line separator
         ({"body": "short"}, "body"),
         ({"body": "Works well.\x00\x1b[31m red"}, "body"),
         ({"title": "x" * 121}, "title"),

@@ -154,3 +154,94 @@ def test_the_cart_page_lists_the_lines_or_says_it_is_empty(shop):
     assert '<p class="cart__empty">Your cart is empty.' in empty and "cart__line" not in empty
     shop.down.add("cart")
     assert "cannot be shown right now" in asyncio.run(render(fragment_request()))
+
+
+def _write(client, method: str, path: str, body=None):
+    return asyncio.run(getattr(client, method)(path, json=body, headers=visitor_headers()))
+
+
+WRITES = [
+    ("post", "/items", {"sku": "SKU-1001", "quantity": 1}, "POST", f"{CART}/items"),
+    ("patch", "/items/SKU-1001", {"quantity": 2}, "PATCH", f"{CART}/items/SKU-1001"),
+    ("patch", "/items/SKU-1001", {"quantity": 0}, "DELETE", f"{CART}/items/SKU-1001"),
+    ("delete", "/items/SKU-1001", None, "DELETE", f"{CART}/items/SKU-1001"),
+]
+
+
+@pytest.mark.parametrize("outage", ["down", "failing"])
+@pytest.mark.parametrize(("method", "path", "body", "backend_method", "backend_path"), WRITES)
+def test_a_write_the_cart_took_is_answered_as_done_while_the_catalog_is_out(
+    client, shop, outage, method, path, body, backend_method, backend_path
+):
+    """The cart backend took the write: a 502 "please try again" would have the shopper add
+    another unit with each retry. The answer says it is done, naming lines by their SKU."""
+    shop.on("cart", backend_method, backend_path, ONE_KETTLE)
+    if outage == "down":
+        shop.down.add("catalog")
+    else:
+        shop.on("catalog", "GET", "/products", {"detail": "Internal Server Error"}, 500)
+    response = _write(client, method, path, body)
+    assert response.status_code == 200, response.json()
+    cart = response.json()
+    assert cart["count"] == 2 and cart["complete"] and cart["subtotal_cents"] == 3998
+    assert cart["lines"][0]["name"] == "SKU-1001"  # the name falls back to the SKU
+    writes = [c for c in shop.calls if c[0] == "cart"]
+    assert [(c[1], c[2]) for c in writes] == [(backend_method, backend_path)]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "backend_method", "backend_path"), WRITES)
+def test_a_write_the_cart_took_is_answered_as_done_while_pricing_is_out(
+    client, shop, method, path, body, backend_method, backend_path
+):
+    shop.on("cart", backend_method, backend_path, ONE_KETTLE)
+    shop.down.update({"pricing", "catalog", "inventory"})
+    response = _write(client, method, path, body)
+    assert response.status_code == 200, response.json()
+    cart = response.json()
+    assert cart["count"] == 2 and not cart["complete"] and cart["subtotal_cents"] == 0
+    assert cart["lines"][0] == {
+        "sku": "SKU-1001",
+        "name": "SKU-1001",
+        "image": "/bff/cart/images/SKU-1001.svg",
+        "quantity": 2,
+        "price_cents": None,
+        "line_cents": None,
+        "available": None,
+        "stock_note": None,
+    }
+
+
+def test_retrying_an_add_during_a_catalog_outage_is_never_invited(client, shop):
+    """The tester's repro: three adds while the catalog fails, each answered as done with
+    the count the cart backend holds (never "please try again" after a write)."""
+    held = {"quantity": 0}
+
+    def add(request: httpx.Request) -> httpx.Response:
+        held["quantity"] += 1
+        return httpx.Response(200, json={"visitor": VISITOR, "count": held["quantity"],
+                                         "items": [{"sku": "SKU-1001", **held}]})  # fmt: skip
+
+    shop.on("cart", "POST", f"{CART}/items", add)
+    shop.down.add("catalog")
+    counts = []
+    for _ in range(3):
+        response = _write(client, "post", "/items", {"sku": "SKU-1001", "quantity": 1})
+        assert response.status_code == 200
+        assert "try again" not in response.content.decode()
+        counts.append(response.json()["count"])
+    assert counts == [1, 2, 3]
+
+
+def test_reading_the_cart_needs_its_prices_but_not_its_names(client, shop):
+    """A read writes nothing, so while pricing fails it may invite a retry; without the
+    catalog the cart is shown all the same, its lines named by their SKU."""
+    shop.on("cart", "GET", CART, ONE_KETTLE)
+    shop.down.add("catalog")
+    shown = asyncio.run(client.get("/", headers=visitor_headers()))
+    assert shown.status_code == 200 and shown.json()["lines"][0]["name"] == "SKU-1001"
+    html = asyncio.run(render(fragment_request()))
+    assert 'href="/product/SKU-1001">SKU-1001</a>' in html and "€39.98" in html
+    shop.down.add("pricing")
+    failed = asyncio.run(client.get("/", headers=visitor_headers()))
+    assert failed.status_code == 502
+    assert "cannot be shown right now" in asyncio.run(render(fragment_request()))

@@ -2,12 +2,14 @@
 card and hands the orders service the saga, then reports how it ends in words for people."""
 
 import asyncio
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import unquote
 
 import httpx
 import pytest
 from ninja.testing import TestAsyncClient
 
+from fragments.checkout import fragment as checkout_fragment
 from fragments.checkout.fragment import bff, fragment, render, saga_key
 from fragments.kit.views import fragment_view
 from tests.fragments.conftest import VISITOR, fragment_request, visitor_headers
@@ -37,6 +39,17 @@ def checkout(status="completed", reason="", number="T00000042") -> dict:
         "total_cents": 4988,
         "currency": "EUR",
     }
+
+
+#: The real clock, before the tests put theirs in its place.
+REAL_TODAY = checkout_fragment.today
+#: The day the tests run on, as far as a card's expiry goes (ORDER's card is valid then).
+TODAY = date(2026, 12, 1)
+
+
+@pytest.fixture(autouse=True)
+def today(monkeypatch):
+    monkeypatch.setattr(checkout_fragment, "today", lambda: TODAY)
 
 
 @pytest.fixture
@@ -234,3 +247,141 @@ def test_a_second_order_while_the_first_is_being_placed_is_told_in_words(
         client.post("/orders", json=ORDER, headers={**visitor_headers(), **headers})
     )
     assert refused.status_code == 409 and refused.json()["detail"].startswith(said)
+
+
+def saga_lines(shop) -> list[dict]:
+    return next(
+        body["lines"]
+        for name, method, _, body in shop.calls
+        if (name, method) == ("orders", "POST")
+    )
+
+
+@pytest.mark.parametrize("outage", ["down", "failing"])
+def test_an_order_is_placed_while_the_catalog_is_out_its_lines_named_by_their_sku(
+    client, shop, outage
+):
+    if outage == "down":
+        shop.down.add("catalog")
+    else:
+        shop.on("catalog", "GET", "/products", {"detail": "Internal Server Error"}, 500)
+    placed = place(client)
+    assert placed.status_code == 200 and placed.json()["status"] == "completed"
+    assert saga_lines(shop) == [
+        {"sku": "SKU-1001", "name": "SKU-1001", "quantity": 2, "unit_cents": 1999}
+    ]
+
+
+def test_the_page_reviews_the_order_with_skus_while_the_catalog_is_out(shop):
+    shop.down.add("catalog")
+    html = asyncio.run(render(fragment_request())).html
+    assert '<span class="checkout__name">SKU-1001</span>' in html and "€39.98" in html
+    assert "<form" in html and "cannot be shown" not in html
+
+
+def test_without_prices_no_order_is_placed(client, shop):
+    shop.down.add("pricing")
+    assert place(client).status_code == 502 and not started(shop)
+
+
+def test_the_clock_is_the_current_date_where_it_is_earliest():
+    """Not a year written in the code: today's date, where it is earliest (UTC-12), as a
+    card is good to the end of its month wherever the shopper is."""
+    before = (datetime.now(UTC) - timedelta(hours=12)).date()
+    now = REAL_TODAY()
+    assert before <= now <= (datetime.now(UTC) - timedelta(hours=12)).date()
+
+
+@pytest.mark.parametrize(
+    ("expiry", "said"),
+    [
+        ("01/20", "This card has expired."),  # the tester's card
+        ("11/26", "This card has expired."),  # last month
+        ("13/26", "Enter the expiry date as MM/YY."),
+        ("00/27", "Enter the expiry date as MM/YY."),
+        ("1/27", "Enter the expiry date as MM/YY."),
+        ("12/٢٧", "Enter the expiry date as MM/YY."),  # Arabic-Indic digits are not digits here
+        ("01/47", "Check the expiry date: no card is valid for more than 20 years."),
+        ("12/60", "Check the expiry date: no card is valid for more than 20 years."),
+        ("12/99", "This card has expired."),  # 1999: a YY is read in the current century's window
+    ],
+)
+def test_a_card_that_cannot_pay_today_is_refused_naming_the_field(client, shop, expiry, said):
+    refused = place(client, ORDER | {"card": ORDER["card"] | {"expiry": expiry}})
+    assert refused.status_code == 422
+    ((problem,),) = [refused.json()["detail"]]
+    assert (problem["loc"][-1], problem["msg"]) == ("expiry", said)
+    assert not started(shop)  # and no card token made
+    assert not any(name == "payments" for name, *_ in shop.calls)
+
+
+def test_a_retry_joins_its_checkout_even_once_its_card_has_expired(client, shop, monkeypatch):
+    """A month's end between the first try (whose answer was lost) and its retry: the order
+    was placed with a card good then; the retry reports it, it does not refuse the card."""
+    shop.on("orders", "GET", f"/checkouts/{SAGA}", checkout())
+    monkeypatch.setattr(checkout_fragment, "today", lambda: date(2031, 1, 1))  # ORDER's: 12/30
+    again = place(client)
+    assert again.status_code == 200 and again.json()["order_number"] == "T00000042"
+    assert not started(shop)
+
+
+@pytest.mark.parametrize("expiry", ["12/26", "01/27", "12/46"])  # this month, 20 years ahead
+def test_a_card_good_this_month_or_up_to_twenty_years_ahead_pays(client, shop, expiry):
+    placed = place(client, ORDER | {"card": ORDER["card"] | {"expiry": expiry}})
+    assert placed.status_code == 200 and placed.json()["status"] == "completed"
+
+
+def test_the_expiry_follows_the_clock_not_a_year_in_the_code(client, shop, monkeypatch):
+    card = ORDER | {"card": ORDER["card"] | {"expiry": "12/30"}}
+    monkeypatch.setattr(checkout_fragment, "today", lambda: date(2031, 1, 1))
+    assert place(client, card).status_code == 422
+    monkeypatch.setattr(checkout_fragment, "today", lambda: date(2095, 6, 1))
+    assert place(client, ORDER | {"card": ORDER["card"] | {"expiry": "01/05"}}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("expiry", "said"),
+    [
+        ("01/20", "유효기간이 지난 카드입니다."),
+        ("13/26", "유효기간을 MM/YY 형식으로 입력해 주세요."),
+        ("01/47", "유효기간을 확인해 주세요: 20년이 넘게 유효한 카드는 없습니다."),
+    ],
+)
+def test_a_card_that_cannot_pay_today_is_refused_in_the_pages_language(client, shop, expiry, said):
+    refused = asyncio.run(
+        client.post(
+            "/orders",
+            json=ORDER | {"card": ORDER["card"] | {"expiry": expiry}},
+            headers={**visitor_headers(), "x-tessera-locale": "ko"},
+        )
+    )
+    assert refused.status_code == 422
+    assert [(p["loc"][-1], p["msg"]) for p in refused.json()["detail"]] == [("expiry", said)]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\u200b",  # a zero-width space: nothing shows
+        "\u200b\u200d\ufeff",
+        "\u00a0\u3000",
+        "Ada \u202eecalevoL",  # a bidi override: the name would read backwards
+        "Ada\u2066 Lovelace\u2069",
+        "Ada\u2028Lovelace",  # a line separator
+        "Ada\u2029Lovelace",
+        "Ada\u0085",  # NEL, a C1 control
+    ],
+)
+def test_an_address_line_that_is_not_one_visible_line_is_refused(client, shop, name):
+    refused = place(client, ORDER | {"address": ORDER["address"] | {"name": name}})
+    assert refused.status_code == 422
+    assert [p["loc"][-1] for p in refused.json()["detail"]] == ["name"]
+    assert shop.calls == []
+
+
+@pytest.mark.parametrize(
+    "name", ["김민준", "Zoë Ågren-Łukasiewicz", "Ada 👩\u200d💻", "Ada\u00adLovelace", " Ada "]
+)
+def test_ordinary_names_are_taken(client, shop, name):
+    placed = place(client, ORDER | {"address": ORDER["address"] | {"name": name}})
+    assert placed.status_code == 200

@@ -358,6 +358,71 @@ def test_a_failed_csrf_check_is_answered_in_json():
     assert response.status_code == 403
     assert response["Content-Type"] == "application/json"
     assert "X-CSRFToken" in response.json()["detail"]
+    assert response.json()["reason"] == "CSRF cookie not set."
+
+
+@pytest.mark.parametrize(
+    ("headers", "secure", "reason"),
+    [
+        ({"Origin": "http://evil.example"}, False, "Origin checking failed"),
+        ({"Origin": "null"}, False, "Origin checking failed"),  # a sandboxed frame, a file
+        ({"Origin": "https://evil.example"}, True, "Origin checking failed"),
+        ({"Referer": "https://evil.example/cart"}, True, "Referer checking failed"),
+        ({}, True, "Referer checking failed - no Referer."),  # HTTPS without Origin or Referer
+    ],
+)
+def test_a_write_from_another_origin_is_told_so_even_with_the_right_token(headers, secure, reason):
+    async def scenario():
+        async with serve({"/bff/cart/items": Reply(201, b"{}")}) as server:
+            with_fragment(server.url)
+            client = AsyncClient(enforce_csrf_checks=True)
+            token = "a" * 32
+            client.cookies["csrftoken"] = token
+            response = await client.post(
+                "/bff/cart/items",
+                {"sku": "1"},
+                content_type="application/json",
+                headers={"X-CSRFToken": token, **headers},
+                secure=secure,
+            )
+            return response, server.requests
+
+    response, requests = run(scenario)
+    assert (response.status_code, requests) == (403, [])
+    body = response.json()
+    assert set(body) == {"detail", "reason"} and body["reason"].startswith(reason)
+    # Not "send the token": it was sent, and right; the origin is what is wrong.
+    assert body["detail"].startswith("CSRF check failed: this request's origin is not this shop's")
+    assert "X-CSRFToken" not in body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("cookie", "header", "reason"),
+    [
+        ("a" * 32, None, "CSRF token missing."),
+        ("a" * 32, "b" * 32, "CSRF token from the 'X-Csrftoken' HTTP header incorrect."),
+        (None, "a" * 32, "CSRF cookie not set."),
+    ],
+)
+def test_a_write_from_the_shop_without_the_right_token_is_told_to_send_it(cookie, header, reason):
+    async def scenario():
+        with_fragment("http://127.0.0.1:9")
+        client = AsyncClient(enforce_csrf_checks=True)
+        if cookie is not None:
+            client.cookies["csrftoken"] = cookie
+        return await client.post(
+            "/bff/cart/items",
+            {},
+            content_type="application/json",
+            headers={"Origin": "http://testserver"} | ({"X-CSRFToken": header} if header else {}),
+        )
+
+    response = run(scenario)
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "CSRF check failed: send the csrftoken cookie's value in X-CSRFToken",
+        "reason": reason,
+    }
 
 
 async def asgi_get(raw_path: bytes, query: bytes = b"") -> tuple[int, bytes]:

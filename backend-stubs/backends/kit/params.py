@@ -10,12 +10,15 @@ from typing import Annotated
 from ninja import Path, Query
 from pydantic import StringConstraints
 
+#: One line of text with something visible in it (a name, a title): no control characters,
+#: line separators or bidi controls, and not only invisible characters; the fragments' BFFs
+#: hold their lines to the same rule, spelled once in tessera/runtime/text.py.
+from tessera.runtime.text import VISIBLE_LINE as VISIBLE_LINE
+
 SKU = r"^SKU-[0-9]{1,8}$"
 VISITOR = r"^[A-Za-z0-9_-]{8,64}$"
 #: Text without control characters (NUL included, which some databases refuse).
 PLAIN_TEXT = r"^[^\x00-\x1f\x7f]*$"
-#: One line of text with something visible in it (a name, a title).
-VISIBLE_LINE = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
 #: Text of several lines: control characters other than tab and line breaks are refused.
 MULTILINE_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 #: The deepest a listing may be paged; a bigger offset is a 422, not a database overflow.

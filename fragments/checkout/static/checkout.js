@@ -143,7 +143,9 @@ for (const root of document.querySelectorAll(".checkout")) {
       const name = (problem.loc || []).at(-1);
       const field = form.elements.namedItem(name);
       if (!field || !field.getAttribute) continue;
-      setError(field, RULES[name] ? RULES[name](field.value) || t.tCheck : t.tCheck);
+      // The BFF's own words for a card it cannot take today (in the page's language).
+      const own = problem.type === "card_expiry" ? problem.msg : "";
+      setError(field, (RULES[name] && RULES[name](field.value)) || own || t.tCheck);
       firstStep ??= field.closest("[data-step]");
     }
     if (firstStep) show(firstStep.dataset.step);
