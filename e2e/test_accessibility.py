@@ -92,6 +92,25 @@ def test_no_page_of_the_store_has_an_accessibility_violation(
     assert found == [], f"{name} ({size}):\n" + "\n".join(found)
 
 
+@pytest.mark.parametrize("name", PAGES)
+def test_no_page_of_the_korean_store_has_an_accessibility_violation(
+    shop, browser: Browser, name: str
+):
+    path, with_an_item = PAGES[name]
+    with checked_page(browser, **VIEWPORTS["desktop"]) as page:
+        page.goto(f"{shop}/_locale/ko?next={PRODUCT}")  # the header's language switch
+        if with_an_item:
+            buybox = page.locator(".buybox")
+            buybox.get_by_role("button", name="장바구니 담기").click()
+            expect(buybox.get_by_role("status")).not_to_be_empty()
+        page.goto(shop + path)
+        expect(page.locator("html")).to_have_attribute("lang", "ko")
+        if name == "product":
+            expect(page.locator(".recommendations__list")).to_be_visible()
+        found = violations(page)
+    assert found == [], f"{name} (Korean):\n" + "\n".join(found)
+
+
 @pytest.mark.parametrize("size", VIEWPORTS)
 def test_the_registry_admin_has_no_accessibility_violation(stack, browser: Browser, size: str):
     with checked_page(browser, **VIEWPORTS[size]) as page:
