@@ -9,6 +9,8 @@ owner may use it). A request is one JSON line, so is the answer:
                                                           its restarts and health
     {"op": "start", "service": S, "version": V, "env": {...}} -> the new instance
     {"op": "stop", "label": L}                         -> {}
+    {"op": "restart", "service": S}                    -> the restarted instance (one left
+                                                          down by a crash loop: at once)
 
 Failures answer {"error": "..."}. New instances are children of `up` like every other
 service, so Ctrl-C stops them too.
@@ -120,6 +122,8 @@ class ControlServer:
                 str(request["service"]), version=str(request["version"]), env=env
             )
             return _instance(process)
+        if op == "restart":
+            return _instance(await supervisor.restart_service(str(request["service"])))
         if op == "stop":
             label = str(request["label"])
             if label not in supervisor.processes:

@@ -1,11 +1,13 @@
 """When to restart a service that exited by itself: exponential backoff, and a crash loop
-given up on.
+cooled down.
 
 `up` restarts a crashed service the way supervisord or Kubernetes do: after a short pause
 the first time, then after longer and longer ones while it keeps crashing; a service that ran
 healthy for a while starts over from the shortest pause. One that crashes too often in a
-short time is crash-looping: it is left down (the rest of the store keeps serving) and
-reported, rather than restarted forever.
+short time is crash-looping: it is reported and left down (the rest of the store keeps
+serving) for a cool-down, as Kubernetes' CrashLoopBackOff caps its wait at five minutes,
+then tried afresh: what made it crash (a backend down, a full disk) may have passed. An
+operator may try it at once (`manage.py restart <service>`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ class RestartPolicy:
     #: A service that ran this long since its last start had recovered: its next crash is
     #: a first crash again.
     recovered_after: float = 30.0
+    #: Seconds a crash-looping service is left down before it is tried afresh.
+    cooldown: float = 300.0
 
 
 @dataclass
@@ -51,3 +55,9 @@ class CrashHistory:
         if len(self._exits) >= policy.crash_loop:
             return None
         return min(policy.max_delay, policy.first_delay * 2 ** (self._in_a_row - 1))
+
+    def forget(self) -> None:
+        """Start afresh (after a crash loop's cool-down, or an operator's restart): the
+        exits so far no longer count; the restarts do."""
+        self._exits.clear()
+        self._in_a_row = 0

@@ -299,24 +299,30 @@ class Supervisor:
         how = describe_exit(process.proc.returncode or 0)
         if delay is None:
             policy = self.restart_policy
-            self.down[name] = f"crash loop ({how}); left down"
+            self.down[name] = f"crash loop ({how}); next try in {policy.cooldown:.0f} s"
             last = process.tail[-1] if process.tail else "no output"
             self.emit(
                 name,
                 f"{how}: {policy.crash_loop} exits within {policy.window:.0f} s, a crash loop; "
-                f"left down while the rest serve (last output: {last})",
+                f"left down while the rest serve, tried afresh in {policy.cooldown:.0f} s "
+                f"or by `manage.py restart {name}` (last output: {last})",
+            )
+            self._restarting[name] = asyncio.create_task(
+                self._restart(process, policy.cooldown, afresh=True)
             )
             return
         self.down[name] = f"restarting ({how})"
         self.emit(name, f"{how}; restarting in {delay:.1f} s (restart {history.restarts + 1})")
         self._restarting[name] = asyncio.create_task(self._restart(process, delay))
 
-    async def _restart(self, old: Process, delay: float) -> None:
+    async def _restart(self, old: Process, delay: float, *, afresh: bool = False) -> None:
         name = old.name
         try:
             await asyncio.sleep(delay)
             if old.pump:  # its last lines first
                 await old.pump
+            if afresh:  # a crash loop cooled down: a new run of tries
+                self.histories[name].forget()
             self.histories[name].restarts += 1
             try:
                 process = await self._spawn(old.placed, name, old.extra)
@@ -386,6 +392,34 @@ class Supervisor:
         if process.proc.returncode is None:
             process.signal(signal.SIGTERM)
         await self._reap(process)
+
+    async def restart_service(self, name: str) -> Process:
+        """Restart service `name` now, as an operator asks: one left down (a crash loop
+        cooling down, or waiting for its next try) starts afresh at once; a running one is
+        drained and started again. Waits until it is healthy."""
+        base = next((r for r in self.stack if r.name == name), None)
+        if name not in self.processes and (base is None or name not in self.down):
+            raise StackError(f"no service {name!r} of this stack is running or left down")
+        waiting = self._restarting.pop(name, None)
+        if waiting is not None:  # its pending restart (it may have spawned one already)
+            waiting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await waiting
+        old = self.processes.get(name)
+        if old is not None:
+            await self.stop_service(name)
+            placed, extra = old.placed, old.extra
+        else:
+            assert base is not None
+            placed, extra = base, {}
+        if name in self.histories:
+            self.histories[name].forget()
+        self.down.pop(name, None)
+        process = await self._spawn(placed, name, extra)
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            await self._await_healthy(process, client)
+        self.emit(name, "restarted by an operator")
+        return process
 
     async def start_service(self, name: str) -> None:
         """(Re)start one service of the stack and wait until it is healthy."""

@@ -1,5 +1,6 @@
 """`up` as a process supervisor: a crashed service is restarted with backoff while the others
-keep serving; a crash loop is left down and reported. Backoff logic on a fake clock; the
+keep serving; a crash loop is left down and reported, then tried afresh after a cool-down or
+at an operator's word. Backoff logic on a fake clock; the
 supervision itself on real processes on loopback."""
 
 import asyncio
@@ -101,8 +102,8 @@ def test_a_killed_service_is_restarted_and_the_others_serve_throughout():
     assert served_while_down.isdigit()  # beta answered while alpha was down
 
 
-def test_a_crash_loop_is_left_down_and_reported_while_the_others_serve():
-    policy = RestartPolicy(first_delay=0.05, crash_loop=3, window=60)
+def test_a_crash_loop_is_left_down_and_reported_while_the_others_serve_until_restarted():
+    policy = RestartPolicy(first_delay=0.05, crash_loop=3, window=60, cooldown=3600)
     supervisor = _stack("alpha", "beta", policy=policy)
     alpha, beta = (p.url for p in supervisor.stack)
 
@@ -122,23 +123,62 @@ def test_a_crash_loop_is_left_down_and_reported_while_the_others_serve():
                 await asyncio.sleep(0.3)  # longer than any backoff: it must stay down
                 beta_answer = (await client.get(beta)).status_code
                 status = await control.handle({"op": "status"})
-            return beta_answer, status
+                # The operator, the cause mended: `manage.py restart alpha`.
+                restarted = await control.handle({"op": "restart", "service": "alpha"})
+                alpha_answer = (await client.get(alpha)).status_code
+                unknown = None
+                try:
+                    await control.handle({"op": "restart", "service": "gamma"})
+                except Exception as exc:
+                    unknown = str(exc)
+            return beta_answer, status, restarted, alpha_answer, unknown
         finally:
             supervising.cancel()
             await supervisor.stop()
 
-    beta_answer, status = asyncio.run(scenario())
+    beta_answer, status, restarted, alpha_answer, unknown = asyncio.run(scenario())
+    assert (restarted["label"], alpha_answer) == ("alpha", 200)
+    assert unknown == "no service 'gamma' of this stack is running or left down"
     assert beta_answer == 200
     rows = {row["label"]: row for row in status["services"]}
-    assert "alpha" not in supervisor.processes
-    assert rows["alpha"]["state"].startswith("crash loop (exited with code 3)")
+    assert rows["alpha"]["state"] == "crash loop (exited with code 3); next try in 3600 s"
     assert (rows["alpha"]["pid"], rows["alpha"]["health"], rows["alpha"]["restarts"]) == (
         None, "-", 2
     )  # fmt: skip
     assert (rows["beta"]["state"], rows["beta"]["health"], rows["beta"]["restarts"]) == (
         "running", "ok", 0
     )  # fmt: skip
-    assert "3 exits within 60 s, a crash loop; left down" in supervisor.out.getvalue()
+    said = supervisor.out.getvalue()
+    assert "3 exits within 60 s, a crash loop; left down while the rest serve, tried afresh" in said
+    assert "`manage.py restart alpha`" in said and "restarted by an operator" in said
+
+
+def test_a_crash_loop_is_tried_afresh_after_its_cool_down():
+    policy = RestartPolicy(first_delay=0.05, crash_loop=2, window=60, cooldown=0.5)
+    supervisor = _stack("alpha", policy=policy)
+    (alpha,) = (p.url for p in supervisor.stack)
+
+    async def scenario():
+        await supervisor.start()
+        supervising = asyncio.create_task(supervisor.supervise())
+        try:
+            async with httpx.AsyncClient(timeout=2) as client:
+                for _ in range(2):
+                    await _until(lambda: "alpha" in supervisor.processes, "alpha running")
+                    await _until_serving(client, alpha)
+                    with contextlib.suppress(httpx.HTTPError):
+                        await client.get(alpha + "/die")
+                    await _until(lambda: "alpha" not in supervisor.processes, "alpha exited")
+                await _until(lambda: "crash loop" in supervisor.down.get("alpha", ""), "loop")
+                await _until(lambda: "alpha" in supervisor.processes, "alpha tried afresh")
+                await _until_serving(client, alpha)
+                return (await client.get(alpha)).status_code
+        finally:
+            supervising.cancel()
+            await supervisor.stop()
+
+    assert asyncio.run(scenario()) == 200
+    assert "alpha" not in supervisor.down
 
 
 async def _until_serving(client: httpx.AsyncClient, url: str) -> None:
