@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from e2e.conftest import checked_page, screenshot, wait_until_served
-from e2e.test_checkout import in_stock
+from e2e.test_checkout import EXPIRY, in_stock
 from e2e.test_shop_edges import LAYOUT_SHIFT
 
 pytestmark = pytest.mark.e2e
@@ -152,7 +152,7 @@ def test_a_shopper_switches_to_korean_buys_and_switches_back(shop, stack, wide_p
     checkout.get_by_label("일반 배송 (3~5일)").check()
     checkout.get_by_role("button", name="결제 정보 입력").click()
     checkout.get_by_label("카드 번호").fill("4242 4242 4242 4242")
-    checkout.get_by_label("유효기간").fill("12/30")
+    checkout.get_by_label("유효기간").fill(EXPIRY)
     checkout.get_by_label("보안 코드(CVC)").fill("123")
     checkout.get_by_role("button", name="주문 내용 확인").click()
     expect(checkout.locator("[data-review=total]")).to_have_text(WON)
