@@ -23,7 +23,7 @@ Kind = Literal["ok", "redirect", "not-found", "fallback", "placeholder", "empty"
 #: copy), miss (fetched, then kept), coalesced (another page's fetch was awaited),
 #: stale-if-error (a stale copy for a failed fetch), breaker-open, bulkhead-full (not asked
 #: at all); and passive health's: retried (another instance answered for one that could not
-#: be reached, now ejected), ejected (the failure took its instance out of rotation).
+#: be reached), ejected (the failure took its instance out of rotation).
 VIAS = (
     "hit",
     "stale",

@@ -412,10 +412,16 @@ class Supervisor:
         else:
             assert base is not None
             placed, extra = base, {}
-        if name in self.histories:
-            self.histories[name].forget()
+        history = self.histories.setdefault(name, CrashHistory(self.restart_policy))
+        history.forget()
+        history.restarts += 1
+        try:
+            process = await self._spawn(placed, name, extra)
+        except OSError as exc:  # still down, and said why: the operator may try again
+            self.down[name] = f"could not be restarted: {exc}"
+            self.emit(name, self.down[name])
+            raise StackError(f"{name} could not be restarted: {exc}") from None
         self.down.pop(name, None)
-        process = await self._spawn(placed, name, extra)
         async with httpx.AsyncClient(timeout=2.0) as client:
             await self._await_healthy(process, client)
         self.emit(name, "restarted by an operator")

@@ -11,9 +11,10 @@ welcome: the zero-width joiner of an emoji sequence, a soft hyphen, a Korean or 
 name's combining marks (Mn, which show).
 
 `is_visible_line` says it in Python; `VISIBLE_LINE` is the same rule as a regex for pydantic's
-(Rust) regex engine and the OpenAPI document, its classes made from the same predicates over
-every code point (`char_class`); a test holds them to this Python's Unicode database, so the
-two cannot drift apart unseen.
+(Rust) regex engine and the fuzz tests' generators (it stands in the OpenAPI documents too,
+where a reader with ECMA-262 regexes does not know its long escapes), its classes made from
+the same predicates over every code point (`char_class`); a test holds them to this
+Python's Unicode database, so the two cannot drift apart unseen.
 """
 
 from __future__ import annotations

@@ -10,12 +10,13 @@ import os
 import signal
 
 import httpx
+import pytest
 
 from conftest import free_port
 from tessera.ops.control import ControlServer
 from tessera.ops.restarts import CrashHistory, RestartPolicy
 from tessera.ops.services import Service, place
-from tessera.ops.supervisor import Supervisor, describe_exit
+from tessera.ops.supervisor import StackError, Supervisor, describe_exit
 
 POLICY = RestartPolicy(first_delay=1, max_delay=8, crash_loop=4, window=60, recovered_after=30)
 
@@ -44,6 +45,30 @@ def test_exits_older_than_the_window_do_not_count_towards_a_crash_loop():
     for t in (0, 1, 2):
         history.exited(now=t, started_at=t)
     assert history.exited(now=100, started_at=99) is not None
+
+
+def test_after_a_crash_loop_is_forgotten_the_next_exit_starts_from_the_first_pause():
+    history = CrashHistory(POLICY)
+    for t in (0, 1, 2):
+        history.exited(now=t, started_at=t)
+    assert history.exited(now=3, started_at=3) is None  # a crash loop
+    history.forget()  # its cool-down is over, or an operator restarted it
+    assert history.exited(now=4, started_at=4) == 1
+
+
+def test_a_restart_that_cannot_start_the_service_leaves_it_down_and_says_why(monkeypatch):
+    supervisor = _stack("alpha", policy=POLICY)
+    supervisor.down["alpha"] = "crash loop (exited with code 3); next try in 300 s"
+
+    async def cannot_spawn(*args, **kwargs):
+        raise OSError("[Errno 24] Too many open files")
+
+    monkeypatch.setattr(supervisor, "_spawn", cannot_spawn)
+    with pytest.raises(StackError, match=r"alpha could not be restarted: .*Too many open files"):
+        asyncio.run(supervisor.restart_service("alpha"))
+    assert supervisor.down["alpha"] == "could not be restarted: [Errno 24] Too many open files"
+    assert supervisor.histories["alpha"].restarts == 1  # tried: counted
+    assert "alpha" in {row["label"] for row in supervisor.status()}  # and still listed
 
 
 def test_an_exit_is_described_by_its_code_or_its_signal():

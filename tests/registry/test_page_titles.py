@@ -72,11 +72,16 @@ def test_titles_by_lower_case_language_tags_are_taken(titles):
         ({"ko": 5}, "the title in 'ko' must be text"),
         ({"ko": None}, "the title in 'ko' must be text"),
         ({"en": "Cart", "ko": ["장바구니"]}, "the title in 'ko' must be text"),
+        ({"ko": "\u200b"}, "the title in 'ko' is empty"),  # shows nothing
+        ({"ko": "\u00a0\u200d"}, "the title in 'ko' is empty"),
+        ({"ko": "장바\u2028구니"}, "the title in 'ko': this text must not contain a line sep"),
+        ({"ko": "\u202e니구바장"}, "the title in 'ko': this text must not contain a line sep"),
     ],
     ids=[
         "upper case", "one letter", "four letters", "underscore", "empty subtag",
         "long subtag", "two subtags", "empty key", "a percent sign", "empty", "blank", "two lines",
         "control character", "201 characters", "a number", "null", "a list",
+        "zero-width space", "invisible", "line separator", "bidi override",
     ],
 )  # fmt: skip
 def test_a_bad_entry_is_refused_naming_its_language(titles, reason):

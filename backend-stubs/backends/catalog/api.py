@@ -28,8 +28,6 @@ SVG = "image/svg+xml"
 #: `translations` (seeded from backends/catalog/korean.py).
 ENGLISH = "en"
 LANGUAGES = frozenset({ENGLISH, "ko"})
-#: The most of an `Accept-Language` header read: browsers send a few dozen characters.
-MAX_ACCEPT_LANGUAGE = 500
 
 
 class CategoryOut(Schema):
@@ -56,9 +54,8 @@ class ProductPage(Schema):
 def language_of(request: HttpRequest) -> str:
     """The language to answer `request` in: the first of its `Accept-Language` (by q-value,
     a region ignored; `q=0`, "not this one", never) that the catalog has, else English."""
+    # Django reads at most its first 500 characters, to the last whole entry in them.
     accepted = request.headers.get("accept-language", "")
-    if len(accepted) > MAX_ACCEPT_LANGUAGE:  # whole entries only: never half a q-value
-        accepted = accepted[:MAX_ACCEPT_LANGUAGE].rpartition(",")[0]
     for tag, quality in parse_accept_lang_header(accepted):
         primary = tag.split("-")[0].lower()
         if quality > 0 and primary in LANGUAGES:

@@ -24,6 +24,7 @@ from tessera.runtime.contract import (
     ROUTE_PLACEHOLDER,
     SHELL_COOKIES,
 )
+from tessera.runtime.text import refused_in_line, shows
 
 #: Fragment and page names: they appear in URLs (`/bff/<name>/`) and headers.
 NAME = r"[a-z][a-z0-9-]{0,62}"
@@ -60,6 +61,8 @@ def _describe(char: str) -> str:
         return "a space"
     if ord(char) < 32 or 127 <= ord(char) < 160:
         return f"a control character ({char!r})"
+    if refused_in_line(char):  # U+2028, U+2029, and the bidi controls that reorder text
+        return f"a line separator or bidi control (U+{ord(char):04X})"
     if char.isspace():
         return f"whitespace ({char!r})"
     if ord(char) > 127:
@@ -114,9 +117,11 @@ def validate_shell_id(value: str) -> None:
 
 
 def validate_single_line(value: str) -> None:
-    """One line of text (titles, owners): any language, no control characters."""
+    """One line of text (titles, owners): any language; no control character, line or
+    paragraph separator, or bidi control (the rule of tessera/runtime/text.py, which the
+    storefront's lines keep too: a title shows in every page's <title> and the admin)."""
     for index, char in enumerate(value):
-        if ord(char) < 32 or 127 <= ord(char) < 160:
+        if refused_in_line(char):
             raise _refuse(value, index, "this text")
 
 
@@ -236,7 +241,7 @@ def validate_titles(value: object) -> None:
             raise _title_error(key, "%(key)r is not a language tag (lower-case: ko, pt-br)")
         if not isinstance(title, str):
             raise _title_error(key, "the title in %(key)r must be text")
-        if not title.strip():
+        if not any(map(shows, title)):  # blank, or only characters that show nothing
             raise _title_error(key, "the title in %(key)r is empty")
         if len(title) > TITLE_CHARS:
             raise _title_error(key, f"the title in %(key)r is longer than {TITLE_CHARS} characters")
