@@ -1,6 +1,6 @@
 """Checkout in a real browser: two products bought end to end, a declined card told
-plainly with the cart left as it was, and a second tab told that the order is already
-being placed."""
+plainly with the cart left as it was, a second tab told that the order is already being
+placed, and a cart changed while pricing is out showing no made-up subtotal."""
 
 import re
 from datetime import date
@@ -9,7 +9,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import screenshot, wait_until_served
+from e2e.conftest import Faults, screenshot, wait_until_served
 
 pytestmark = pytest.mark.e2e
 
@@ -141,3 +141,34 @@ def test_a_second_tab_is_told_the_order_is_already_being_placed(shop, stack, pag
             httpx.delete(stack.url(backend) + "/_faults", headers=admin)
     page.goto(shop + "/cart")
     expect(page.locator(".cart__empty")).to_be_visible()  # bought once
+
+
+def test_a_cart_changed_while_pricing_is_out_shows_no_subtotal(
+    shop, stack, page: Page, faults: Faults
+):
+    """The cart took the change, so it is answered as done, without prices (`complete`
+    false): the page shows no subtotal figure (not €0.00) and says prices are unavailable."""
+    [sku] = in_stock(stack, 1)
+    add_to_cart(page, shop, sku)
+    page.goto(shop + "/cart")
+    cart = page.locator(".cart")
+    subtotal = cart.locator("[data-subtotal]")
+    expect(subtotal).to_have_text(re.compile(r"€[0-9,]+\.[0-9]{2}"))
+    unavailable = cart.get_by_text("Prices are unavailable right now")
+    expect(unavailable).to_be_hidden()
+    faults.down("pricing")
+    quantity = cart.locator(".cart__line input")
+    quantity.fill("2")
+    quantity.dispatch_event("change")
+    expect(cart.get_by_role("status")).to_have_text("Quantity updated.")
+    expect(quantity).to_have_value("2")
+    expect(subtotal).to_have_text("")
+    expect(unavailable).to_be_visible()
+    screenshot(page, "cart-without-prices")
+    faults.clear("pricing")
+    quantity.fill("1")
+    quantity.dispatch_event("change")
+    expect(subtotal).to_have_text(re.compile(r"€[0-9,]+\.[0-9]{2}"))
+    expect(unavailable).to_be_hidden()
+    cart.get_by_role("button", name=re.compile("^Remove")).click()  # leave the cart empty
+    expect(cart.locator(".cart__empty")).to_be_visible()

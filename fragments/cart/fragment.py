@@ -169,10 +169,14 @@ async def _cart_call(
 ) -> CartView | HttpResponse:
     """The cart backend's answer to a call, as the view of the cart it leaves.
 
-    A failed call is the cart backend's refusal (relayed) or a 502 inviting a retry: nothing
-    was written. Once a write is done, the answer says so whatever else fails: the view is
-    then degraded (lines named by their SKU, unpriced), never an error, since a retry of
-    "add" would add another unit.
+    A failed call is the cart backend's refusal (relayed: nothing was written) or a 502
+    inviting a retry. A 502 does not prove that nothing was written: a call that got no
+    answer in time (a timeout, a dropped connection) may have been committed by the cart
+    backend all the same, and a retried "add" then adds one more unit (which the view the
+    retry answers shows; a change or removal says what to hold, so its retry is harmless).
+    Once a write is answered, the answer says it is done whatever else fails: the view is
+    then degraded (lines named by their SKU, unpriced, `complete` false), never an error,
+    since a retry of "add" would add another unit.
     """
     unavailable = _("the cart is unavailable right now, please try again")
     try:
@@ -182,7 +186,7 @@ async def _cart_call(
     written = method != "GET"
     try:
         return await cart_view(cart, prices_required=not written)
-    except BackendError:  # pricing's failure is not the browser's doing; nothing was written
+    except BackendError:  # a read (prices required) failed: nothing was written
         return problem(502, unavailable)
 
 

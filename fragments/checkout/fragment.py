@@ -7,7 +7,9 @@ number goes to the payment service and nowhere else), and it names and prices th
 lines at the moment the order is placed. The browser's idempotency key is bound to its
 visitor (hashed together), so a retried request joins the same saga and no visitor can
 read another's; another key while the visitor's order is still being placed (a second
-tab) is refused by the orders service, and the shopper told so in words (`BUSY`).
+tab) is refused by the orders service (a 409 of type `busy`), and the shopper told so in
+words (`BUSY`). A card's expiry is checked here, to say why in the shopper's language, by
+the rule payments holds it to again (tessera/runtime/cards.py).
 
 It sends the page's title (`Checkout`, in the page's language), which the shell takes
 from the page's primary fragment: checkout is that on its page.
@@ -17,8 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import re
-from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
@@ -42,6 +42,7 @@ from fragments.kit.fragment import Fragment, Rendered
 from fragments.kit.params import VISIBLE_LINE
 from fragments.kit.rendering import render as render_template
 from fragments.kit.visitor import require_visitor, visitor_of
+from tessera.runtime.cards import EXPIRY, MAX_CARD_YEARS, expiry_fault, today, well_formed
 from tessera.runtime.openapi import problem
 
 bff = Router(tags=["checkout"])
@@ -50,11 +51,6 @@ add_image_relay(bff)
 #: The browser's key for one attempt at placing an order (a UUID, say).
 CLIENT_KEY = r"^[A-Za-z0-9-]{16,64}$"
 KeyPath = Annotated[str, Path(pattern=CLIENT_KEY, description="the attempt's key")]
-#: A card's expiry, MM/YY (ASCII digits only).
-EXPIRY = r"^(0[1-9]|1[0-2])/[0-9]{2}$"
-_EXPIRY = re.compile(r"(?P<month>0[1-9]|1[0-2])/(?P<year>[0-9]{2})")
-#: The furthest ahead a card's expiry may be: no card is issued for longer.
-MAX_CARD_YEARS = 20
 #: The `type` of a 422's entry refusing a card's expiry (the page's script shows its `msg`).
 EXPIRY_ERROR = "card_expiry"
 #: Countries the shop delivers to, as the form offers them.
@@ -84,6 +80,14 @@ BUSY = gettext_lazy(
     "An order for this cart is already being placed, perhaps in another tab or window. "
     "Please wait until it is finished, then check your cart before ordering again."
 )
+#: Another conflict of the orders service with this attempt (its key already placing an
+#: order for other lines, and that order not to be found): the page starts over.
+CONFLICT = gettext_lazy(
+    "This order could not be placed as it is. Please reload the page, check your cart and "
+    "place the order again."
+)
+#: The `type` of the orders service's refusal of a second checkout (its `BUSY_TYPE`).
+BUSY_TYPE = "busy"
 #: What the shopper is told when a checkout failed, by the orders service's reason.
 MESSAGES = {
     "declined": gettext_lazy(
@@ -113,32 +117,14 @@ class Address(Schema):
     country: str = Field(..., pattern="^(" + "|".join(COUNTRIES) + ")$")
 
 
-def today() -> date:
-    """The date a card's expiry is checked against (tests put another in its place).
-
-    The date where it is earliest (UTC-12): a card is valid to the end of its month, and
-    none whose month has not ended for the shopper yet is refused.
-    """
-    return (datetime.now(UTC) - timedelta(hours=12)).date()
-
-
-def expiry_fault(expiry: str, on: date) -> str | None:
-    """Why a card with `expiry` (MM/YY) cannot pay on `on`, in the current language; None
-    when it can: the month is well-formed, not over, and at most `MAX_CARD_YEARS` ahead."""
-    found = _EXPIRY.fullmatch(expiry)
-    if found is None:
-        return _("Enter the expiry date as MM/YY.")
-    # YY in the century around `on` (in 2095, "05" is 2105).
-    year = on.year // 100 * 100 + int(found["year"])
-    if year < on.year - 50:
-        year += 100
-    elif year > on.year + 50:
-        year -= 100
-    month = year * 12 + int(found["month"]) - 1
-    now = on.year * 12 + on.month - 1
-    if month < now:
+def expiry_refusal(expiry: str) -> str | None:
+    """Why a card with `expiry` (MM/YY, as `Card` took it) cannot pay today, in the current
+    language; None when it can. The rule is tessera/runtime/cards.py's, which payments
+    holds the card to again; `today` is this module's, for tests to put another date in."""
+    fault = expiry_fault(expiry, today())
+    if fault == "expired":
         return _("This card has expired.")
-    if month > now + 12 * MAX_CARD_YEARS:
+    if fault == "too_far":
         return _("Check the expiry date: no card is valid for more than %(years)d years.") % {
             "years": MAX_CARD_YEARS
         }
@@ -159,7 +145,7 @@ class Card(Schema):
     def _well_formed(cls, expiry: Any) -> Any:
         """A malformed expiry (month 13) is refused in the caller's language (the BFF's
         validation runs in it); whether the card can pay today is `place`'s to say."""
-        if isinstance(expiry, str) and _EXPIRY.fullmatch(expiry) is None:
+        if isinstance(expiry, str) and not well_formed(expiry):
             raise PydanticCustomError(EXPIRY_ERROR, _("Enter the expiry date as MM/YY."))
         return expiry  # anything but a string is left to the field's type
 
@@ -180,6 +166,17 @@ class CheckoutState(Schema):
     total_cents: int
     currency: str
     cart_count: int | None = Field(description="items left in the cart once completed")
+
+
+def busy(exc: BackendError) -> bool:
+    """Whether `exc` is the orders service's refusal of a second checkout while the
+    visitor's first is under way: a 409 whose detail is one entry of type `busy`, told
+    apart from its other conflicts (a key used for other lines), which are not that."""
+    return (
+        exc.status == 409
+        and isinstance(exc.detail, list)
+        and any(isinstance(entry, dict) and entry.get("type") == BUSY_TYPE for entry in exc.detail)
+    )
 
 
 def saga_key(visitor: str, key: str) -> str:
@@ -258,7 +255,7 @@ async def place(request: HttpRequest, order: PlaceIn):
         return known
     # Only a new checkout needs a card that can pay today: a retry joins its saga above,
     # even once the month its card was good for is over.
-    fault = expiry_fault(order.card.expiry, today())
+    fault = expiry_refusal(order.card.expiry)
     if fault is not None:
         loc = ["body", "order", "card", "expiry"]
         return problem(422, [{"type": EXPIRY_ERROR, "loc": loc, "msg": fault}])
@@ -295,8 +292,14 @@ async def place(request: HttpRequest, order: PlaceIn):
             known = await _known(visitor, order.key)
             if known is not None:
                 return known
-        if exc.status == 409:  # the key is the visitor's own: another checkout is under way
+        if busy(exc):  # another checkout of the visitor's is under way (another tab)
             return problem(409, str(BUSY))
+        if exc.status == 409:
+            # This key's own checkout, started for other lines (the cart changed between
+            # a try whose answer was lost and its retry): that checkout stands, as for any
+            # retry of the key; said in words should it not be there to report.
+            known = await _known(visitor, order.key)
+            return known if known is not None else problem(409, str(CONFLICT))
         return bff_error(exc, str(UNAVAILABLE))
     return await _state(visitor, order.key, checkout)
 

@@ -5,6 +5,7 @@ without an order, no order without its stock — and a crash after any step is f
 compensated by `recover`."""
 
 import contextlib
+import logging
 from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +15,7 @@ from backends.orders.models import Order, Saga
 from backends.orders.participants import Refused, Unavailable
 from backends.orders.saga import PIVOT, STEP_NAMES, Orchestrator
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from ninja.testing import TestClient
 
 pytestmark = pytest.mark.django_db
@@ -172,12 +174,12 @@ def orchestrator(shop, **options) -> Orchestrator:
     return Orchestrator(shop, sleep=lambda seconds: None, **options)
 
 
-def test_a_checkout_reserves_authorises_orders_confirms_captures_and_clears_the_cart(shop):
+def test_a_checkout_reserves_authorises_orders_confirms_clears_the_cart_and_captures(shop):
     start_saga()
     saga = orchestrator(shop).run(KEY)
     assert (saga.status, saga.reason) == (Saga.COMPLETED, "")
     assert saga.order_number == Order.objects.get().number
-    assert shop.calls == ["reserve", "authorise", "confirm", "capture", "clear_cart"]
+    assert shop.calls == ["reserve", "authorise", "confirm", "clear_cart", "capture"]
     shop.assert_sold()
 
 
@@ -313,8 +315,10 @@ def test_a_capture_failing_for_a_while_is_retried_with_backoff_until_it_is_taken
     shop.fail("capture", *[Unavailable("payments: HTTP 503")] * 6)  # two runs' worth
     start_saga()
     saga = orchestrator(shop, now=clock).run(KEY)
-    # Past the pivot: not compensated, left at the capture, to be tried again in 5 s.
-    assert (saga.status, STEP_NAMES[saga.step]) == (Saga.RUNNING, "capture_payment")
+    # Past the pivot: not compensated, left at the capture, to be tried again in 5 s; the
+    # bought units are out of the cart already, and the saga settling.
+    assert (saga.status, STEP_NAMES[saga.step]) == (Saga.SETTLING, "capture_payment")
+    assert shop.cart[VISITOR] == {"SKU-1003": 1}
     assert "void" not in shop.calls and "release" not in shop.calls
     assert (saga.retries, saga.retry_at) == (1, clock() + timedelta(seconds=5))
     assert "capture_payment: payments: HTTP 503" in saga.last_error
@@ -325,7 +329,7 @@ def test_a_capture_failing_for_a_while_is_retried_with_backoff_until_it_is_taken
     assert swept(clock) == [KEY]
     saga = orchestrator(shop, now=clock).recover(KEY)  # fails again: the wait doubles
     assert (saga.status, saga.retries, saga.retry_at) == (
-        Saga.RUNNING,
+        Saga.SETTLING,
         2,
         clock() + timedelta(seconds=10),
     )
@@ -342,6 +346,26 @@ def test_a_capture_failing_for_a_while_is_retried_with_backoff_until_it_is_taken
 def test_the_wait_between_runs_doubles_up_to_its_bound():
     timing = Orchestrator(FakeShop(), retry_base=5, retry_max=60)
     assert [timing.retry_delay(n) for n in range(1, 7)] == [5, 10, 20, 40, 60, 60]
+
+
+@pytest.mark.parametrize("retries", [1025, 10_000, 10**9])
+def test_the_wait_stays_at_its_bound_however_long_a_participant_is_out(retries):
+    """2 ** 1024 does not fit a float: after some 3.5 days of runs at 300 s the wait would
+    fail to be computed, and the saga be retried at every sweep."""
+    timing = Orchestrator(FakeShop(), retry_base=5, retry_max=300)
+    assert timing.retry_delay(retries) == 300
+
+
+def test_a_saga_waiting_days_for_payments_still_records_its_next_wait(shop):
+    clock = Clock()
+    shop.fail("capture", *[Unavailable("payments: HTTP 503")] * 6)
+    start_saga()
+    orchestrator(shop, now=clock).run(KEY)  # left at the capture
+    Saga.objects.filter(key=KEY).update(retries=10_000, retry_at=None)  # for days on end
+    orchestrator(shop, now=clock, retry_max=300).recover(KEY)
+    saga = Saga.objects.get(key=KEY)
+    assert (saga.retries, saga.retry_at) == (10_001, clock() + timedelta(seconds=300))
+    assert swept(clock) == []  # waiting its 300 s, not taken up at every sweep
 
 
 def test_a_crash_right_after_the_capture_captures_once_and_records_it_on_restart(shop):
@@ -361,15 +385,19 @@ def test_a_crash_right_after_the_capture_captures_once_and_records_it_on_restart
     shop.assert_sold()
 
 
-def test_a_refused_capture_is_recorded_and_the_sold_order_goes_on(shop):
+def test_a_refused_capture_is_recorded_and_the_sold_order_goes_on(shop, caplog):
     shop.fail("capture", Refused("payment_lost", "authorisation was voided"))
     start_saga()
-    saga = orchestrator(shop).run(KEY)
+    with caplog.at_level(logging.INFO, logger="tessera.orders.saga"):
+        saga = orchestrator(shop).run(KEY)
     assert (saga.status, saga.reason) == (Saga.COMPLETED, "")
     assert "capture_payment: authorisation was voided" in saga.last_error
     assert "void" not in shop.calls and "release" not in shop.calls  # sold: nothing undone
     assert Order.objects.get().payment == Order.REFUSED
     assert shop.cart[VISITOR] == {"SKU-1003": 1}
+    said = [record.getMessage() for record in caplog.records]
+    assert f"saga {KEY}: capture_payment refused (recorded)" in said
+    assert f"saga {KEY}: capture_payment done" not in said  # it was not
 
 
 def test_clearing_the_cart_takes_only_the_bought_units_once(shop):
@@ -391,6 +419,16 @@ def test_a_visitor_has_one_unfinished_saga_at_most_in_the_database():
     Saga.objects.filter(key=KEY).update(status=Saga.FAILED)
     start_saga(key="saga-000000000002")  # the first is over: another may start
     start_saga(key="saga-000000000003", visitor="visitor-someone-else")  # one each
+    # Settling (placed, out of the cart, the capture waiting for payments): the next may start.
+    Saga.objects.filter(key="saga-000000000002").update(status=Saga.SETTLING)
+    start_saga(key="saga-000000000004")
+
+
+def test_the_index_holds_the_statuses_of_a_checkout_under_way_exactly():
+    """The index's condition is spelled out (a migration changes it, not a new status)."""
+    (index,) = [c for c in Saga._meta.constraints if c.name == "one_unfinished_saga_per_visitor"]
+    assert index.condition == Q(status__in=list(Saga.UNDER_WAY))
+    assert Saga.SETTLING not in Saga.UNDER_WAY and Saga.SETTLING in Saga.UNFINISHED
 
 
 # -- the API --------------------------------------------------------------------------------
@@ -480,7 +518,8 @@ def test_a_second_checkout_while_the_visitors_first_is_under_way_is_refused(shop
     assert (first.status_code, first.json()["status"]) == (200, "pending")
     second = client.post("/checkouts", json=CHECKOUT | {"key": "saga-000000000002"})
     assert second.status_code == 409
-    assert second.json()["detail"] == (
+    assert second.json() == {"detail": [{"type": "busy", "msg": api.BUSY}]}
+    assert api.BUSY == (
         "An order for this cart is already being placed. Please wait until it is finished "
         "before placing another."
     )
@@ -490,9 +529,34 @@ def test_a_second_checkout_while_the_visitors_first_is_under_way_is_refused(shop
     assert runner.RUNNER.submitted == [KEY]
     someone = CHECKOUT | {"key": "saga-000000000003", "visitor": "visitor-someone-else"}
     assert client.post("/checkouts", json=someone).status_code == 200  # a cart each
-    Saga.objects.filter(key=KEY).update(status=Saga.COMPLETED)
+    Saga.objects.filter(key=KEY).update(status=Saga.SETTLING)
     later = client.post("/checkouts", json=CHECKOUT | {"key": "saga-000000000002"})
-    assert later.status_code == 200  # the first is over: the next order may start
+    assert later.status_code == 200  # the first is placed: the next order may start
+
+
+def test_an_order_whose_capture_waits_for_payments_is_placed_and_frees_the_visitor(client, shop):
+    """Payments out past the point of no return: the order is the shopper's (completed, its
+    number, its payment authorised), the bought units out of the cart, and the next checkout
+    is not refused while the sweep goes on capturing this one's payment."""
+    shop.fail("capture", *[Unavailable("payments: HTTP 503")] * 3)
+    placed = client.post("/checkouts", json=CHECKOUT).json()
+    assert (placed["status"], placed["step"], placed["payment"]) == (
+        "completed",
+        "capture_payment",  # still being captured
+        "authorised",
+    )
+    assert placed["order_number"] == Order.objects.get().number
+    assert Saga.objects.get(key=KEY).status == Saga.SETTLING
+    assert shop.cart[VISITOR] == {"SKU-1003": 1}
+    shop.cart[VISITOR]["SKU-1001"] = 1  # the shopper goes on shopping and orders again
+    shop.stock["SKU-1002"] = 2
+    shop.fail("capture", *[Unavailable("payments: HTTP 503")] * 3)
+    second = client.post("/checkouts", json=CHECKOUT | {"key": "saga-000000000002"})
+    assert second.status_code == 200 and second.json()["status"] == "completed"
+    orchestrator(shop).recover(KEY)  # payments is back: the sweep takes the money
+    settled = client.get(f"/checkouts/{KEY}").json()
+    assert (settled["status"], settled["step"], settled["payment"]) == ("completed", "", "captured")
+    assert settled["order_number"] == placed["order_number"]
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,10 @@
 """The payments stub: card tokens, and authorisations that are idempotent under their key,
 decline for the test card, and can be voided (even before they arrive) or captured."""
 
+from datetime import date
+
 import pytest
+from backends.payments import api
 from backends.payments.api import DECLINED_CARD, luhn_valid, router
 from backends.payments.models import Authorisation, Card
 from ninja.testing import TestClient
@@ -10,6 +13,8 @@ pytestmark = pytest.mark.django_db
 
 KEY = "saga-000000000001"
 GOOD_CARD = "4242424242424242"
+#: An expiry some years ahead of today: the card can pay whenever the tests run.
+EXPIRY = f"12/{(date.today().year + 4) % 100:02d}"
 
 
 @pytest.fixture
@@ -18,7 +23,7 @@ def client() -> TestClient:
 
 
 def token(client, number=GOOD_CARD) -> str:
-    made = client.post("/cards", json={"number": number, "expiry": "12/30", "cvc": "123"})
+    made = client.post("/cards", json={"number": number, "expiry": EXPIRY, "cvc": "123"})
     assert made.status_code == 200, made.json()
     return made.json()["token"]
 
@@ -34,7 +39,7 @@ def test_luhn():
 
 
 def test_a_card_becomes_a_token_and_its_number_is_not_kept(client):
-    made = client.post("/cards", json={"number": GOOD_CARD, "expiry": "12/30", "cvc": "123"})
+    made = client.post("/cards", json={"number": GOOD_CARD, "expiry": EXPIRY, "cvc": "123"})
     assert made.json()["last4"] == "4242" and made.json()["token"].startswith("card_")
     assert Card.objects.get().last4 == "4242"
     assert GOOD_CARD not in str(list(Card.objects.values()))
@@ -46,13 +51,51 @@ def test_a_card_becomes_a_token_and_its_number_is_not_kept(client):
         ({"number": "4242424242424241"}, "number"),
         ({"number": "4242 4242 4242 4242"}, "number"),
         ({"expiry": "13/30"}, "expiry"),
+        ({"expiry": "1/30"}, "expiry"),
         ({"cvc": "12"}, "cvc"),
     ],
 )
 def test_a_bad_card_is_refused_naming_the_field(client, change, field):
-    body = {"number": GOOD_CARD, "expiry": "12/30", "cvc": "123"} | change
+    body = {"number": GOOD_CARD, "expiry": EXPIRY, "cvc": "123"} | change
     refused = client.post("/cards", json=body)
     assert refused.status_code == 422 and field in str(refused.json()["detail"])
+
+
+@pytest.mark.parametrize(
+    ("expiry", "said"),
+    [
+        ("11/26", "the card has expired"),  # last month
+        ("01/20", "the card has expired"),
+        ("12/99", "the card has expired"),  # 1999: read in the century around today
+        ("01/47", "no card is valid for more than 20 years"),
+    ],
+)
+def test_a_card_that_cannot_pay_today_is_refused_naming_the_expiry(
+    client, monkeypatch, expiry, said
+):
+    """Whoever calls (not only the checkout's BFF, which checks it first): the same rule."""
+    monkeypatch.setattr(api, "today", lambda: date(2026, 12, 1))
+    body = {"number": GOOD_CARD, "expiry": expiry, "cvc": "123"}
+    refused = client.post("/cards", json=body)
+    assert refused.status_code == 422
+    [problem] = refused.json()["detail"]
+    assert problem["loc"][-1] == "expiry" and said in problem["msg"]
+    assert not Card.objects.exists()
+
+
+@pytest.mark.parametrize("expiry", ["12/26", "01/27", "12/46"])  # this month, 20 years ahead
+def test_a_card_good_this_month_or_up_to_twenty_years_ahead_is_taken(client, monkeypatch, expiry):
+    monkeypatch.setattr(api, "today", lambda: date(2026, 12, 1))
+    body = {"number": GOOD_CARD, "expiry": expiry, "cvc": "123"}
+    assert client.post("/cards", json=body).status_code == 200
+
+
+def test_the_expiry_follows_the_clock(client, monkeypatch):
+    body = {"number": GOOD_CARD, "expiry": "12/30", "cvc": "123"}
+    monkeypatch.setattr(api, "today", lambda: date(2031, 1, 1))
+    assert client.post("/cards", json=body).status_code == 422
+    monkeypatch.setattr(api, "today", lambda: date(2030, 12, 31))
+    assert client.post("/cards", json=body).status_code == 200
 
 
 def test_an_authorisation_is_made_once_under_its_key(client):

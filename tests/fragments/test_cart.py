@@ -6,7 +6,8 @@ import httpx
 import pytest
 from ninja.testing import TestAsyncClient
 
-from fragments.cart.fragment import bff, render
+from fragments.cart.fragment import bff, fragment, render
+from fragments.kit.views import fragment_view
 from tests.fragments.conftest import VISITOR, fragment_request, visitor_headers
 
 CART = f"/carts/{VISITOR}"
@@ -245,3 +246,26 @@ def test_reading_the_cart_needs_its_prices_but_not_its_names(client, shop):
     failed = asyncio.run(client.get("/", headers=visitor_headers()))
     assert failed.status_code == 502
     assert "cannot be shown right now" in asyncio.run(render(fragment_request()))
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [
+        ("en", "Prices are unavailable right now, so the subtotal cannot be shown."),
+        ("ko", "지금은 가격 정보를 불러올 수 없어 소계를 표시할 수 없습니다."),
+    ],
+)
+def test_a_cart_without_every_price_shows_no_subtotal_and_says_why(shop, locale, said):
+    """A sum of the lines that have a price is not the cart's subtotal: no figure at all."""
+    shop.on("cart", "GET", CART, ONE_KETTLE)
+    shop.on("pricing", "GET", "/prices", [])  # pricing knows none of the cart's products
+    request = fragment_request()
+    request.META["HTTP_X_TESSERA_LOCALE"] = locale
+    html = asyncio.run(fragment_view(fragment, "1.0")(request)).content.decode()
+    assert "<strong data-subtotal></strong>" in html
+    assert f'<p class="cart__prices" data-prices-unavailable>{said}' in html
+    shop.on("pricing", "GET", "/prices", [{"sku": "SKU-1001", "price_cents": 1999,
+                                           "currency": "EUR"}])  # fmt: skip
+    html = asyncio.run(fragment_view(fragment, "1.0")(fragment_request())).content.decode()
+    assert "<strong data-subtotal>€39.98</strong>" in html
+    assert '<p class="cart__prices" data-prices-unavailable hidden>' in html

@@ -229,7 +229,16 @@ def test_the_page_title_is_sent_in_the_pages_language(shop, locale, title):
     assert answer.status_code == 200 and unquote(answer["X-Page-Title"]) == title
 
 
-BUSY = "An order for this cart is already being placed. Please wait until it is finished."
+#: The orders service's refusal of a second checkout (backends/orders/api.py `busy`).
+BUSY = {
+    "detail": [
+        {
+            "type": "busy",
+            "msg": "An order for this cart is already being placed. Please wait until it is "
+            "finished before placing another.",
+        }
+    ]
+}
 
 
 @pytest.mark.parametrize(
@@ -242,11 +251,48 @@ BUSY = "An order for this cart is already being placed. Please wait until it is 
 def test_a_second_order_while_the_first_is_being_placed_is_told_in_words(
     client, shop, headers, said
 ):
-    shop.on("orders", "POST", "/checkouts", {"detail": BUSY}, 409)
+    shop.on("orders", "POST", "/checkouts", BUSY, 409)
     refused = asyncio.run(
         client.post("/orders", json=ORDER, headers={**visitor_headers(), **headers})
     )
     assert refused.status_code == 409 and refused.json()["detail"].startswith(said)
+
+
+OTHER_LINES = {"detail": "this key was used for an order with other lines, total"}
+
+
+def test_a_key_placing_an_order_for_other_lines_reports_that_order(client, shop):
+    """Not "already being placed": this attempt's own key placed an order (for the cart as
+    it was when the first try's answer was lost); the retry reports that one."""
+    lookups = []
+
+    def lookup(request):  # not there before the start (a race), there after it
+        lookups.append(request)
+        if len(lookups) == 1:
+            return httpx.Response(404, json={"detail": "Not Found"})
+        return httpx.Response(200, json=checkout())
+
+    shop.on("orders", "GET", f"/checkouts/{SAGA}", lookup)
+    shop.on("orders", "POST", "/checkouts", OTHER_LINES, 409)
+    state = place(client)
+    assert state.status_code == 200 and state.json()["order_number"] == "T00000042"
+
+
+@pytest.mark.parametrize(
+    ("headers", "said"),
+    [
+        ({}, "This order could not be placed as it is. Please reload the page"),
+        ({"x-tessera-locale": "ko"}, "이 주문은 지금 내용대로 처리할 수 없습니다"),
+    ],
+)
+def test_another_conflict_is_not_told_as_an_order_being_placed(client, shop, headers, said):
+    shop.on("orders", "POST", "/checkouts", OTHER_LINES, 409)
+    refused = asyncio.run(
+        client.post("/orders", json=ORDER, headers={**visitor_headers(), **headers})
+    )
+    assert refused.status_code == 409
+    assert refused.json()["detail"].startswith(said)
+    assert "already being placed" not in refused.json()["detail"]
 
 
 def saga_lines(shop) -> list[dict]:

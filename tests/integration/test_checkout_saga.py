@@ -16,6 +16,7 @@ import subprocess
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 
 import httpx
 import pytest
@@ -27,13 +28,15 @@ pytestmark = pytest.mark.integration
 
 GOOD_CARD = "4242424242424242"
 DECLINED_CARD = "4000000000000002"
+#: An expiry some years ahead of today (payments refuses a card that cannot pay today).
+EXPIRY = f"12/{(date.today().year + 4) % 100:02d}"
 STEPS = [
     "reserve_stock",
     "authorise_payment",
     "create_order",
     "confirm_reservation",
-    "capture_payment",
     "clear_cart",
+    "capture_payment",
 ]
 ADDRESS = {"name": "Ada", "street": "1 Main St", "city": "Utrecht", "postcode": "3511",
            "country": "NL"}  # fmt: skip
@@ -81,7 +84,7 @@ class Shop:
 
     def card(self, number: str = GOOD_CARD) -> str:
         made = self.http.post(
-            self.url("payments", "/cards"), json={"number": number, "expiry": "12/30", "cvc": "123"}
+            self.url("payments", "/cards"), json={"number": number, "expiry": EXPIRY, "cvc": "123"}
         )
         assert made.status_code == 200, made.text
         return made.json()["token"]
@@ -112,17 +115,30 @@ class Shop:
         return self.http.post(self.url("orders", "/checkouts"), json=body)
 
     def outcome(self, key: str, timeout: float = 40.0) -> dict:
-        """How checkout `key` ended, asking until it did (or the orders process is back)."""
+        """How checkout `key` ended, asking until it did (or the orders process is back):
+        failed, or completed with its payment settled (no step left: a placed order is
+        reported completed while its payment is still being captured)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
                 state = self.get("orders", f"/checkouts/{key}")
-                if state.status_code == 200 and state.json()["status"] != "pending":
+                ended = state.status_code == 200 and state.json()["status"] != "pending"
+                if ended and state.json()["step"] == "":
                     return state.json()
             except httpx.HTTPError:
                 pass  # restarting
             time.sleep(0.2)
         pytest.fail(f"checkout {key} never ended")
+
+    def state_until(self, key: str, done, timeout: float = 20.0) -> dict:
+        """Checkout `key`'s state once `done(state)` holds (asking until it does)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            state = self.get("orders", f"/checkouts/{key}").json()
+            if done(state):
+                return state
+            assert time.monotonic() < deadline, state
+            time.sleep(0.2)
 
     def checkout(self, lines: dict[str, int], card_number: str = GOOD_CARD) -> tuple[str, str]:
         """A visitor with `lines` in the cart starts a checkout: (key, visitor)."""
@@ -340,25 +356,43 @@ def test_the_last_unit_is_reserved_once_across_inventory_processes(shop, second_
     assert shop.stock(sku)["quantity"] == 0 and shop.stock(sku)["reserved"] == 3
 
 
-def test_a_capture_failing_for_a_while_is_retried_until_the_money_is_taken(shop):
-    lines = {shop.sku_with(100): 1}
-    levels = _levels(shop, lines)
+def test_a_capture_failing_for_a_while_places_the_order_and_takes_the_money_later(shop):
+    """Payments out past the point of no return: the order is placed (its number, the
+    payment authorised) and the bought units out of the cart at once, and the shopper may
+    check out again; the money is taken once payments is back."""
+    first_sku, second_sku = shop.sku_with(100), shop.sku_with(100)
+    lines, levels = {first_sku: 1}, _levels(shop, {first_sku: 1, second_sku: 1})
     shop.set_faults("payments", {"/captures": {"error_rate": 1.0}})
     key, visitor = shop.checkout(lines)
-    deadline = time.monotonic() + 20
-    while True:  # sold, and the capture failing: not compensated, waiting to try again
-        state = shop.get("orders", f"/checkouts/{key}").json()
-        if (state["status"], state["step"]) == ("pending", "capture_payment"):
-            break
-        assert state["status"] == "pending" and time.monotonic() < deadline, state
-        time.sleep(0.2)
-    assert state["payment"] == "authorised"
+    state = shop.state_until(key, lambda state: state["status"] != "pending")
+    assert (state["status"], state["step"], state["payment"]) == (
+        "completed",
+        "capture_payment",  # placed, its payment still to be captured
+        "authorised",
+    )
+    assert state["order_number"]
+    assert shop.cart(visitor) == []
     assert shop.get("payments", f"/authorisations/{key}").json()["status"] == "authorised"
     assert shop.get("inventory", f"/reservations/{key}").json()["status"] == "confirmed"
-    shop.set_faults("payments", {})  # payments recovers: the next sweep takes the money
-    outcome = shop.outcome(key)
-    assert (outcome["status"], outcome["payment"]) == ("completed", "captured")
-    shop.assert_sold(key, visitor, lines, levels)
+    # The shopper is not locked out: the next checkout starts (and is placed, its own
+    # capture waiting for payments as well).
+    shop.fill_cart(visitor, {second_sku: 1})
+    second = f"saga-{uuid.uuid4().hex}"
+    started = shop.post_checkout(second, visitor, {second_sku: 1}, shop.card())
+    assert started.status_code == 200, started.text
+    assert shop.state_until(second, lambda state: state["status"] != "pending")["status"] == (
+        "completed"
+    )
+    shop.set_faults("payments", {})  # payments recovers: the sweep takes the money
+    for placed, sku in ((key, first_sku), (second, second_sku)):
+        outcome = shop.outcome(placed)
+        assert (outcome["status"], outcome["payment"]) == ("completed", "captured")
+        payment = shop.get("payments", f"/authorisations/{placed}").json()
+        assert (payment["status"], payment["amount_cents"]) == ("captured", 1000)
+        assert shop.stock(sku)["on_hand"] == levels[sku]["on_hand"] - 1
+    orders = shop.get("orders", f"/visitors/{visitor}/orders").json()
+    assert sorted((o["status"], o["payment"]) for o in orders) == [("placed", "captured")] * 2
+    assert shop.cart(visitor) == []
 
 
 def test_only_the_bought_units_leave_the_cart(shop):
@@ -366,9 +400,16 @@ def test_only_the_bought_units_leave_the_cart(shop):
     levels = _levels(shop, {sku: 2})
     key, visitor = f"saga-{uuid.uuid4().hex}", f"visitor-{uuid.uuid4().hex[:16]}"
     shop.fill_cart(visitor, {sku: 2})
-    # The order is for the two; a third goes into the cart (another tab) while it is placed.
+    # The order is for the two. Its confirmation (the step before the cart's) hangs: past
+    # the pivot, the saga waits there (retried, never compensated) while a third unit goes
+    # into the cart (another tab); then inventory answers again and the saga goes on.
+    shop.set_faults("inventory", {f"/reservations/{key}/confirm": {"hang": True}})
     shop.start(key, visitor, {sku: 2}, shop.card())
+    state = shop.state_until(key, lambda state: state["step"] == "confirm_reservation")
+    assert state["status"] == "pending"
     shop.fill_cart(visitor, {sku: 1})
+    assert shop.cart(visitor) == [{"sku": sku, "quantity": 3}]
+    shop.set_faults("inventory", {})
     assert shop.outcome(key)["status"] == "completed"
     shop.assert_sold(key, visitor, {sku: 2}, levels, left=[{"sku": sku, "quantity": 1}])
 
@@ -378,10 +419,10 @@ def test_two_tabs_racing_start_one_checkout(shop):
     visitor = f"visitor-{uuid.uuid4().hex[:16]}"
     shop.fill_cart(visitor, {sku: 1})
     card = shop.card()
-    # Inventory and payments slow (within the saga's call timeout): the first checkout is
-    # still under way, for some 3.6 s, while the others arrive.
-    shop.set_faults("inventory", {"/reservations": {"delay_ms": 1800}})
-    shop.set_faults("payments", {"/authorisations": {"delay_ms": 1800}})
+    # Taking the bought units out of this visitor's cart hangs: the checkout that gets in
+    # stays under way (past the pivot it waits, never compensated) however long the others
+    # take to arrive, until every one has been answered and the fault is cleared.
+    shop.set_faults("cart", {f"/carts/{visitor}/removals": {"hang": True}})
     keys = [f"saga-{uuid.uuid4().hex}" for _ in range(6)]
 
     def start(key: str) -> httpx.Response:
@@ -401,16 +442,19 @@ def test_two_tabs_racing_start_one_checkout(shop):
         answers = dict(zip(keys, pool.map(start, keys), strict=True))
     started = [key for key, answer in answers.items() if answer.status_code == 200]
     assert len(started) == 1, {k: (a.status_code, a.text) for k, a in answers.items()}
-    for key, answer in answers.items():
-        if key not in started:
-            assert answer.status_code == 409
-            assert answer.json()["detail"].startswith(
-                "An order for this cart is already being placed"
-            )
-            assert shop.get("orders", f"/checkouts/{key}").status_code == 404  # none made
     (key,) = started
+    assert shop.get("orders", f"/checkouts/{key}").json()["status"] == "pending"  # still held
+    for other, answer in answers.items():
+        if other != key:
+            assert answer.status_code == 409
+            [refusal] = answer.json()["detail"]
+            assert refusal["type"] == "busy"
+            assert refusal["msg"].startswith("An order for this cart is already being placed")
+            assert shop.get("orders", f"/checkouts/{other}").status_code == 404  # none made
     rejoined = shop.post_checkout(key, visitor, {sku: 1}, card)  # a retry: the same one
     assert rejoined.status_code == 200 and rejoined.json()["key"] == key
+    shop.set_faults("cart", {})
     assert shop.outcome(key)["status"] == "completed"
     orders = shop.get("orders", f"/visitors/{visitor}/orders").json()
     assert len(orders) == 1
+    assert shop.cart(visitor) == []

@@ -3,10 +3,15 @@
 `POST /checkouts` starts placing an order under the caller's idempotency key and waits a
 moment (`ORDERS_CHECKOUT_WAIT`, 1.2 s) for it to end; it answers what is known then, and
 `GET /checkouts/{key}` tells how it went on. Asking again with the same key starts nothing
-new. A visitor has one checkout under way at most: another key while one is unfinished is
-refused (409, `BUSY`), which the database enforces (backends/orders/models.py), so two tabs
-racing cannot both start one. The caller (the checkout fragment's BFF) is trusted for who
-the visitor is and what the lines cost, as backends behind a BFF are.
+new. A checkout is reported `completed` (with its order number) once its order is placed
+and out of the cart, even while the payment is still being captured (`payment` says
+`authorised` until then). A visitor has one checkout under way at most: another key while
+one is (before that point) is refused with 409 and the body `{"detail": [{"type": "busy",
+"msg": BUSY}]}`, the one refusal callers tell the shopper "wait until it is finished" for
+(any other 409 has a message for its `detail`); the database enforces it
+(backends/orders/models.py), so two tabs racing cannot both start one. The caller (the
+checkout fragment's BFF) is trusted for who the visitor is and what the lines cost, as
+backends behind a BFF are.
 """
 
 import hmac
@@ -15,7 +20,7 @@ from contextlib import suppress
 from typing import Annotated, Literal
 
 from django.db import IntegrityError
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
@@ -26,6 +31,7 @@ from backends.orders import runner
 from backends.orders.models import Order, Saga
 from backends.orders.saga import STEP_NAMES, step_name
 from tessera.runtime.env import env_float
+from tessera.runtime.problem import problem
 from tessera.runtime.secrets import secret
 
 router = Router(tags=["orders"])
@@ -44,6 +50,14 @@ BUSY = (
     "An order for this cart is already being placed. Please wait until it is finished "
     "before placing another."
 )
+#: The `type` of that refusal's one entry: how a caller tells it from any other 409.
+BUSY_TYPE = "busy"
+
+
+def busy() -> JsonResponse:
+    """The refusal of a second checkout: `{"detail": ...}` as every refusal, its detail one
+    entry (as a field's refusal) whose `type` callers can tell apart from other conflicts."""
+    return problem(409, [{"type": BUSY_TYPE, "msg": BUSY}])
 
 
 class DeliveryOut(Schema):
@@ -91,10 +105,16 @@ class CheckoutIn(Schema):
 class CheckoutOut(Schema):
     key: str
     visitor: str
-    status: str = Field(description="pending, completed or failed")
-    step: str = Field(description="the step it is at while pending")
+    status: str = Field(description="pending, completed (the order placed) or failed")
+    step: str = Field(
+        description="the step it is at while pending, or while a completed checkout's "
+        "payment is still being captured (capture_payment); empty once it is all done"
+    )
     order_number: str
-    payment: str = Field(description="the order's payment: authorised or captured; or empty")
+    payment: str = Field(
+        description="the order's payment: authorised, captured or refused (not captured); "
+        "empty without a placed order"
+    )
     reason: str = Field(description="why it failed: declined, out_of_stock, unavailable...")
     detail: str
     total_cents: int
@@ -102,15 +122,17 @@ class CheckoutOut(Schema):
 
 
 def _checkout(saga: Saga) -> dict:
-    pending = saga.status in Saga.UNFINISHED
-    done = saga.status == Saga.COMPLETED
+    """How the checkout of `saga` stands, for the caller: a settling saga's order is placed
+    and out of the cart (completed), only its payment is still being captured."""
+    placed = saga.status in (Saga.SETTLING, Saga.COMPLETED)
+    status = "completed" if placed else saga.status
     order = Order.objects.filter(saga_key=saga.key).first() if saga.order_number else None
     return {
         "key": saga.key,
         "visitor": saga.visitor,
-        "status": "pending" if pending else saga.status,
-        "step": step_name(saga) if pending else "",
-        "order_number": saga.order_number if done else "",
+        "status": "pending" if saga.status in Saga.UNDER_WAY else status,
+        "step": step_name(saga) if saga.status in Saga.UNFINISHED else "",
+        "order_number": saga.order_number if placed else "",
         "payment": order.payment if order is not None and order.status == Order.PLACED else "",
         "reason": saga.reason,
         "detail": saga.detail,
@@ -143,9 +165,9 @@ def _differs(saga: Saga, payload: CheckoutIn, total: int) -> str:
 @router.post("/checkouts", response=CheckoutOut)
 def checkout(request: HttpRequest, payload: CheckoutIn):
     """Place an order: reserve stock, authorise payment, create the order, confirm the
-    reservation, capture the payment, take the bought units out of the cart (a saga). The
+    reservation, take the bought units out of the cart, capture the payment (a saga). The
     same key again answers how that one stands; another key while the visitor's checkout
-    is under way is refused (409)."""
+    is under way is refused (409, its one entry of type `busy`)."""
     subtotal = sum(line.unit_cents * line.quantity for line in payload.lines)
     total = subtotal + DELIVERY[payload.delivery]
     if not 1 <= total <= MAX_TOTAL_CENTS:  # payments would refuse it: no saga for that
@@ -168,8 +190,8 @@ def checkout(request: HttpRequest, payload: CheckoutIn):
             )
         except IntegrityError:
             # Not this key (get_or_create returns a row of it made concurrently): the
-            # visitor's unfinished checkout holds the index of one_unfinished_saga_per_visitor.
-            raise HttpError(409, BUSY) from None
+            # visitor's checkout under way holds the index of one_unfinished_saga_per_visitor.
+            return busy()
         if saga.visitor != payload.visitor:
             raise HttpError(409, "this key belongs to another checkout")
         if not created and (differs := _differs(saga, payload, total)):

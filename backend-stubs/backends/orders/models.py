@@ -5,9 +5,12 @@ step it is at and whether it goes forward or compensates. It is written before e
 is attempted and after each one succeeds, so a process that dies mid-saga leaves enough to
 finish or undo it when the service starts again.
 
-A visitor has at most one unfinished saga (running or compensating): the database holds
-that, by a unique index on the visitor of unfinished sagas only, so two tabs starting two
-checkouts at once cannot both get in, whatever runs concurrently.
+A visitor has at most one checkout under way (a saga running or compensating): the database
+holds that, by a unique index on the visitor of those sagas only, so two tabs starting two
+checkouts at once cannot both get in, whatever runs concurrently. A saga that is settling
+(its order placed and the bought units out of the cart, only the capture of the payment
+left, which may wait for payments for a long time) no longer holds that place: the shopper
+may place the next order meanwhile.
 """
 
 from django.db import models
@@ -17,11 +20,15 @@ from django.db.models import Q
 class Saga(models.Model):
     RUNNING = "running"  # going forward: `step` is the step being attempted
     COMPENSATING = "compensating"  # undoing: `step` is the next step to compensate
+    #: Placed and out of the cart; what is left (`step`: capturing the payment) is the
+    #: shop's business with payments, retried until done, not the shopper's.
+    SETTLING = "settling"
     COMPLETED = "completed"
     FAILED = "failed"  # compensated: nothing of it is left in any service
     STATUSES = [
         (RUNNING, "running"),
         (COMPENSATING, "compensating"),
+        (SETTLING, "settling"),
         (COMPLETED, "completed"),
         (FAILED, "failed"),
     ]
@@ -48,12 +55,18 @@ class Saga(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    UNFINISHED = (RUNNING, COMPENSATING)
+    #: A checkout under way: the shopper waits for it (pending), and it holds the visitor's
+    #: one checkout (the unique index below names the same statuses, spelled out, so that a
+    #: status added here cannot change the index without a migration saying so).
+    UNDER_WAY = (RUNNING, COMPENSATING)
+    #: What the runner's sweep takes up: every saga with a step (or compensation) left.
+    UNFINISHED = (RUNNING, COMPENSATING, SETTLING)
 
     class Meta:
         constraints = [
             # One checkout at a time per visitor (their cart): a second start while one is
             # under way is refused (backends/orders/api.py), enforced here, not by a check.
+            # Not while settling: that order is placed and its units are out of the cart.
             models.UniqueConstraint(
                 fields=["visitor"],
                 condition=Q(status__in=["running", "compensating"]),

@@ -6,8 +6,9 @@ again until it ends. When the service starts, and every `ORDERS_SWEEP_INTERVAL` 
 after, the sweep hands every unfinished saga not already running here to
 `Orchestrator.recover`: those an earlier process left behind, and those waiting for a
 participant that was unavailable once their wait (`retry_at`, the orchestrator's backoff)
-is over. One orders process runs the sagas of its database (the service runs as a single
-replica: two processes would each sweep and run the same sagas).
+is over, settling ones (their payment still to capture) included. One orders process runs
+the sagas of its database (the service runs as a single replica: two processes would each
+sweep and run the same sagas).
 """
 
 from __future__ import annotations

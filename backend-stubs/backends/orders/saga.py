@@ -16,8 +16,8 @@ Steps, each with the compensation that undoes it when a later step fails:
 | authorise payment | payments | void the authorisation |
 | create order | orders (local) | cancel the order |
 | confirm reservation | inventory | none: the point of no return |
-| capture payment | payments | none: retried until done |
 | clear the bought units from the cart | cart | none: retried until done |
+| capture payment | payments | none: retried until done (the saga is `settling`) |
 
 Every call carries the saga's key, and every participant answers a repeated call with what
 it did the first time, so a step (or a compensation) may be retried freely; a compensation
@@ -27,24 +27,29 @@ refusal is final. A failure before the point of no return compensates every step
 and including the failed one (a timed-out step may have happened), in reverse order.
 Confirming the reservation is the pivot: once confirmed the sale happened, and the saga
 only goes forward; if confirmation is refused (the reservation expired) it compensates.
-Past it, the money held is captured (the order then says `captured`; a captured payment
-can no longer be voided, and refunds are not part of this demo) and the bought units leave
-the cart (only those: a unit the shopper added meanwhile stays).
+Past it, the bought units leave the cart (only those: a unit the shopper added meanwhile
+stays), then the money held is captured (the order then says `captured`; a captured
+payment can no longer be voided, and refunds are not part of this demo). The two are
+independent, and the cart goes first: once it is cleared the order is the shopper's, and
+the saga is `settling`. It is reported placed (completed, with its number, the payment
+`authorised` until captured), and it no longer holds the visitor's one checkout, so a
+payments outage that holds the capture for hours neither hides the order nor keeps the
+shopper from the next one; the sweep goes on capturing it.
 
 A step at or past the pivot that cannot be done now is not compensated: the saga stays
-running at that step and is tried again by the runner's sweep, after a wait that doubles
-with every run that found it still unavailable (`retry_base` up to `retry_max` seconds,
-kept in the row as `retries` and `retry_at`, so a restart keeps the pace), until it is
-done. A compensation that cannot run now waits the same way. A refusal past the pivot
+running (or settling) at that step and is tried again by the runner's sweep, after a wait
+that doubles with every run that found it still unavailable (`retry_base` up to `retry_max`
+seconds, kept in the row as `retries` and `retry_at`, so a restart keeps the pace), until
+it is done. A compensation that cannot run now waits the same way. A refusal past the pivot
 cannot be undone either: it is logged and recorded (a refused capture leaves the order's
 payment `refused`, for people to settle) and the saga goes on.
 
 The saga's row is saved before each step and after it, so a restart knows where each saga
-was (`recover`): one stopped before the pivot is compensated (its shopper has long been told
-something went wrong or is still waiting, and nothing is kept that was not paid for), one at
-the pivot asks inventory again whether the reservation is confirmed, one past it is
-finished. Crash points for tests: `crash(step)` is called after each step took effect and
-before the saga records it, the worst moment to die.
+was (`recover`): one stopped before the pivot is compensated (its shopper has long been
+told something went wrong or is still waiting, and nothing is kept that was not paid for),
+one at the pivot asks inventory again whether the reservation is confirmed, one past it
+(running or settling) is finished. Crash points for tests: `crash(step)` is called after
+each step took effect and before the saga records it, the worst moment to die.
 """
 
 from __future__ import annotations
@@ -67,6 +72,9 @@ logger = logging.getLogger("tessera.orders.saga")
 
 #: What `recover` tells the shopper of a saga a restart compensated.
 INTERRUPTED = "the checkout was interrupted"
+#: The most times the wait between runs doubles: far past any `retry_max` over
+#: `retry_base` (2 ** 64), far below what a float holds (2 ** 1023).
+MAX_DOUBLINGS = 64
 
 
 @dataclass(frozen=True)
@@ -128,17 +136,20 @@ STEPS: tuple[Step, ...] = (
     ),
     Step("create_order", _create_order, lambda p, s: cancel_order(s)),
     Step("confirm_reservation", lambda p, s: p.confirm(s.key)),
+    Step("clear_cart", lambda p, s: p.clear_cart(s.key, s.visitor, s.lines)),
     Step(
         "capture_payment",
         lambda p, s: p.capture(s.key),
         done=_payment(Order.CAPTURED),
         refused=_payment(Order.REFUSED),
     ),
-    Step("clear_cart", lambda p, s: p.clear_cart(s.key, s.visitor, s.lines)),
 )
 STEP_NAMES = tuple(step.name for step in STEPS)
 #: The step after which the saga never compensates.
 PIVOT = STEP_NAMES.index("confirm_reservation")
+#: The first step of settling: past it the order is placed and out of the cart, and the
+#: saga no longer holds the visitor's one checkout (`Saga.SETTLING`).
+SETTLES = STEP_NAMES.index("clear_cart") + 1
 
 
 def step_name(saga: Saga) -> str:
@@ -176,14 +187,20 @@ class Orchestrator:
         self.retry_max = retry_max or env_float("ORDERS_RETRY_MAX", 300.0)
 
     def retry_delay(self, retries: int) -> float:
-        """Seconds to wait before the next run of a saga `retries` runs found unavailable."""
-        return min(self.retry_max, self.retry_base * 2 ** max(0, retries - 1))
+        """Seconds to wait before the next run of a saga `retries` runs found unavailable.
+
+        The exponent is bounded: 2 ** 1024 is more than a float holds, and a saga still
+        waiting after that many runs (3.5 days at 300 s) must wait `retry_max`, not fail to
+        record its wait (and be retried at every sweep).
+        """
+        doublings = min(max(0, retries - 1), MAX_DOUBLINGS)
+        return min(self.retry_max, self.retry_base * 2.0**doublings)
 
     def run(self, key: str) -> Saga:
         """Take the saga `key` as far as it can go now: completed, failed (compensated), or
-        left running or compensating while a participant is unavailable."""
+        left running, settling or compensating while a participant is unavailable."""
         saga = Saga.objects.get(key=key)
-        if saga.status == Saga.RUNNING:
+        if saga.status in (Saga.RUNNING, Saga.SETTLING):
             self._forward(saga)
         if saga.status == Saga.COMPENSATING:
             self._compensate(saga)
@@ -199,7 +216,7 @@ class Orchestrator:
         return self.run(key)
 
     def _forward(self, saga: Saga) -> None:
-        while saga.status == Saga.RUNNING and saga.step < len(STEPS):
+        while saga.status in (Saga.RUNNING, Saga.SETTLING) and saga.step < len(STEPS):
             step = STEPS[saga.step]
             try:
                 self._attempt(lambda step=step: step.action(self.participants, saga))
@@ -207,7 +224,7 @@ class Orchestrator:
                 if saga.step > PIVOT:  # sold: what is left is done as well as it can be
                     logger.error("saga %s: %s refused: %s", saga.key, step.name, exc.detail)
                     saga.last_error = f"{step.name}: {exc.detail}"[:300]
-                    self._advance(saga, step.refused)
+                    self._advance(saga, step.refused, "refused (recorded)")
                     continue
                 self._fail(saga, exc.reason, exc.detail)
                 return
@@ -221,18 +238,23 @@ class Orchestrator:
             self.crash(step.name)
             self._advance(saga, step.done)
 
-    def _advance(self, saga: Saga, record: Callable[[Saga], None] | None) -> None:
-        """Save `saga` past its current step, with what the step leaves in this database."""
+    def _advance(
+        self, saga: Saga, record: Callable[[Saga], None] | None, outcome: str = "done"
+    ) -> None:
+        """Save `saga` past its current step, with what the step leaves in this database
+        (`outcome`: how the step ended, for the log)."""
         name = step_name(saga)
         saga.step += 1
         if saga.step == len(STEPS):
             saga.status = Saga.COMPLETED
+        elif saga.step >= SETTLES:
+            saga.status = Saga.SETTLING
         saga.retries, saga.retry_at = 0, None
         with transaction.atomic():
             if record is not None:
                 record(saga)
             saga.save()
-        logger.info("saga %s: %s done", saga.key, name)
+        logger.info("saga %s: %s %s", saga.key, name, outcome)
 
     def _later(self, saga: Saga, error: str) -> None:
         """Leave `saga` for a later run, after a wait that grows with each such run."""

@@ -1,7 +1,10 @@
 """Payments API (a stub): card tokens, and authorisations that can be voided or captured.
 
 - `POST /cards` makes a token of a card number (checked with the Luhn sum): the only call
-  that sees the number; everything after it names the token.
+  that sees the number; everything after it names the token. A card that cannot pay today
+  (its month is over, or more than 20 years ahead: tessera/runtime/cards.py, the rule the
+  checkout's BFF tells the shopper in words) is refused, 422 naming `expiry`: a backend
+  checks everything again, whoever its caller.
 - `POST /authorisations` holds an amount on a card under the caller's idempotency key: the
   same key again is answered with what was decided the first time (authorised, declined
   or voided), so a retry after a timeout never charges twice. The test card
@@ -34,6 +37,7 @@ from ninja.errors import HttpError
 from pydantic import StrictInt, field_validator
 
 from backends.payments.models import Authorisation, Card
+from tessera.runtime.cards import EXPIRY, MAX_CARD_YEARS, expiry_fault, today
 
 router = Router(tags=["payments"])
 
@@ -56,7 +60,11 @@ def luhn_valid(number: str) -> bool:
 
 class CardIn(Schema):
     number: str = Field(..., pattern=r"^[0-9]{12,19}$", description="digits only")
-    expiry: str = Field(..., pattern=r"^(0[1-9]|1[0-2])/[0-9]{2}$", description="MM/YY")
+    expiry: str = Field(
+        ...,
+        pattern=EXPIRY,
+        description=f"MM/YY: this month or later, at most {MAX_CARD_YEARS} years ahead",
+    )
     cvc: str = Field(..., pattern=r"^[0-9]{3,4}$")
 
     @field_validator("number")
@@ -65,6 +73,18 @@ class CardIn(Schema):
         if not luhn_valid(number):
             raise ValueError("the card number is not valid")
         return number
+
+    @field_validator("expiry")
+    @classmethod
+    def _can_pay_today(cls, expiry: str) -> str:
+        """After the pattern: the month is not over, and not too far ahead (`today` is
+        this module's, for tests to put another date in)."""
+        fault = expiry_fault(expiry, today())
+        if fault == "expired":
+            raise ValueError("the card has expired")
+        if fault == "too_far":
+            raise ValueError(f"no card is valid for more than {MAX_CARD_YEARS} years")
+        return expiry
 
 
 class CardOut(Schema):

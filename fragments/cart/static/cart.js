@@ -1,6 +1,7 @@
 // Cart fragment: change quantities and remove lines through the cart's own BFF.
 // It tells the rest of the page with a `cart:updated` event and touches only its own root.
 // The BFF decides what stock allows ("Only 3 left."); a refused change puts the box back.
+// A change answered while pricing is out (`complete` false) shows no subtotal, and says why.
 // Its words come in the page's language from the fragment's root (data-t-*), the BFF's in the
 // same (the gateway tells it); amounts as the page shows them (in won on a Korean page, at
 // the kit's rate: fragments/kit/money.py).
@@ -53,7 +54,11 @@ for (const root of document.querySelectorAll(".cart")) {
     if (summary) {
       summary.querySelector("[data-count]").textContent =
         (cart.count === 1 ? t.tItem : t.tItems).replace("{count}", String(cart.count));
-      summary.querySelector("[data-subtotal]").textContent = money(cart.subtotal_cents, currency, wonPerCent);
+      // Without every line's price (pricing out after a change the cart took) the sum
+      // would be a wrong figure: none is shown, and the summary says prices are unavailable.
+      summary.querySelector("[data-subtotal]").textContent =
+        cart.complete ? money(cart.subtotal_cents, currency, wonPerCent) : "";
+      summary.querySelector("[data-prices-unavailable]").hidden = cart.complete;
       summary.hidden = cart.lines.length === 0;
     }
     root.querySelector(".cart__empty").hidden = cart.lines.length > 0;
