@@ -26,6 +26,24 @@ from tessera.ops.supervisor import Supervisor
 from tessera.runtime.secrets import local_secrets
 
 
+def _fresh_sync_executor() -> None:
+    """Give a forked child its own thread for Django's synchronous code.
+
+    asgiref runs `sync_to_async` work on one class-level thread pool; a forked child
+    inherits the pool but not its thread, so the first such call waits forever. mutmut
+    (`make mutation`) forks a child per mutant after running the tests once: without this,
+    every gateway mutant timed out instead of being decided.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from asgiref.sync import SyncToAsync
+
+    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+
+
+os.register_at_fork(after_in_child=_fresh_sync_executor)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
