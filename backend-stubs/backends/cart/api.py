@@ -5,14 +5,16 @@ Visitor ids come from the cart fragment's BFF, which takes them from the shell's
 visitor token; the backend trusts its caller, as backends behind a BFF do.
 """
 
+from typing import Annotated
+
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
-from pydantic import StrictInt, field_validator
+from pydantic import AfterValidator, StrictInt
 
 from backends.cart.models import CartItem, Removal
-from backends.kit.params import SKU, SkuPath, VisitorPath
+from backends.kit.params import SKU, SkuPath, VisitorPath, one_line_per_sku
 
 router = Router(tags=["cart"])
 
@@ -124,14 +126,9 @@ class RemovedLineIn(Schema):
 
 class RemovalIn(Schema):
     key: str = Field(..., pattern=KEY, description="the caller's idempotency key")
-    lines: list[RemovedLineIn] = Field(..., min_length=1, max_length=MAX_LINES)
-
-    @field_validator("lines")
-    @classmethod
-    def _one_line_per_sku(cls, lines: list[RemovedLineIn]) -> list[RemovedLineIn]:
-        if len({line.sku for line in lines}) != len(lines):
-            raise ValueError("each product may appear in one line only")
-        return lines
+    lines: Annotated[list[RemovedLineIn], AfterValidator(one_line_per_sku)] = Field(
+        ..., min_length=1, max_length=MAX_LINES
+    )
 
 
 @router.post("/carts/{visitor}/removals", response=CartOut)

@@ -7,11 +7,11 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
-from pydantic import StrictInt, field_validator
+from pydantic import AfterValidator, StrictInt
 
 from backends.inventory import reservations
 from backends.inventory.models import Reservation, Stock
-from backends.kit.params import SKU, Sku, SkuPath
+from backends.kit.params import SKU, Sku, SkuPath, one_line_per_sku
 
 router = Router(tags=["inventory"])
 
@@ -64,14 +64,9 @@ class LineIn(Schema):
 
 class ReservationIn(Schema):
     key: str = Field(..., pattern=KEY, description="the caller's idempotency key")
-    lines: list[LineIn] = Field(..., min_length=1, max_length=MAX_LINES)
-
-    @field_validator("lines")
-    @classmethod
-    def _one_line_per_sku(cls, lines: list[LineIn]) -> list[LineIn]:
-        if len({line.sku for line in lines}) != len(lines):
-            raise ValueError("each product may appear in one line only")
-        return lines
+    lines: Annotated[list[LineIn], AfterValidator(one_line_per_sku)] = Field(
+        ..., min_length=1, max_length=MAX_LINES
+    )
 
 
 class LineOut(Schema):

@@ -5,7 +5,8 @@ before a view runs, and the OpenAPI document states it. Patterns are for pydanti
 engine: `[0-9]`, not `\\d` (any Unicode digit), and `$` only at the very end.
 """
 
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Protocol, TypeVar
 
 from ninja import Path, Query
 from pydantic import StringConstraints
@@ -17,6 +18,10 @@ from tessera.runtime.text import VISIBLE_LINE as VISIBLE_LINE
 
 SKU = r"^SKU-[0-9]{1,8}$"
 VISITOR = r"^[A-Za-z0-9_-]{8,64}$"
+#: An ISO 4217 currency code (EUR).
+CURRENCY = r"^[A-Z]{3}$"
+#: What payments makes of a card (POST /cards): the only way a card travels between stubs.
+CARD_TOKEN = r"^card_[0-9a-f]{24}$"  # noqa: S105 (a pattern, not a secret)
 #: Text without control characters (NUL included, which some databases refuse).
 PLAIN_TEXT = r"^[^\x00-\x1f\x7f]*$"
 #: Text of several lines: control characters other than tab and line breaks are refused.
@@ -31,3 +36,19 @@ VisitorPath = Annotated[
     str, Path(pattern=VISITOR, description="a visitor id: 8-64 letters, digits, '-' or '_'")
 ]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="items to skip")]
+
+
+class _Line(Protocol):
+    sku: str
+
+
+LineT = TypeVar("LineT", bound=_Line)
+
+
+def one_line_per_sku(lines: Sequence[LineT]) -> Sequence[LineT]:
+    """`lines` of an order, a reservation or a removal, each SKU in one of them only (a
+    pydantic `AfterValidator`: two lines of one SKU would be counted against its stock
+    twice, or removed twice)."""
+    if len({line.sku for line in lines}) != len(lines):
+        raise ValueError("each product may appear in one line only")
+    return lines

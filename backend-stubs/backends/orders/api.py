@@ -24,9 +24,17 @@ from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
-from pydantic import StrictInt, field_validator
+from pydantic import AfterValidator, StrictInt
 
-from backends.kit.params import SKU, VISIBLE_LINE, VISITOR, VisitorPath
+from backends.kit.params import (
+    CARD_TOKEN,
+    CURRENCY,
+    SKU,
+    VISIBLE_LINE,
+    VISITOR,
+    VisitorPath,
+    one_line_per_sku,
+)
 from backends.orders import runner
 from backends.orders.models import Order, Saga
 from backends.orders.saga import STEP_NAMES, step_name
@@ -88,18 +96,13 @@ class AddressIn(Schema):
 class CheckoutIn(Schema):
     key: str = Field(..., pattern=KEY, description="the caller's idempotency key")
     visitor: str = Field(..., pattern=VISITOR)
-    lines: list[LineIn] = Field(..., min_length=1, max_length=MAX_LINES)
-    currency: str = Field(..., pattern=r"^[A-Z]{3}$")
+    lines: Annotated[list[LineIn], AfterValidator(one_line_per_sku)] = Field(
+        ..., min_length=1, max_length=MAX_LINES
+    )
+    currency: str = Field(..., pattern=CURRENCY)
     delivery: Literal["standard", "express"]
     address: AddressIn
-    card: str = Field(..., pattern=r"^card_[0-9a-f]{24}$", description="a payments token")
-
-    @field_validator("lines")
-    @classmethod
-    def _one_line_per_sku(cls, lines: list[LineIn]) -> list[LineIn]:
-        if len({line.sku for line in lines}) != len(lines):
-            raise ValueError("each product may appear in one line only")
-        return lines
+    card: str = Field(..., pattern=CARD_TOKEN, description="a payments token")
 
 
 class CheckoutOut(Schema):

@@ -36,13 +36,13 @@ from ninja import Field, Path, Router, Schema
 from ninja.errors import HttpError
 from pydantic import StrictInt, field_validator
 
+from backends.kit.params import CARD_TOKEN, CURRENCY
 from backends.payments.models import Authorisation, Card
 from tessera.runtime.cards import EXPIRY, MAX_CARD_YEARS, expiry_fault, today
 
 router = Router(tags=["payments"])
 
 KEY = r"^[A-Za-z0-9_-]{8,64}$"
-CARD_TOKEN = r"^card_[0-9a-f]{24}$"  # noqa: S105 (a pattern, not a secret)
 KeyPath = Annotated[str, Path(pattern=KEY, description="the authorisation's idempotency key")]
 #: The test card that is always declined.
 DECLINED_CARD = "4000000000000002"
@@ -107,7 +107,7 @@ class AuthorisationIn(Schema):
     key: str = Field(..., pattern=KEY, description="the caller's idempotency key")
     card: str = Field(..., pattern=CARD_TOKEN, description="a token from POST /cards")
     amount_cents: StrictInt = Field(..., ge=1, le=MAX_CENTS)
-    currency: str = Field(..., pattern=r"^[A-Z]{3}$")
+    currency: str = Field(..., pattern=CURRENCY)
 
 
 class AuthorisationOut(Schema):
