@@ -42,7 +42,14 @@ from fragments.kit.fragment import Fragment, Rendered
 from fragments.kit.params import VISIBLE_LINE
 from fragments.kit.rendering import render as render_template
 from fragments.kit.visitor import require_visitor, visitor_of
-from tessera.runtime.cards import EXPIRY, MAX_CARD_YEARS, expiry_fault, today, well_formed
+from tessera.runtime.cards import (
+    EXPIRY,
+    EXPIRY_RULE,
+    MAX_CARD_YEARS,
+    expiry_fault,
+    today,
+    well_formed,
+)
 from tessera.runtime.openapi import problem
 
 bff = Router(tags=["checkout"])
@@ -136,7 +143,7 @@ class Card(Schema):
     expiry: str = Field(
         ...,
         pattern=EXPIRY,
-        description=f"MM/YY: this month or later, at most {MAX_CARD_YEARS} years ahead",
+        description=EXPIRY_RULE,
     )
     cvc: str = Field(..., pattern=r"^[0-9]{3,4}$")
 

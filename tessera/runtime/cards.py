@@ -22,6 +22,8 @@ EXPIRY = r"^(0[1-9]|1[0-2])/[0-9]{2}$"
 _EXPIRY = re.compile(r"(?P<month>0[1-9]|1[0-2])/(?P<year>[0-9]{2})")
 #: The furthest ahead a card's expiry may be: no card is issued for longer.
 MAX_CARD_YEARS = 20
+#: The rule, as the OpenAPI documents of the checkout's BFF and of payments state it.
+EXPIRY_RULE = f"MM/YY: this month or later, at most {MAX_CARD_YEARS} years ahead"
 
 #: Why a well-formed expiry cannot pay: its month is over, or too far ahead.
 ExpiryFault = Literal["expired", "too_far"]

@@ -38,7 +38,7 @@ from pydantic import StrictInt, field_validator
 
 from backends.kit.params import CARD_TOKEN, CURRENCY
 from backends.payments.models import Authorisation, Card
-from tessera.runtime.cards import EXPIRY, MAX_CARD_YEARS, expiry_fault, today
+from tessera.runtime.cards import EXPIRY, EXPIRY_RULE, MAX_CARD_YEARS, expiry_fault, today
 
 router = Router(tags=["payments"])
 
@@ -63,7 +63,7 @@ class CardIn(Schema):
     expiry: str = Field(
         ...,
         pattern=EXPIRY,
-        description=f"MM/YY: this month or later, at most {MAX_CARD_YEARS} years ahead",
+        description=EXPIRY_RULE,
     )
     cvc: str = Field(..., pattern=r"^[0-9]{3,4}$")
 
