@@ -52,9 +52,14 @@ def test_quantity_zero_removes_a_line_and_an_emptied_cart_hides_its_summary(shop
 
     first = page.locator(".cart__line").first
     quantity = first.get_by_role("spinbutton")
+    changes: list[str] = []
+    page.on("request", lambda r: changes.append(r.url) if r.method == "PATCH" else None)
     quantity.fill("0")
     quantity.dispatch_event("change")
     expect(page.locator(".cart__status")).to_have_text("Removed from your cart.")
+    # One change, one request: the box's own blur (it is disabled while the change is
+    # sent) must not send the change again, which would answer "not in this cart".
+    assert len(changes) == 1, changes
     expect(page.locator(".cart__line")).to_have_count(1)
     expect(page.locator("[data-count]")).to_have_text("1 item")
     expect(page.locator("[data-cart-count]")).to_have_text("1")

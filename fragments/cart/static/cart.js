@@ -67,7 +67,8 @@ for (const root of document.querySelectorAll(".cart")) {
 
   root.addEventListener("change", async (event) => {
     const input = event.target.closest(".cart__line input");
-    if (!input) return;
+    // Disabling the focused box blurs it, and the blur fires `change` again: one at a time.
+    if (!input || input.disabled) return;
     const row = input.closest(".cart__line");
     const quantity = input.value.trim() === "" ? NaN : Number(input.value);
     if (!Number.isInteger(quantity) || quantity < 0 || quantity > most) {
