@@ -39,7 +39,7 @@ from fragments.kit.backends import (
 )
 from fragments.kit.caching import NO_STORE
 from fragments.kit.fragment import Fragment, Rendered
-from fragments.kit.params import VISIBLE_LINE
+from fragments.kit.params import VisibleLine
 from fragments.kit.rendering import render as render_template
 from fragments.kit.visitor import require_visitor, visitor_of
 from tessera.runtime.cards import (
@@ -117,10 +117,10 @@ MESSAGES = {
 
 
 class Address(Schema):
-    name: str = Field(..., min_length=1, max_length=100, pattern=VISIBLE_LINE)
-    street: str = Field(..., min_length=1, max_length=200, pattern=VISIBLE_LINE)
-    city: str = Field(..., min_length=1, max_length=100, pattern=VISIBLE_LINE)
-    postcode: str = Field(..., min_length=1, max_length=16, pattern=VISIBLE_LINE)
+    name: VisibleLine = Field(..., min_length=1, max_length=100)
+    street: VisibleLine = Field(..., min_length=1, max_length=200)
+    city: VisibleLine = Field(..., min_length=1, max_length=100)
+    postcode: VisibleLine = Field(..., min_length=1, max_length=16)
     country: str = Field(..., pattern="^(" + "|".join(COUNTRIES) + ")$")
 
 

@@ -16,7 +16,7 @@ from django.http import QueryDict
 from ninja import Path
 
 #: One line of text people read (a name, a street): the rule the backends hold it to too.
-from tessera.runtime.text import VISIBLE_LINE as VISIBLE_LINE
+from tessera.runtime.text import VisibleLine as VisibleLine
 
 #: A product's SKU, for ninja/pydantic (their regex engine ends `$` at the very end).
 SKU_PATTERN = r"^SKU-[0-9]{1,8}$"

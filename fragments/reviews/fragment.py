@@ -30,11 +30,12 @@ from fragments.kit.backends import (
 )
 from fragments.kit.caching import Caching
 from fragments.kit.fragment import Fragment, NotFound
-from fragments.kit.params import VISIBLE_LINE, SkuPath, is_sku
+from fragments.kit.params import SkuPath, VisibleLine, is_sku
 from fragments.kit.rendering import render as render_template
 from fragments.kit.visitor import require_visitor
 from tessera.runtime.env import env_str
 from tessera.runtime.openapi import problem
+from tessera.runtime.text import shows
 
 SHOWN = 10
 #: The section's heading; a deploy may set it to try a new wording (see `manage.py deploy`),
@@ -42,7 +43,7 @@ SHOWN = 10
 HEADING = env_str("REVIEWS_HEADING", "") or gettext_lazy("Customer reviews")
 UNAVAILABLE = gettext_lazy("reviews cannot be written right now, please try again")
 #: As the reviews backend takes them: a name or title is one line with something visible in
-#: it (the kit's `VISIBLE_LINE`); a review's text may have tabs and line breaks but no other
+#: it (the kit's `VisibleLine`); a review's text may have tabs and line breaks but no other
 #: control character.
 MULTILINE_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 
@@ -69,6 +70,9 @@ MESSAGES: dict[str, dict[str, Any]] = {
     },
 }
 
+#: The faults of text that holds characters a field cannot take (VisibleLine's, a pattern's).
+PATTERN_FAULTS = ("visible_line", "string_pattern_mismatch")
+
 bff = Router(tags=["reviews"])
 
 
@@ -77,17 +81,15 @@ def _fault(error: ValidationError, value: Any) -> str:
     kind = error.errors()[0]["type"]
     if kind == "string_too_long":
         return "long"
-    if kind == "string_pattern_mismatch" and isinstance(value, str) and value.strip():
+    if kind in PATTERN_FAULTS and isinstance(value, str) and any(map(shows, value)):
         return "text"
     return "missing"  # empty, blank, short, of the wrong type, out of range
 
 
 class ReviewIn(Schema):
-    author: str = Field(
-        ..., min_length=1, max_length=60, pattern=VISIBLE_LINE, description="shown name"
-    )
+    author: VisibleLine = Field(..., min_length=1, max_length=60, description="shown name")
     rating: StrictInt = Field(..., ge=1, le=5, description="stars, 1 to 5")
-    title: str = Field(..., min_length=1, max_length=120, pattern=VISIBLE_LINE)
+    title: VisibleLine = Field(..., min_length=1, max_length=120)
     body: str = Field(..., min_length=10, max_length=4000, pattern=MULTILINE_TEXT)
 
     @field_validator("author", "rating", "title", "body", mode="wrap")

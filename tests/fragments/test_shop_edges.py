@@ -277,6 +277,7 @@ def test_a_refused_review_says_in_words_what_each_field_needs(shop):
     [
         ({"author": "A" * 61}, "author", "Please shorten your name to 60 characters at most."),
         ({"title": "Quiet\r\nSet-Cookie: x=1"}, "title", "Please give the title as one line"),
+        ({"author": "\u3164\u3164"}, "author", "Please give your name."),  # Hangul fillers
         ({"rating": 6}, "rating", "Please choose a rating from 1 to 5 stars."),
         ({"rating": True}, "rating", "Please choose a rating from 1 to 5 stars."),
         ({"body": "x" * 4001}, "body", "Please shorten your review to 4,000 characters"),

@@ -6,12 +6,19 @@ import sys
 from typing import Annotated
 
 import pytest
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from tessera.runtime import text as rule
 from tessera.runtime.text import VISIBLE_LINE, is_visible_line
 
 LINE = TypeAdapter(Annotated[str, Field(pattern=VISIBLE_LINE)])
+
+
+class Named(BaseModel):
+    """A schema as the kits write them: the field type, bounded in length by `Field`."""
+
+    name: rule.VisibleLine = Field(..., max_length=60)
+
 
 REFUSED = [
     "",
@@ -31,11 +38,15 @@ REFUSED = [
     "Ada\x00",
     "Ada\x85",  # NEL, a C1 control
     "Ada\t",
+    "\u3164",  # the Hangul filler: a letter, drawn as nothing
+    "\u115f\u1160 \uffa0",  # the other Hangul fillers
+    "\u2800\u2800",  # blank braille patterns
 ]
 TAKEN = [
     "Ada",
     " Ada Lovelace ",
     "김민준",  # Korean
+    "\u3164김민준",  # a filler beside Korean letters that show
     "Zoë Ågren-Łukasiewicz",  # accented Latin
     "e\u0301",  # a combining accent
     "👩\u200d💻",  # an emoji ZWJ sequence
@@ -98,5 +109,23 @@ def test_both_kits_hold_lines_to_this_rule():
 
     from fragments.kit import params as fragment_params
 
-    assert fragment_params.VISIBLE_LINE is VISIBLE_LINE
-    assert backend_params.VISIBLE_LINE is VISIBLE_LINE
+    assert fragment_params.VisibleLine is rule.VisibleLine
+    assert backend_params.VisibleLine is rule.VisibleLine
+
+
+@pytest.mark.parametrize("text", REFUSED)
+def test_the_kits_field_type_refuses_in_words_not_with_the_pattern(text):
+    with pytest.raises(ValidationError) as refused:
+        Named(name=text)
+    (error,) = refused.value.errors()
+    assert (error["type"], error["msg"]) == ("visible_line", rule.VISIBLE_LINE_RULE)
+
+
+def test_the_kits_field_type_takes_lines_and_documents_the_pattern():
+    for text in TAKEN:
+        assert Named(name=text).name == text
+    schema = Named.model_json_schema()["properties"]["name"]
+    assert (schema["maxLength"], schema["pattern"]) == (60, VISIBLE_LINE)
+    with pytest.raises(ValidationError) as refused:  # its length is checked as a string's
+        Named(name="A" * 61)
+    assert refused.value.errors()[0]["type"] == "string_too_long"

@@ -14,7 +14,7 @@ from pydantic import StringConstraints
 #: One line of text with something visible in it (a name, a title): no control characters,
 #: line separators or bidi controls, and not only invisible characters; the fragments' BFFs
 #: hold their lines to the same rule, spelled once in tessera/runtime/text.py.
-from tessera.runtime.text import VISIBLE_LINE as VISIBLE_LINE
+from tessera.runtime.text import VisibleLine as VisibleLine
 
 SKU = r"^SKU-[0-9]{1,8}$"
 VISITOR = r"^[A-Za-z0-9_-]{8,64}$"

@@ -30,8 +30,8 @@ from backends.kit.params import (
     CARD_TOKEN,
     CURRENCY,
     SKU,
-    VISIBLE_LINE,
     VISITOR,
+    VisibleLine,
     VisitorPath,
     one_line_per_sku,
 )
@@ -80,16 +80,16 @@ def delivery_options(request: HttpRequest):
 
 class LineIn(Schema):
     sku: str = Field(..., pattern=SKU)
-    name: str = Field(..., min_length=1, max_length=200, pattern=VISIBLE_LINE)
+    name: VisibleLine = Field(..., min_length=1, max_length=200)
     quantity: StrictInt = Field(..., ge=1, le=99)
     unit_cents: StrictInt = Field(..., ge=0, le=10_000_000)
 
 
 class AddressIn(Schema):
-    name: str = Field(..., min_length=1, max_length=100, pattern=VISIBLE_LINE)
-    street: str = Field(..., min_length=1, max_length=200, pattern=VISIBLE_LINE)
-    city: str = Field(..., min_length=1, max_length=100, pattern=VISIBLE_LINE)
-    postcode: str = Field(..., min_length=1, max_length=16, pattern=VISIBLE_LINE)
+    name: VisibleLine = Field(..., min_length=1, max_length=100)
+    street: VisibleLine = Field(..., min_length=1, max_length=200)
+    city: VisibleLine = Field(..., min_length=1, max_length=100)
+    postcode: VisibleLine = Field(..., min_length=1, max_length=16)
     country: str = Field(..., pattern=r"^[A-Z]{2}$")
 
 

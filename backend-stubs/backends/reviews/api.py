@@ -17,7 +17,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import StrictInt
 
-from backends.kit.params import MULTILINE_TEXT, VISIBLE_LINE, VISITOR, Offset, SkuPath
+from backends.kit.params import MULTILINE_TEXT, VISITOR, Offset, SkuPath, VisibleLine
 from backends.reviews.models import Review
 from tessera.runtime.env import env_int
 from tessera.runtime.problem import problem
@@ -32,9 +32,9 @@ if RATE_LIMIT < 1 or RATE_WINDOW < 1:
 
 
 class ReviewIn(Schema):
-    author: str = Field(..., min_length=1, max_length=60, pattern=VISIBLE_LINE)
+    author: VisibleLine = Field(..., min_length=1, max_length=60)
     rating: StrictInt = Field(..., ge=1, le=5)
-    title: str = Field(..., min_length=1, max_length=120, pattern=VISIBLE_LINE)
+    title: VisibleLine = Field(..., min_length=1, max_length=120)
     body: str = Field(..., min_length=10, max_length=4000, pattern=MULTILINE_TEXT)
     visitor: str = Field(..., pattern=VISITOR, description="who writes it (never shown)")
 
