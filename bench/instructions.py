@@ -5,7 +5,10 @@ Starts the nginx fragment origin, runs `bench.inprocess` under valgrind's callgr
 page. Use it to compare hot-path changes; wall-clock figures on this machine class vary too
 much from run to run for small differences. `--work` measures pages of 6 to 48 fragments and
 of 2 to 200 KB fragments, and prints what one more fragment and one more KB cost: a cost
-that grows linearly with the work shows as figures that fit the slope.
+that grows linearly with the work shows as figures that fit the slope. `--server` counts
+what the in-process figures leave out: the server and the service envelope, per request of a
+stand-in service answering the page's 24 KB at once (bench/standin.py), over keep-alive
+connections.
 """
 
 from __future__ import annotations
@@ -29,16 +32,34 @@ from bench.harness import (
     wait_http,
     write_pages,
 )
+from bench.standin import drive
 from tessera.runtime.env import REPO_ROOT
+
+CALLGRIND = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+
+
+def _collected(stderr: str) -> int:
+    return int(re.search(r"Collected : (\d+)", stderr).group(1))
 
 
 def count(pages: int, env: dict[str, str]) -> int:
     out = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-         sys.executable, "-m", "bench.inprocess", str(pages)],
+        [*CALLGRIND, sys.executable, "-m", "bench.inprocess", str(pages)],
         env=env, cwd=REPO_ROOT, capture_output=True, text=True, check=True,
     ).stderr  # fmt: skip
-    return int(re.search(r"Collected : (\d+)", out).group(1))
+    return _collected(out)
+
+
+def count_served(requests: int) -> int:
+    """Instructions of the stand-in service (bench/standin.py) answering `requests`."""
+    port = free_port()
+    with subprocess.Popen(
+        [*CALLGRIND, sys.executable, "-m", "bench.standin", str(requests), str(port)],
+        cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    ) as server:  # fmt: skip
+        wait_http(f"http://127.0.0.1:{port}/", timeout=120)
+        drive(port, requests - 1)  # wait_http's request was the first
+        return _collected(server.communicate(timeout=300)[1])
 
 
 def main() -> None:
@@ -53,8 +74,19 @@ def main() -> None:
         help="cost against work: pages of 6-48 fragments and of 2-200 KB fragments, one at "
         "a time (N=64)",
     )
+    parser.add_argument(
+        "--server",
+        action="store_true",
+        help="the server and the service envelope alone: per request of a stand-in app "
+        "answering 24 KB at once (bench/standin.py)",
+    )
     args = parser.parse_args()
     ensure_tools(extra=("valgrind",))
+    if args.server:
+        n = args.pages * 3
+        per_request = (count_served(3 * n) - count_served(n)) // (2 * n)
+        print(f"instructions per request (server and envelope): {per_request:,}")
+        return
     work = Path(tempfile.mkdtemp(prefix="tessera-instructions-"))
     write_pages(work)
     port = free_port()

@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import asyncio
 import http
+import urllib.parse
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from tessera.runtime.coalesce import CoalescingHttpToolsProtocol
+from tessera.runtime.cycle import ResponseCycle
 from tessera.runtime.limits import ServerLimits
 
 #: Seconds a refused connection keeps discarding what arrives before it is closed.
@@ -53,9 +54,7 @@ _CLOSING = 5  # refused: closed once the client closes or at the linger deadline
 
 _NEVER = float("inf")
 
-# uvicorn's own callbacks, called directly: cheaper than super() on every request.
-_begin_message = HttpToolsProtocol.on_message_begin
-_complete_headers = HttpToolsProtocol.on_headers_complete
+# uvicorn's own callback, called directly: cheaper than super() on every request.
 _take_body = HttpToolsProtocol.on_body
 
 
@@ -95,8 +94,9 @@ def refusal(status: int, default_headers: Iterable[tuple[bytes, bytes]]) -> byte
     return b"".join(lines)
 
 
-class BoundedHttpToolsProtocol(CoalescingHttpToolsProtocol):
-    """The coalescing httptools protocol, enforcing `limits` (see the module's docstring)."""
+class BoundedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with the leaner cycle of cycle.py, enforcing `limits`
+    (see the module's docstring)."""
 
     # Slots, not the instance dict: uvicorn's protocol already has 28 attributes, and beyond
     # 30 CPython 3.11 stops sharing dict keys, which slows every attribute access (1.4 %
@@ -222,7 +222,10 @@ class BoundedHttpToolsProtocol(CoalescingHttpToolsProtocol):
     # Parser callbacks (uvicorn's, with the bounds)
 
     def on_message_begin(self) -> None:
-        _begin_message(self)
+        # uvicorn's, but for the scope: made whole once the head is (`on_headers_complete`).
+        self.url = b""
+        self.expect_100_continue = False
+        self.headers = []
         if self._phase != _FIRST:  # the first request's deadline counts from the connection
             self.deadline = self.loop.time() + self._limits.head_timeout
         self._phase = _HEAD
@@ -250,8 +253,50 @@ class BoundedHttpToolsProtocol(CoalescingHttpToolsProtocol):
         self.deadline += limits.body_timeout
         self._body_left = limits.max_body_bytes
         self._body_read = 0
-        _complete_headers(self)
+        self._begin_cycle()
         self.headers = _TRAILERS  # the scope keeps the head's own list
+
+    def _begin_cycle(self) -> None:
+        """uvicorn's `on_headers_complete` after the bounds, in one go: the request's scope
+        and cycle, and its task (or its place in the pipeline). A path in origin form (the
+        usual `/…`) is split here rather than by httptools' URL parser."""
+        parser = self.parser
+        if parser.should_upgrade() and self._should_upgrade():
+            return  # never, as services run: no WebSocket protocol (serve.py's ws="none")
+        version = parser.get_http_version()
+        url = self.url
+        if url[:1] == b"/":
+            raw_path, _, query = url.partition(b"#")[0].partition(b"?")
+        else:  # absolute form (a proxy's request) or `*`
+            parsed = httptools.parse_url(url)
+            raw_path, query = parsed.path or b"", parsed.query or b""
+        path = raw_path.decode("ascii")
+        if "%" in path:
+            path = urllib.parse.unquote(path)
+        root = self.root_path
+        self.scope = scope = {  # type: ignore[typeddict-item]
+            "type": "http",
+            "asgi": {"version": self.asgi_version, "spec_version": "2.3"},
+            "http_version": version,
+            "server": self.server,
+            "client": self.client,
+            "scheme": self.scheme,
+            "root_path": root,
+            "headers": self.headers,
+            "state": self.app_state.copy(),
+            "method": parser.get_method().decode("ascii"),
+            "path": root + path,
+            "raw_path": root.encode("ascii") + raw_path,
+            "query_string": query,
+        }
+        existing = self.cycle
+        keep_alive = version != "1.0" and parser.should_keep_alive()
+        self.cycle = cycle = ResponseCycle(self, scope, keep_alive)  # type: ignore[assignment]
+        if existing is None or existing.response_complete:
+            self._start_asgi_task(cycle, self.app)
+        else:  # pipelined: queued until the one before is answered
+            self.flow.pause_reading()
+            self.pipeline.appendleft((cycle, self.app))
 
     def on_body(self, body: bytes) -> None:
         self._body_left -= len(body)  # a chunked body declares no length beforehand

@@ -148,10 +148,11 @@ def serve(
         host=args.host,
         port=args.port,
         lifespan="on",
-        # A response's head and body in one write (tessera.runtime.coalesce), and the limits, with
-        # their own keep-alive deadline. uvicorn's limit_concurrency stays unset: it answers
-        # 503 to requests, not connections, once the connections reach it, and its other
-        # count, requests in progress, cannot exceed the connections.
+        # A response's head and first body part in one write (tessera.runtime.cycle), and the
+        # limits, with their own keep-alive deadline. uvicorn's limit_concurrency is not
+        # applied (bounded.py makes the cycle itself): it answers 503 to requests, not
+        # connections, once the connections reach it, and its other count, requests in
+        # progress, cannot exceed the connections.
         http=BoundedHttpToolsProtocol.with_limits(limits),
         ws="none",  # no service speaks WebSocket: an upgrade is an ordinary request
         # The client's address is the peer's, unless the peer is a proxy trusted to say whose

@@ -9,7 +9,7 @@ from uvicorn.server import ServerState
 
 from tessera.runtime.bounded import BoundedHttpToolsProtocol
 from tessera.runtime.limits import ServerLimits
-from tests.runtime.test_coalesce import FakeTransport
+from tests.runtime.fakes import FakeTransport
 
 
 def get(path: str, *headers: str) -> bytes:

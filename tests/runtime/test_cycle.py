@@ -1,13 +1,15 @@
-"""The response head written in one piece (tessera.runtime.cycle): on the wire exactly what
-uvicorn's own cycle sends, and a 500 for a header that could split a response."""
+"""The request-response cycle (tessera.runtime.cycle): on the wire exactly what uvicorn's own
+cycle sends, the head leaving with the first part of the body in one write, and a 500 for a
+header that could split a response."""
 
 import asyncio
 
 import pytest
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from tessera.runtime.coalesce import CoalescingHttpToolsProtocol
-from tests.runtime.test_coalesce import _serve, _turns
+from tessera.runtime.bounded import BoundedHttpToolsProtocol as Ours
+from tests.runtime.fakes import serve as _serve
+from tests.runtime.fakes import turns as _turns
 
 
 def _wire(protocol_class, messages, request=b"GET / HTTP/1.1\r\nHost: t\r\n\r\n"):
@@ -116,7 +118,7 @@ PAGE_HEADERS = [
 )
 def test_the_wire_is_uvicorns(messages, request_head):
     request = request_head + b" / HTTP/1.1\r\nHost: t\r\n\r\n"
-    ours = _wire(CoalescingHttpToolsProtocol, messages, request)
+    ours = _wire(Ours, messages, request)
     assert ours == _wire(HttpToolsProtocol, messages, request)
     assert ours[0].startswith(b"HTTP/1.1 ")
 
@@ -124,13 +126,13 @@ def test_the_wire_is_uvicorns(messages, request_head):
 def test_an_http_1_0_client_gets_connection_close_as_from_uvicorn():
     messages = [start(200, [(b"content-length", b"2")]), body(b"ok")]
     request = b"GET / HTTP/1.0\r\nHost: t\r\n\r\n"
-    data, closed, _ = _wire(CoalescingHttpToolsProtocol, messages, request)
+    data, closed, _ = _wire(Ours, messages, request)
     assert b"\r\nconnection: close\r\n" in data and closed
     assert (data, closed) == _wire(HttpToolsProtocol, messages, request)[:2]
 
 
 def test_header_names_keep_the_apps_case():
-    data, _, _ = _wire(CoalescingHttpToolsProtocol, [start(200, [(b"X-Frame", b"DENY")]), body()])
+    data, _, _ = _wire(Ours, [start(200, [(b"X-Frame", b"DENY")]), body()])
     assert b"\r\nX-Frame: DENY\r\n" in data
 
 
@@ -149,7 +151,7 @@ def test_header_names_keep_the_apps_case():
 )
 def test_a_header_that_could_split_the_response_is_refused_with_a_500(header):
     messages = [start(200, [(b"content-type", b"text/plain"), header]), body(b"x")]
-    data, _, raised = _wire(CoalescingHttpToolsProtocol, messages)
+    data, _, raised = _wire(Ours, messages)
     assert raised == ["Invalid HTTP header name or value."]
     assert data.startswith(b"HTTP/1.1 500 ")  # nothing was sent: the server answers 500
     assert b"evil" not in data and b"x-split" not in data and b"bad" not in data
@@ -160,18 +162,104 @@ def test_a_header_that_could_split_the_response_is_refused_with_a_500(header):
 def test_a_body_longer_or_shorter_than_declared_is_an_error_as_in_uvicorn():
     longer = [start(200, [(b"content-length", b"2")]), body(b"abc")]
     shorter = [start(200, [(b"content-length", b"5")]), body(b"abc")]
-    assert _wire(CoalescingHttpToolsProtocol, longer)[2] == [
-        "Response content longer than Content-Length"
-    ]
-    assert _wire(CoalescingHttpToolsProtocol, shorter)[2] == [
-        "Response content shorter than Content-Length"
-    ]
+    assert _wire(Ours, longer)[2] == ["Response content longer than Content-Length"]
+    assert _wire(Ours, shorter)[2] == ["Response content shorter than Content-Length"]
 
 
 def test_a_message_after_the_response_is_an_error_as_in_uvicorn():
     messages = [start(200, [(b"content-length", b"2")]), body(b"ok"), body(b"more")]
-    ours = _wire(CoalescingHttpToolsProtocol, messages)
+    ours = _wire(Ours, messages)
     assert ours[2] == [
         "Unexpected ASGI message 'http.response.body' sent, after response already completed."
     ]
     assert ours == _wire(HttpToolsProtocol, messages)
+
+
+def test_the_head_leaves_with_the_body_in_one_write():
+    async def scenario(protocol_class):
+        async def app(scope, receive, send):
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"<p>page</p>"})
+
+        fake = _serve(protocol_class, app)
+        await _turns()
+        return fake.log
+
+    ours = asyncio.run(scenario(Ours))
+    assert len(ours) == 1
+    assert ours[0][1].startswith(b"HTTP/1.1 200 OK\r\n")
+    assert ours[0][1].endswith(b"<p>page</p>\r\n0\r\n\r\n")
+    # uvicorn's own protocol writes the head and the body separately: what this saves.
+    assert len(asyncio.run(scenario(HttpToolsProtocol))) == 2
+
+
+def test_a_streamed_part_goes_out_while_the_app_still_waits():
+    async def scenario():
+        release = asyncio.Event()
+
+        async def app(scope, receive, send):
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"above", "more_body": True})
+            await release.wait()
+            await send({"type": "http.response.body", "body": b"below"})
+
+        fake = _serve(Ours, app)
+        await _turns()
+        before_release = list(fake.log)
+        release.set()
+        await _turns()
+        return before_release, fake.log
+
+    before_release, log = asyncio.run(scenario())
+    assert len(before_release) == 1
+    assert before_release[0][1].startswith(b"HTTP/1.1 200 OK\r\n")
+    assert before_release[0][1].endswith(b"5\r\nabove\r\n")
+    assert log == [*before_release, ("write", b"5\r\nbelow\r\n0\r\n\r\n")]
+
+
+def test_a_head_is_held_only_until_the_first_part_of_the_body():
+    """The head alone is not written; an empty part with more to come sends it."""
+
+    async def scenario():
+        step = asyncio.Event()
+
+        async def app(scope, receive, send):
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await step.wait()
+            await send({"type": "http.response.body", "body": b"", "more_body": True})
+            await asyncio.Event().wait()  # never answers more
+
+        fake = _serve(Ours, app)
+        await _turns()
+        held = list(fake.log)
+        step.set()
+        await _turns()
+        return held, list(fake.log)  # before asyncio.run cancels the app and closes
+
+    held, log = asyncio.run(scenario())
+    assert held == []
+    assert len(log) == 1 and log[0][1].startswith(b"HTTP/1.1 200 OK\r\n")
+    assert log[0][1].endswith(b"\r\n\r\n")  # the head, and no chunk yet
+
+
+@pytest.mark.parametrize(
+    "target",
+    [b"/a%20b/c?x=1&y=%2F", b"/p?q#frag", b"http://shop.example/abs/path?k=v", b"/"],
+)
+def test_the_scope_is_uvicorns(target):
+    """Path, raw path, query and the rest as uvicorn's own protocol gives them."""
+
+    async def scenario(protocol_class):
+        seen = []
+
+        async def app(scope, receive, send):
+            seen.append({k: v for k, v in scope.items() if k != "state"})
+            await send({"type": "http.response.start", "status": 204, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+
+        _serve(protocol_class, app, b"GET " + target + b" HTTP/1.1\r\nHost: t\r\nX-A: 1\r\n\r\n")
+        await _turns()
+        return seen
+
+    ours = asyncio.run(scenario(Ours))
+    assert len(ours) == 1 and ours == asyncio.run(scenario(HttpToolsProtocol))
