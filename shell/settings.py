@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from shell.middleware import MIDDLEWARE
 from tessera.runtime.django_defaults import service_settings
 from tessera.runtime.env import (
     REPO_ROOT,
@@ -20,13 +21,7 @@ globals().update(
         "shell",
         installed_apps=["django.contrib.staticfiles"],
         root_urlconf="shell.urls",
-        middleware=[
-            "django.middleware.security.SecurityMiddleware",
-            "whitenoise.middleware.WhiteNoiseMiddleware",
-            "django.middleware.common.CommonMiddleware",
-            # BFF writes through the gateway need a CSRF token (cookie + X-CSRFToken header).
-            "django.middleware.csrf.CsrfViewMiddleware",
-        ],
+        middleware=MIDDLEWARE,
         database=False,
     )
 )

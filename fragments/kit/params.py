@@ -17,6 +17,7 @@ from ninja import Path
 
 #: One line of text people read (a name, a street): the rule the backends hold it to too.
 from tessera.runtime.text import VisibleLine as VisibleLine
+from tessera.runtime.text import VisibleText as VisibleText
 
 #: A product's SKU, for ninja/pydantic (their regex engine ends `$` at the very end).
 SKU_PATTERN = r"^SKU-[0-9]{1,8}$"

@@ -30,7 +30,7 @@ from fragments.kit.backends import (
 )
 from fragments.kit.caching import Caching
 from fragments.kit.fragment import Fragment, NotFound
-from fragments.kit.params import SkuPath, VisibleLine, is_sku
+from fragments.kit.params import SkuPath, VisibleLine, VisibleText, is_sku
 from fragments.kit.rendering import render as render_template
 from fragments.kit.visitor import require_visitor
 from tessera.runtime.env import env_str
@@ -43,9 +43,8 @@ SHOWN = 10
 HEADING = env_str("REVIEWS_HEADING", "") or gettext_lazy("Customer reviews")
 UNAVAILABLE = gettext_lazy("reviews cannot be written right now, please try again")
 #: As the reviews backend takes them: a name or title is one line with something visible in
-#: it (the kit's `VisibleLine`); a review's text may have tabs and line breaks but no other
-#: control character.
-MULTILINE_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+#: it (the kit's `VisibleLine`); a review's text, several lines with something visible in
+#: them (`VisibleText`).
 
 #: What the shopper is told about a field the BFF refuses, by what is wrong with it: nothing
 #: worth the name in it ("missing"), too much of it ("long"), or characters it cannot take.
@@ -70,8 +69,8 @@ MESSAGES: dict[str, dict[str, Any]] = {
     },
 }
 
-#: The faults of text that holds characters a field cannot take (VisibleLine's, a pattern's).
-PATTERN_FAULTS = ("visible_line", "string_pattern_mismatch")
+#: The faults of text that holds characters a field cannot take (the kit's types', a pattern's).
+PATTERN_FAULTS = ("visible_line", "visible_text", "string_pattern_mismatch")
 
 bff = Router(tags=["reviews"])
 
@@ -90,7 +89,7 @@ class ReviewIn(Schema):
     author: VisibleLine = Field(..., min_length=1, max_length=60, description="shown name")
     rating: StrictInt = Field(..., ge=1, le=5, description="stars, 1 to 5")
     title: VisibleLine = Field(..., min_length=1, max_length=120)
-    body: str = Field(..., min_length=10, max_length=4000, pattern=MULTILINE_TEXT)
+    body: VisibleText = Field(..., min_length=10, max_length=4000)
 
     @field_validator("author", "rating", "title", "body", mode="wrap")
     @classmethod

@@ -20,3 +20,8 @@ def problem(status: int, detail: Any) -> JsonResponse:
 def not_found(request: HttpRequest, exception: Exception) -> JsonResponse:
     """`handler404` of a JSON service: a path nothing serves (e.g. with an empty segment)."""
     return problem(404, "Not Found")
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> JsonResponse:
+    """`handler400` of a JSON service: a request Django could not read."""
+    return problem(400, "Bad Request")

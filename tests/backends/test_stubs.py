@@ -94,6 +94,11 @@ def test_reviews_have_a_summary_and_new_ones_appear_first():
         ({"title": "Nice\u2028and more"}, "title"),  # a line separator
         ({"body": "short"}, "body"),
         ({"body": "Works well.\x00\x1b[31m red"}, "body"),
+        ({"body": "\u200b" * 12}, "body"),  # long enough, but nothing shows
+        ({"body": "\u3164\u2800" * 6}, "body"),  # Hangul fillers, blank braille
+        ({"body": "\u202egnihtemos sdaer yllaer"}, "body"),  # an unpaired bidi override
+        ({"author": "\u3164\u034f"}, "author"),  # a filler and a joiner
+        ({"title": "\ufe0f"}, "title"),  # a variation selector alone
         ({"title": "x" * 121}, "title"),
         ({"visitor": None}, "visitor"),
         ({"visitor": "../carts/x"}, "visitor"),

@@ -282,6 +282,8 @@ def test_a_refused_review_says_in_words_what_each_field_needs(shop):
         ({"rating": True}, "rating", "Please choose a rating from 1 to 5 stars."),
         ({"body": "x" * 4001}, "body", "Please shorten your review to 4,000 characters"),
         ({"body": "Boils\x1b[2J a litre quickly."}, "body", "cannot be shown"),
+        ({"body": "\u200b" * 12}, "body", "Please write at least 10 characters"),
+        ({"body": "Boils a litre \u202equickly."}, "body", "cannot be shown"),
     ],
 )
 def test_each_fault_of_a_field_has_its_own_words(shop, change, field, message):

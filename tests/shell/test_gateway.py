@@ -9,6 +9,7 @@ from django.test import AsyncClient, override_settings
 from shell import gateway
 from shell.engine.config import FragmentConfig
 from shell.engine.site import Site
+from shell.middleware import MIDDLEWARE as SHELL_MIDDLEWARE
 from shell.snapshot import Snapshot, poller
 from tessera.runtime.visitor import visitor_cookie_value
 from tests.httpserver import Reply, serve
@@ -555,3 +556,56 @@ def test_a_relay_without_an_answer_is_logged_with_where_why_and_how_long(caplog)
     (failure,) = [r for r in caplog.records if r.name == "tessera.gateway"]
     assert failure.fragment == "cart" and failure.instance == "http://127.0.0.1:9"
     assert failure.error.startswith("ConnectError") and failure.duration_ms >= 0
+
+
+#: The shell's own middleware, as it serves the gateway (the unit tests' settings are the
+#: registry's).
+AS_THE_SHELL = override_settings(
+    MIDDLEWARE=["tessera.runtime.routes.route_names", *SHELL_MIDDLEWARE]
+)
+
+
+def _write(content_type: str, body: bytes, *, server_url: str | None = None):
+    async def scenario():
+        async with serve({"/bff/cart/items": Reply(201, b"{}")}) as server:
+            with_fragment(server_url or server.url)
+            client = AsyncClient(enforce_csrf_checks=True)
+            client.cookies["csrftoken"] = "a" * 32
+            response = await client.post(
+                "/bff/cart/items", body, content_type=content_type,
+                headers={"X-CSRFToken": "a" * 32},
+            )  # fmt: skip
+            return response, server.requests
+
+    return run(scenario)
+
+
+@AS_THE_SHELL
+def test_a_multipart_write_with_the_token_is_relayed_whole_not_a_500():
+    """The CSRF check parses a multipart body from the request's stream: read first, the
+    body the relay passes on is still there."""
+    body = b'--x\r\nContent-Disposition: form-data; name="sku"\r\n\r\nSKU-1\r\n--x--\r\n'
+    response, requests = _write("multipart/form-data; boundary=x", body)
+    assert response.status_code == 201
+    assert requests[0][3] == body
+
+
+@AS_THE_SHELL
+@pytest.mark.parametrize(
+    ("content_type", "body", "status", "detail"),
+    [
+        ("multipart/form-data", b"--x\r\n", 400, "multipart body cannot be read"),
+        ("application/json", b"x" * (2_621_440 + 1), 413, "larger than the gateway takes"),
+    ],
+)
+def test_a_write_whose_body_cannot_be_read_is_refused_in_json(content_type, body, status, detail):
+    response, requests = _write(content_type, body)
+    assert response.status_code == status and detail in response.json()["detail"]
+    assert requests == []
+
+
+def test_a_path_no_route_takes_is_a_json_404():
+    """An encoded line break ends Django's patterns: the gateway's 404 is JSON all the same."""
+    response = run(lambda: AsyncClient().get("/bff/cart/items/SKU-1%0A"))
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not Found"}

@@ -16,6 +16,10 @@ from pydantic import StringConstraints
 #: hold their lines to the same rule, spelled once in tessera/runtime/text.py.
 from tessera.runtime.text import VisibleLine as VisibleLine
 
+#: Text of several lines (a review) with something visible in it: tabs and line breaks, but no
+#: other control characters and no bidi controls.
+from tessera.runtime.text import VisibleText as VisibleText
+
 SKU = r"^SKU-[0-9]{1,8}$"
 VISITOR = r"^[A-Za-z0-9_-]{8,64}$"
 #: An ISO 4217 currency code (EUR).
@@ -24,8 +28,6 @@ CURRENCY = r"^[A-Z]{3}$"
 CARD_TOKEN = r"^card_[0-9a-f]{24}$"  # noqa: S105 (a pattern, not a secret)
 #: Text without control characters (NUL included, which some databases refuse).
 PLAIN_TEXT = r"^[^\x00-\x1f\x7f]*$"
-#: Text of several lines: control characters other than tab and line breaks are refused.
-MULTILINE_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 #: The deepest a listing may be paged; a bigger offset is a 422, not a database overflow.
 MAX_OFFSET = 100_000
 

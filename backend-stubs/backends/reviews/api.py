@@ -17,7 +17,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import StrictInt
 
-from backends.kit.params import MULTILINE_TEXT, VISITOR, Offset, SkuPath, VisibleLine
+from backends.kit.params import VISITOR, Offset, SkuPath, VisibleLine, VisibleText
 from backends.reviews.models import Review
 from tessera.runtime.env import env_int
 from tessera.runtime.problem import problem
@@ -35,7 +35,7 @@ class ReviewIn(Schema):
     author: VisibleLine = Field(..., min_length=1, max_length=60)
     rating: StrictInt = Field(..., ge=1, le=5)
     title: VisibleLine = Field(..., min_length=1, max_length=120)
-    body: str = Field(..., min_length=10, max_length=4000, pattern=MULTILINE_TEXT)
+    body: VisibleText = Field(..., min_length=10, max_length=4000)
     visitor: str = Field(..., pattern=VISITOR, description="who writes it (never shown)")
 
 
