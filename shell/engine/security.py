@@ -50,6 +50,7 @@ class ResponsePolicy:
     _page: tuple[tuple[bytes, bytes], ...] = field(init=False, repr=False)
     _preview: tuple[tuple[bytes, bytes], ...] = field(init=False, repr=False)
     _plain: tuple[tuple[bytes, bytes], ...] = field(init=False, repr=False)
+    _plain_preview: tuple[tuple[bytes, bytes], ...] = field(init=False, repr=False)
     _page_csp: tuple[bytes, bytes] = field(init=False, repr=False)
     _preview_csp: tuple[bytes, bytes] = field(init=False, repr=False)
 
@@ -66,6 +67,11 @@ class ResponsePolicy:
         object.__setattr__(self, "_preview", tuple(fixed))
         plain = (b"content-security-policy", PLAIN_CSP.encode())
         object.__setattr__(self, "_plain", (*fixed, plain))
+        ancestors = " ".join(("'self'", *self.preview_origins))
+        framed = PLAIN_CSP.replace("frame-ancestors 'none'", f"frame-ancestors {ancestors}")
+        object.__setattr__(
+            self, "_plain_preview", (*fixed, (b"content-security-policy", framed.encode()))
+        )
         # Split around the nonce: a response joins three byte strings, nothing is formatted.
         for name, ancestors in (
             ("_page_csp", "'none'"),
@@ -82,10 +88,10 @@ class ResponsePolicy:
             (before, after), fixed = self._page_csp, self._page
         return [*fixed, (b"content-security-policy", before + nonce.encode() + after)]
 
-    def plain_headers(self) -> Headers:
+    def plain_headers(self, *, preview: bool = False) -> Headers:
         """The security headers of a response that is not the shell's markup: nothing in it
-        may run."""
-        return list(self._plain)
+        may run (with `preview`, the admin's preview may frame it, to show why)."""
+        return list(self._plain_preview if preview else self._plain)
 
     def redirect(self, location: str) -> str | None:
         """`location` if a page may redirect there: within the shell's origin, or an http(s)

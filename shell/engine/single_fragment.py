@@ -73,17 +73,20 @@ async def serve_fragment(
     headers: bytes,
     policy: ResponsePolicy,
 ) -> None:
-    """Answer with fragment `config` alone (404 for one not registered or enabled)."""
+    """Answer with fragment `config` alone (404 for one not registered or enabled).
+
+    A refusal opened in a frame (the admin's preview) may be framed by the admin and says
+    why in words; elsewhere a failed fragment's answer is empty (the browser retry puts
+    nothing in the page for it)."""
+    framed = header(scope, b"sec-fetch-dest") in DOCUMENT_DESTINATIONS
+    plain = policy.plain_headers(preview=framed)
     if config is None:
-        await send_response(send, 404, b"no such fragment", headers=policy.plain_headers())
+        await send_response(send, 404, b"no such fragment", headers=plain)
         return
     path, params = fragment_path(config, scope.get("query_string", b""))
     if not path:
         await send_response(
-            send,
-            400,
-            b"missing or malformed route parameters for this fragment",
-            headers=policy.plain_headers(),
+            send, 400, b"missing or malformed route parameters for this fragment", headers=plain
         )
         return
     headers += DEADLINE_LINES[config.timeout_ms]  # its deadline, as on a page
@@ -93,10 +96,17 @@ async def serve_fragment(
     request_id = (b"x-request-id", context.request_id.encode())
     if not outcome.usable:
         status = 404 if outcome.kind == "not-found" else 502
-        await send_response(send, status, b"", headers=[request_id, *policy.plain_headers()])
+        said = b""
+        if framed:
+            said = (
+                f"{config.name}: nothing for these parameters (404)"
+                if status == 404
+                else f"{config.name} could not be fetched: {outcome.error or outcome.kind}"
+            ).encode()
+        await send_response(send, status, said, headers=[request_id, *plain])
         return
     body = asset_tags(outcome.assets, context.nonce) + wrap(config.name, outcome.html)
-    if header(scope, b"sec-fetch-dest") in DOCUMENT_DESTINATIONS:
+    if framed:
         body = as_document(config.name, body, context.locale)
     await send_response(
         send,

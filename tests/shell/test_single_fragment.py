@@ -81,7 +81,7 @@ def shell(url: str, **buybox_changes) -> PageApp:
     return PageApp(lambda: site, django, context_key=b"k" * 32, visitor_key=b"v" * 32)
 
 
-async def get(app: PageApp, target: str) -> Recorder:
+async def get(app: PageApp, target: str, headers: list | None = None) -> Recorder:
     path, _, query = target.partition("?")
     scope = {
         "type": "http",
@@ -89,7 +89,7 @@ async def get(app: PageApp, target: str) -> Recorder:
         "path": path,
         "raw_path": path.encode(),
         "query_string": query.encode(),
-        "headers": [(b"user-agent", b"test"), (b"cookie", b"secret=1")],
+        "headers": [(b"user-agent", b"test"), (b"cookie", b"secret=1"), *(headers or [])],
     }
     recorder = Recorder()
     await app(scope, never_disconnect, recorder)
@@ -224,3 +224,28 @@ def test_a_retry_reaches_the_version_the_visitor_is_shown():
     answer, to_stable, to_canary = asyncio.run(run())
     assert (to_stable, to_canary) == (0, 1)
     assert answer.body == '<div data-fragment="buybox"><p>canary</p></div>'
+
+
+def test_a_refusal_in_the_admins_preview_frame_may_be_framed_and_says_why():
+    """The preview opens /_fragment in an iframe: a 404 that forbade framing showed the
+    browser's broken-frame icon and nothing else."""
+
+    async def run():
+        routes = {"/buybox/SKU-404": Reply(404, b"")}
+        async with serve(routes) as server:
+            app = shell(server.url)
+            framed = {"headers": [(b"sec-fetch-dest", b"iframe")]}
+            missing = await get(app, "/_fragment/buybox?sku=SKU-404", **framed)
+            unknown = await get(app, "/_fragment/nope?sku=SKU-1", **framed)
+            fetched = await get(app, "/_fragment/buybox?sku=SKU-404")  # not framed
+            await close_connections()
+            return missing, unknown, fetched
+
+    missing, unknown, fetched = asyncio.run(run())
+    assert (missing.status, missing.body) == (404, "buybox: nothing for these parameters (404)")
+    assert unknown.status == 404 and unknown.body == "no such fragment"
+    for answer in (missing, unknown):
+        policy = answer.headers["content-security-policy"]
+        assert policy == "default-src 'none'; frame-ancestors 'self'; sandbox"  # runs nothing
+    assert fetched.body == ""  # the browser retry's fetch: nothing to put in the page
+    assert_runs_nothing(fetched)
