@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from shell import languages
 from shell.engine import fragment_cookie_header, pick_instance, scoped_set_cookies
 from shell.engine.context import budget_ms
+from shell.gateway.assets import Kept, assets, immutable
 from shell.gateway.target import upstream_target
 from shell.policy import response_policy
 from shell.snapshot import poller
@@ -138,16 +139,19 @@ async def relay(request: HttpRequest, fragment: str, rest: str = "") -> HttpResp
     config = poller.current.fragments.get(fragment)
     if config is None:
         return problem(404, f"no fragment named {fragment!r} is registered")
+    # The request's ids (ServiceApp's; the caller's X-Request-ID kept only behind a proxy
+    # trusted to set it): the BFF's span is a child of this one.
+    hop = scope.get(SCOPE_KEY) or begin(scope["headers"], trust_request_id=False)
+    hop.route = f"{kind} {fragment}"  # a registered name: no label a client could mint
+    asset = kind == "_assets" and request.method in ("GET", "HEAD")
+    if asset and (kept := assets.get(fragment, target)) is not None:
+        return _answer(kept.body, 200, kept.headers, hop.request_id)
     # The BFF learns who the visitor is from a signed token, never from the cookie itself.
     browser_cookies = request.headers.get("cookie", "")
     visitor = visitor_from_cookies(browser_cookies, settings.VISITOR_KEY.encode())
     base = pick_instance(config, visitor)
     if base is None:
         return problem(503, f"fragment {fragment!r} has no live instance")
-    # The request's ids (ServiceApp's; the caller's X-Request-ID kept only behind a proxy
-    # trusted to set it): the BFF's span is a child of this one.
-    hop = scope.get(SCOPE_KEY) or begin(scope["headers"], trust_request_id=False)
-    hop.route = f"{kind} {fragment}"  # a registered name: no label a client could mint
     headers = {
         name: value
         for name in REQUEST_HEADERS
@@ -170,7 +174,7 @@ async def relay(request: HttpRequest, fragment: str, rest: str = "") -> HttpResp
     if own_cookies and (cookie := fragment_cookie_header(browser_cookies, config.cookies)):
         headers["cookie"] = cookie
     candidates = [base]
-    if kind == "_assets" and request.method in ("GET", "HEAD"):
+    if asset:
         candidates += [other for other in config.every_instance if other != base]
     cap = settings.GATEWAY_MAX_BODY_BYTES
     upstream = None
@@ -192,23 +196,40 @@ async def relay(request: HttpRequest, fragment: str, rest: str = "") -> HttpResp
             break
     if upstream is None:
         return problem(502, error)
-    response = HttpResponse(upstream.content, status=upstream.status_code)
-    for name in RESPONSE_HEADERS:
-        if name in upstream.headers:
-            response[name] = upstream.headers[name]
+    passed = tuple(
+        (name, upstream.headers[name]) for name in RESPONSE_HEADERS if name in upstream.headers
+    )
+    if (
+        asset
+        and upstream.status_code == 200
+        and immutable(upstream.headers.get("cache-control", ""))
+    ):
+        assets.keep(fragment, target, Kept(passed, upstream.content))
+    response = _answer(upstream.content, upstream.status_code, passed, hop.request_id)
     if "location" in upstream.headers:
         location = response_policy().redirect(upstream.headers["location"])
         if location is None:
             return problem(502, f"fragment {fragment!r} redirected outside the shop")
         response["location"] = location
-    response["x-request-id"] = hop.request_id
-    # A BFF's answer is data and an asset a stylesheet or module: should either be opened as
-    # a document (an HTML or SVG file), nothing in it runs on the shop's origin.
-    for name, value in response_policy().plain_headers():
-        response[name.decode()] = value.decode()
     if own_cookies:
         for cookie in scoped_set_cookies(
             upstream.headers.get_list("set-cookie"), fragment, config.cookies, secure=settings.HTTPS
         ):
             response.cookies[cookie.key] = cookie
+    return response
+
+
+def _answer(
+    body: bytes, status: int, headers: tuple[tuple[str, str], ...], request_id: str
+) -> HttpResponse:
+    """The browser's answer: a fragment's status, body and passable headers, with the
+    request's id and the headers that keep anything in it from running."""
+    response = HttpResponse(body, status=status)
+    for name, value in headers:
+        response[name] = value
+    response["x-request-id"] = request_id
+    # A BFF's answer is data and an asset a stylesheet or module: should either be opened as
+    # a document (an HTML or SVG file), nothing in it runs on the shop's origin.
+    for name, value in response_policy().plain_headers():
+        response[name.decode()] = value.decode()
     return response

@@ -9,6 +9,7 @@ from django.test import AsyncClient, override_settings
 from shell import gateway
 from shell.engine.config import FragmentConfig
 from shell.engine.site import Site
+from shell.gateway.assets import AssetCache, Kept, assets
 from shell.middleware import MIDDLEWARE as SHELL_MIDDLEWARE
 from shell.snapshot import Snapshot, poller
 from tessera.runtime.visitor import visitor_cookie_value
@@ -42,6 +43,7 @@ def run(scenario):
         finally:
             await gateway.close()
             poller.current = Snapshot()
+            assets.clear()
 
     return asyncio.run(wrapped())
 
@@ -609,3 +611,47 @@ def test_a_path_no_route_takes_is_a_json_404():
     response = run(lambda: AsyncClient().get("/bff/cart/items/SKU-1%0A"))
     assert response.status_code == 404
     assert response.json() == {"detail": "Not Found"}
+
+
+IMMUTABLE = {"content-type": "text/css", "cache-control": "max-age=315360000, public, immutable"}
+
+
+@pytest.mark.parametrize(
+    ("cache_control", "kept"), [(IMMUTABLE["cache-control"], True), ("public, max-age=60", False)]
+)
+def test_an_immutable_asset_is_served_while_its_fragment_cannot_answer(cache_control, kept):
+    """A page composed from a stale copy while the fragment is down still gets the copy's
+    stylesheet: content-hashed, answered `immutable`, kept once relayed."""
+    css = b".buybox{color:#111}"
+
+    async def scenario():
+        headers = {**IMMUTABLE, "cache-control": cache_control}
+        async with serve({"/_assets/cart/cart.0a1b2c3d.css": Reply(200, css, headers)}) as server:
+            with_fragment(server.url)
+            first = await AsyncClient().get("/_assets/cart/cart.0a1b2c3d.css")
+            asked = len(server.requests)
+        with_instances(("http://127.0.0.1:9",))  # the fragment's service is gone
+        later = await AsyncClient().get("/_assets/cart/cart.0a1b2c3d.css")
+        return first, later, asked
+
+    first, later, asked = run(scenario)
+    assert (first.status_code, first.content, asked) == (200, css, 1)
+    if kept:
+        assert (later.status_code, later.content) == (200, css)
+        assert later["content-type"] == "text/css" and later["cache-control"] == cache_control
+        assert later["content-security-policy"] == first["content-security-policy"]
+        assert len(later["x-request-id"]) == 32 and later["x-request-id"] != first["x-request-id"]
+    else:  # it may change: asked for again, and the gone service is the answer
+        assert later.status_code == 502
+
+
+def test_the_asset_cache_is_bounded_by_bytes_least_recently_used_out_first():
+    cache = AssetCache(max_bytes=900)
+    kept = {name: Kept((), bytes(90)) for name in "abcdefghijk"}  # 11 x 90 bytes
+    for name, asset in kept.items():
+        cache.keep("f", name, asset)
+        if name == "b":
+            assert cache.get("f", "a") is not None  # "a" used again: "b" is now the oldest
+    assert cache.size <= 900 and cache.get("f", "b") is None and cache.get("f", "a") is not None
+    cache.keep("f", "big", Kept((), bytes(91)))  # over a tenth of the bound: not kept
+    assert cache.get("f", "big") is None
