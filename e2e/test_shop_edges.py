@@ -244,3 +244,26 @@ def _contrast(one: str, two: str) -> float:
 
     light, dark = sorted((luminance(one), luminance(two)), reverse=True)
     return (light + 0.05) / (dark + 0.05)
+
+
+def test_quantities_change_from_the_keyboard_without_losing_focus(shop, page: Page):
+    """Three ArrowUps make three more, saved as the last one says; the box keeps the focus
+    while its changes are saved, and a line emptied from the keyboard hands the focus on."""
+    _add_to_cart(page, shop + PRODUCT)
+    _add_to_cart(page, shop + "/product/SKU-1002")
+    page.goto(shop + "/cart")
+    first = page.locator(".cart__line").first.get_by_role("spinbutton")
+    first.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowUp")
+    expect(page.locator("[data-count]")).to_have_text("5 items")
+    expect(first).to_have_value("4")
+    expect(first).to_be_focused()
+    page.reload()  # what the cart holds, not what the box says
+    expect(page.locator(".cart__line").first.get_by_role("spinbutton")).to_have_value("4")
+
+    first = page.locator(".cart__line").first.get_by_role("spinbutton")
+    first.fill("0")
+    page.keyboard.press("Tab")  # the change is made when the box is left
+    expect(page.locator(".cart__line")).to_have_count(1)
+    expect(page.locator(".cart__line input")).to_be_focused()

@@ -44,7 +44,8 @@ for (const root of document.querySelectorAll(".cart")) {
       const line = cart.lines.find((l) => l.sku === row.dataset.sku);
       if (!line) { row.remove(); continue; }
       const input = row.querySelector("input");
-      input.value = input.dataset.quantity = String(line.quantity);
+      input.dataset.quantity = String(line.quantity);
+      if (row.wanted === undefined) input.value = input.dataset.quantity; // not over a newer one
       input.max = String(line.available === null ? most : Math.min(most, line.available));
       row.querySelector("[data-stock-note]").textContent = line.stock_note || "";
       row.querySelector("[data-line-total]").textContent =
@@ -65,10 +66,43 @@ for (const root of document.querySelectorAll(".cart")) {
     document.dispatchEvent(new CustomEvent("cart:updated", { detail: { count: cart.count } }));
   };
 
-  root.addEventListener("change", async (event) => {
+  // Where focus goes when the line holding it leaves the cart: the next line's box, else the
+  // status that says what happened (a removed element would drop focus to the page).
+  const showFor = (row, cart, hadFocus) => {
+    show(cart);
+    if (hadFocus && !row.isConnected) (root.querySelector(".cart__line input") || status).focus();
+  };
+
+  // A quantity box is never disabled while its change is saved: disabling it would drop the
+  // keyboard's focus (three ArrowUps would make one change). Changes made meanwhile wait,
+  // and the last of them is saved next; a change to what is already saved sends nothing.
+  const save = async (row, input) => {
+    row.saving = true;
+    input.setAttribute("aria-busy", "true");
+    try {
+      while (row.wanted !== undefined && row.isConnected) {
+        const quantity = row.wanted;
+        row.wanted = undefined;
+        if (String(quantity) === input.dataset.quantity) continue;
+        try {
+          const cart = await send("PATCH", row.dataset.sku, { quantity });
+          showFor(row, cart, row.contains(document.activeElement)); // where it is by now
+          status.textContent = quantity === 0 ? t.tRemoved : t.tUpdated;
+        } catch (error) {
+          row.wanted = undefined;
+          input.value = input.dataset.quantity;
+          status.textContent = error.message;
+        }
+      }
+    } finally {
+      row.saving = false;
+      input.removeAttribute("aria-busy");
+    }
+  };
+
+  root.addEventListener("change", (event) => {
     const input = event.target.closest(".cart__line input");
-    // Disabling the focused box blurs it, and the blur fires `change` again: one at a time.
-    if (!input || input.disabled) return;
+    if (!input) return;
     const row = input.closest(".cart__line");
     const quantity = input.value.trim() === "" ? NaN : Number(input.value);
     if (!Number.isInteger(quantity) || quantity < 0 || quantity > most) {
@@ -76,25 +110,18 @@ for (const root of document.querySelectorAll(".cart")) {
       status.textContent = t.tChoose.replace("{most}", input.max);
       return;
     }
-    input.disabled = true; // one change at a time
-    try {
-      show(await send("PATCH", row.dataset.sku, { quantity }));
-      status.textContent = quantity === 0 ? t.tRemoved : t.tUpdated;
-    } catch (error) {
-      input.value = input.dataset.quantity;
-      status.textContent = error.message;
-    } finally {
-      input.disabled = false;
-    }
+    row.wanted = quantity;
+    if (!row.saving) save(row, input);
   });
 
   root.addEventListener("click", async (event) => {
     const button = event.target.closest(".cart__remove");
     if (!button) return;
     const row = button.closest(".cart__line");
+    const hadFocus = row.contains(document.activeElement);
     button.disabled = true;
     try {
-      show(await send("DELETE", row.dataset.sku));
+      showFor(row, await send("DELETE", row.dataset.sku), hadFocus);
       status.textContent = t.tRemoved;
     } catch (error) {
       button.disabled = false;
