@@ -14,7 +14,7 @@ cart), whatever order the tests run in:
 | test | owns |
 |---|---|
 | filled in by the browser's retry | SKU-1021 |
-| still fails when retried | SKU-1022 |
+| still fails when retried, and says so | SKU-1022 |
 | without pricing | SKU-1031, /c/electronics |
 | without inventory | SKU-1032 |
 | catalog down | SKU-1041, SKU-1042, /c/home, /c/toys |
@@ -100,7 +100,7 @@ def test_a_fragment_that_failed_on_the_server_is_filled_in_by_the_browsers_retry
     screenshot(page, "retried-recommendations")
 
 
-def test_a_fragment_that_still_fails_when_retried_leaves_its_place_empty(shop, page: Page, faults):
+def test_a_fragment_that_still_fails_when_retried_says_so_in_its_place(shop, page: Page, faults):
     page.goto(shop + PRODUCT)
     cards = page.locator('[data-fragment="recommendations"] .recommendations__list li')
     expect(cards).to_have_count(4)
@@ -123,6 +123,11 @@ def test_a_fragment_that_still_fails_when_retried_leaves_its_place_empty(shop, p
     expect(page.get_by_role("heading", level=1)).to_have_text("Compact Backpack")
     expect(page.locator(".buybox").get_by_role("button", name="Add to cart")).to_be_enabled()
     expect(page.get_by_text("Customers also viewed")).to_have_count(0)
+    # Its place says it could not be loaded, rather than leave the shopper looking for it.
+    failed = page.locator('[data-fragment="recommendations"] .tessera-retry--failed')
+    expect(failed).to_have_text(
+        "This part of the page could not be loaded. Reloading may bring it."
+    )
 
 
 def test_without_pricing_the_shop_shows_no_prices_and_sells_nothing(shop, page: Page, faults):

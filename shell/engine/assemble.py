@@ -17,7 +17,7 @@ from html import escape
 from shell.engine.assets import Asset, asset_tags
 from shell.engine.outcome import Outcome
 from shell.engine.plan import Placement
-from shell.engine.retry import RETRY_SCRIPT
+from shell.engine.retry import retry_script
 
 #: Moves an async fragment's HTML from the end of the body into its placeholder.
 FILL_SCRIPT = (
@@ -47,8 +47,9 @@ def script(nonce: str, code: str) -> str:
 class Assembler:
     """Renders the pieces of one page, remembering which assets it already emitted."""
 
-    def __init__(self, nonce: str) -> None:
+    def __init__(self, nonce: str, language: str = "en") -> None:
         self.nonce = nonce
+        self.language = language  # one of the shop's: the retry script's words are in it
         self._emitted: set[Asset] = set()
         self.has_placeholders = False
 
@@ -91,7 +92,9 @@ class Assembler:
 
     def tail(self) -> str:
         """What closes the body: the browser-side retry, if any fragment needs it."""
-        return script(self.nonce, RETRY_SCRIPT) if self.has_placeholders else ""
+        if not self.has_placeholders:
+            return ""
+        return script(self.nonce, retry_script(self.language))
 
 
 @lru_cache(maxsize=4096)  # pages repeat their titles

@@ -59,7 +59,7 @@ class PageStream:
         self.lang = lang  # one of the shop's languages (locale.py): no escaping needed
         self.deadline = deadline
         self.head_only = head_only
-        self.assembler = Assembler(nonce)
+        self.assembler = Assembler(nonce, lang)
         self._buffer: list[str] = []
 
     async def start(self, status: int, headers: Sequence[tuple[bytes, bytes]]) -> None:

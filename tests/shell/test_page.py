@@ -1,6 +1,7 @@
 """The ASGI page handler: decisions, streaming, async fragments, disconnects, /_fragment."""
 
 import asyncio
+import json
 import re
 from dataclasses import replace
 from types import MappingProxyType
@@ -754,3 +755,16 @@ def test_a_page_of_fresh_copies_asks_no_fragment_and_says_so():
     assert "data-tessera-retry" not in second.body and second.start["status"] == 200
     timing = second.headers["server-timing"]
     assert all(f'{name};dur=0.0;desc="ok hit"' in timing for name in ("header", "product", "recs"))
+
+
+def test_the_retry_script_says_in_the_pages_language_when_the_retry_fails_too():
+    """A box the browser's retry could not fill either says so, in the page's language; the
+    words are a JSON string that cannot end the script element."""
+    from shell.engine.retry import FAILED_CLASS, retry_script
+
+    english, korean = retry_script("en"), retry_script("ko")
+    assert '"This part of the page could not be loaded. Reloading may bring it."' in english
+    assert json.dumps("페이지의 이 부분을 불러오지 못했습니다")[1:-1] in korean  # escaped
+    for script in (english, korean):
+        assert f"e.classList.add('{FAILED_CLASS}')" in script and ".catch(f)" in script
+        assert "</" not in script
