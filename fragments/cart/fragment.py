@@ -4,7 +4,8 @@ The visitor is who the shell's signed token says (never a cookie); lines are pri
 pricing backend, named from the catalog and checked against the inventory at the time they
 are shown. Adding and changing ask the inventory first and tell the cart backend how many
 are in stock, which it enforces ("Only 3 left."); while the inventory cannot be asked, only
-the cart's own limit holds (a cart is not an order: checkout checks stock again). A write
+the cart's own limit holds (a cart is not an order: checkout checks stock again), save for a
+product the catalog says does not exist, which has none to sell either. A write
 the cart backend took is answered as done (2xx) whatever else fails, with a degraded view:
 an error would have the shopper retry, and each retry of "add" adds another unit.
 """
@@ -197,12 +198,24 @@ async def show(request: HttpRequest):
 
 async def available(sku: str) -> int | None:
     """How many of `sku` are in stock (0 for one the inventory does not know); None when the
-    inventory cannot be asked."""
+    inventory cannot be asked, unless the catalog says there is no such product: that is 0
+    too (a product the shop does not sell has none to sell, whichever backend says so)."""
     try:
         stock = await get_json("inventory", backend_path("stock", sku))
     except BackendError as exc:
-        return 0 if exc.status == 404 else None
+        if exc.status == 404:
+            return 0
+        return 0 if await unknown_to_catalog(sku) else None
     return stock["quantity"]
+
+
+async def unknown_to_catalog(sku: str) -> bool:
+    """Whether the catalog says there is no product `sku` (not when it cannot be asked)."""
+    try:
+        await get_json("catalog", backend_path("products", sku))
+    except BackendError as exc:
+        return exc.status == 404
+    return False
 
 
 @bff.post("/items", response=CartView, summary="Add a product to the cart")

@@ -23,7 +23,7 @@ from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from ninja import Field, Path, Router, Schema
 from pydantic import field_validator
 from pydantic_core import PydanticCustomError
@@ -113,6 +113,22 @@ MESSAGES = {
         "The payment could not be made. Nothing was charged and your cart is "
         "unchanged: please use another card."
     ),
+    # The cart no longer held the units when the order came to take them: a line removed,
+    # or bought by the visitor's checkout in another tab. Left as that change left it.
+    "cart_changed": gettext_lazy(
+        "Your cart changed while this order was being placed, perhaps in another tab or "
+        "window, so it was not placed and nothing was charged. Please check your cart and "
+        "place the order again."
+    ),
+}
+#: The `type` of a 422's entry refusing the card's number or security code (payments'
+#: refusal, in the BFF's words: the page's script shows its `msg` as it does an expiry's).
+CARD_ERROR = "card_invalid"
+#: The BFF's words for payments' refusal of a card's field (payments says it in English).
+CARD_FIELDS = {
+    "number": gettext_lazy("This card number is not valid: please check it."),
+    "expiry": gettext_lazy("Enter the expiry date as MM/YY."),
+    "cvc": gettext_lazy("Enter the 3 or 4 digit security code."),
 }
 
 
@@ -193,8 +209,13 @@ def saga_key(visitor: str, key: str) -> str:
 
 async def priced_cart(visitor: str) -> dict[str, Any]:
     """The visitor's cart with each line's name and unit price; BackendError when the cart
-    or pricing fails, and `complete` false when a price is missing. A name is for showing
-    (and for the order's lines) only: without the catalog a line is named by its SKU."""
+    or pricing fails. A name is for showing (and for the order's lines) only: without the
+    catalog a line is named by its SKU.
+
+    Pricing answers for every product it knows, so a line it answered without a price is
+    one the shop does not sell (unknown, or no longer sold: the cart took it while the
+    inventory, which would have refused it, was down): `unsold` lists those lines. No
+    retry prices them; the shopper has to remove them."""
     cart = await get_json("cart", backend_path("carts", visitor))
     skus = [item["sku"] for item in cart["items"]]
     products: dict[str, dict] = {}
@@ -221,8 +242,53 @@ async def priced_cart(visitor: str) -> dict[str, Any]:
         "count": cart["count"],
         "subtotal_cents": sum((x["unit_cents"] or 0) * x["quantity"] for x in lines),
         "currency": next(iter(prices.values()), {}).get("currency", "EUR"),
-        "complete": all(x["unit_cents"] is not None for x in lines),
+        "unsold": [x for x in lines if x["unit_cents"] is None],
     }
+
+
+def line_names(lines: list[dict[str, Any]]) -> str:
+    """`lines` named for the shopper: the product's name and its SKU, or the SKU alone."""
+    return ", ".join(
+        x["sku"] if x["name"] == x["sku"] else f"{x['name']} ({x['sku']})" for x in lines
+    )
+
+
+def unsold_refusal(lines: list[dict[str, Any]]) -> str:
+    """What the shopper is told of cart lines the shop does not sell, in the current
+    language: which, and to remove them."""
+    return ngettext(
+        "This product cannot be bought: %(products)s. Please remove it from your cart, "
+        "then place the order.",
+        "These products cannot be bought: %(products)s. Please remove them from your cart, "
+        "then place the order.",
+        len(lines),
+    ) % {"products": line_names(lines)}
+
+
+def card_refusal(exc: BackendError) -> HttpResponse | None:
+    """Payments' refusal of the card (a 422 naming its fields, in English and pydantic's
+    words) in the BFF's words, in the current language, each entry naming the field as
+    the browser sent it; None when it is not one."""
+    if exc.status != 422 or not isinstance(exc.detail, list):
+        return None
+    fields = [
+        entry["loc"][-1]
+        for entry in exc.detail
+        if isinstance(entry, dict) and isinstance(entry.get("loc"), list) and entry["loc"]
+    ]
+    if not fields or not all(field in CARD_FIELDS for field in fields):
+        return None
+    return problem(
+        422,
+        [
+            {
+                "type": EXPIRY_ERROR if field == "expiry" else CARD_ERROR,
+                "loc": ["body", "order", "card", field],
+                "msg": str(CARD_FIELDS[field]),
+            }
+            for field in dict.fromkeys(fields)
+        ],
+    )
 
 
 async def _state(visitor: str, key: str, checkout: dict[str, Any]) -> CheckoutState:
@@ -272,11 +338,15 @@ async def place(request: HttpRequest, order: PlaceIn):
         return problem(502, str(UNAVAILABLE))
     if not cart["lines"]:
         return problem(409, _("Your cart is empty."))
-    if not cart["complete"]:
-        return problem(502, str(UNAVAILABLE))
+    if cart["unsold"]:  # no retry sells them: the shopper is told which, not to try again
+        return problem(409, unsold_refusal(cart["unsold"]))
     card = order.card.dict() | {"number": order.card.number.replace(" ", "")}
     try:
         token = await call("payments", "POST", "/cards", json=card)
+    except BackendError as exc:  # payments' 422 names the card's field: said in words
+        refused = card_refusal(exc)
+        return refused if refused is not None else bff_error(exc, str(UNAVAILABLE))
+    try:
         checkout = await call(
             "orders",
             "POST",
@@ -294,7 +364,7 @@ async def place(request: HttpRequest, order: PlaceIn):
                 "card": token["token"],
             },
         )
-    except BackendError as exc:  # payments' 422 names the card field, as the browser sent it
+    except BackendError as exc:
         if exc.status is None or exc.status >= 500:  # the saga may have started all the same
             known = await _known(visitor, order.key)
             if known is not None:
@@ -340,7 +410,7 @@ async def render(request: HttpRequest) -> Rendered:
     visitor = visitor_of(request)
     cart: dict[str, Any] | None
     if visitor is None:
-        cart = {"lines": [], "count": 0, "subtotal_cents": 0, "currency": "EUR", "complete": True}
+        cart = {"lines": [], "count": 0, "subtotal_cents": 0, "currency": "EUR", "unsold": []}
     else:
         try:
             cart = await priced_cart(visitor)
@@ -351,6 +421,7 @@ async def render(request: HttpRequest) -> Rendered:
         "checkout",
         "checkout.html",
         cart=cart,
+        unsold=line_names(cart["unsold"]) if cart is not None else "",
         delivery=[d | {"label": DELIVERY_NAMES.get(d["method"], d["method"])} for d in delivery],
         countries=COUNTRIES,
     )

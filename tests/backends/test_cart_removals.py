@@ -1,5 +1,7 @@
-"""The cart's removals: what an order bought leaves the cart (the checkout saga's last step),
-only those units, once under the saga's key, and nothing half-done on bad input."""
+"""The cart's removals: what an order buys leaves the cart (a step of the checkout saga before
+its point of no return), only those units, only if the cart holds them now, all or none,
+once under the saga's key; undone (the step's compensation) they come back, once, and a key
+undone before it was taken is refused after; nothing half-done on bad input."""
 
 import pytest
 from backends.cart.api import router
@@ -49,11 +51,86 @@ def test_a_retried_removal_removes_nothing_more(client):
     assert Removal.objects.count() == 1
 
 
-def test_lines_already_gone_or_lowered_are_no_error(client):
+def undo(client, key=KEY, visitor=VISITOR):
+    return client.post(f"/carts/{visitor}/removals/{key}/return")
+
+
+def lines(client, visitor=VISITOR) -> list[tuple[str, int]]:
+    """The cart line by line, in its order."""
+    cart = client.get(f"/carts/{visitor}").json()["items"]
+    return [(item["sku"], item["quantity"]) for item in cart]
+
+
+def test_a_line_gone_since_the_cart_was_priced_refuses_the_whole_take(client):
     client.delete(f"/carts/{VISITOR}/items/SKU-1002")  # removed by the shopper meanwhile
-    client.patch(f"/carts/{VISITOR}/items/SKU-1001", json={"quantity": 1})  # lowered
+    refused = remove(client, {"SKU-1001": 2, "SKU-1002": 1})
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == "the cart no longer holds SKU-1002"
+    assert items(client) == {"SKU-1001": 3, "SKU-1003": 1}  # not even SKU-1001's units
+    assert not Removal.objects.exists()
+
+
+def test_a_line_lowered_since_the_cart_was_priced_refuses_the_whole_take(client):
+    client.patch(f"/carts/{VISITOR}/items/SKU-1001", json={"quantity": 1})
+    refused = remove(client, {"SKU-1001": 2, "SKU-1002": 1})
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == "the cart holds 1 of SKU-1001, not 2"
+    assert items(client) == {"SKU-1001": 1, "SKU-1002": 1, "SKU-1003": 1}
+    assert not Removal.objects.exists()
+
+
+def test_of_two_takes_of_the_same_units_exactly_one_has_them(client):
+    """Two checkouts priced from one cart (two tabs): the first takes the units; the
+    second, under its own key, finds them gone and takes nothing, not even what is left."""
     assert remove(client, {"SKU-1001": 2, "SKU-1002": 1}).status_code == 200
-    assert items(client) == {"SKU-1003": 1}
+    second = remove(client, {"SKU-1001": 2, "SKU-1002": 1}, key=KEY + "2")
+    assert second.status_code == 409
+    assert second.json()["detail"] == "the cart holds 1 of SKU-1001, not 2"
+    assert items(client) == {"SKU-1001": 1, "SKU-1003": 1}
+    assert list(Removal.objects.values_list("key", flat=True)) == [KEY]
+
+
+def test_an_undone_take_puts_the_units_back_once_each_line_in_its_place(client):
+    remove(client, {"SKU-1001": 3, "SKU-1002": 1})  # both lines emptied
+    assert lines(client) == [("SKU-1003", 1)]
+    returned = undo(client)
+    assert returned.status_code == 200
+    assert lines(client) == [("SKU-1001", 3), ("SKU-1002", 1), ("SKU-1003", 1)]
+    assert undo(client).status_code == 200  # the saga asking again after a timeout
+    assert lines(client) == [("SKU-1001", 3), ("SKU-1002", 1), ("SKU-1003", 1)]
+    late = remove(client, {"SKU-1001": 3, "SKU-1002": 1})  # the take, retried too late
+    assert late.status_code == 409 and "undone" in late.json()["detail"]
+    assert lines(client) == [("SKU-1001", 3), ("SKU-1002", 1), ("SKU-1003", 1)]
+
+
+def test_an_undone_take_adds_to_what_the_shopper_put_in_meanwhile(client):
+    remove(client, {"SKU-1001": 2, "SKU-1002": 1})
+    client.post(f"/carts/{VISITOR}/items", json={"sku": "SKU-1002", "quantity": 2})
+    client.post(f"/carts/{VISITOR}/items", json={"sku": "SKU-1001", "quantity": 98})
+    undo(client)
+    assert items(client) == {"SKU-1001": 99, "SKU-1002": 3, "SKU-1003": 1}  # at most 99
+
+
+def test_a_take_undone_before_it_arrived_is_refused_and_takes_nothing(client):
+    """The compensation overtook its step (a retried call): it leaves a tombstone."""
+    assert undo(client).status_code == 200
+    assert items(client) == {"SKU-1001": 3, "SKU-1002": 1, "SKU-1003": 1}
+    late = remove(client, {"SKU-1001": 2})
+    assert late.status_code == 409 and "undone" in late.json()["detail"]
+    assert items(client) == {"SKU-1001": 3, "SKU-1002": 1, "SKU-1003": 1}
+
+
+def test_a_take_is_undone_only_for_its_own_cart(client):
+    remove(client, {"SKU-1001": 2})
+    theirs = undo(client, visitor="visitor-someone-else")
+    assert theirs.status_code == 409
+    assert items(client, "visitor-someone-else") == {}
+    assert items(client) == {"SKU-1001": 1, "SKU-1002": 1, "SKU-1003": 1}
+
+
+def test_a_malformed_return_key_is_a_422(client):
+    assert undo(client, key="short").status_code == 422
+    assert not Removal.objects.exists()
 
 
 def test_a_key_used_for_other_lines_or_another_cart_is_a_409_and_removes_nothing(client):

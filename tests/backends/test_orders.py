@@ -1,19 +1,24 @@
 """The orders service's checkout saga, against fake participants that keep their promises
 (idempotent under the saga's key, tombstones on compensations that come first): every
 failure point ends with nothing leaked in any service — no stock held, no money held
-without an order, no order without its stock — and a crash after any step is finished or
-compensated by `recover`."""
+without an order, no order without its stock, no units out of the cart without an order —
+and a crash after any step is finished or compensated by `recover`. The cart's own take
+and return are checked here too, through the cart's API in this process (`RealCart`)."""
 
 import contextlib
+import importlib
 import logging
+from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from backends.cart.api import router as cart_router
 from backends.orders import api, runner
 from backends.orders.models import Order, Saga
 from backends.orders.participants import Refused, Unavailable
 from backends.orders.saga import PIVOT, STEP_NAMES, Orchestrator
+from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from ninja.testing import TestClient
@@ -38,7 +43,12 @@ class FakeShop:
         self.reservations: dict[str, dict] = {}  # key -> {"lines", "status"}
         self.authorisations: dict[str, dict] = {}  # key -> {"amount", "status"}
         self.cart = {VISITOR: {"SKU-1001": 2, "SKU-1002": 1, "SKU-1003": 1}}
-        self.removals: set[str] = set()  # the cart's removals done, by key
+        #: The cart's takes, by key: {"lines": {sku: units}, "status": taken or returned}.
+        self.removals: dict[str, dict] = {}
+        #: What to do as an operation's call begins, once (a test's gate).
+        self.before: dict[str, Callable[[], None]] = {}
+        #: Operations whose next answer is lost after they took effect (a timeout).
+        self.lost: set[str] = set()
         self.failures: dict[str, list[Exception]] = {}
         self.calls: list[str] = []
 
@@ -47,8 +57,16 @@ class FakeShop:
 
     def _call(self, operation: str) -> None:
         self.calls.append(operation)
+        if operation in self.before:
+            self.before.pop(operation)()  # once
         if self.failures.get(operation):
             raise self.failures[operation].pop(0)
+
+    def _answer(self, operation: str) -> None:
+        """The answer to `operation`, which took effect: lost (Unavailable) once if so set."""
+        if operation in self.lost:
+            self.lost.discard(operation)
+            raise Unavailable(f"{operation}: ReadTimeout (it took effect)")
 
     def held(self, sku: str) -> int:
         return sum(
@@ -112,18 +130,36 @@ class FakeShop:
             raise Refused("payment_lost", f"authorisation {key}: nothing to capture")
         found["status"] = "captured"
 
-    def clear_cart(self, key, visitor, lines):
-        self._call("clear_cart")
-        if key in self.removals:  # once per key, as the cart does it
+    def take_from_cart(self, key, visitor, lines):
+        """As the cart does it: all the units or none, only those it holds now, once per
+        key, refused after the key's return (its tombstone)."""
+        self._call("take")
+        found = self.removals.get(key)
+        if found is not None:
+            if found["status"] == "returned":
+                raise Refused("cart_changed", f"removal {key} was undone")
             return
-        self.removals.add(key)
         cart = self.cart[visitor]
         for line in lines:
-            left = cart.get(line["sku"], 0) - line["quantity"]
-            if left > 0:
-                cart[line["sku"]] = left
-            else:
-                cart.pop(line["sku"], None)
+            if cart.get(line["sku"], 0) < line["quantity"]:
+                raise Refused("cart_changed", f"the cart no longer holds {line['sku']}")
+        for line in lines:
+            cart[line["sku"]] -= line["quantity"]
+            if not cart[line["sku"]]:
+                del cart[line["sku"]]
+        taken = {line["sku"]: line["quantity"] for line in lines}
+        self.removals[key] = {"lines": taken, "status": "taken"}
+        self._answer("take")
+
+    def return_to_cart(self, key, visitor):
+        self._call("return")
+        found = self.removals.setdefault(key, {"lines": {}, "status": "returned"})
+        if found["status"] == "taken":
+            cart = self.cart[visitor]
+            for sku, units in found["lines"].items():
+                cart[sku] = cart.get(sku, 0) + units
+            found["status"] = "returned"
+        self._answer("return")
 
     # -- the invariants -----------------------------------------------------------------
 
@@ -133,6 +169,7 @@ class FakeShop:
         assert all(r["status"] == "released" for r in self.reservations.values())
         assert all(a["status"] not in ("held", "captured") for a in self.authorisations.values())
         assert not Order.objects.filter(status=Order.PLACED).exists()
+        assert all(r["status"] == "returned" for r in self.removals.values())
         assert self.cart[VISITOR] == {"SKU-1001": 2, "SKU-1002": 1, "SKU-1003": 1}
 
     def assert_sold(self, cart: dict[str, int] | None = None) -> None:
@@ -143,6 +180,7 @@ class FakeShop:
         assert self.authorisations == {KEY: {"amount": 2 * 1999 + 3500, "status": "captured"}}
         order = Order.objects.get()
         assert (order.status, order.payment) == (Order.PLACED, Order.CAPTURED)
+        assert self.removals == {KEY: {"lines": {"SKU-1001": 2, "SKU-1002": 1}, "status": "taken"}}
         assert self.cart[VISITOR] == (cart or {"SKU-1003": 1})
 
 
@@ -174,12 +212,12 @@ def orchestrator(shop, **options) -> Orchestrator:
     return Orchestrator(shop, sleep=lambda seconds: None, **options)
 
 
-def test_a_checkout_reserves_authorises_orders_confirms_clears_the_cart_and_captures(shop):
+def test_a_checkout_reserves_authorises_orders_takes_from_the_cart_confirms_and_captures(shop):
     start_saga()
     saga = orchestrator(shop).run(KEY)
     assert (saga.status, saga.reason) == (Saga.COMPLETED, "")
     assert saga.order_number == Order.objects.get().number
-    assert shop.calls == ["reserve", "authorise", "confirm", "clear_cart", "capture"]
+    assert shop.calls == ["reserve", "authorise", "take", "confirm", "capture"]
     shop.assert_sold()
 
 
@@ -220,24 +258,26 @@ def test_payments_down_voids_whatever_may_have_been_held_and_releases_stock(shop
     shop.assert_nothing_happened()
 
 
-def test_an_expired_reservation_at_the_pivot_cancels_the_order(shop):
+def test_an_expired_reservation_at_the_pivot_cancels_the_order_and_puts_the_units_back(shop):
     shop.fail("confirm", Refused("reservation_lost", "reservation expired"))
     start_saga()
     saga = orchestrator(shop).run(KEY)
     assert (saga.status, saga.reason) == (Saga.FAILED, "reservation_lost")
     assert Order.objects.get().status == Order.CANCELLED
     assert saga.order_number  # kept for the record, but not reported as placed
+    assert shop.calls == ["reserve", "authorise", "take", "confirm", "return", "void", "release"]
+    assert shop.removals[KEY]["status"] == "returned"  # taken, then put back
     shop.assert_nothing_happened()
 
 
-def test_after_the_pivot_an_unavailable_cart_is_retried_later_never_compensated(shop):
-    shop.fail("clear_cart", *[Unavailable("cart: ConnectError")] * 3)
+def test_an_unavailable_cart_before_the_pivot_compensates_and_sells_nothing(shop):
+    shop.fail("take", *[Unavailable("cart: ConnectError")] * 3)
     start_saga()
     saga = orchestrator(shop).run(KEY)
-    assert (saga.status, STEP_NAMES[saga.step]) == (Saga.RUNNING, "clear_cart")
-    assert "cart" in saga.last_error
-    assert orchestrator(shop).recover(KEY).status == Saga.COMPLETED
-    shop.assert_sold()
+    assert (saga.status, saga.reason) == (Saga.FAILED, "unavailable")
+    assert "take from cart: cart: ConnectError" in saga.detail
+    assert "confirm" not in shop.calls and shop.calls[-3:] == ["return", "void", "release"]
+    shop.assert_nothing_happened()
 
 
 def test_an_unavailable_inventory_at_the_pivot_is_asked_again_later(shop):
@@ -400,13 +440,76 @@ def test_a_refused_capture_is_recorded_and_the_sold_order_goes_on(shop, caplog):
     assert f"saga {KEY}: capture_payment done" not in said  # it was not
 
 
-def test_clearing_the_cart_takes_only_the_bought_units_once(shop):
+def test_taking_from_the_cart_takes_only_the_bought_units_once(shop):
     shop.cart[VISITOR]["SKU-1001"] = 3  # one more added in another tab while paying
-    shop.fail("clear_cart", Unavailable("cart: ReadTimeout"))  # retried: removed once
+    shop.fail("take", Unavailable("cart: ReadTimeout"))  # retried: taken once
     start_saga()
     assert orchestrator(shop).run(KEY).status == Saga.COMPLETED
-    assert shop.calls.count("clear_cart") == 2
+    assert shop.calls.count("take") == 2
     shop.assert_sold(cart={"SKU-1001": 1, "SKU-1003": 1})
+
+
+def test_a_take_whose_answer_was_lost_is_asked_again_and_takes_the_units_once(shop):
+    shop.lost.add("take")  # taken, the answer lost: the retry is answered as the first time
+    start_saga()
+    assert orchestrator(shop).run(KEY).status == Saga.COMPLETED
+    assert shop.calls.count("take") == 2
+    shop.assert_sold()  # SKU-1003 still in the cart: nothing taken twice
+
+
+def test_a_line_removed_while_the_checkout_runs_is_not_sold(shop):
+    """The shopper removes a line (another tab) after the cart was priced, while the saga
+    runs: its units are no longer the cart's to sell, so nothing is, and the saga is
+    compensated; the cart stays as the shopper left it."""
+    shop.before["authorise"] = lambda: shop.cart[VISITOR].pop("SKU-1002")
+    start_saga()
+    saga = orchestrator(shop).run(KEY)
+    assert (saga.status, saga.reason) == (Saga.FAILED, "cart_changed")
+    assert "SKU-1002" in saga.detail
+    assert shop.calls == ["reserve", "authorise", "take", "return", "void", "release"]
+    assert shop.stock == {"SKU-1001": 5, "SKU-1002": 1}  # nothing sold, nothing held
+    assert [r["status"] for r in shop.reservations.values()] == ["released"]
+    assert shop.authorisations[KEY]["status"] == "voided"
+    assert Order.objects.get().status == Order.CANCELLED
+    assert shop.removals[KEY] == {"lines": {}, "status": "returned"}  # a tombstone
+    assert shop.cart[VISITOR] == {"SKU-1001": 2, "SKU-1003": 1}  # as the shopper left it
+
+
+def test_a_crash_right_after_taking_from_the_cart_puts_the_units_back_on_restart(shop):
+    def crash(done: str) -> None:
+        if done == "take_from_cart":
+            raise Crashed(done)
+
+    start_saga()
+    with pytest.raises(Crashed):
+        orchestrator(shop, crash=crash).run(KEY)
+    assert shop.cart[VISITOR] == {"SKU-1003": 1}  # taken, not yet recorded here
+    assert STEP_NAMES[Saga.objects.get(key=KEY).step] == "take_from_cart"
+    saga = orchestrator(shop).recover(KEY)  # before the pivot: compensated
+    assert (saga.status, saga.reason) == (Saga.FAILED, "interrupted")
+    assert shop.calls[-3:] == ["return", "void", "release"] and "confirm" not in shop.calls
+    shop.assert_nothing_happened()  # the units back in the cart
+
+
+def test_a_return_whose_answer_was_lost_is_asked_again_and_puts_the_units_back_once(shop):
+    shop.fail("confirm", Refused("reservation_lost", "reservation expired"))
+    shop.lost.add("return")
+    start_saga()
+    saga = orchestrator(shop).run(KEY)
+    assert (saga.status, saga.reason) == (Saga.FAILED, "reservation_lost")
+    assert shop.calls.count("return") == 2
+    shop.assert_nothing_happened()  # two of SKU-1001, not four
+
+
+def test_a_return_that_cannot_run_now_is_finished_later_and_the_units_come_back(shop):
+    shop.fail("confirm", Refused("reservation_lost", "reservation expired"))
+    shop.fail("return", *[Unavailable("cart: HTTP 503")] * 3)
+    start_saga()
+    saga = orchestrator(shop).run(KEY)
+    assert (saga.status, STEP_NAMES[saga.step]) == (Saga.COMPENSATING, "take_from_cart")
+    assert shop.cart[VISITOR] == {"SKU-1003": 1}  # still out, for now
+    assert orchestrator(shop).recover(KEY).status == Saga.FAILED
+    shop.assert_nothing_happened()
 
 
 def test_a_visitor_has_one_unfinished_saga_at_most_in_the_database():
@@ -429,6 +532,45 @@ def test_the_index_holds_the_statuses_of_a_checkout_under_way_exactly():
     (index,) = [c for c in Saga._meta.constraints if c.name == "one_unfinished_saga_per_visitor"]
     assert index.condition == Q(status__in=list(Saga.UNDER_WAY))
     assert Saga.SETTLING not in Saga.UNDER_WAY and Saga.SETTLING in Saga.UNFINISHED
+
+
+def test_the_migration_puts_sagas_at_or_past_the_old_pivot_at_the_new_one():
+    """Steps were 3 confirm (the pivot), 4 clear the cart; now 3 take from the cart, 4
+    confirm (the pivot): a saga that may be sold already only goes forward."""
+    migration = importlib.import_module(
+        "backends.orders.migrations.0004_take_from_the_cart_before_the_pivot"
+    )
+    before = {
+        "saga-running-at-2": (Saga.RUNNING, 2),
+        "saga-running-at-3": (Saga.RUNNING, 3),  # at the old pivot
+        "saga-running-at-4": (Saga.RUNNING, 4),  # sold, clearing the cart
+        "saga-compensating-at-3": (Saga.COMPENSATING, 3),  # the old pivot refused
+        "saga-settling-at-5": (Saga.SETTLING, 5),
+    }
+    for key, (status, step) in before.items():
+        start_saga(key=key, visitor=f"visitor-{key}")
+        Saga.objects.filter(key=key).update(status=status, step=step)
+
+    def steps() -> dict[str, int]:
+        return dict(Saga.objects.values_list("key", "step"))
+
+    migration._at_the_new_pivot(apps, None)
+    assert steps() == {
+        "saga-running-at-2": 2,
+        "saga-running-at-3": PIVOT,
+        "saga-running-at-4": PIVOT,
+        "saga-compensating-at-3": 3,
+        "saga-settling-at-5": 5,
+    }
+    assert STEP_NAMES[PIVOT] == "confirm_reservation"
+    migration._at_the_old_pivot(apps, None)
+    assert steps() == {
+        "saga-running-at-2": 2,
+        "saga-running-at-3": 3,
+        "saga-running-at-4": 3,
+        "saga-compensating-at-3": 3,
+        "saga-settling-at-5": 5,
+    }
 
 
 # -- the API --------------------------------------------------------------------------------
@@ -548,7 +690,7 @@ def test_an_order_whose_capture_waits_for_payments_is_placed_and_frees_the_visit
     assert placed["order_number"] == Order.objects.get().number
     assert Saga.objects.get(key=KEY).status == Saga.SETTLING
     assert shop.cart[VISITOR] == {"SKU-1003": 1}
-    shop.cart[VISITOR]["SKU-1001"] = 1  # the shopper goes on shopping and orders again
+    shop.cart[VISITOR] |= {"SKU-1001": 2, "SKU-1002": 1}  # shopping on, and ordering again
     shop.stock["SKU-1002"] = 2
     shop.fail("capture", *[Unavailable("payments: HTTP 503")] * 3)
     second = client.post("/checkouts", json=CHECKOUT | {"key": "saga-000000000002"})
@@ -565,7 +707,6 @@ def test_an_order_whose_capture_waits_for_payments_is_placed_and_frees_the_visit
         ({"lines": [LINES[0]]}, "lines, total"),
         ({"lines": [LINES[0] | {"unit_cents": 1}, *LINES[1:]]}, "lines, total"),
         ({"delivery": "standard"}, "delivery, total"),
-        ({"currency": "USD"}, "currency"),
         ({"address": CHECKOUT["address"] | {"city": "Elsewhere"}}, "address"),
     ],
 )
@@ -603,6 +744,16 @@ def test_a_malformed_checkout_is_refused_and_starts_nothing(client, change, fiel
     assert not Saga.objects.exists()
 
 
+@pytest.mark.parametrize("currency", ["ZZZ", "USD", "KRW", "eur"])
+def test_a_checkout_in_a_currency_the_shop_does_not_price_in_is_refused_in_words(client, currency):
+    refused = client.post("/checkouts", json=CHECKOUT | {"currency": currency})
+    assert refused.status_code == 422
+    assert [(p["loc"][-1], p["msg"]) for p in refused.json()["detail"]] == [
+        ("currency", f"the shop prices and charges in EUR only, not {currency!r}")
+    ]
+    assert not Saga.objects.exists() and runner.RUNNER.submitted == []
+
+
 @pytest.mark.parametrize(
     ("field", "text"),
     [
@@ -634,6 +785,104 @@ def test_a_total_payments_cannot_take_is_refused_before_any_saga(client):
     refused = client.post("/checkouts", json=CHECKOUT | {"lines": [dear]})
     assert refused.status_code == 422 and "1 to 100000000 cents" in refused.json()["detail"]
     assert not Saga.objects.exists()
+
+
+class RealCart(FakeShop):
+    """The fake shop with the real cart in place of its fake one: the cart's API in this
+    process, on its database (inventory and payments stay fake, with stock for two orders)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stock = {"SKU-1001": 10, "SKU-1002": 10}
+        self.carts = TestClient(cart_router)
+        for sku, quantity in {"SKU-1001": 2, "SKU-1002": 1, "SKU-1003": 1}.items():
+            assert self.carts.post(
+                f"/carts/{VISITOR}/items", json={"sku": sku, "quantity": quantity}
+            ).status_code == 200  # fmt: skip
+
+    def items(self) -> list[tuple[str, int]]:
+        """The visitor's cart, line by line in its order."""
+        cart = self.carts.get(f"/carts/{VISITOR}").json()
+        return [(item["sku"], item["quantity"]) for item in cart["items"]]
+
+    def _cart(self, answer, refusals: dict[int, str]) -> None:
+        """As HttpParticipants reads the cart's answer."""
+        if answer.status_code in refusals:
+            raise Refused(refusals[answer.status_code], answer.json()["detail"])
+        assert answer.status_code == 200, answer.content
+
+    def take_from_cart(self, key, visitor, lines):
+        self._call("take")
+        body = {"key": key, "lines": [{"sku": x["sku"], "quantity": x["quantity"]} for x in lines]}
+        self._cart(self.carts.post(f"/carts/{visitor}/removals", json=body), {409: "cart_changed"})
+
+    def return_to_cart(self, key, visitor):
+        self._call("return")
+        self._cart(self.carts.post(f"/carts/{visitor}/removals/{key}/return"), {})
+
+
+SECOND = "saga-000000000002"
+
+
+def test_two_tabs_checking_out_one_cart_place_one_order(monkeypatch):
+    """The tester's two tabs: each priced the same cart (one of each line's units, good
+    cards), and the second's checkout starts while the first is settling (placed, its
+    payment being captured: it no longer holds the visitor's one checkout). The gate: the
+    second tab's checkout runs while the first is held at its capture. The units are the
+    first's: the second is refused them by the cart and compensated, charged nothing."""
+    shop = RealCart()
+    monkeypatch.setattr(runner, "RUNNER", InlineRunner(shop))
+    client = TestClient(api.router)
+    second = {}
+
+    def second_tab() -> None:
+        assert Saga.objects.get(key=KEY).status == Saga.SETTLING
+        second["answer"] = client.post("/checkouts", json=CHECKOUT | {"key": SECOND})
+
+    shop.before["capture"] = second_tab
+    first = client.post("/checkouts", json=CHECKOUT).json()
+    assert (first["status"], first["payment"]) == ("completed", "captured")
+    assert second["answer"].status_code == 200
+    lost = second["answer"].json()
+    assert (lost["status"], lost["reason"], lost["order_number"]) == ("failed", "cart_changed", "")
+    assert "SKU-1001" in lost["detail"]
+    # Sold once: stock, money and order of the first only; the cart as the first left it.
+    assert shop.stock == {"SKU-1001": 8, "SKU-1002": 9}
+    assert {k: r["status"] for k, r in shop.reservations.items()} == {
+        KEY: "confirmed",
+        SECOND: "released",
+    }
+    assert {k: a["status"] for k, a in shop.authorisations.items()} == {
+        KEY: "captured",
+        SECOND: "voided",
+    }
+    assert dict(Order.objects.values_list("saga_key", "status")) == {
+        KEY: Order.PLACED,
+        SECOND: Order.CANCELLED,
+    }
+    assert shop.items() == [("SKU-1003", 1)]
+
+
+def test_a_line_removed_from_the_real_cart_while_the_checkout_runs_is_not_sold():
+    shop = RealCart()
+    shop.before["authorise"] = lambda: shop.carts.delete(f"/carts/{VISITOR}/items/SKU-1002")
+    start_saga()
+    saga = orchestrator(shop).run(KEY)
+    assert (saga.status, saga.reason) == (Saga.FAILED, "cart_changed")
+    assert saga.detail == "the cart no longer holds SKU-1002"
+    assert shop.stock == {"SKU-1001": 10, "SKU-1002": 10} and shop.held("SKU-1001") == 0
+    assert shop.authorisations[KEY]["status"] == "voided"
+    assert Order.objects.get().status == Order.CANCELLED
+    assert shop.items() == [("SKU-1001", 2), ("SKU-1003", 1)]  # nothing of it taken
+
+
+def test_units_taken_from_the_real_cart_go_back_in_their_place_when_the_saga_fails():
+    shop = RealCart()
+    shop.fail("confirm", Refused("reservation_lost", "reservation expired"))
+    start_saga()
+    assert orchestrator(shop).run(KEY).reason == "reservation_lost"
+    assert "take" in shop.calls
+    assert shop.items() == [("SKU-1001", 2), ("SKU-1002", 1), ("SKU-1003", 1)]
 
 
 def test_the_sweep_leaves_a_saga_being_started_here_alone():

@@ -182,3 +182,17 @@ def test_a_malformed_capture_key_is_a_422(client):
 def test_an_unknown_card_is_a_404(client):
     assert authorise(client, "card_" + "0" * 24).status_code == 404
     assert not Authorisation.objects.exists()
+
+
+@pytest.mark.parametrize("currency", ["ZZZ", "USD", "KRW", "eur", "EURO"])
+def test_only_the_shops_currency_is_authorised(client, currency):
+    """Prices are in euros (the pricing backend's, README "Languages"): any other currency,
+    three capital letters or not, is a 422 in words naming the field, and holds nothing."""
+    body = {"key": KEY, "card": token(client), "amount_cents": 4998, "currency": currency}
+    refused = client.post("/authorisations", json=body)
+    assert refused.status_code == 422
+    ((problem,),) = [refused.json()["detail"]]
+    assert problem["loc"][-1] == "currency"
+    assert problem["msg"] == f"the shop prices and charges in EUR only, not {currency!r}"
+    assert not Authorisation.objects.exists()
+    assert authorise(client, token(client)).status_code == 200  # EUR is

@@ -269,3 +269,43 @@ def test_a_cart_without_every_price_shows_no_subtotal_and_says_why(shop, locale,
     html = asyncio.run(fragment_view(fragment, "1.0")(fragment_request())).content.decode()
     assert "<strong data-subtotal>€39.98</strong>" in html
     assert '<p class="cart__prices" data-prices-unavailable hidden>' in html
+
+
+#: What the cart backend answers an add above the stock it is told (backends/cart/api.py).
+OUT_OF_STOCK = {"detail": "Sorry, this product is out of stock."}
+
+
+@pytest.mark.parametrize("outage", ["down", "failing"])
+def test_a_product_the_catalog_does_not_know_is_refused_while_the_inventory_is_out(
+    client, shop, outage
+):
+    """The tester's `{"sku": "SKU-99999999", "quantity": 99}` during an inventory outage: the
+    catalog, up, says there is no such product, so the cart backend is told none is in stock
+    (as when the inventory says it does not know it) and refuses it; checkout never sees it."""
+    if outage == "down":
+        shop.down.add("inventory")
+    else:
+        shop.on("inventory", "GET", "/stock/SKU-99999999", {"detail": "boom"}, 503)
+    shop.on("catalog", "GET", "/products/SKU-99999999", {"detail": "Not Found"}, 404)
+    shop.on("cart", "POST", f"{CART}/items", OUT_OF_STOCK, 409)
+    refused = _write(client, "post", "/items", {"sku": "SKU-99999999", "quantity": 99})
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == "Sorry, this product is out of stock."
+    body = {"sku": "SKU-99999999", "quantity": 99, "available": 0}
+    assert ("cart", "POST", f"{CART}/items", body) in shop.calls
+
+
+@pytest.mark.parametrize("catalog", ["knows it", "down"])
+def test_while_the_inventory_is_out_a_product_not_known_missing_is_added(client, shop, catalog):
+    """Only the catalog's positive "no such product" refuses: a product it knows, or a
+    catalog that cannot say either, leaves only the cart's own limit (degraded, as before)."""
+    shop.down.add("inventory")
+    if catalog == "down":
+        shop.down.add("catalog")
+    else:
+        shop.on("catalog", "GET", "/products/SKU-1001", {"sku": "SKU-1001", "name": "Kettle"})
+    shop.on("cart", "POST", f"{CART}/items", ONE_KETTLE)
+    added = _write(client, "post", "/items", {"sku": "SKU-1001", "quantity": 2})
+    assert added.status_code == 200
+    body = {"sku": "SKU-1001", "quantity": 2, "available": None}
+    assert ("cart", "POST", f"{CART}/items", body) in shop.calls

@@ -431,3 +431,120 @@ def test_an_address_line_that_is_not_one_visible_line_is_refused(client, shop, n
 def test_ordinary_names_are_taken(client, shop, name):
     placed = place(client, ORDER | {"address": ORDER["address"] | {"name": name}})
     assert placed.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [
+        ("en", "Your cart changed while this order was being placed, perhaps in another tab"),
+        ("ko", "주문을 처리하는 동안 장바구니가 바뀌어"),
+    ],
+)
+def test_a_checkout_whose_cart_changed_meanwhile_is_told_in_words(client, shop, locale, said):
+    """The other tab's order took the units (or the line was removed) before this one's
+    saga could: it failed, `cart_changed`, nothing charged."""
+    shop.on("orders", "POST", "/checkouts", checkout("failed", "cart_changed", ""))
+    headers = {**visitor_headers(), "x-tessera-locale": locale}
+    state = asyncio.run(client.post("/orders", json=ORDER, headers=headers)).json()
+    assert (state["status"], state["reason"], state["order_number"]) == (
+        "failed",
+        "cart_changed",
+        "",
+    )
+    assert state["message"].startswith(said)
+    assert state["message"] != str(checkout_fragment.UNAVAILABLE)
+
+
+#: A product the shop does not sell, put in the cart while the inventory was down.
+UNSOLD = {"sku": "SKU-99999999", "quantity": 99}
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [
+        (
+            "en",
+            "This product cannot be bought: SKU-99999999. Please remove it from your cart, "
+            "then place the order.",
+        ),
+        (
+            "ko",
+            "구매할 수 없는 상품이 있습니다: SKU-99999999. 장바구니에서 삭제한 뒤 주문해 주세요.",
+        ),
+    ],
+)
+def test_a_line_the_shop_does_not_sell_is_named_not_retried(client, shop, locale, said):
+    """Pricing (and the catalog) answered, without the product: no retry will price it, so
+    not a 502 (which the page retries, and which says to try again) but a 409 naming it."""
+    shop.on("cart", "GET", f"/carts/{VISITOR}", CART | {"items": [*CART["items"], UNSOLD]})
+    headers = {**visitor_headers(), "x-tessera-locale": locale}
+    refused = asyncio.run(client.post("/orders", json=ORDER, headers=headers))
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == said
+    assert not started(shop) and not any(name == "payments" for name, *_ in shop.calls)
+
+
+def test_lines_the_shop_does_not_sell_are_named_by_name_where_the_catalog_has_one(client, shop):
+    shop.on("cart", "GET", f"/carts/{VISITOR}", CART | {"items": [*CART["items"], UNSOLD]})
+    shop.on("pricing", "GET", "/prices", [])  # not even the kettle is priced any more
+    refused = place(client)
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == (
+        "These products cannot be bought: Urban Kettle (SKU-1001), SKU-99999999. Please "
+        "remove them from your cart, then place the order."
+    )
+
+
+def test_the_page_names_a_line_the_shop_does_not_sell_instead_of_asking_for_a_reload(shop):
+    shop.on("cart", "GET", f"/carts/{VISITOR}", CART | {"items": [*CART["items"], UNSOLD]})
+    html = asyncio.run(render(fragment_request())).html
+    assert "This product cannot be bought: SKU-99999999. Please remove it from your cart" in html
+    assert '<a href="/cart">Go to your cart</a>' in html
+    assert "reload the page" not in html and "<form" not in html
+
+
+def test_pricing_failing_is_still_a_502_to_try_again(client, shop):
+    shop.on("pricing", "GET", "/prices", {"detail": "Internal Server Error"}, 500)
+    failed = place(client)
+    assert failed.status_code == 502 and "please try again" in failed.json()["detail"]
+    assert not started(shop)
+
+
+#: Payments' refusal of a card number (pydantic's words, in English, as it sends them).
+BAD_NUMBER = {
+    "detail": [
+        {
+            "type": "value_error",
+            "loc": ["body", "card", "number"],
+            "msg": "Value error, the card number is not valid",
+        }
+    ]
+}
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [
+        ("en", "This card number is not valid: please check it."),
+        ("ko", "유효하지 않은 카드 번호입니다: 다시 확인해 주세요."),
+    ],
+)
+def test_payments_refusal_of_the_card_number_is_said_in_the_bffs_words(client, shop, locale, said):
+    """Not payments' English ("Value error, ...") on a Korean page: the BFF's words, in the
+    page's language, naming the field as the browser sent it."""
+    shop.on("payments", "POST", "/cards", BAD_NUMBER, 422)
+    headers = {**visitor_headers(), "x-tessera-locale": locale}
+    refused = asyncio.run(client.post("/orders", json=ORDER, headers=headers))
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == [
+        {"type": "card_invalid", "loc": ["body", "order", "card", "number"], "msg": said}
+    ]
+    assert "Value error" not in refused.content.decode()
+    assert not started(shop)
+
+
+def test_payments_refusal_of_something_else_is_relayed_as_it_is(client, shop):
+    other = {"detail": [{"type": "missing", "loc": ["body"], "msg": "Field required"}]}
+    shop.on("payments", "POST", "/cards", other, 422)
+    refused = place(client)
+    assert refused.status_code == 422 and refused.json()["detail"] == other["detail"]

@@ -69,6 +69,7 @@ def test_adding_tells_the_cart_backend_the_stock_and_relays_its_refusal(cart):
 
 def test_while_the_inventory_is_down_only_the_carts_own_limit_holds(cart):
     cart.down.add("inventory")
+    cart.on("catalog", "GET", "/products/SKU-1", _product("SKU-1", "Kettle"))  # it exists
     cart.on("cart", "PATCH", f"{CART}/items/SKU-1", {"visitor": VISITOR, "items": [], "count": 0})
     _cart_bff("patch", "/items/SKU-1", {"quantity": 2})
     sent = next(call[3] for call in cart.calls if call[0] == "cart")

@@ -1,12 +1,13 @@
 """Placing orders with real processes on loopback: the checkout saga in the orders service
 against the real inventory, payments and cart stubs, driven to every failure point —
 a declined card, payments timing out or failing, stock gone between cart and checkout,
-the capture failing for a while, the orders process dying after each step and restarted
-by the supervisor — and the end state of every backend checked after each: no stock held
-or leaked, no money held without an order, no order without its stock or its money
-captured, the cart intact unless the order was placed (and then only the bought units
-out of it). The last unit is sold once, however many shoppers (and inventory processes)
-race for it, and a visitor's two tabs racing start one checkout.
+the cart changed since it was priced, the capture failing for a while, the orders process
+dying after each step and restarted by the supervisor — and the end state of every backend
+checked after each: no stock held or leaked, no money held without an order, no order
+without its stock or its money captured, the cart intact unless the order was placed (and
+then only the bought units out of it). The last unit is sold once, however many shoppers
+(and inventory processes) race for it; a visitor's two tabs racing start one checkout, and
+buy the cart once, through the shell and the checkout's BFF too.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import httpx
 import pytest
 
 from conftest import free_port
+from fragments.checkout.fragment import saga_key
 from tessera.ops.services import SERVICES, Placed, service_env, stack_env
 
 pytestmark = pytest.mark.integration
@@ -34,8 +36,8 @@ STEPS = [
     "reserve_stock",
     "authorise_payment",
     "create_order",
+    "take_from_cart",
     "confirm_reservation",
-    "clear_cart",
     "capture_payment",
 ]
 ADDRESS = {"name": "Ada", "street": "1 Main St", "city": "Utrecht", "postcode": "3511",
@@ -400,18 +402,74 @@ def test_only_the_bought_units_leave_the_cart(shop):
     levels = _levels(shop, {sku: 2})
     key, visitor = f"saga-{uuid.uuid4().hex}", f"visitor-{uuid.uuid4().hex[:16]}"
     shop.fill_cart(visitor, {sku: 2})
-    # The order is for the two. Its confirmation (the step before the cart's) hangs: past
-    # the pivot, the saga waits there (retried, never compensated) while a third unit goes
-    # into the cart (another tab); then inventory answers again and the saga goes on.
+    # The order is for the two, taken from the cart before the confirmation, which hangs:
+    # at the pivot the saga waits there (retried, never compensated) while a third unit
+    # goes into the cart (another tab); then inventory answers again and the saga goes on.
     shop.set_faults("inventory", {f"/reservations/{key}/confirm": {"hang": True}})
     shop.start(key, visitor, {sku: 2}, shop.card())
     state = shop.state_until(key, lambda state: state["step"] == "confirm_reservation")
     assert state["status"] == "pending"
+    assert shop.cart(visitor) == []  # the two are the order's
     shop.fill_cart(visitor, {sku: 1})
-    assert shop.cart(visitor) == [{"sku": sku, "quantity": 3}]
+    assert shop.cart(visitor) == [{"sku": sku, "quantity": 1}]
     shop.set_faults("inventory", {})
     assert shop.outcome(key)["status"] == "completed"
     shop.assert_sold(key, visitor, {sku: 2}, levels, left=[{"sku": sku, "quantity": 1}])
+
+
+def assert_compensated(shop: Shop, key: str, levels: dict[str, dict]) -> None:
+    """Checkout `key` sold and held nothing: its stock released, its authorisation voided."""
+    for sku, level in levels.items():
+        assert shop.stock(sku) == level, sku
+    assert shop.get("inventory", f"/reservations/{key}").json()["status"] == "released"
+    assert shop.get("payments", f"/authorisations/{key}").json()["status"] == "voided"
+
+
+def test_a_second_tab_priced_from_the_cart_before_the_first_bought_it_buys_nothing(shop):
+    """The first tab's order is placed (and its payment captured): the second, priced from
+    the cart as it was (the same lines, its own key), is not under way at the same time as
+    the first, so it starts, but the cart no longer holds the units: compensated, nothing
+    charged, and the cart as the first left it."""
+    sku = shop.sku_with(40)
+    lines = {sku: 1}
+    levels = _levels(shop, lines)
+    first, visitor = shop.checkout(lines)
+    assert shop.outcome(first)["status"] == "completed"
+    sold = _levels(shop, lines)
+    second = f"saga-{uuid.uuid4().hex}"
+    shop.start(second, visitor, lines, shop.card())
+    outcome = shop.outcome(second)
+    assert (outcome["status"], outcome["reason"]) == ("failed", "cart_changed")
+    assert outcome["detail"] == f"the cart no longer holds {sku}"
+    assert_compensated(shop, second, sold)
+    assert shop.stock(sku)["on_hand"] == levels[sku]["on_hand"] - 1  # sold once
+    payment = shop.get("payments", f"/authorisations/{first}").json()
+    assert (payment["status"], payment["amount_cents"]) == ("captured", 1000)
+    orders = shop.get("orders", f"/visitors/{visitor}/orders").json()
+    assert sorted(o["status"] for o in orders) == ["cancelled", "placed"]
+    assert shop.cart(visitor) == []  # as the first left it
+
+
+def test_a_line_removed_while_the_checkout_runs_is_not_sold(shop):
+    sku, other = shop.sku_with(40), shop.sku_with(40)
+    lines = {sku: 1, other: 2}
+    levels = _levels(shop, lines)
+    key, visitor = f"saga-{uuid.uuid4().hex}", f"visitor-{uuid.uuid4().hex[:16]}"
+    shop.fill_cart(visitor, lines)
+    # Payments takes its time over the authorisation: the shopper removes a line meanwhile.
+    shop.set_faults("payments", {"/authorisations": {"delay_ms": 1500}})
+    with ThreadPoolExecutor(1) as pool:
+        started = pool.submit(shop.start, key, visitor, lines, shop.card())
+        shop.state_until(key, lambda state: state.get("step") == "authorise_payment", timeout=5)
+        removed = shop.http.delete(shop.url("cart", f"/carts/{visitor}/items/{sku}"))
+        assert removed.status_code == 200
+        started.result()
+    outcome = shop.outcome(key)
+    assert (outcome["status"], outcome["reason"]) == ("failed", "cart_changed")
+    assert_compensated(shop, key, levels)
+    orders = shop.get("orders", f"/visitors/{visitor}/orders").json()
+    assert [o["status"] for o in orders] == ["cancelled"]  # made before the cart's step
+    assert shop.cart(visitor) == [{"sku": other, "quantity": 2}]  # as the shopper left it
 
 
 def test_two_tabs_racing_start_one_checkout(shop):
@@ -419,11 +477,11 @@ def test_two_tabs_racing_start_one_checkout(shop):
     visitor = f"visitor-{uuid.uuid4().hex[:16]}"
     shop.fill_cart(visitor, {sku: 1})
     card = shop.card()
-    # Taking the bought units out of this visitor's cart hangs: the checkout that gets in
-    # stays under way (past the pivot it waits, never compensated) however long the others
-    # take to arrive, until every one has been answered and the fault is cleared.
-    shop.set_faults("cart", {f"/carts/{visitor}/removals": {"hang": True}})
+    # The confirmation of the reservation hangs: the checkout that gets in stays under way
+    # (at the pivot it waits, never compensated) however long the others take to arrive,
+    # until every one has been answered and the fault is cleared.
     keys = [f"saga-{uuid.uuid4().hex}" for _ in range(6)]
+    shop.set_faults("inventory", {f"/reservations/{key}/confirm": {"hang": True} for key in keys})
 
     def start(key: str) -> httpx.Response:
         with httpx.Client(timeout=30) as client:
@@ -453,8 +511,62 @@ def test_two_tabs_racing_start_one_checkout(shop):
             assert shop.get("orders", f"/checkouts/{other}").status_code == 404  # none made
     rejoined = shop.post_checkout(key, visitor, {sku: 1}, card)  # a retry: the same one
     assert rejoined.status_code == 200 and rejoined.json()["key"] == key
-    shop.set_faults("cart", {})
+    shop.set_faults("inventory", {})
     assert shop.outcome(key)["status"] == "completed"
     orders = shop.get("orders", f"/visitors/{visitor}/orders").json()
     assert len(orders) == 1
+    assert shop.cart(visitor) == []
+
+
+def test_two_tabs_placing_one_cart_through_the_shop_buy_it_once(shop):
+    """The tester's repro, through the shell's gateway and the checkout's BFF: one unit in
+    the cart, payments slow to make a token of the card (800 ms), two tabs placing the
+    order 0.3 s apart, each with its own key and a good card. Both priced the cart before
+    either saga began; one order is placed and paid, the other tab is told in words (busy,
+    or its cart changed) and charged nothing."""
+    sku = shop.sku_with(40)
+    levels = _levels(shop, {sku: 1})
+    with httpx.Client(base_url=shop.stack.url("shell"), timeout=30) as browser:
+        assert browser.get("/checkout").status_code == 200  # the visitor's cookies
+        visitor = browser.cookies["tessera_visitor"].split(".")[0]
+        csrf = {"X-CSRFToken": browser.cookies["csrftoken"]}
+        added = browser.post("/bff/cart/items", json={"sku": sku, "quantity": 1}, headers=csrf)
+        assert added.status_code == 200, added.text
+        shop.set_faults("payments", {"/cards": {"delay_ms": 800}})
+        card = {"number": "4242 4242 4242 4242", "expiry": EXPIRY, "cvc": "123"}
+
+        def place(key: str) -> dict:
+            order = {"key": key, "delivery": "standard", "address": ADDRESS, "card": card}
+            answer = browser.post("/bff/checkout/orders", json=order, headers=csrf)
+            state = answer.json()
+            deadline = time.monotonic() + 30
+            while answer.status_code == 200 and state["status"] == "pending":
+                assert time.monotonic() < deadline, state
+                time.sleep(0.2)
+                state = browser.get(f"/bff/checkout/orders/{key}").json()
+            return {"code": answer.status_code, **state}
+
+        keys = [str(uuid.uuid4()) for _ in range(2)]
+        with ThreadPoolExecutor(2) as pool:
+            first = pool.submit(place, keys[0])
+            time.sleep(0.3)  # the tester's second tab, 0.3 s later (not timing logic here)
+            second = pool.submit(place, keys[1])
+            answers = [first.result(), second.result()]
+    shop.set_faults("payments", {})
+    placed = [a for a in answers if a["code"] == 200 and a["status"] == "completed"]
+    assert len(placed) == 1, answers
+    (other,) = [a for a in answers if a is not placed[0]]
+    if other["code"] == 409:  # the first still under way when the second started
+        assert other["detail"].startswith("An order for this cart is already being placed")
+    else:  # started once the first was placed: the cart no longer held the unit
+        assert (other["code"], other["status"], other["reason"]) == (200, "failed", "cart_changed")
+        assert other["message"].startswith("Your cart changed while this order was being")
+    orders = shop.get("orders", f"/visitors/{visitor}/orders", status="placed").json()
+    assert [o["number"] for o in orders] == [placed[0]["order_number"]]
+    won, lost = (saga_key(visitor, answer["key"]) for answer in (placed[0], other))
+    assert shop.outcome(won)["payment"] == "captured"  # paid once
+    lost_payment = shop.get("payments", f"/authorisations/{lost}")
+    assert lost_payment.status_code == 404 or lost_payment.json()["status"] == "voided"
+    assert shop.stock(sku)["on_hand"] == levels[sku]["on_hand"] - 1
+    assert shop.stock(sku)["reserved"] == 0
     assert shop.cart(visitor) == []

@@ -1,15 +1,19 @@
-"""Cart API: a cart per visitor; add, change the quantity of, and remove items, and take
-out what an order bought (`POST /carts/{visitor}/removals`, the checkout saga's last step).
+"""Cart API: a cart per visitor; add, change the quantity of, and remove items, and take out
+what an order buys (`POST /carts/{visitor}/removals`, a step of the checkout saga before
+its point of no return) or put it back (`POST /carts/{visitor}/removals/{key}/return`, that
+step's compensation).
 
 Visitor ids come from the cart fragment's BFF, which takes them from the shell's signed
 visitor token; the backend trusts its caller, as backends behind a BFF do.
 """
 
+from datetime import datetime
 from typing import Annotated
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Path, Router, Schema
 from ninja.errors import HttpError
 from pydantic import AfterValidator, StrictInt
 
@@ -23,6 +27,7 @@ MAX_QUANTITY = 99
 MAX_LINES = 50
 #: An idempotency key (the checkout saga's, for a removal of what an order bought).
 KEY = r"^[A-Za-z0-9_-]{8,64}$"
+KeyPath = Annotated[str, Path(pattern=KEY, description="the removal's idempotency key")]
 
 
 #: What a request may say about stock: the caller checked it (the cart BFF asks the
@@ -132,28 +137,86 @@ class RemovalIn(Schema):
 
 
 @router.post("/carts/{visitor}/removals", response=CartOut)
-def remove_bought(request: HttpRequest, visitor: VisitorPath, payload: RemovalIn):
-    """Take `quantity` units of each product out of the cart (those an order bought: the
-    checkout saga's last step), under the caller's idempotency key. Only those units: a line
-    holding more (the shopper added one in another tab meanwhile) keeps the rest; a line
-    holding as many or fewer goes, and one already gone is no error. The same key again
-    removes nothing more; with other lines or for another cart it is a 409."""
+def take_bought(request: HttpRequest, visitor: VisitorPath, payload: RemovalIn):
+    """Take `quantity` units of each product out of the cart for an order (the checkout
+    saga's step before its point of no return), under the caller's idempotency key: every
+    line or none, and only units the cart holds now. A line holding more (a unit the shopper
+    added in another tab meanwhile) keeps the rest; a line holding fewer, or gone (removed
+    meanwhile, or taken by another checkout of the same cart), refuses the whole take: 409
+    saying which, nothing taken. Each line is taken by a conditional update in one
+    transaction, so of two checkouts racing for the same units exactly one gets them. The
+    same key again takes nothing more and answers as the first time; a key whose take was
+    undone (`.../return`) is refused (409), as is one used for other lines or another cart."""
     lines = {line.sku: line.quantity for line in payload.lines}
     try:
-        with transaction.atomic():
-            removal, created = Removal.objects.get_or_create(
-                key=payload.key, defaults={"visitor": visitor, "lines": lines}
-            )
-            if created:
-                items = CartItem.objects.select_for_update().filter(visitor=visitor, sku__in=lines)
-                for item in items:
-                    if item.quantity > lines[item.sku]:
-                        item.quantity -= lines[item.sku]
-                        item.save(update_fields=["quantity"])
-                    else:
-                        item.delete()
+        removal = _take(visitor, payload.key, lines)
     except IntegrityError:  # the same key, concurrently: that one stands
         removal = Removal.objects.get(key=payload.key)
+    if removal.status == Removal.RETURNED and removal.visitor == visitor:
+        raise HttpError(409, f"removal {payload.key} was undone: nothing is taken under it")
     if (removal.visitor, removal.lines) != (visitor, lines):
         raise HttpError(409, f"removal {payload.key} was made for other lines")
     return _cart(visitor)
+
+
+@transaction.atomic
+def _take(visitor: str, key: str, lines: dict[str, int]) -> Removal:
+    """The removal under `key`: made now, taking `lines` from the cart (all, or an HttpError
+    409 rolling it all back), or the one made before."""
+    removal, created = Removal.objects.get_or_create(
+        key=key, defaults={"visitor": visitor, "lines": lines}
+    )
+    if not created:
+        return removal
+    for sku, units in sorted(lines.items()):
+        line = CartItem.objects.filter(visitor=visitor, sku=sku)
+        # Only if the line holds them now: checked and taken in one statement.
+        if not line.filter(quantity__gte=units).update(quantity=F("quantity") - units):
+            held = line.values_list("quantity", flat=True).first()
+            if held is None:
+                raise HttpError(409, f"the cart no longer holds {sku}")
+            raise HttpError(409, f"the cart holds {held} of {sku}, not {units}")
+    emptied = CartItem.objects.filter(visitor=visitor, sku__in=lines, quantity=0)
+    removal.emptied = {item.sku: item.added_at.isoformat() for item in emptied}
+    if removal.emptied:
+        emptied.delete()
+        removal.save(update_fields=["emptied"])
+    return removal
+
+
+@router.post("/carts/{visitor}/removals/{key}/return", response=CartOut)
+def return_bought(request: HttpRequest, visitor: VisitorPath, key: KeyPath):
+    """Undo the take under `key` (the checkout saga's compensation of it): its units go back
+    into the cart, once (onto the line as it is now, at most 99 of a product; a line the
+    take emptied comes back in its place). Idempotent. A key never taken leaves a tombstone,
+    so a take arriving after its own compensation (a retried call overtaken by it) is
+    refused. 409 for a key of another cart."""
+    try:
+        removal = _return(visitor, key)
+    except IntegrityError:  # the same key, concurrently: that one stands
+        removal = _return(visitor, key)
+    if removal.visitor != visitor:
+        raise HttpError(409, f"removal {key} was made for another cart")
+    return _cart(visitor)
+
+
+@transaction.atomic
+def _return(visitor: str, key: str) -> Removal:
+    removal, _ = Removal.objects.select_for_update().get_or_create(
+        key=key, defaults={"visitor": visitor, "lines": {}, "status": Removal.RETURNED}
+    )
+    if removal.visitor != visitor or removal.status == Removal.RETURNED:
+        return removal
+    for sku, units in sorted(removal.lines.items()):
+        item, created = CartItem.objects.select_for_update().get_or_create(
+            visitor=visitor, sku=sku, defaults={"quantity": min(units, MAX_QUANTITY)}
+        )
+        if created and sku in removal.emptied:
+            added = datetime.fromisoformat(removal.emptied[sku])
+            CartItem.objects.filter(pk=item.pk).update(added_at=added)
+        elif not created:
+            item.quantity = min(MAX_QUANTITY, item.quantity + units)
+            item.save(update_fields=["quantity"])
+    removal.status = Removal.RETURNED
+    removal.save(update_fields=["status"])
+    return removal

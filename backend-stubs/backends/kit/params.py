@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from typing import Annotated, Protocol, TypeVar
 
 from ninja import Path, Query
-from pydantic import StringConstraints
+from pydantic import AfterValidator, StringConstraints, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 #: One line of text with something visible in it (a name, a title): no control characters,
 #: line separators or bidi controls, and not only invisible characters; the fragments' BFFs
@@ -22,8 +23,29 @@ from tessera.runtime.text import VisibleText as VisibleText
 
 SKU = r"^SKU-[0-9]{1,8}$"
 VISITOR = r"^[A-Za-z0-9_-]{8,64}$"
-#: An ISO 4217 currency code (EUR).
-CURRENCY = r"^[A-Z]{3}$"
+#: The currencies the shop prices in and charges (ISO 4217): euros only, as the pricing
+#: backend stores its prices (a Korean page shows won, converted for display only).
+CURRENCIES = ("EUR",)
+
+
+def _priced_in(currency: str) -> str:
+    """`currency` if the shop prices in it; else a refusal in words (a 422 naming the field)."""
+    if currency not in CURRENCIES:
+        raise PydanticCustomError(
+            "currency",
+            "the shop prices and charges in {allowed} only, not {currency}",
+            {"allowed": ", ".join(CURRENCIES), "currency": repr(currency[:8])},
+        )
+    return currency
+
+
+#: A currency the shop prices in (one of CURRENCIES), as a field's type: any other is a 422
+#: saying so, and the OpenAPI document lists them.
+Currency = Annotated[
+    str,
+    AfterValidator(_priced_in),
+    WithJsonSchema({"type": "string", "enum": list(CURRENCIES)}),
+]
 #: What payments makes of a card (POST /cards): the only way a card travels between stubs.
 CARD_TOKEN = r"^card_[0-9a-f]{24}$"  # noqa: S105 (a pattern, not a secret)
 #: Text without control characters (NUL included, which some databases refuse).

@@ -11,7 +11,9 @@ one is (before that point) is refused with 409 and the body `{"detail": [{"type"
 (any other 409 has a message for its `detail`); the database enforces it
 (backends/orders/models.py), so two tabs racing cannot both start one. The caller (the
 checkout fragment's BFF) is trusted for who the visitor is and what the lines cost, as
-backends behind a BFF are.
+backends behind a BFF are, but not for what the cart holds: the lines were priced from the
+cart a moment before, and the saga sells only the units the cart still holds when it takes
+them (else it fails, reason `cart_changed`). The currency is one the shop prices in (EUR).
 """
 
 import hmac
@@ -28,9 +30,9 @@ from pydantic import AfterValidator, StrictInt
 
 from backends.kit.params import (
     CARD_TOKEN,
-    CURRENCY,
     SKU,
     VISITOR,
+    Currency,
     VisibleLine,
     VisitorPath,
     one_line_per_sku,
@@ -99,7 +101,7 @@ class CheckoutIn(Schema):
     lines: Annotated[list[LineIn], AfterValidator(one_line_per_sku)] = Field(
         ..., min_length=1, max_length=MAX_LINES
     )
-    currency: str = Field(..., pattern=CURRENCY)
+    currency: Currency
     delivery: Literal["standard", "express"]
     address: AddressIn
     card: str = Field(..., pattern=CARD_TOKEN, description="a payments token")
@@ -118,7 +120,9 @@ class CheckoutOut(Schema):
         description="the order's payment: authorised, captured or refused (not captured); "
         "empty without a placed order"
     )
-    reason: str = Field(description="why it failed: declined, out_of_stock, unavailable...")
+    reason: str = Field(
+        description="why it failed: declined, out_of_stock, cart_changed, unavailable..."
+    )
     detail: str
     total_cents: int
     currency: str
@@ -167,10 +171,10 @@ def _differs(saga: Saga, payload: CheckoutIn, total: int) -> str:
 
 @router.post("/checkouts", response=CheckoutOut)
 def checkout(request: HttpRequest, payload: CheckoutIn):
-    """Place an order: reserve stock, authorise payment, create the order, confirm the
-    reservation, take the bought units out of the cart, capture the payment (a saga). The
-    same key again answers how that one stands; another key while the visitor's checkout
-    is under way is refused (409, its one entry of type `busy`)."""
+    """Place an order: reserve stock, authorise payment, create the order, take the bought
+    units out of the cart, confirm the reservation, capture the payment (a saga). The same
+    key again answers how that one stands; another key while the visitor's checkout is
+    under way is refused (409, its one entry of type `busy`)."""
     subtotal = sum(line.unit_cents * line.quantity for line in payload.lines)
     total = subtotal + DELIVERY[payload.delivery]
     if not 1 <= total <= MAX_TOTAL_CENTS:  # payments would refuse it: no saga for that

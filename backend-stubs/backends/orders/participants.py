@@ -20,6 +20,8 @@ RESERVE_REFUSALS = {404: "out_of_stock", 409: "out_of_stock"}
 AUTHORISE_REFUSALS = {402: "declined", 404: "payment_refused", 409: "payment_refused"}
 CONFIRM_REFUSALS = {404: "reservation_lost", 409: "reservation_lost"}
 CAPTURE_REFUSALS = {404: "payment_lost", 409: "payment_lost"}
+#: The cart no longer holds the units (removed, or taken by another checkout of the cart).
+TAKE_REFUSALS = {409: "cart_changed"}
 
 
 class Refused(Exception):
@@ -44,7 +46,8 @@ class Participants(Protocol):
     def void(self, key: str) -> None: ...
     def confirm(self, key: str) -> None: ...
     def capture(self, key: str) -> None: ...
-    def clear_cart(self, key: str, visitor: str, lines: list[dict[str, Any]]) -> None: ...
+    def take_from_cart(self, key: str, visitor: str, lines: list[dict[str, Any]]) -> None: ...
+    def return_to_cart(self, key: str, visitor: str) -> None: ...
 
 
 class HttpParticipants:
@@ -103,11 +106,17 @@ class HttpParticipants:
     def capture(self, key: str) -> None:
         self._call("payments", "POST", f"/captures/{key}", refusals=CAPTURE_REFUSALS)
 
-    def clear_cart(self, key: str, visitor: str, lines: list[dict[str, Any]]) -> None:
-        """Take the bought units out of the cart (not whole lines: a unit the shopper added
-        meanwhile stays), once under `key`."""
+    def take_from_cart(self, key: str, visitor: str, lines: list[dict[str, Any]]) -> None:
+        """Take the units bought out of the cart, all or none, only if the cart holds them
+        now (not whole lines: a unit the shopper added meanwhile stays), once under `key`;
+        `Refused` (cart_changed) when it does not hold them any more."""
         body = {"key": key, "lines": [{"sku": x["sku"], "quantity": x["quantity"]} for x in lines]}
-        self._call("cart", "POST", f"/carts/{visitor}/removals", json=body, refusals={})
+        path = f"/carts/{visitor}/removals"
+        self._call("cart", "POST", path, json=body, refusals=TAKE_REFUSALS)
+
+    def return_to_cart(self, key: str, visitor: str) -> None:
+        """Put what was taken under `key` back (idempotent; a tombstone if nothing was)."""
+        self._call("cart", "POST", f"/carts/{visitor}/removals/{key}/return", refusals={})
 
 
 def _detail(response: httpx.Response) -> str:

@@ -15,8 +15,8 @@ Steps, each with the compensation that undoes it when a later step fails:
 | reserve stock | inventory | release the reservation |
 | authorise payment | payments | void the authorisation |
 | create order | orders (local) | cancel the order |
+| take the bought units from the cart | cart | put them back |
 | confirm reservation | inventory | none: the point of no return |
-| clear the bought units from the cart | cart | none: retried until done |
 | capture payment | payments | none: retried until done (the saga is `settling`) |
 
 Every call carries the saga's key, and every participant answers a repeated call with what
@@ -25,31 +25,45 @@ of a step that never took effect is harmless too (and leaves a tombstone, so the
 cannot take effect after it). A step that fails with no answer is retried a few times; a
 refusal is final. A failure before the point of no return compensates every step up to
 and including the failed one (a timed-out step may have happened), in reverse order.
-Confirming the reservation is the pivot: once confirmed the sale happened, and the saga
-only goes forward; if confirmation is refused (the reservation expired) it compensates.
-Past it, the bought units leave the cart (only those: a unit the shopper added meanwhile
-stays), then the money held is captured (the order then says `captured`; a captured
-payment can no longer be voided, and refunds are not part of this demo). The two are
-independent, and the cart goes first: once it is cleared the order is the shopper's, and
-the saga is `settling`. It is reported placed (completed, with its number, the payment
-`authorised` until captured), and it no longer holds the visitor's one checkout, so a
-payments outage that holds the capture for hours neither hides the order nor keeps the
-shopper from the next one; the sweep goes on capturing it.
 
-A step at or past the pivot that cannot be done now is not compensated: the saga stays
-running (or settling) at that step and is tried again by the runner's sweep, after a wait
-that doubles with every run that found it still unavailable (`retry_base` up to `retry_max`
-seconds, kept in the row as `retries` and `retry_at`, so a restart keeps the pace), until
-it is done. A compensation that cannot run now waits the same way. A refusal past the pivot
-cannot be undone either: it is logged and recorded (a refused capture leaves the order's
-payment `refused`, for people to settle) and the saga goes on.
+The lines a saga is started with were priced from the cart a moment before, and the cart
+may have changed since (a line removed, or its units bought by the visitor's checkout in
+another tab); so a saga sells only the units the cart still holds when it takes them. The
+take is strict: every line or none, each taken by a conditional update in one transaction
+of the cart's, so of two sagas racing for the same units exactly one has them, and the
+other is refused (`cart_changed`) and compensated: its stock released, its authorisation
+voided, its order cancelled, and the cart left as the other left it (its own compensation
+only leaves a tombstone). Units taken go back to the cart when a later step fails. Only
+the units bought are taken: a unit the shopper added meanwhile stays.
+
+Confirming the reservation is the pivot: once confirmed the sale happened, and the saga
+only goes forward; if confirmation is refused (the reservation expired) it compensates,
+the units taken going back to the cart. Past it the money held is captured (the order then
+says `captured`; a captured payment can no longer be voided, and refunds are not part of
+this demo). Once confirmed, the order is the shopper's and out of the cart: the saga is
+`settling`. It is reported placed (completed, with its number, the payment `authorised`
+until captured), and it no longer holds the visitor's one checkout, so a payments outage
+that holds the capture for hours neither hides the order nor keeps the shopper from the
+next one; the sweep goes on capturing it. A checkout the shopper starts meanwhile from a
+page priced before (another tab) cannot sell those units again: the cart no longer holds
+them.
+
+A step past the pivot that cannot be done now (or the pivot itself) is not compensated:
+the saga stays running (or settling) at that step and is tried again by the runner's
+sweep, after a wait that doubles with every run that found it still unavailable
+(`retry_base` up to `retry_max` seconds, kept in the row as `retries` and `retry_at`, so a
+restart keeps the pace), until it is done. A compensation that cannot run now waits the
+same way. A refusal past the pivot cannot be undone either: it is logged and recorded (a
+refused capture leaves the order's payment `refused`, for people to settle) and the saga
+goes on.
 
 The saga's row is saved before each step and after it, so a restart knows where each saga
 was (`recover`): one stopped before the pivot is compensated (its shopper has long been
-told something went wrong or is still waiting, and nothing is kept that was not paid for),
-one at the pivot asks inventory again whether the reservation is confirmed, one past it
-(running or settling) is finished. Crash points for tests: `crash(step)` is called after
-each step took effect and before the saga records it, the worst moment to die.
+told something went wrong or is still waiting, and nothing is kept that was not paid for:
+units taken from the cart go back to it), one at the pivot asks inventory again whether
+the reservation is confirmed, one past it (settling) is finished. Crash points for tests:
+`crash(step)` is called after each step took effect and before the saga records it, the
+worst moment to die.
 """
 
 from __future__ import annotations
@@ -135,8 +149,12 @@ STEPS: tuple[Step, ...] = (
         lambda p, s: p.void(s.key),
     ),
     Step("create_order", _create_order, lambda p, s: cancel_order(s)),
+    Step(
+        "take_from_cart",
+        lambda p, s: p.take_from_cart(s.key, s.visitor, s.lines),
+        lambda p, s: p.return_to_cart(s.key, s.visitor),
+    ),
     Step("confirm_reservation", lambda p, s: p.confirm(s.key)),
-    Step("clear_cart", lambda p, s: p.clear_cart(s.key, s.visitor, s.lines)),
     Step(
         "capture_payment",
         lambda p, s: p.capture(s.key),
@@ -147,9 +165,10 @@ STEPS: tuple[Step, ...] = (
 STEP_NAMES = tuple(step.name for step in STEPS)
 #: The step after which the saga never compensates.
 PIVOT = STEP_NAMES.index("confirm_reservation")
-#: The first step of settling: past it the order is placed and out of the cart, and the
-#: saga no longer holds the visitor's one checkout (`Saga.SETTLING`).
-SETTLES = STEP_NAMES.index("clear_cart") + 1
+#: The first step of settling: past the pivot the order is placed (and out of the cart, its
+#: units taken before it), and the saga no longer holds the visitor's one checkout
+#: (`Saga.SETTLING`).
+SETTLES = PIVOT + 1
 
 
 def step_name(saga: Saga) -> str:

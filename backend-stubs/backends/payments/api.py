@@ -36,7 +36,7 @@ from ninja import Field, Path, Router, Schema
 from ninja.errors import HttpError
 from pydantic import StrictInt, field_validator
 
-from backends.kit.params import CARD_TOKEN, CURRENCY
+from backends.kit.params import CARD_TOKEN, Currency
 from backends.payments.models import Authorisation, Card
 from tessera.runtime.cards import EXPIRY, EXPIRY_RULE, MAX_CARD_YEARS, expiry_fault, today
 
@@ -107,7 +107,7 @@ class AuthorisationIn(Schema):
     key: str = Field(..., pattern=KEY, description="the caller's idempotency key")
     card: str = Field(..., pattern=CARD_TOKEN, description="a token from POST /cards")
     amount_cents: StrictInt = Field(..., ge=1, le=MAX_CENTS)
-    currency: str = Field(..., pattern=CURRENCY)
+    currency: Currency
 
 
 class AuthorisationOut(Schema):

@@ -143,8 +143,8 @@ for (const root of document.querySelectorAll(".checkout")) {
       const name = (problem.loc || []).at(-1);
       const field = form.elements.namedItem(name);
       if (!field || !field.getAttribute) continue;
-      // The BFF's own words for a card it cannot take today (in the page's language).
-      const own = problem.type === "card_expiry" ? problem.msg : "";
+      // The BFF's own words for a card it or payments cannot take (in the page's language).
+      const own = problem.type === "card_expiry" || problem.type === "card_invalid" ? problem.msg : "";
       setError(field, (RULES[name] && RULES[name](field.value)) || own || t.tCheck);
       firstStep ??= field.closest("[data-step]");
     }
