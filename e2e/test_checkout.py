@@ -172,3 +172,49 @@ def test_a_cart_changed_while_pricing_is_out_shows_no_subtotal(
     expect(unavailable).to_be_hidden()
     cart.get_by_role("button", name=re.compile("^Remove")).click()  # leave the cart empty
     expect(cart.locator(".cart__empty")).to_be_visible()
+
+
+def test_enter_moves_on_a_step_and_never_places_an_order_unseen(shop, stack, page: Page):
+    """Enter in a field submits the form: it must mean the step's own Continue, as for
+    anyone who fills a form from the keyboard, not skip a step nor place the order."""
+    [sku] = in_stock(stack, 1)
+    add_to_cart(page, shop, sku)
+    page.goto(shop + "/checkout")
+    checkout = page.locator(".checkout")
+    checkout.get_by_label("Full name").fill("Ada Lovelace")
+    checkout.get_by_label("Street and number").fill("1 Main Street")
+    checkout.get_by_label("City").fill("Utrecht")
+    checkout.get_by_label("Postcode").fill("3511 AA")
+    checkout.get_by_label("Postcode").press("Enter")
+    expect(checkout.locator('[data-step="delivery"]')).to_be_visible()
+    checkout.get_by_label("Express (next day)").press("Enter")
+    expect(checkout.locator('[data-step="payment"]')).to_be_visible()
+    expect(checkout.get_by_label("Card number")).not_to_have_attribute("aria-invalid", "true")
+    checkout.get_by_label("Card number").fill(GOOD_CARD)
+    checkout.get_by_label("Expiry date").fill(EXPIRY)
+    checkout.get_by_label("Security code").fill("123")
+    checkout.get_by_label("Security code").press("Enter")
+    expect(checkout.locator('[data-step="review"]')).to_be_visible()
+    expect(checkout.locator("[data-review=card]")).to_have_text("Card ending 4242")
+    expect(page.locator("[data-cart-count]")).to_have_text("1")  # nothing was ordered
+
+
+def test_an_order_for_a_cart_changed_in_another_tab_is_not_placed(shop, stack, page: Page):
+    """Reviewed with one unit, three in the cart by the time Place order is clicked: the
+    shopper is asked to review again rather than charged for what they did not see."""
+    [sku] = in_stock(stack, 1)
+    add_to_cart(page, shop, sku)
+    page.goto(shop + "/checkout")
+    fill_in_to_review(page, GOOD_CARD)
+    other = page.context.new_page()
+    other.goto(shop + "/cart")
+    quantity = other.locator(".cart__line").first.get_by_role("spinbutton")
+    quantity.fill("3")
+    quantity.press("Tab")
+    expect(other.locator("[data-count]")).to_have_text("3 items")
+    checkout = page.locator(".checkout")
+    checkout.get_by_role("button", name="Place order").click()
+    expect(checkout.get_by_role("status")).to_contain_text("Your cart changed since you opened")
+    expect(checkout.get_by_role("heading", name="Thank you for your order")).to_be_hidden()
+    other.goto(shop + "/cart")
+    expect(other.locator(".cart__line").first.get_by_role("spinbutton")).to_have_value("3")

@@ -22,10 +22,10 @@ import hashlib
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from ninja import Field, Path, Router, Schema
-from pydantic import field_validator
+from pydantic import StrictInt, field_validator
 from pydantic_core import PydanticCustomError
 
 from fragments.kit.backends import (
@@ -70,8 +70,12 @@ COUNTRIES = {
     "GB": gettext_lazy("United Kingdom"),
     "IE": gettext_lazy("Ireland"),
     "IT": gettext_lazy("Italy"),
+    "KR": gettext_lazy("South Korea"),
     "NL": gettext_lazy("Netherlands"),
 }
+#: The country the form starts with, by the page's language (else `DEFAULT_COUNTRY`).
+HOME_COUNTRIES = {"ko": "KR"}
+DEFAULT_COUNTRY = "NL"
 #: Delivery methods when the orders service cannot be asked (it prices them).
 DELIVERY = [{"method": "standard", "cents": 0}, {"method": "express", "cents": 990}]
 DELIVERY_NAMES = {
@@ -92,6 +96,12 @@ BUSY = gettext_lazy(
 CONFLICT = gettext_lazy(
     "This order could not be placed as it is. Please reload the page, check your cart and "
     "place the order again."
+)
+#: The cart's subtotal is not the one the shopper reviewed (changed in another tab since
+#: this page was made): nothing is placed, and the shopper reviews again.
+REVIEWED_OTHER = gettext_lazy(
+    "Your cart changed since you opened this page, perhaps in another tab or window. Nothing "
+    "was placed or charged: please reload the page and review your order again."
 )
 #: The `type` of the orders service's refusal of a second checkout (its `BUSY_TYPE`).
 BUSY_TYPE = "busy"
@@ -178,6 +188,13 @@ class PlaceIn(Schema):
     address: Address
     delivery: Literal["standard", "express"]
     card: Card
+    reviewed_cents: StrictInt | None = Field(
+        None,
+        ge=0,
+        le=10**12,
+        description="the cart's subtotal as the shopper reviewed it, in cents: an order for "
+        "a cart that has changed since is refused (409), not placed for other lines",
+    )
 
 
 class CheckoutState(Schema):
@@ -340,6 +357,8 @@ async def place(request: HttpRequest, order: PlaceIn):
         return problem(409, _("Your cart is empty."))
     if cart["unsold"]:  # no retry sells them: the shopper is told which, not to try again
         return problem(409, unsold_refusal(cart["unsold"]))
+    if order.reviewed_cents is not None and order.reviewed_cents != cart["subtotal_cents"]:
+        return problem(409, str(REVIEWED_OTHER))
     card = order.card.dict() | {"number": order.card.number.replace(" ", "")}
     try:
         token = await call("payments", "POST", "/cards", json=card)
@@ -424,6 +443,7 @@ async def render(request: HttpRequest) -> Rendered:
         unsold=line_names(cart["unsold"]) if cart is not None else "",
         delivery=[d | {"label": DELIVERY_NAMES.get(d["method"], d["method"])} for d in delivery],
         countries=COUNTRIES,
+        home_country=HOME_COUNTRIES.get(get_language(), DEFAULT_COUNTRY),
     )
     return Rendered(html, title=_("Checkout"))
 

@@ -548,3 +548,39 @@ def test_payments_refusal_of_something_else_is_relayed_as_it_is(client, shop):
     shop.on("payments", "POST", "/cards", other, 422)
     refused = place(client)
     assert refused.status_code == 422 and refused.json()["detail"] == other["detail"]
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [("en", "Your cart changed since you opened this page"), ("ko", "이 페이지를 연 뒤")],
+)
+def test_an_order_for_another_cart_than_the_one_reviewed_is_refused(client, shop, locale, said):
+    """The shopper reviewed €39.98 (two kettles); another tab made it three since: the order
+    is refused before anything is asked of payments or orders, not placed for €59.97."""
+    shop.on("cart", "GET", f"/carts/{VISITOR}", {**CART, "items": [
+        {"sku": "SKU-1001", "quantity": 3}
+    ], "count": 3})  # fmt: skip
+    headers = {**visitor_headers(), "x-tessera-locale": locale}
+    order = {**ORDER, "reviewed_cents": 3998}
+    refused = asyncio.run(client.post("/orders", json=order, headers=headers))
+    assert refused.status_code == 409 and refused.json()["detail"].startswith(said)
+    assert not [call for call in shop.calls if call[0] == "payments" or call[1] == "POST"]
+
+    shop.on("cart", "GET", f"/carts/{VISITOR}", CART)  # as reviewed: placed
+    assert asyncio.run(client.post("/orders", json=order, headers=headers)).status_code == 200
+
+
+@pytest.mark.parametrize("reviewed", [-1, 1.5, "3998", True, 10**13])
+def test_a_reviewed_subtotal_that_is_not_whole_cents_is_a_422(client, shop, reviewed):
+    response = place(client, {**ORDER, "reviewed_cents": reviewed})
+    assert response.status_code == 422 and "reviewed_cents" in str(response.json()["detail"])
+    assert shop.calls == []
+
+
+@pytest.mark.parametrize(("locale", "country"), [("en", "NL"), ("ko", "KR")])
+def test_the_form_starts_with_the_country_of_the_pages_language(shop, locale, country):
+    request = fragment_request()
+    request.META["HTTP_X_TESSERA_LOCALE"] = locale
+    html = asyncio.run(fragment_view(fragment, "1.0")(request)).content.decode()
+    assert f'<option value="{country}" selected>' in html
+    assert html.count(" selected>") == 1

@@ -116,6 +116,7 @@ for (const root of document.querySelectorAll(".checkout")) {
       delivery: text("delivery"),
       address: { name: text("name"), street: text("street"), city: text("city"), postcode: text("postcode"), country: text("country") },
       card: { number: text("number").replace(/ /g, ""), expiry: text("expiry"), cvc: text("cvc") },
+      reviewed_cents: subtotal, // the cart as this page showed it: another is refused
     };
   };
 
@@ -193,6 +194,14 @@ for (const root of document.querySelectorAll(".checkout")) {
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    // Enter in a field submits the form: before the review, it means the step's own Next
+    // (never an order placed unseen, nor a step skipped).
+    const current = steps.find((step) => !step.hidden);
+    const next = current && current.querySelector("[data-next]");
+    if (next) {
+      next.click();
+      return;
+    }
     for (const step of steps.slice(0, 3)) {
       if (!valid(step)) { show(step.dataset.step); return; }
     }
