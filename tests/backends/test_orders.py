@@ -516,11 +516,9 @@ def test_a_visitor_has_one_unfinished_saga_at_most_in_the_database():
     start_saga()
     with pytest.raises(IntegrityError), transaction.atomic():
         start_saga(key="saga-000000000002")
+    # Compensating: it will not be placed, however long undoing it waits: another may start.
     Saga.objects.filter(key=KEY).update(status=Saga.COMPENSATING)
-    with pytest.raises(IntegrityError), transaction.atomic():
-        start_saga(key="saga-000000000002")
-    Saga.objects.filter(key=KEY).update(status=Saga.FAILED)
-    start_saga(key="saga-000000000002")  # the first is over: another may start
+    start_saga(key="saga-000000000002")
     start_saga(key="saga-000000000003", visitor="visitor-someone-else")  # one each
     # Settling (placed, out of the cart, the capture waiting for payments): the next may start.
     Saga.objects.filter(key="saga-000000000002").update(status=Saga.SETTLING)
@@ -926,3 +924,25 @@ def test_the_crash_switch_exits_after_its_step_only():
     switch("reserve_stock")
     switch("authorise_payment")
     assert exits == [70]
+
+
+def test_a_checkout_whose_undoing_waits_is_failed_at_once_and_frees_the_visitor(client, shop):
+    """Inventory out: the reservation cannot be made, nor released (whether it was made is
+    not known). The shopper is told at once that the order is not placed, not kept waiting
+    for the release, and may order again while the sweep goes on releasing."""
+    shop.fail("reserve", *[Unavailable("inventory: HTTP 503")] * 3)
+    shop.fail("release", *[Unavailable("inventory: HTTP 503")] * 3)
+    failed = client.post("/checkouts", json=CHECKOUT).json()
+    assert (failed["status"], failed["reason"], failed["order_number"]) == (
+        "failed",
+        "unavailable",
+        "",
+    )
+    assert failed["step"] == "reserve_stock"  # what is still being undone
+    assert Saga.objects.get(key=KEY).status == Saga.COMPENSATING
+    assert client.get(f"/checkouts/{KEY}").json() == failed
+    # Inventory is back: the next checkout goes through, the sweep finishes the first.
+    second = client.post("/checkouts", json=CHECKOUT | {"key": "saga-000000000002"})
+    assert second.status_code == 200 and second.json()["status"] == "completed"
+    assert orchestrator(shop).recover(KEY).status == Saga.FAILED
+    assert client.get(f"/checkouts/{KEY}").json()["step"] == ""

@@ -130,9 +130,12 @@ class CheckoutOut(Schema):
 
 def _checkout(saga: Saga) -> dict:
     """How the checkout of `saga` stands, for the caller: a settling saga's order is placed
-    and out of the cart (completed), only its payment is still being captured."""
+    and out of the cart (completed), only its payment is still being captured; a
+    compensating one has failed (its `reason`), only its undoing may still be under way."""
     placed = saga.status in (Saga.SETTLING, Saga.COMPLETED)
     status = "completed" if placed else saga.status
+    if saga.status == Saga.COMPENSATING:
+        status = Saga.FAILED
     order = Order.objects.filter(saga_key=saga.key).first() if saga.order_number else None
     return {
         "key": saga.key,

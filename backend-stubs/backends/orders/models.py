@@ -5,12 +5,14 @@ step it is at and whether it goes forward or compensates. It is written before e
 is attempted and after each one succeeds, so a process that dies mid-saga leaves enough to
 finish or undo it when the service starts again.
 
-A visitor has at most one checkout under way (a saga running or compensating): the database
-holds that, by a unique index on the visitor of those sagas only, so two tabs starting two
-checkouts at once cannot both get in, whatever runs concurrently. A saga that is settling
-(its order placed and the bought units out of the cart, only the capture of the payment
-left, which may wait for payments for a long time) no longer holds that place: the shopper
-may place the next order meanwhile.
+A visitor has at most one checkout under way (a saga running): the database holds that, by
+a unique index on the visitor of those sagas only, so two tabs starting two checkouts at
+once cannot both get in, whatever runs concurrently. A saga that is settling (its order
+placed and the bought units out of the cart, only the capture of the payment left, which
+may wait for payments for a long time) no longer holds that place: the shopper may place
+the next order meanwhile. Nor does one that is compensating: it will not be placed, its
+shopper is told so at once, and undoing it may wait for a participant that is down (an
+inventory outage held every next checkout of the visitor for minutes).
 """
 
 from django.db import models
@@ -58,7 +60,7 @@ class Saga(models.Model):
     #: A checkout under way: the shopper waits for it (pending), and it holds the visitor's
     #: one checkout (the unique index below names the same statuses, spelled out, so that a
     #: status added here cannot change the index without a migration saying so).
-    UNDER_WAY = (RUNNING, COMPENSATING)
+    UNDER_WAY = (RUNNING,)
     #: What the runner's sweep takes up: every saga with a step (or compensation) left.
     UNFINISHED = (RUNNING, COMPENSATING, SETTLING)
 
@@ -66,10 +68,11 @@ class Saga(models.Model):
         constraints = [
             # One checkout at a time per visitor (their cart): a second start while one is
             # under way is refused (backends/orders/api.py), enforced here, not by a check.
-            # Not while settling: that order is placed and its units are out of the cart.
+            # Not while settling (that order is placed and its units are out of the cart),
+            # nor compensating (that one will not be placed).
             models.UniqueConstraint(
                 fields=["visitor"],
-                condition=Q(status__in=["running", "compensating"]),
+                condition=Q(status__in=["running"]),
                 name="one_unfinished_saga_per_visitor",
             )
         ]

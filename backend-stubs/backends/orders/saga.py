@@ -53,9 +53,11 @@ the saga stays running (or settling) at that step and is tried again by the runn
 sweep, after a wait that doubles with every run that found it still unavailable
 (`retry_base` up to `retry_max` seconds, kept in the row as `retries` and `retry_at`, so a
 restart keeps the pace), until it is done. A compensation that cannot run now waits the
-same way. A refusal past the pivot cannot be undone either: it is logged and recorded (a
-refused capture leaves the order's payment `refused`, for people to settle) and the saga
-goes on.
+same way; meanwhile the saga is failed as far as its shopper goes (reported `failed` with
+its reason at once: it will not be placed) and no longer holds the visitor's one checkout,
+so an outage that holds a release for minutes does not hold the shopper's next order. A
+refusal past the pivot cannot be undone either: it is logged and recorded (a refused
+capture leaves the order's payment `refused`, for people to settle) and the saga goes on.
 
 The saga's row is saved before each step and after it, so a restart knows where each saga
 was (`recover`): one stopped before the pivot is compensated (its shopper has long been
