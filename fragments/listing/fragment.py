@@ -204,11 +204,15 @@ async def render(request: HttpRequest) -> Rendered:
         raise NotFound(category_slug)
     if choice.by_catalog:
         total = found["total"]
-        items = await with_price_and_stock(found["items"])
+        items = considered = await with_price_and_stock(found["items"])
     else:
-        arranged = choice.arrange(await with_price_and_stock(found["items"]))
+        considered = await with_price_and_stock(found["items"])
+        arranged = choice.arrange(considered)
         total = len(arranged)
         items = arranged[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    # "In stock only" asked while the inventory could not tell: the list may hold products
+    # that are sold out, and the shopper is told so rather than trust the ticked box.
+    stock_unknown = choice.in_stock_only and any(i["in_stock"] is None for i in considered)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     if page > pages:
         raise NotFound(str(page))
@@ -231,6 +235,7 @@ async def render(request: HttpRequest) -> Rendered:
         pages=pages,
         path=path,
         choice=choice,
+        stock_unknown=stock_unknown,
         sorts=SORTS,
         max_bound=MAX_EUROS if choice.won_per_cent is None else MAX_WON,
         href=lambda number: f"{path}?{urlencode({**keep, 'page': number})}",

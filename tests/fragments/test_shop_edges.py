@@ -188,6 +188,20 @@ def test_filters_keep_what_is_in_stock_and_in_the_price_range(kitchen):
     assert "No products match these filters." in none and "0 products" in none
 
 
+def test_in_stock_only_while_the_inventory_cannot_tell_says_so(kitchen):
+    """The box stays ticked and every product is listed (none is known to be sold out),
+    but the shopper is told that some may be: not a filter silently ignored."""
+    notice = "Stock cannot be checked right now: products shown may be sold out."
+    kitchen.on("inventory", "GET", "/stock", {"detail": "down"}, 503)
+    html = asyncio.run(listing(fragment_request(category="kitchen", stock="in"))).html
+    assert _names(html) == ["Kettle", "Apron", "Teapot"] and 'value="in" checked' in html
+    assert notice in html
+    # Not asked for, nothing to say; the inventory back, nothing to say either.
+    assert notice not in asyncio.run(listing(fragment_request(category="kitchen"))).html
+    kitchen.on("inventory", "GET", "/stock", [_stock(s, 1) for s in ("SKU-1", "SKU-2", "SKU-3")])
+    assert notice not in asyncio.run(listing(fragment_request(category="kitchen", stock="in"))).html
+
+
 def test_the_pages_links_keep_the_order_and_filters(kitchen):
     many = [_product(f"SKU-{n}", f"Thing {n:02d}") for n in range(1, 15)]
     kitchen.on("catalog", "GET", "/products", {"total": len(many), "items": many})
