@@ -218,3 +218,28 @@ def test_an_order_for_a_cart_changed_in_another_tab_is_not_placed(shop, stack, p
     expect(checkout.get_by_role("heading", name="Thank you for your order")).to_be_hidden()
     other.goto(shop + "/cart")
     expect(other.locator(".cart__line").first.get_by_role("spinbutton")).to_have_value("3")
+
+
+def test_back_and_reload_keep_the_shopper_in_the_checkout(shop, stack, page: Page):
+    """Back returns to the step before (not out of the checkout), Forward to the next, and
+    a reload keeps the address typed, never the card."""
+    [sku] = in_stock(stack, 1)
+    add_to_cart(page, shop, sku)
+    page.goto(shop + "/checkout")
+    checkout = page.locator(".checkout")
+    fill_in_to_review(page, GOOD_CARD)
+    expect(checkout.locator('[data-step="review"]')).to_be_visible()
+    page.go_back()
+    expect(checkout.locator('[data-step="payment"]')).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/checkout$"))  # still the checkout
+    page.go_back()
+    expect(checkout.locator('[data-step="delivery"]')).to_be_visible()
+    page.go_forward()
+    expect(checkout.locator('[data-step="payment"]')).to_be_visible()
+    expect(checkout.get_by_label("Card number")).to_have_value(GOOD_CARD)  # the form's own
+    page.reload()
+    expect(checkout.locator('[data-step="address"]')).to_be_visible()
+    expect(checkout.get_by_label("Full name")).to_have_value("Ada Lovelace")
+    expect(checkout.get_by_label("Postcode")).to_have_value("3511 AA")
+    expect(checkout.get_by_label("Express (next day)")).to_be_checked()
+    expect(checkout.get_by_label("Card number")).to_have_value("")  # never kept

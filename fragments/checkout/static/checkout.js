@@ -60,13 +60,20 @@ for (const root of document.querySelectorAll(".checkout")) {
   const steps = [...root.querySelectorAll("[data-step]")];
   const place = form.querySelector(".checkout__place");
   let key = newKey(); // one attempt at placing the order; a new one after it failed
+  const storeKey = "tessera-checkout"; // the address typed, kept for a reload (sessionStorage)
 
   const say = (text, error = false) => {
     status.textContent = text;
     status.classList.toggle("checkout__status--error", error);
   };
 
-  const show = (name) => {
+  // Each step is an entry of the browser's history: Back returns to the step before, not
+  // out of the checkout, and Forward to the next one again (the form's fields kept).
+  const show = (name, remember = true) => {
+    const current = steps.find((step) => !step.hidden);
+    if (remember && current && current.dataset.step !== name && name !== "confirmation") {
+      history.pushState({ checkoutStep: name }, "");
+    }
     for (const step of steps) step.hidden = step.dataset.step !== name;
     for (const marker of root.querySelectorAll("[data-step-marker]")) {
       if (marker.dataset.stepMarker === name) marker.setAttribute("aria-current", "step");
@@ -158,6 +165,7 @@ for (const root of document.querySelectorAll(".checkout")) {
       root.querySelector("[data-order-number]").textContent = state.order_number;
       root.querySelector("[data-charged]").textContent = charged(state.total_cents, state.currency);
       form.hidden = true;
+      try { sessionStorage.removeItem(storeKey); } catch (error) { /* nothing kept */ }
       show("confirmation");
       const done = root.querySelector(".checkout__done");
       done.hidden = false;
@@ -232,6 +240,37 @@ for (const root of document.querySelectorAll(".checkout")) {
       place.disabled = false;
       place.textContent = t.tPlace;
     }
+  });
+
+  history.replaceState({ checkoutStep: "address" }, "");
+  window.addEventListener("popstate", (event) => {
+    const name = event.state && event.state.checkoutStep;
+    if (!name || form.hidden) return; // not a step of this checkout, or the order is placed
+    // A step is shown only once those before it are filled in as they must be.
+    const at = steps.findIndex((step) => step.dataset.step === name);
+    const unfilled = steps.slice(0, at).find((step) => !valid(step));
+    const shown = unfilled ? unfilled.dataset.step : name;
+    if (shown === "review") review();
+    show(shown, false);
+  });
+
+  // What the shopper typed for delivery survives a reload of the page (this tab only, and
+  // never the card: it is not kept anywhere).
+  const KEPT = ["name", "street", "city", "postcode", "country", "delivery"];
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(storeKey) || "{}");
+    for (const name of KEPT) {
+      if (typeof kept[name] !== "string" || !kept[name]) continue;
+      const field = form.elements.namedItem(name);
+      if (field instanceof RadioNodeList) {
+        for (const radio of field) radio.checked = radio.value === kept[name];
+      } else if (field) field.value = kept[name];
+    }
+  } catch (error) { /* storage refused or unreadable: start empty */ }
+  form.addEventListener("input", () => {
+    const data = new FormData(form);
+    const kept = Object.fromEntries(KEPT.map((name) => [name, String(data.get(name) || "")]));
+    try { sessionStorage.setItem(storeKey, JSON.stringify(kept)); } catch (error) { /* full */ }
   });
 
   // Enabled once this script listens.
