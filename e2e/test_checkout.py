@@ -243,3 +243,27 @@ def test_back_and_reload_keep_the_shopper_in_the_checkout(shop, stack, page: Pag
     expect(checkout.get_by_label("Postcode")).to_have_value("3511 AA")
     expect(checkout.get_by_label("Express (next day)")).to_be_checked()
     expect(checkout.get_by_label("Card number")).to_have_value("")  # never kept
+
+
+def test_the_page_reads_an_expiry_as_the_shop_does(shop, stack, page: Page):
+    """12/99 is 1999 to the shop (the century around today): the page says the card has
+    expired before the shopper reviews, rather than let them through to a refusal; a date
+    more than twenty years ahead is a slip, said so too."""
+    [sku] = in_stock(stack, 1)
+    add_to_cart(page, shop, sku)
+    page.goto(shop + "/checkout")
+    checkout = page.locator(".checkout")
+    fill_in_to_review(page, GOOD_CARD)
+    checkout.get_by_role("button", name="Back").last.click()  # to the payment step
+    expiry, error = checkout.get_by_label("Expiry date"), checkout.locator("#checkout-expiry-error")
+    for typed, said in [
+        ("12/99", "This card has expired."),
+        (f"12/{(date.today().year + 25) % 100:02d}", "no card is valid for more than 20 years"),
+    ]:
+        expiry.fill(typed)
+        checkout.get_by_role("button", name="Review your order").click()
+        expect(error).to_contain_text(said)
+        expect(checkout.locator('[data-step="payment"]')).to_be_visible()
+    expiry.fill(EXPIRY)
+    checkout.get_by_role("button", name="Review your order").click()
+    expect(checkout.locator('[data-step="review"]')).to_be_visible()

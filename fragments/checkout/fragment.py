@@ -443,6 +443,7 @@ async def render(request: HttpRequest) -> Rendered:
         unsold=line_names(cart["unsold"]) if cart is not None else "",
         delivery=[d | {"label": DELIVERY_NAMES.get(d["method"], d["method"])} for d in delivery],
         countries=COUNTRIES,
+        max_card_years=MAX_CARD_YEARS,
         home_country=HOME_COUNTRIES.get(get_language(), DEFAULT_COUNTRY),
     )
     return Rendered(html, title=_("Checkout"))

@@ -37,13 +37,21 @@ const rules = (t) => ({
     if (!/^[0-9]{12,19}$/.test(digits)) return t.tNumber;
     return luhn(digits) ? "" : t.tLuhn;
   },
+  // As the BFF and payments read it (tessera/runtime/cards.py): the two-digit year in the
+  // century around today, this month or later where it is earliest (UTC-12), at most
+  // `data-max-card-years` ahead.
   expiry: (v) => {
     const match = /^(0[1-9]|1[0-2])\/([0-9]{2})$/.exec(v.trim());
     if (!match) return t.tExpiry;
-    const now = new Date();
-    const [year, month] = [2000 + Number(match[2]), Number(match[1])];
-    const expired = year < now.getFullYear() || (year === now.getFullYear() && month < now.getMonth() + 1);
-    return expired ? t.tExpired : "";
+    const now = new Date(Date.now() - 12 * 3600 * 1000);
+    const thisYear = now.getUTCFullYear();
+    let year = Math.floor(thisYear / 100) * 100 + Number(match[2]);
+    if (year < thisYear - 50) year += 100;
+    else if (year > thisYear + 50) year -= 100;
+    const month = year * 12 + Number(match[1]) - 1;
+    const today = thisYear * 12 + now.getUTCMonth();
+    if (month < today) return t.tExpired;
+    return month > today + 12 * Number(t.maxCardYears) ? t.tTooFar : "";
   },
   cvc: (v) => (/^[0-9]{3,4}$/.test(v.trim()) ? "" : t.tCvc),
 });
