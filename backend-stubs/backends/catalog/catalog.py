@@ -47,7 +47,7 @@ CATEGORIES: dict[str, DemoCategory] = {
         "Electronics", "cpu", ("Headphones", "Speaker", "Charger", "E-Reader", "Keyboard")
     ),
     "home": DemoCategory(
-        "Home", "house", ("Lamp", "Throw Blanket", "Vase", "Wall Clock", "Cushion")
+        "Home & Living", "house", ("Lamp", "Throw Blanket", "Vase", "Wall Clock", "Cushion")
     ),
     "toys": DemoCategory(
         "Toys", "toy-brick", ("Puzzle", "Kite", "Building Set", "Plush Fox", "Board Game")
