@@ -148,8 +148,9 @@ async def write(request: HttpRequest, sku: SkuPath, review: ReviewIn):
     """Checked here and again by the reviews backend; a refused review stores nothing.
 
     422 naming each field at fault in words, 401 without a visitor, 404 for a product the
-    catalog does not know, and the backend's 409 (already reviewed) or 429 (too many lately,
-    with Retry-After) as it answered. A published review comes back with the summary.
+    catalog does not know, 409 for a product the visitor already reviewed (in the BFF's
+    words: the backend's name the SKU), and the backend's 429 (too many lately, with
+    Retry-After) as it answered. A published review comes back with the summary.
     """
     visitor = require_visitor(request)
     try:
@@ -166,6 +167,8 @@ async def write(request: HttpRequest, sku: SkuPath, review: ReviewIn):
             json={**review.dict(), "visitor": visitor},
         )
     except BackendError as exc:
+        if exc.status == 409:  # the backend names the SKU: the shopper knows the product
+            return problem(409, _("You have already reviewed this product."))
         return bff_error(exc, str(UNAVAILABLE), refusal_in_words)
     return Status(201, {**created, "summary_html": await summary_html(sku)})
 

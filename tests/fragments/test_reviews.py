@@ -71,10 +71,10 @@ def test_a_path_that_is_not_a_sku_is_a_422_and_reaches_no_backend(client, shop, 
 
 def test_the_backends_limits_reach_the_browser_with_their_message(client, shop):
     shop.on("reviews", "POST", PATH, {"detail": "you have already reviewed SKU-1001"}, 409)
-    again = _write(client)
+    again = _write(client)  # in the BFF's words: the shopper knows the product, not its SKU
     assert (again.status_code, again.json()["detail"]) == (
         409,
-        "you have already reviewed SKU-1001",
+        "You have already reviewed this product.",
     )
     assert not again.has_header("Retry-After")
     tired = "at most 3 reviews in 10 minutes: please try again in 7 minutes"
