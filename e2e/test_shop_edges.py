@@ -188,6 +188,8 @@ def test_a_phone_scrolls_the_category_bar_to_toys_with_a_hint_that_more_follows(
     assert _fully_in_view(page, toys)
     # Reachable, not followed: /c/toys is e2e/test_degraded.py's, a page no one else visits.
     expect(toys).to_have_attribute("href", "/c/toys")
+    # Each category is a target a finger can hit (WCAG 2.2: 24 px at least; they were 21).
+    assert min(link.bounding_box()["height"] for link in nav.get_by_role("link").all()) >= 24
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
 
