@@ -241,11 +241,15 @@ async def remove(request: HttpRequest, sku: SkuPath):
 
 
 async def render(request: HttpRequest) -> str:
+    """The cart page's part: the visitor's lines, priced when pricing answers. Without
+    prices the lines are shown all the same, unpriced and without a subtotal, so that the
+    shopper can still change and remove them; only without the cart itself there is none."""
     visitor = visitor_of(request)
     view: CartView | None = None
     if visitor is not None:
         try:
-            view = await cart_view(await get_json("cart", backend_path("carts", visitor)))
+            cart = await get_json("cart", backend_path("carts", visitor))
+            view = await cart_view(cart, prices_required=False)
         except BackendError:
             view = None
     else:

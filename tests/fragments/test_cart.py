@@ -245,7 +245,14 @@ def test_reading_the_cart_needs_its_prices_but_not_its_names(client, shop):
     shop.down.add("pricing")
     failed = asyncio.run(client.get("/", headers=visitor_headers()))
     assert failed.status_code == 502
-    assert "cannot be shown right now" in asyncio.run(render(fragment_request()))
+    # The page shows the lines all the same, unpriced and without a subtotal, and the
+    # shopper can still change or remove them.
+    unpriced = asyncio.run(render(fragment_request()))
+    assert "cannot be shown right now" not in unpriced
+    assert "price unavailable" in unpriced and "€39.98" not in unpriced
+    assert 'class="cart__remove"' in unpriced and 'value="2"' in unpriced
+    assert "Prices are unavailable right now" in unpriced
+    assert '<p class="cart__prices" data-prices-unavailable>' in unpriced  # not hidden
 
 
 @pytest.mark.parametrize(
