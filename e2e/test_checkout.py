@@ -50,12 +50,17 @@ def add_to_cart(page: Page, shop: str, sku: str) -> str:
     return name
 
 
-def fill_in_to_review(page: Page, card: str) -> None:
+def fill_in_address(page: Page) -> None:
     checkout = page.locator(".checkout")
     checkout.get_by_label("Full name").fill("Ada Lovelace")
     checkout.get_by_label("Street and number").fill("1 Main Street")
     checkout.get_by_label("City").fill("Utrecht")
     checkout.get_by_label("Postcode").fill("3511 AA")
+
+
+def fill_in_to_review(page: Page, card: str) -> None:
+    checkout = page.locator(".checkout")
+    fill_in_address(page)
     checkout.get_by_label("Country").select_option("NL")
     checkout.get_by_role("button", name="Continue to delivery").click()
     checkout.get_by_label("Express (next day)").check()
@@ -181,10 +186,7 @@ def test_enter_moves_on_a_step_and_never_places_an_order_unseen(shop, stack, pag
     add_to_cart(page, shop, sku)
     page.goto(shop + "/checkout")
     checkout = page.locator(".checkout")
-    checkout.get_by_label("Full name").fill("Ada Lovelace")
-    checkout.get_by_label("Street and number").fill("1 Main Street")
-    checkout.get_by_label("City").fill("Utrecht")
-    checkout.get_by_label("Postcode").fill("3511 AA")
+    fill_in_address(page)
     checkout.get_by_label("Postcode").press("Enter")
     expect(checkout.locator('[data-step="delivery"]')).to_be_visible()
     checkout.get_by_label("Express (next day)").press("Enter")

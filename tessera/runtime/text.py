@@ -139,21 +139,6 @@ VISIBLE_LINE_RULE = (
     "must be one line of text with something visible in it, without line breaks, control "
     "characters or bidi controls"
 )
-
-
-def visible_line(text: str) -> str:
-    """`text`, if it is a visible line; a validation error in words (type `visible_line`)
-    otherwise."""
-    if not is_visible_line(text):
-        raise PydanticCustomError("visible_line", VISIBLE_LINE_RULE)
-    return text
-
-
-#: A pydantic field of one visible line (add the length bounds with `Field`).
-VisibleLine = Annotated[
-    str, AfterValidator(visible_line), Field(json_schema_extra={"pattern": VISIBLE_LINE})
-]
-
 #: What a caller is told of a text (several lines) that breaks the rule.
 VISIBLE_TEXT_RULE = (
     "must have something visible in it, without control characters (but tabs and line "
@@ -161,15 +146,19 @@ VISIBLE_TEXT_RULE = (
 )
 
 
-def visible_text(text: str) -> str:
-    """`text`, if it is a visible text; a validation error in words (type `visible_text`)
-    otherwise."""
-    if not is_visible_text(text):
-        raise PydanticCustomError("visible_text", VISIBLE_TEXT_RULE)
-    return text
+def _checked(rule: Callable[[str], bool], kind: str, said: str, pattern: str) -> object:
+    """A pydantic field type of text that `rule` holds for: refused in words (`said`, of
+    type `kind`), documented with `pattern` (the same rule as a regex)."""
+
+    def check(text: str) -> str:
+        if not rule(text):
+            raise PydanticCustomError(kind, said)
+        return text
+
+    return Annotated[str, AfterValidator(check), Field(json_schema_extra={"pattern": pattern})]
 
 
-#: A pydantic field of visible text over several lines (a review): as `VisibleLine`.
-VisibleText = Annotated[
-    str, AfterValidator(visible_text), Field(json_schema_extra={"pattern": VISIBLE_TEXT})
-]
+#: A pydantic field of one visible line (add the length bounds with `Field`).
+VisibleLine = _checked(is_visible_line, "visible_line", VISIBLE_LINE_RULE, VISIBLE_LINE)
+#: A pydantic field of visible text over several lines (a review), likewise.
+VisibleText = _checked(is_visible_text, "visible_text", VISIBLE_TEXT_RULE, VISIBLE_TEXT)
