@@ -37,6 +37,7 @@ from typing import Any, ClassVar
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from tessera.runtime.coalesce import CoalescingTransport
 from tessera.runtime.cycle import ResponseCycle
 from tessera.runtime.limits import ServerLimits
 
@@ -140,7 +141,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             transport.write(refusal(503, self.server_state.default_headers))
             transport.close()
             return
-        super().connection_made(transport)
+        super().connection_made(CoalescingTransport(transport, self.loop))  # type: ignore[arg-type]
         self.deadline = self.loop.time() + self._limits.head_timeout
 
     def data_received(self, data: bytes) -> None:

@@ -10,8 +10,7 @@ from uvicorn.server import ServerState
 
 
 class FakeTransport:
-    """Records what reaches the socket, in order: each `write`, and each `writelines` as
-    the one write (one system call) it is."""
+    """Records what reaches the socket, in order."""
 
     def __init__(self) -> None:
         self.log: list[tuple[str, bytes]] = []
@@ -19,11 +18,6 @@ class FakeTransport:
 
     def write(self, data: bytes) -> None:
         self.log.append(("write", data))
-
-    def writelines(self, parts) -> None:
-        data = b"".join(parts)
-        if data:  # as uvloop's: empty parts are not written
-            self.log.append(("write", data))
 
     def close(self) -> None:
         self.closing = True
