@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
@@ -308,6 +309,28 @@ def card_refusal(exc: BackendError) -> HttpResponse | None:
     )
 
 
+#: A SKU in a participant's words (the inventory's refusal names the product short of stock).
+_SKU_IN_WORDS = re.compile(r"\bSKU-[0-9]{1,8}\b")
+
+
+async def _short_of_stock(detail: str) -> str:
+    """The message of a checkout refused for stock, naming the products the inventory named
+    (by their catalog name where it answers), so the shopper knows which line to change."""
+    skus = list(dict.fromkeys(_SKU_IN_WORDS.findall(detail)))
+    if not skus:
+        return str(MESSAGES["out_of_stock"])
+    found = await get_json_or({"items": []}, "catalog", "/products", sku=skus, limit=len(skus))
+    names = {p["sku"]: p["name"] for p in found["items"]}
+    lines = [{"sku": sku, "name": names.get(sku, sku)} for sku in skus]
+    return ngettext(
+        "Sorry, this product is no longer available in the quantity you chose: %(products)s. "
+        "Nothing was charged and your cart is unchanged.",
+        "Sorry, these products are no longer available in the quantities you chose: "
+        "%(products)s. Nothing was charged and your cart is unchanged.",
+        len(lines),
+    ) % {"products": line_names(lines)}
+
+
 async def _state(visitor: str, key: str, checkout: dict[str, Any]) -> CheckoutState:
     status = checkout["status"]
     message = ""
@@ -318,6 +341,8 @@ async def _state(visitor: str, key: str, checkout: dict[str, Any]) -> CheckoutSt
         }
         cart = await get_json_or(None, "cart", backend_path("carts", visitor))
         cart_count = None if cart is None else cart["count"]
+    elif status == "failed" and checkout["reason"] == "out_of_stock":
+        message = await _short_of_stock(checkout.get("detail", ""))
     elif status == "failed":
         message = str(MESSAGES.get(checkout["reason"], UNAVAILABLE))
     return CheckoutState(

@@ -584,3 +584,31 @@ def test_the_form_starts_with_the_country_of_the_pages_language(shop, locale, co
     html = asyncio.run(fragment_view(fragment, "1.0")(request)).content.decode()
     assert f'<option value="{country}" selected>' in html
     assert html.count(" selected>") == 1
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [
+        (
+            "en",
+            "Sorry, this product is no longer available in the quantity you chose: Urban "
+            "Kettle (SKU-1001). Nothing was charged and your cart is unchanged.",
+        ),
+        ("ko", "죄송합니다. 선택하신 수량만큼 남아 있지 않은 상품이 있습니다: Urban Kettle"),
+    ],
+)
+def test_a_checkout_short_of_stock_names_the_product(client, shop, locale, said):
+    """The inventory named the SKU it could not hold: the shopper is told which product, by
+    its name, rather than guess which line to change."""
+    short = checkout("failed", "out_of_stock", "") | {
+        "detail": "not enough SKU-1001 in stock: 1 available"
+    }
+    shop.on("orders", "POST", "/checkouts", short)
+    headers = {**visitor_headers(), "x-tessera-locale": locale}
+    state = asyncio.run(client.post("/orders", json=ORDER, headers=headers)).json()
+    assert (state["status"], state["reason"]) == ("failed", "out_of_stock")
+    assert state["message"].startswith(said)
+    # Without a SKU in the inventory's words, the general message stands.
+    shop.on("orders", "POST", "/checkouts", checkout("failed", "out_of_stock", ""))
+    general = asyncio.run(client.post("/orders", json=ORDER, headers=visitor_headers())).json()
+    assert general["message"] == str(checkout_fragment.MESSAGES["out_of_stock"])
