@@ -100,8 +100,8 @@ async def serve_fragment(
         if framed:
             said = (
                 f"{config.name}: nothing for these parameters (404)"
-                if status == 404
-                else f"{config.name} could not be fetched: {outcome.error or outcome.kind}"
+                if status == 404  # why it failed is for the logs: it may name internal hosts
+                else f"{config.name} could not be fetched just now (502); see the shell's log"
             ).encode()
         await send_response(send, status, said, headers=[request_id, *plain])
         return

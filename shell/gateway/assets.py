@@ -6,8 +6,11 @@ without asking the fragment again, and above all while it cannot answer: a page 
 composes from the fragment cache (a stale copy while the fragment's service is down or hung)
 needs them, and without them a buy box shows unstyled, its button never enabled by its
 script, while the asset request waits for a dead instance. Memory is bounded: least recently
-used first out, by bytes (`TESSERA_ASSET_CACHE_BYTES`, default 8 MiB); an asset over a
-tenth of that is not kept.
+used first out, by bytes (`TESSERA_ASSET_CACHE_BYTES`, default 8 MiB, counting each entry's
+path and headers too) and by entries (`MAX_ENTRIES`); an asset over a tenth of the bytes is
+not kept. Only what a GET of a path without a query brought back is kept, and never an
+empty body: a HEAD's answer (no body) or a client's made-up queries must not take an
+asset's place for everyone.
 """
 
 from __future__ import annotations
@@ -19,6 +22,10 @@ from tessera.runtime.env import env_int
 
 #: Bytes of assets kept in all (`TESSERA_ASSET_CACHE_BYTES`).
 DEFAULT_BYTES = env_int("TESSERA_ASSET_CACHE_BYTES", 8 * 1024 * 1024)
+#: Assets kept at most, whatever their size.
+MAX_ENTRIES = 4096
+#: What an entry costs besides its body, path and headers (the objects), roughly, in bytes.
+ENTRY_OVERHEAD = 200
 
 
 class Kept(NamedTuple):
@@ -27,6 +34,12 @@ class Kept(NamedTuple):
 
     headers: tuple[tuple[str, str], ...]
     body: bytes
+
+
+def size_of(target: str, kept: Kept) -> int:
+    """What keeping `kept` for `target` costs, in bytes, roughly."""
+    headers = sum(len(name) + len(value) for name, value in kept.headers)
+    return ENTRY_OVERHEAD + len(target) + headers + len(kept.body)
 
 
 def immutable(cache_control: str) -> bool:
@@ -56,16 +69,16 @@ class AssetCache:
         return kept
 
     def keep(self, fragment: str, target: str, kept: Kept) -> None:
-        """Keep `kept`, unless it is too large to; make room by dropping the least recently
-        used."""
-        size = len(kept.body)
-        if size > self.max_bytes // 10 or (fragment, target) in self._kept:
+        """Keep `kept`, unless it is empty or too large to; make room by dropping the least
+        recently used."""
+        size = size_of(target, kept)
+        if not kept.body or size > self.max_bytes // 10 or (fragment, target) in self._kept:
             return
         self._kept[fragment, target] = kept
         self.size += size
-        while self.size > self.max_bytes:
-            _, dropped = self._kept.popitem(last=False)
-            self.size -= len(dropped.body)
+        while self.size > self.max_bytes or len(self._kept) > MAX_ENTRIES:
+            (_, dropped_target), dropped = self._kept.popitem(last=False)
+            self.size -= size_of(dropped_target, dropped)
 
 
 #: The gateway's assets (one per shell process).

@@ -201,6 +201,8 @@ async def relay(request: HttpRequest, fragment: str, rest: str = "") -> HttpResp
     )
     if (
         asset
+        and request.method == "GET"  # a HEAD's answer has no body to keep
+        and "?" not in target  # a hashed name needs no query: a client's would be its own
         and upstream.status_code == 200
         and immutable(upstream.headers.get("cache-control", ""))
     ):

@@ -40,11 +40,15 @@ class Batch:
             self._loop.call_soon(self.flush)
 
     def flush(self) -> None:
-        """Send what every transport of the batch holds."""
+        """Send what every transport of the batch holds. A transport whose write fails costs
+        only its own connection: the others are written all the same."""
         self._scheduled = False
         pending, self._pending = self._pending, []
         for transport in pending:
-            transport.flush()
+            try:
+                transport.flush()
+            except (OSError, RuntimeError):  # its socket is gone or shut for writing
+                transport.transport.close()
 
 
 _batches: dict[asyncio.AbstractEventLoop, Batch] = {}
@@ -67,15 +71,18 @@ class CoalescingTransport:
     request are passed on directly, anything else through `__getattr__`.
     """
 
-    __slots__ = ("_batch", "_held", "_size", "transport")
+    __slots__ = ("_batch", "_ended", "_held", "_size", "transport")
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         self.transport = transport
         self._batch = batch_of(loop)
         self._held: list[bytes] | None = None
         self._size = 0
+        self._ended = False  # write_eof was called: nothing more may be written
 
     def write(self, data: bytes) -> None:
+        if self._ended:  # a refused connection's earlier request, answered late: dropped
+            return
         held = self._held
         if held is None:
             self._held = held = [data]
@@ -102,6 +109,7 @@ class CoalescingTransport:
 
     def write_eof(self) -> None:
         self.flush()
+        self._ended = True
         self.transport.write_eof()
 
     def close(self) -> None:

@@ -109,3 +109,42 @@ def test_one_flush_per_turn_serves_every_connection_that_wrote():
             del loop.call_soon
 
     assert asyncio.run(scenario()) == [[("write", b"response %d" % n)] for n in range(3)]
+
+
+def test_a_connection_whose_write_fails_costs_the_others_nothing():
+    """One transport raising in the turn's flush (its socket shut for writing) must not
+    leave the others' responses held for good."""
+
+    class Broken(FakeTransport):
+        def write(self, data: bytes) -> None:
+            raise RuntimeError("Cannot call write() after write_eof()")
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        broken, fine = Broken(), FakeTransport()
+        first, second = CoalescingTransport(broken, loop), CoalescingTransport(fine, loop)
+        first.write(b"to a shut socket")
+        second.write(b"response")
+        await asyncio.sleep(0)
+        second.write(b"next response")  # its turn after: written too, not held for good
+        await asyncio.sleep(0)
+        return broken.log, fine.log
+
+    broken_log, fine_log = asyncio.run(scenario())
+    assert broken_log == [("close", b"")]
+    assert fine_log == [("write", b"response"), ("write", b"next response")]
+
+
+def test_nothing_is_written_after_the_end_of_writing():
+    """A refused connection is shut for writing: a slower request's answer that comes after
+    is dropped, not raised into the loop."""
+
+    async def scenario():
+        fake, transport = coalescing()
+        transport.write(b"408 refusal")
+        transport.write_eof()
+        transport.write(b"a late answer")
+        await asyncio.sleep(0)
+        return fake.log
+
+    assert asyncio.run(scenario()) == [("write", b"408 refusal"), ("eof", b"")]

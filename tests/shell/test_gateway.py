@@ -9,7 +9,7 @@ from django.test import AsyncClient, override_settings
 from shell import gateway
 from shell.engine.config import FragmentConfig
 from shell.engine.site import Site
-from shell.gateway.assets import AssetCache, Kept, assets
+from shell.gateway.assets import AssetCache, Kept, assets, size_of
 from shell.middleware import MIDDLEWARE as SHELL_MIDDLEWARE
 from shell.snapshot import Snapshot, poller
 from tessera.runtime.visitor import visitor_cookie_value
@@ -646,12 +646,43 @@ def test_an_immutable_asset_is_served_while_its_fragment_cannot_answer(cache_con
 
 
 def test_the_asset_cache_is_bounded_by_bytes_least_recently_used_out_first():
-    cache = AssetCache(max_bytes=900)
-    kept = {name: Kept((), bytes(90)) for name in "abcdefghijk"}  # 11 x 90 bytes
+    each = size_of("a", Kept((), bytes(90)))  # the body, its path and the entry's objects
+    cache = AssetCache(max_bytes=10 * each)
+    kept = {name: Kept((), bytes(90)) for name in "abcdefghijk"}  # 11: one too many
     for name, asset in kept.items():
         cache.keep("f", name, asset)
         if name == "b":
             assert cache.get("f", "a") is not None  # "a" used again: "b" is now the oldest
-    assert cache.size <= 900 and cache.get("f", "b") is None and cache.get("f", "a") is not None
-    cache.keep("f", "big", Kept((), bytes(91)))  # over a tenth of the bound: not kept
+    assert cache.size <= 10 * each
+    assert cache.get("f", "b") is None and cache.get("f", "a") is not None
+    cache.keep("f", "big", Kept((), bytes(100)))  # over a tenth of the bound: not kept
     assert cache.get("f", "big") is None
+
+
+def test_neither_a_head_nor_a_made_up_query_takes_an_assets_place():
+    """A HEAD brings back no body and a query is the client's own: neither is kept, so no
+    one can make every visitor's copy of a stylesheet empty or fill the shell's memory."""
+    css = b".buybox{color:#111}"
+
+    async def scenario():
+        route = {"/_assets/cart/cart.0a1b2c3d.css": Reply(200, css, IMMUTABLE)}
+        async with serve(route) as server:
+            with_fragment(server.url)
+            await AsyncClient().head("/_assets/cart/cart.0a1b2c3d.css")
+            for n in range(3):
+                await AsyncClient().get(f"/_assets/cart/cart.0a1b2c3d.css?q={n}")
+            kept_then = len(assets)
+            real = await AsyncClient().get("/_assets/cart/cart.0a1b2c3d.css")
+            return kept_then, real
+
+    kept_then, real = run(scenario)
+    assert kept_then == 0
+    assert (real.status_code, real.content) == (200, css)
+
+
+def test_an_entrys_path_and_headers_count_against_the_bound_and_empty_bodies_are_not_kept():
+    cache = AssetCache(max_bytes=10_000)
+    cache.keep("f", "/empty", Kept((("content-type", "text/css"),), b""))
+    assert len(cache) == 0
+    cache.keep("f", "/a" + "x" * 500, Kept((("content-type", "text/css"),), b"body"))
+    assert cache.size > 500  # not the four bytes of its body alone
