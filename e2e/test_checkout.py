@@ -93,7 +93,9 @@ def test_a_shopper_buys_two_products_and_gets_an_order_number(shop, stack, page:
     expect(checkout.get_by_role("status")).to_contain_text(f"Your order {number} is placed")
     expect(page.locator("[data-cart-count]")).to_have_text("0")  # the header heard it
     screenshot(page, "checkout-confirmation")
-    page.goto(shop + "/cart")
+    page.go_back()  # once placed, Back leaves the checkout, over its steps
+    expect(page).to_have_url(re.compile(r"/cart$"))
+    page.reload()
     expect(page.locator(".cart__empty")).to_be_visible()
 
 

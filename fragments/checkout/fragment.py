@@ -26,7 +26,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Router, Schema
-from pydantic import StrictInt, field_validator
+from pydantic import field_validator
 from pydantic_core import PydanticCustomError
 
 from fragments.kit.backends import (
@@ -189,12 +189,12 @@ class PlaceIn(Schema):
     address: Address
     delivery: Literal["standard", "express"]
     card: Card
-    reviewed_cents: StrictInt | None = Field(
+    reviewed: str | None = Field(
         None,
-        ge=0,
-        le=10**12,
-        description="the cart's subtotal as the shopper reviewed it, in cents: an order for "
-        "a cart that has changed since is refused (409), not placed for other lines",
+        pattern=r"^[0-9a-f]{32}$",
+        description="the page's `data-reviewed`: the cart's lines as the shopper reviewed "
+        "them (`review_digest`); an order for a cart that has changed since (other "
+        "products, quantities or prices) is refused (409), not placed for other lines",
     )
 
 
@@ -262,6 +262,13 @@ async def priced_cart(visitor: str) -> dict[str, Any]:
         "currency": next(iter(prices.values()), {}).get("currency", "EUR"),
         "unsold": [x for x in lines if x["unit_cents"] is None],
     }
+
+
+def review_digest(cart: dict[str, Any]) -> str:
+    """The cart's lines as a shopper reviews them (each product, quantity and unit price),
+    in 32 hex digits: the page keeps it, the order is refused for a cart that differs."""
+    lines = sorted((x["sku"], x["quantity"], x["unit_cents"]) for x in cart["lines"])
+    return hashlib.sha256(repr(lines).encode()).hexdigest()[:32]
 
 
 def line_names(lines: list[dict[str, Any]]) -> str:
@@ -382,7 +389,7 @@ async def place(request: HttpRequest, order: PlaceIn):
         return problem(409, _("Your cart is empty."))
     if cart["unsold"]:  # no retry sells them: the shopper is told which, not to try again
         return problem(409, unsold_refusal(cart["unsold"]))
-    if order.reviewed_cents is not None and order.reviewed_cents != cart["subtotal_cents"]:
+    if order.reviewed is not None and order.reviewed != review_digest(cart):
         return problem(409, str(REVIEWED_OTHER))
     card = order.card.dict() | {"number": order.card.number.replace(" ", "")}
     try:
@@ -469,6 +476,7 @@ async def render(request: HttpRequest) -> Rendered:
         delivery=[d | {"label": DELIVERY_NAMES.get(d["method"], d["method"])} for d in delivery],
         countries=COUNTRIES,
         max_card_years=MAX_CARD_YEARS,
+        reviewed=review_digest(cart) if cart is not None else "",
         home_country=HOME_COUNTRIES.get(get_language(), DEFAULT_COUNTRY),
     )
     return Rendered(html, title=_("Checkout"))

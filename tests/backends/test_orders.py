@@ -946,3 +946,13 @@ def test_a_checkout_whose_undoing_waits_is_failed_at_once_and_frees_the_visitor(
     assert second.status_code == 200 and second.json()["status"] == "completed"
     assert orchestrator(shop).recover(KEY).status == Saga.FAILED
     assert client.get(f"/checkouts/{KEY}").json()["step"] == ""
+
+
+def test_a_failed_checkout_being_undone_shows_no_payment(client, shop):
+    """The order is made and the card held when the cart refuses the take; undoing waits
+    for the cart. The checkout is failed: it shows no payment, not an `authorised` one."""
+    shop.fail("take", Refused("cart_changed", "SKU-1001 is not in this cart"))
+    shop.fail("return", *[Unavailable("cart: HTTP 503")] * 3)
+    failed = client.post("/checkouts", json=CHECKOUT).json()
+    assert (failed["status"], failed["reason"], failed["payment"]) == ("failed", "cart_changed", "")
+    assert Saga.objects.get(key=KEY).status == Saga.COMPENSATING

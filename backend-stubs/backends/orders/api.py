@@ -143,7 +143,7 @@ def _checkout(saga: Saga) -> dict:
         "status": "pending" if saga.status in Saga.UNDER_WAY else status,
         "step": step_name(saga) if saga.status in Saga.UNFINISHED else "",
         "order_number": saga.order_number if placed else "",
-        "payment": order.payment if order is not None and order.status == Order.PLACED else "",
+        "payment": order.payment if placed and order is not None else "",
         "reason": saga.reason,
         "detail": saga.detail,
         "total_cents": saga.total_cents,

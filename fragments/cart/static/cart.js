@@ -69,8 +69,12 @@ for (const root of document.querySelectorAll(".cart")) {
   // Where focus goes when the line holding it leaves the cart: the next line's box, else the
   // status that says what happened (a removed element would drop focus to the page).
   const showFor = (row, cart, hadFocus) => {
+    const next = row.nextElementSibling;
     show(cart);
-    if (hadFocus && !row.isConnected) (root.querySelector(".cart__line input") || status).focus();
+    if (!hadFocus || row.isConnected) return;
+    const box = (next && next.isConnected && next.querySelector("input"))
+      || root.querySelector(".cart__line input");
+    (box || status).focus();
   };
 
   // A quantity box is never disabled while its change is saved: disabling it would drop the
@@ -89,9 +93,10 @@ for (const root of document.querySelectorAll(".cart")) {
           showFor(row, cart, row.contains(document.activeElement)); // where it is by now
           status.textContent = quantity === 0 ? t.tRemoved : t.tUpdated;
         } catch (error) {
-          row.wanted = undefined;
-          input.value = input.dataset.quantity;
           status.textContent = error.message;
+          // A change made while this one was refused is the shopper's latest: it is sent
+          // next; without one, the box shows what the cart holds.
+          if (row.wanted === undefined) input.value = input.dataset.quantity;
         }
       }
     } finally {

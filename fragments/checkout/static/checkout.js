@@ -131,7 +131,7 @@ for (const root of document.querySelectorAll(".checkout")) {
       delivery: text("delivery"),
       address: { name: text("name"), street: text("street"), city: text("city"), postcode: text("postcode"), country: text("country") },
       card: { number: text("number").replace(/ /g, ""), expiry: text("expiry"), cvc: text("cvc") },
-      reviewed_cents: subtotal, // the cart as this page showed it: another is refused
+      reviewed: t.reviewed || undefined, // the cart as this page showed it: another is refused
     };
   };
 
@@ -253,7 +253,11 @@ for (const root of document.querySelectorAll(".checkout")) {
   history.replaceState({ checkoutStep: "address" }, "");
   window.addEventListener("popstate", (event) => {
     const name = event.state && event.state.checkoutStep;
-    if (!name || form.hidden) return; // not a step of this checkout, or the order is placed
+    if (!name) return; // not a step of this checkout
+    if (form.hidden) { // the order is placed: Back leaves the checkout, over its steps
+      history.back();
+      return;
+    }
     // A step is shown only once those before it are filled in as they must be.
     const at = steps.findIndex((step) => step.dataset.step === name);
     const unfilled = steps.slice(0, at).find((step) => !valid(step));
