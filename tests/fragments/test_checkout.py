@@ -58,16 +58,19 @@ def client() -> TestAsyncClient:
     return TestAsyncClient(bff)
 
 
+def sells(backends, sku: str, name: str, cents: int = 1999) -> None:
+    """The catalog and pricing backends answer for one product, `sku`."""
+    backends.on("catalog", "GET", "/products", {"total": 1, "items": [{"sku": sku, "name": name}]})
+    backends.on("pricing", "GET", "/prices", [
+        {"sku": sku, "price_cents": cents, "list_price_cents": cents, "currency": "EUR",
+         "deal": False}
+    ])  # fmt: skip
+
+
 @pytest.fixture
 def shop(fake_backends):
     fake_backends.on("cart", "GET", f"/carts/{VISITOR}", CART)
-    fake_backends.on("catalog", "GET", "/products", {"total": 1, "items": [
-        {"sku": "SKU-1001", "name": "Urban Kettle"}
-    ]})  # fmt: skip
-    fake_backends.on("pricing", "GET", "/prices", [
-        {"sku": "SKU-1001", "price_cents": 1999, "list_price_cents": 1999, "currency": "EUR",
-         "deal": False}
-    ])  # fmt: skip
+    sells(fake_backends, "SKU-1001", "Urban Kettle")
     fake_backends.on("payments", "POST", "/cards", {"token": TOKEN, "last4": "4242"})
     fake_backends.on("orders", "POST", "/checkouts", checkout())
     fake_backends.on("orders", "GET", "/delivery-options", [
@@ -584,13 +587,7 @@ def test_the_same_total_for_other_lines_is_another_cart(client, shop):
     shop.on("cart", "GET", f"/carts/{VISITOR}", {**CART, "items": [
         {"sku": "SKU-1002", "quantity": 2}
     ]})  # fmt: skip
-    shop.on("catalog", "GET", "/products", {"total": 1, "items": [
-        {"sku": "SKU-1002", "name": "Urban Kettle, in red"}
-    ]})  # fmt: skip
-    shop.on("pricing", "GET", "/prices", [
-        {"sku": "SKU-1002", "price_cents": 1999, "list_price_cents": 1999, "currency": "EUR",
-         "deal": False}
-    ])  # fmt: skip
+    sells(shop, "SKU-1002", "Urban Kettle, in red")  # the same price
     refused = place(client, {**ORDER, "reviewed": reviewed})
     assert refused.status_code == 409
 

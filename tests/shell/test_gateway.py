@@ -109,22 +109,33 @@ def test_post_without_csrf_token_is_refused_before_reaching_the_fragment():
     assert requests == []
 
 
-def test_post_with_csrf_token_is_relayed_with_its_body():
+def _write(
+    content_type: str = "application/json",
+    body: bytes | dict = b'{"sku": "1"}',
+    headers: dict[str, str] | None = None,
+    *,
+    secure: bool = False,
+):
+    """POST `body` to the cart's BFF with the right CSRF token (cookie and header, plus
+    `headers`), to a fragment that answers 201: the answer and what reached the fragment."""
+    token = "a" * 32
+
     async def scenario():
         async with serve({"/bff/cart/items": Reply(201, b"{}")}) as server:
             with_fragment(server.url)
             client = AsyncClient(enforce_csrf_checks=True)
-            token = "a" * 32
             client.cookies["csrftoken"] = token
             response = await client.post(
-                "/bff/cart/items",
-                {"sku": "1"},
-                content_type="application/json",
-                headers={"X-CSRFToken": token},
-            )
+                "/bff/cart/items", body, content_type=content_type,
+                headers={"X-CSRFToken": token, **(headers or {})}, secure=secure,
+            )  # fmt: skip
             return response, server.requests
 
-    response, requests = run(scenario)
+    return run(scenario)
+
+
+def test_post_with_csrf_token_is_relayed_with_its_body():
+    response, requests = _write()
     assert response.status_code == 201
     assert requests[0][0] == "POST" and requests[0][3] == b'{"sku": "1"}'
 
@@ -375,22 +386,7 @@ def test_a_failed_csrf_check_is_answered_in_json():
     ],
 )
 def test_a_write_from_another_origin_is_told_so_even_with_the_right_token(headers, secure, reason):
-    async def scenario():
-        async with serve({"/bff/cart/items": Reply(201, b"{}")}) as server:
-            with_fragment(server.url)
-            client = AsyncClient(enforce_csrf_checks=True)
-            token = "a" * 32
-            client.cookies["csrftoken"] = token
-            response = await client.post(
-                "/bff/cart/items",
-                {"sku": "1"},
-                content_type="application/json",
-                headers={"X-CSRFToken": token, **headers},
-                secure=secure,
-            )
-            return response, server.requests
-
-    response, requests = run(scenario)
+    response, requests = _write(headers=headers, secure=secure)
     assert (response.status_code, requests) == (403, [])
     body = response.json()
     assert set(body) == {"detail", "reason"} and body["reason"].startswith(reason)
@@ -565,21 +561,6 @@ def test_a_relay_without_an_answer_is_logged_with_where_why_and_how_long(caplog)
 AS_THE_SHELL = override_settings(
     MIDDLEWARE=["tessera.runtime.routes.route_names", *SHELL_MIDDLEWARE]
 )
-
-
-def _write(content_type: str, body: bytes, *, server_url: str | None = None):
-    async def scenario():
-        async with serve({"/bff/cart/items": Reply(201, b"{}")}) as server:
-            with_fragment(server_url or server.url)
-            client = AsyncClient(enforce_csrf_checks=True)
-            client.cookies["csrftoken"] = "a" * 32
-            response = await client.post(
-                "/bff/cart/items", body, content_type=content_type,
-                headers={"X-CSRFToken": "a" * 32},
-            )  # fmt: skip
-            return response, server.requests
-
-    return run(scenario)
 
 
 @AS_THE_SHELL
