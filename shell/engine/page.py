@@ -16,12 +16,13 @@ from urllib.parse import parse_qs, quote
 from shell.engine.cache import cache
 from shell.engine.context import DEADLINE_LINES, ENGLISH, RequestContext, request_context
 from shell.engine.deadline import Deadline
-from shell.engine.decision import decide
+from shell.engine.decision import Decision, decide
 from shell.engine.disconnect import WATCH_DISCONNECT_AFTER, DisconnectWatch
 from shell.engine.httpclient import encode_headers
 from shell.engine.locale import LOCALE_PREFIX, Locales
 from shell.engine.outcome import Outcome
-from shell.engine.plan import Placement, PlanCache, error_page
+from shell.engine.plan import Placement, Plan, PlanCache, error_page
+from shell.engine.rendered import RenderedPages
 from shell.engine.resolve import fresh_copy, resolve
 from shell.engine.retry import FRAGMENT_PREFIX
 from shell.engine.routing import BadParameter, Page
@@ -30,7 +31,7 @@ from shell.engine.single_fragment import serve_fragment
 from shell.engine.site import Site
 from shell.engine.stream import PageStream, server_timing
 from tessera.runtime.asgi import ASGIApp, Receive, Scope, Send, send_response
-from tessera.runtime.tracing import SCOPE_KEY, begin
+from tessera.runtime.tracing import SCOPE_KEY, Hop, begin
 
 #: Paths Django serves (the gateway, assets); any other unknown path is the shell's 404 page.
 DJANGO_PREFIXES = ("/bff/", "/_assets/", "/static/")
@@ -64,6 +65,7 @@ class PageApp:
         self.policy = policy
         self.watch_disconnect_after = watch_disconnect_after
         self.plans = PlanCache()
+        self.rendered = RenderedPages()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
@@ -153,18 +155,28 @@ class PageApp:
         hop = scope[SCOPE_KEY]
         hop.route = page.name
         plan = self.plans.get(page, params, site.fragments, context.locale)
+        # A page of fresh copies alone is answered at once, its body rendered once for them.
+        placements = plan.placements
+        if cache.shapes:  # nothing was ever kept: not even a call per fragment
+            copies = [fresh_copy(placement, context) for placement in placements]
+        else:
+            copies = [None] * len(placements)
+        if all(copies) and scope["method"] == "GET":
+            # Fresh copies are answers kept as the fragments gave them ("ok"): usable, never
+            # a redirect, so the answer is the page's own plan with its own status.
+            decision = self._decide(plan, dict(zip(placements, copies, strict=True)), context)
+            await self._send_rendered(send, decision, copies, context, hop)
+            return
         # By timeout (ms): the deadline and the header block of the fetches with that timeout.
         shared: dict[int, tuple[Deadline, bytes]] = {}
+        headers = None  # signed once a fragment must be asked: not for a page of fresh copies
         # The loop, looked up once: on Python 3.11 every lookup is a getpid() system call.
         loop = asyncio.get_running_loop()
         tasks: dict[Placement, asyncio.Future[Outcome]] = {}
-        headers = None  # signed once a fragment must be asked: not for a page of fresh copies
-        lookup = bool(cache.shapes)  # nothing was ever kept: not even a call per fragment
-        for placement in plan.placements:
-            outcome = fresh_copy(placement, context) if lookup else None
-            if outcome is not None:
+        for placement, copy in zip(placements, copies, strict=True):
+            if copy is not None:
                 tasks[placement] = done = loop.create_future()
-                done.set_result(outcome)
+                done.set_result(copy)
                 continue
             if headers is None:
                 headers = context.header_block(self.context_key, time.time())
@@ -175,36 +187,12 @@ class PageApp:
         try:
             for placement in plan.blocking:
                 await tasks[placement]  # resolve() never raises: failures are outcomes
-            decision = decide(
-                plan,
-                tasks[plan.primary].result() if plan.primary else None,
-                [tasks[p].result() for p in plan.blocking],
-                context,
-                self.policy,
-                self.visitor_key,
-            )
+            blocking = {placement: tasks[placement].result() for placement in plan.blocking}
+            decision = self._decide(plan, blocking, context)
             if decision.location:
-                location = (b"location", decision.location.encode())
-                await send_response(
-                    send, decision.status, b"", headers=[location, *decision.headers]
-                )
+                await _redirect(send, decision)
                 return
-            stream = PageStream(
-                send,
-                decision.plan,
-                tasks,
-                title=decision.title,
-                description=decision.description,
-                site_name=self.site_name,
-                lang=context.locale,
-                deadline=deadline,
-                nonce=context.nonce,
-                head_only=scope["method"] == "HEAD",
-            )
-            hop.detail = timing = server_timing(decision.plan, tasks)
-            decision.headers.append((b"server-timing", timing.encode()))
-            await stream.start(decision.status, decision.headers)
-            await stream.body()
+            await self._stream(scope, send, decision, tasks, context, hop, deadline)
         except asyncio.CancelledError:
             if not watch.disconnected:
                 raise
@@ -215,6 +203,79 @@ class PageApp:
                 task.cancel()
             for fetch_deadline, _ in shared.values():
                 fetch_deadline.close()
+
+    def _decide(
+        self, plan: Plan, outcomes: Mapping[Placement, Outcome], context: RequestContext
+    ) -> Decision:
+        """The page's answer from `outcomes`, which hold its primary's and blocking ones'."""
+        return decide(
+            plan,
+            outcomes[plan.primary] if plan.primary else None,
+            [outcomes[p] for p in plan.blocking],
+            context,
+            self.policy,
+            self.visitor_key,
+        )
+
+    async def _stream(
+        self,
+        scope: Scope,
+        send: Send,
+        decision: Decision,
+        tasks: Mapping[Placement, asyncio.Future[Outcome]],
+        context: RequestContext,
+        hop: Hop,
+        deadline: float,
+    ) -> None:
+        """Send the page `decision` says, its fragments as they come (stream.py)."""
+        stream = PageStream(
+            send,
+            decision.plan,
+            tasks,
+            title=decision.title,
+            description=decision.description,
+            site_name=self.site_name,
+            lang=context.locale,
+            deadline=deadline,
+            nonce=context.nonce,
+            head_only=scope["method"] == "HEAD",
+        )
+        hop.detail = timing = server_timing(decision.plan, tasks)
+        decision.headers.append((b"server-timing", timing.encode()))
+        await stream.start(decision.status, decision.headers)
+        await stream.body()
+
+    async def _send_rendered(
+        self,
+        send: Send,
+        decision: Decision,
+        copies: list[Outcome],
+        context: RequestContext,
+        hop: Hop,
+    ) -> None:
+        """Send the page of fresh `copies` that `decision` says, rendered once (rendered.py)."""
+        page = await self.rendered.get(
+            decision.plan,
+            copies,
+            title=decision.title,
+            description=decision.description,
+            site_name=self.site_name,
+            lang=context.locale,  # the plan's own language: plans are made per language
+        )
+        hop.detail = page.timing
+        decision.headers.append((b"server-timing", page.timing.encode()))
+        start = {
+            "type": "http.response.start",
+            "status": decision.status,
+            "headers": decision.headers,
+        }
+        await send(start)
+        await send({"type": "http.response.body", "body": page.body(context.nonce)})
+
+
+async def _redirect(send: Send, decision: Decision) -> None:
+    location = (b"location", decision.location.encode())
+    await send_response(send, decision.status, b"", headers=[location, *decision.headers])
 
 
 def _without_slash(scope: Scope, site: Site) -> bytes | None:
