@@ -66,6 +66,39 @@ def pages_with_workers(
         return [wrk(url, 16, duration) for _ in range(repeat)]
 
 
+def latency_runs(port: int, duration: float, repeat: int) -> list[dict[str, float]]:
+    """Page by page, on the slow page: latency minus the slowest fragment's, first byte minus
+    the primary's, from a shell whose slow pages carry their fragments' timings (bench/app.py).
+    A shared VM's host takes the vCPUs away for milliseconds at a time ("steal"): a page in
+    flight then waits, whatever the shell does. Each run reports how much was taken."""
+    overhead = []
+    tick = os.sysconf("SC_CLK_TCK")
+    for i in range(repeat):
+        before, started = steal_ticks(), time.monotonic()
+        run = bench.latency.measure(
+            "127.0.0.1", port, "/slow/SKU-1", 8, duration, SLOWEST_MS / 8000
+        )
+        elapsed, after = time.monotonic() - started, steal_ticks()
+        stolen = {core: (after[core] - before[core]) / tick / elapsed * 100 for core in (0, 1)}
+        overhead.append(
+            {
+                "p50": percentile([s.overhead_ms for s in run], 50),
+                "p99": percentile([s.overhead_ms for s in run], 99),
+                "first50": percentile([s.first_byte_after_primary_ms for s in run], 50),
+                "first99": percentile([s.first_byte_after_primary_ms for s in run], 99),
+                "steal0": stolen[0],
+                "steal1": stolen[1],
+            }
+        )
+        print(
+            f"latency run {i + 1}: {len(run)} pages, overhead p99 "
+            f"{overhead[-1]['p99']:.2f} ms, host steal {stolen[0]:.1f} % of core 0, "
+            f"{stolen[1]:.1f} % of core 1",
+            flush=True,
+        )
+    return overhead
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--origin", help="fragment origin base URL (default: start nginx)")
@@ -121,43 +154,19 @@ def main() -> None:
             report["pages/s, cacheable fragments (shell, 1 core)"] = (
                 median_of(cached, "rps", "{:,.0f}") + f"  errors {errors:.0f}"
             )
-            # Page by page: latency minus the slowest fragment's, first byte minus the primary's.
-            # A shared VM's host takes the vCPUs away for milliseconds at a time ("steal"): a page
-            # in flight then waits, whatever the shell does. Each run reports how much was taken.
-            overhead = []
-            tick = os.sysconf("SC_CLK_TCK")
-            for i in range(args.repeat):
-                before, started = steal_ticks(), time.monotonic()
-                run = bench.latency.measure(
-                    "127.0.0.1", shell_port, "/slow/SKU-1", 8, args.duration, SLOWEST_MS / 8000
-                )
-                elapsed, after = time.monotonic() - started, steal_ticks()
-                stolen = {
-                    core: (after[core] - before[core]) / tick / elapsed * 100 for core in (0, 1)
-                }
-                overhead.append(
-                    {
-                        "p50": percentile([s.overhead_ms for s in run], 50),
-                        "p99": percentile([s.overhead_ms for s in run], 99),
-                        "first50": percentile([s.first_byte_after_primary_ms for s in run], 50),
-                        "first99": percentile([s.first_byte_after_primary_ms for s in run], 99),
-                        "steal0": stolen[0],
-                        "steal1": stolen[1],
-                    }
-                )
-                print(
-                    f"latency run {i + 1}: {len(run)} pages, overhead p99 "
-                    f"{overhead[-1]['p99']:.2f} ms, host steal {stolen[0]:.1f} % of core 0, "
-                    f"{stolen[1]:.1f} % of core 1",
-                    flush=True,
-                )
+            report["shell RSS after those runs"] = f"{rss_mb(server.pid):.0f} MB"
+            timed_port = free_port()
+            timed_env = {**env, "BENCH_FRAGMENT_TIMINGS": "1"}
+            with process(shell_command(timed_port), env=timed_env):
+                wait_http(f"http://127.0.0.1:{timed_port}/fast/SKU-1")
+                wrk(f"http://127.0.0.1:{timed_port}/slow/SKU-1", 8, 2)  # warm up its pools
+                overhead = latency_runs(timed_port, args.duration, args.repeat)
             report["composition overhead p50, 8 clients"] = median_of(overhead, "p50", "{:.2f} ms")
             report["composition overhead p99, 8 clients"] = median_of(overhead, "p99", "{:.2f} ms")
             report["first byte after the primary p50"] = median_of(overhead, "first50", "{:.2f} ms")
             report["first byte after the primary p99"] = median_of(overhead, "first99", "{:.2f} ms")
             report["host steal in those runs, core 0"] = median_of(overhead, "steal0", "{:.1f} %")
             report["host steal in those runs, core 1"] = median_of(overhead, "steal1", "{:.1f} %")
-            report["shell RSS"] = f"{rss_mb(server.pid):.0f} MB"
 
             if not args.origin:
                 server_pid = server.pid

@@ -7,9 +7,11 @@ and any other origin ignores. `/fast/<sku>` asks for no delay; `/slow/<sku>` for
 `/cached/<sku>` for none, with fragments the origin marks cacheable (`cache`: `public,
 max-age`), so the shell's fragment cache serves them.
 
-A slow page ends with a comment giving the latencies of its slowest fragment and its primary
-as the shell saw them, from the engine's `fragment_resolved` events, so that `bench.latency`
-can tell composition overhead from waiting, page by page.
+With `BENCH_FRAGMENT_TIMINGS=1` (the shell `python -m bench` measures latencies on), a slow
+page ends with a comment giving the latencies of its slowest fragment and its primary as the
+shell saw them, from the engine's `fragment_resolved` events, so that `bench.latency` can
+tell composition overhead from waiting, page by page. Elsewhere the bench's own subscriber
+is left out: it would be counted as the shell's work (14,000 instructions a page).
 
 The page handler runs as the shell's does: in `ServiceApp`, with the shell's metrics counted,
 so that what these cost is in every figure.
@@ -146,12 +148,15 @@ def _record(outcome: Outcome, request_id: str) -> None:
             timings[1] = outcome.duration_ms
 
 
-fragment_resolved.append(_record)
+#: Whether slow pages carry their fragments' timings (see above).
+FRAGMENT_TIMINGS = os.environ.get("BENCH_FRAGMENT_TIMINGS") == "1"
+if FRAGMENT_TIMINGS:
+    fragment_resolved.append(_record)
 
 
 async def _timed_pages(scope, receive, send) -> None:
-    """The page handler; slow pages get their fragments' timings appended."""
-    if scope["type"] != "http" or not scope["path"].startswith("/slow/"):
+    """The page handler; slow pages get their fragments' timings appended, if asked."""
+    if not FRAGMENT_TIMINGS or scope["type"] != "http" or not scope["path"].startswith("/slow/"):
         await _pages(scope, receive, send)
         return
     request_id = scope[SCOPE_KEY].request_id  # the id the engine's events carry

@@ -21,8 +21,8 @@ from shell.engine.disconnect import WATCH_DISCONNECT_AFTER, DisconnectWatch
 from shell.engine.httpclient import encode_headers
 from shell.engine.locale import LOCALE_PREFIX, Locales
 from shell.engine.outcome import Outcome
-from shell.engine.plan import Placement, Plan, PlanCache, error_page
-from shell.engine.rendered import RenderedPages
+from shell.engine.plan import Placement, PlanCache, error_page
+from shell.engine.rendered import SHARE_OF_CACHE, RenderedPages
 from shell.engine.resolve import fresh_copy, resolve
 from shell.engine.retry import FRAGMENT_PREFIX
 from shell.engine.routing import BadParameter, Page
@@ -65,7 +65,7 @@ class PageApp:
         self.policy = policy
         self.watch_disconnect_after = watch_disconnect_after
         self.plans = PlanCache()
-        self.rendered = RenderedPages()
+        self.rendered = RenderedPages(int(cache.max_bytes * SHARE_OF_CACHE))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
@@ -164,7 +164,9 @@ class PageApp:
         if all(copies) and scope["method"] == "GET":
             # Fresh copies are answers kept as the fragments gave them ("ok"): usable, never
             # a redirect, so the answer is the page's own plan with its own status.
-            decision = self._decide(plan, dict(zip(placements, copies, strict=True)), context)
+            primary = copies[plan.primary.index] if plan.primary else None
+            blocking = [copies[placement.index] for placement in plan.blocking]
+            decision = decide(plan, primary, blocking, context, self.policy, self.visitor_key)
             await self._send_rendered(send, decision, copies, context, hop)
             return
         # By timeout (ms): the deadline and the header block of the fetches with that timeout.
@@ -187,8 +189,14 @@ class PageApp:
         try:
             for placement in plan.blocking:
                 await tasks[placement]  # resolve() never raises: failures are outcomes
-            blocking = {placement: tasks[placement].result() for placement in plan.blocking}
-            decision = self._decide(plan, blocking, context)
+            decision = decide(
+                plan,
+                tasks[plan.primary].result() if plan.primary else None,
+                [tasks[p].result() for p in plan.blocking],
+                context,
+                self.policy,
+                self.visitor_key,
+            )
             if decision.location:
                 await _redirect(send, decision)
                 return
@@ -203,19 +211,6 @@ class PageApp:
                 task.cancel()
             for fetch_deadline, _ in shared.values():
                 fetch_deadline.close()
-
-    def _decide(
-        self, plan: Plan, outcomes: Mapping[Placement, Outcome], context: RequestContext
-    ) -> Decision:
-        """The page's answer from `outcomes`, which hold its primary's and blocking ones'."""
-        return decide(
-            plan,
-            outcomes[plan.primary] if plan.primary else None,
-            [outcomes[p] for p in plan.blocking],
-            context,
-            self.policy,
-            self.visitor_key,
-        )
 
     async def _stream(
         self,
@@ -254,14 +249,16 @@ class PageApp:
         hop: Hop,
     ) -> None:
         """Send the page of fresh `copies` that `decision` says, rendered once (rendered.py)."""
-        page = await self.rendered.get(
-            decision.plan,
-            copies,
-            title=decision.title,
-            description=decision.description,
-            site_name=self.site_name,
-            lang=context.locale,  # the plan's own language: plans are made per language
-        )
+        page = self.rendered.get(decision.plan, copies)
+        if page is None:
+            page = await self.rendered.render(
+                decision.plan,
+                copies,
+                title=decision.title,
+                description=decision.description,
+                site_name=self.site_name,
+                lang=context.locale,  # the plan's own language: plans are made per language
+            )
         hop.detail = page.timing
         decision.headers.append((b"server-timing", page.timing.encode()))
         start = {

@@ -25,8 +25,9 @@ from shell.engine.outcome import Outcome
 from shell.engine.plan import Plan
 from shell.engine.stream import PageStream, server_timing
 
-#: Bytes of rendered pages kept: a few hundred of the standard page's size.
-MAX_BYTES = 4 * 1024 * 1024
+#: Bytes of rendered pages kept, as a share of the fragment cache's (`TESSERA_CACHE_BYTES`):
+#: 4 MiB by default, a hundred and seventy standard pages.
+SHARE_OF_CACHE = 1 / 16
 #: Stands for the nonce while a page is rendered: random, so that no fragment can write it.
 _STAND_IN = os.urandom(16).hex()
 
@@ -48,7 +49,7 @@ class Rendered:
 class RenderedPages:
     """The pages of fresh copies rendered so far, least recently used first."""
 
-    def __init__(self, max_bytes: int = MAX_BYTES) -> None:
+    def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.bytes = 0
         self._pages: OrderedDict[tuple[int, ...], Rendered] = OrderedDict()
@@ -56,7 +57,16 @@ class RenderedPages:
     def __len__(self) -> int:
         return len(self._pages)
 
-    async def get(
+    def get(self, plan: Plan, outcomes: Sequence[Outcome]) -> Rendered | None:
+        """The page of `plan` with `outcomes` (one per placement, in order), if it was
+        rendered and is still kept."""
+        key = (id(plan), *map(id, outcomes))
+        page = self._pages.get(key)
+        if page is not None:
+            self._pages.move_to_end(key)
+        return page
+
+    async def render(
         self,
         plan: Plan,
         outcomes: Sequence[Outcome],
@@ -66,16 +76,11 @@ class RenderedPages:
         site_name: str,
         lang: str,
     ) -> Rendered:
-        """The page of `plan` with `outcomes` (one per placement, in order), rendered now
-        unless it was already. `title` and `description` are the decision's for them."""
-        key = (id(plan), *map(id, outcomes))
-        page = self._pages.get(key)
-        if page is not None:
-            self._pages.move_to_end(key)
-            return page
+        """Render the page of `plan` with `outcomes` and keep it if it fits. `title` and
+        `description` are the decision's for them."""
         page = await _render(plan, tuple(outcomes), title, description, site_name, lang)
         if page.size <= self.max_bytes:
-            self._pages[key] = page
+            self._pages[(id(plan), *map(id, outcomes))] = page
             self.bytes += page.size
             while self.bytes > self.max_bytes:
                 _, evicted = self._pages.popitem(last=False)

@@ -105,13 +105,12 @@ def fresh_copy(placement: Placement, context: RequestContext) -> Outcome | None:
     Synchronous, so that a page whose fragments are all fresh in the cache starts no task
     and signs no fragment headers at all."""
     config = placement.config
-    if config is None or not cache.shapes:
+    if config is None:
         return None
-    key = _key(config, placement.path, context)
-    if key is None:
-        return None
-    entry = cache.get(key)
-    if entry is None or cache.clock() >= entry.fresh_until:
+    visitor = context.visitor
+    version = version_for(config, visitor)
+    entry = cache.fresh(config.name, placement.path, visitor, version, context.fragment_header)
+    if entry is None:
         return None
     outcome = entry.hit or entry.remember_hit(placement.name)
     for subscriber in fragment_resolved:
