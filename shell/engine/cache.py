@@ -122,10 +122,16 @@ class FragmentCache:
         return (name, path, version, visitor if not shared else "", values)
 
     def fresh(
-        self, name: str, path: str, visitor: str, version: str, vary_value: Callable[[str], str]
+        self,
+        name: str,
+        path: str,
+        visitor: str,
+        version: str,
+        vary_value: Callable[[str], str],
+        now: float,
     ) -> Entry | None:
-        """The fresh entry for that request (see `key`), if there is one: a page's lookup
-        for each of its fragments, in one call."""
+        """The entry for that request (see `key`) if it is fresh at `now` (a time of the
+        cache's clock): a page's lookup for each of its fragments, in one call."""
         shape = self.shapes.get((name, path))
         if shape is None:
             return None
@@ -133,7 +139,7 @@ class FragmentCache:
         values = tuple(vary_value(header) for header in vary) if vary else ()
         key = (name, path, version, visitor if not shared else "", values)
         entry = self._entries.get(key)
-        if entry is None or self.clock() >= entry.fresh_until:
+        if entry is None or now >= entry.fresh_until:
             return None
         self._entries.move_to_end(key)
         return entry

@@ -23,7 +23,7 @@ from shell.engine.locale import LOCALE_PREFIX, Locales
 from shell.engine.outcome import Outcome
 from shell.engine.plan import Placement, PlanCache, error_page
 from shell.engine.rendered import SHARE_OF_CACHE, RenderedPages
-from shell.engine.resolve import fresh_copy, resolve
+from shell.engine.resolve import fresh_copies, resolve
 from shell.engine.retry import FRAGMENT_PREFIX
 from shell.engine.routing import BadParameter, Page
 from shell.engine.security import DEFAULT_POLICY, ResponsePolicy
@@ -157,10 +157,7 @@ class PageApp:
         plan = self.plans.get(page, params, site.fragments, context.locale)
         # A page of fresh copies alone is answered at once, its body rendered once for them.
         placements = plan.placements
-        if cache.shapes:  # nothing was ever kept: not even a call per fragment
-            copies = [fresh_copy(placement, context) for placement in placements]
-        else:
-            copies = [None] * len(placements)
+        copies = fresh_copies(placements, context)
         if all(copies) and scope["method"] == "GET":
             # Fresh copies are answers kept as the fragments gave them ("ok"): usable, never
             # a redirect, so the answer is the page's own plan with its own status.
@@ -260,13 +257,9 @@ class PageApp:
                 lang=context.locale,  # the plan's own language: plans are made per language
             )
         hop.detail = page.timing
-        decision.headers.append((b"server-timing", page.timing.encode()))
-        start = {
-            "type": "http.response.start",
-            "status": decision.status,
-            "headers": decision.headers,
-        }
-        await send(start)
+        headers = decision.headers
+        headers.append((b"server-timing", page.timing_value))
+        await send({"type": "http.response.start", "status": decision.status, "headers": headers})
         await send({"type": "http.response.body", "body": page.body(context.nonce)})
 
 

@@ -37,7 +37,8 @@ class Rendered:
     """A page's body split around its nonce, its Server-Timing, and what it was made of."""
 
     pieces: list[bytes]
-    timing: str
+    timing: str  # the page's Server-Timing, for its access line
+    timing_value: bytes  # the same, as the header's value
     plan: Plan
     outcomes: tuple[Outcome, ...]
     size: int
@@ -121,4 +122,5 @@ async def _render(
     await stream.body()
     body = b"".join(parts)
     pieces = body.split(_STAND_IN.encode())
-    return Rendered(pieces, server_timing(plan, tasks), plan, outcomes, len(body))
+    timing = server_timing(plan, tasks)
+    return Rendered(pieces, timing, timing.encode(), plan, outcomes, len(body))

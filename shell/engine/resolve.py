@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from copy import copy
 from urllib.parse import unquote
 
@@ -98,24 +98,31 @@ async def _fallback_url(placement: Placement, headers: bytes) -> str | None:
         return None
 
 
-def fresh_copy(placement: Placement, context: RequestContext) -> Outcome | None:
-    """`placement`'s fresh copy from the cache for the request of `context`, announced as
-    its outcome; None when there is none (then `resolve` it).
+def fresh_copies(placements: Sequence[Placement], context: RequestContext) -> list[Outcome | None]:
+    """Each placement's fresh copy from the cache for the request of `context`, announced as
+    its outcome; None for those with none (then `resolve` them).
 
     Synchronous, so that a page whose fragments are all fresh in the cache starts no task
-    and signs no fragment headers at all."""
-    config = placement.config
-    if config is None:
-        return None
-    visitor = context.visitor
-    version = version_for(config, visitor)
-    entry = cache.fresh(config.name, placement.path, visitor, version, context.fragment_header)
-    if entry is None:
-        return None
-    outcome = entry.hit or entry.remember_hit(placement.name)
-    for subscriber in fragment_resolved:
-        subscriber(outcome, context.request_id)
-    return outcome
+    and signs no fragment headers at all; one call for the page, with the clock read once."""
+    if not cache.shapes:  # nothing was ever kept: not even a lookup per fragment
+        return [None] * len(placements)
+    fresh, now = cache.fresh, cache.clock()
+    visitor, vary_value, request_id = context.visitor, context.fragment_header, context.request_id
+    copies: list[Outcome | None] = []
+    for placement in placements:
+        config = placement.config
+        entry = None
+        if config is not None:
+            version = version_for(config, visitor)
+            entry = fresh(config.name, placement.path, visitor, version, vary_value, now)
+        if entry is None:
+            copies.append(None)
+            continue
+        outcome = entry.hit or entry.remember_hit(placement.name)
+        for subscriber in fragment_resolved:
+            subscriber(outcome, request_id)
+        copies.append(outcome)
+    return copies
 
 
 async def resolve(
