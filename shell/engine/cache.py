@@ -113,7 +113,7 @@ class FragmentCache:
     ) -> Key | None:
         """The key of a request for `path` of fragment `name` by `visitor`, whom `version`
         of it serves; None when the path's shape is not known (no response for it was
-        stored yet)."""
+        stored yet). `fresh` makes the same key inline: change both together."""
         shape = self.shapes.get((name, path))
         if shape is None:
             return None
@@ -132,6 +132,8 @@ class FragmentCache:
     ) -> Entry | None:
         """The entry for that request (see `key`) if it is fresh at `now` (a time of the
         cache's clock): a page's lookup for each of its fragments, in one call."""
+        # `key`'s steps, written out: calling it costs 4,500 instructions a cached page (of
+        # 234,000). A key made differently here would never find an entry: tests of hits fail.
         shape = self.shapes.get((name, path))
         if shape is None:
             return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import parse_qs, quote
 
 from shell.engine.cache import cache
@@ -21,7 +21,7 @@ from shell.engine.disconnect import WATCH_DISCONNECT_AFTER, DisconnectWatch
 from shell.engine.httpclient import encode_headers
 from shell.engine.locale import LOCALE_PREFIX, Locales
 from shell.engine.outcome import Outcome
-from shell.engine.plan import Placement, PlanCache, error_page
+from shell.engine.plan import Placement, Plan, PlanCache, error_page
 from shell.engine.rendered import SHARE_OF_CACHE, RenderedPages
 from shell.engine.resolve import fresh_copies, resolve
 from shell.engine.retry import FRAGMENT_PREFIX
@@ -164,7 +164,7 @@ class PageApp:
             primary = copies[plan.primary.index] if plan.primary else None
             blocking = [copies[placement.index] for placement in plan.blocking]
             decision = decide(plan, primary, blocking, context, self.policy, self.visitor_key)
-            await self._send_rendered(send, decision, copies, context, hop)
+            await self._send_rendered(send, plan, decision, copies, context, hop)
             return
         # By timeout (ms): the deadline and the header block of the fetches with that timeout.
         shared: dict[int, tuple[Deadline, bytes]] = {}
@@ -240,16 +240,18 @@ class PageApp:
     async def _send_rendered(
         self,
         send: Send,
+        plan: Plan,
         decision: Decision,
-        copies: list[Outcome],
+        copies: Sequence[Outcome],
         context: RequestContext,
         hop: Hop,
     ) -> None:
-        """Send the page of fresh `copies` that `decision` says, rendered once (rendered.py)."""
-        page = self.rendered.get(decision.plan, copies)
+        """Send `plan` with its fresh `copies` (one per placement) as `decision` says,
+        rendered once for them (rendered.py)."""
+        page = self.rendered.get(plan, copies)
         if page is None:
             page = await self.rendered.render(
-                decision.plan,
+                plan,
                 copies,
                 title=decision.title,
                 description=decision.description,
@@ -264,6 +266,7 @@ class PageApp:
 
 
 async def _redirect(send: Send, decision: Decision) -> None:
+    """The page's answer when its primary redirects: no body, the decision's headers."""
     location = (b"location", decision.location.encode())
     await send_response(send, decision.status, b"", headers=[location, *decision.headers])
 

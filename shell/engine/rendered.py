@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from shell.engine.outcome import Outcome
-from shell.engine.plan import Plan
+from shell.engine.plan import Placement, Plan
 from shell.engine.stream import PageStream, server_timing
 
 #: Bytes of rendered pages kept, as a share of the fragment cache's (`TESSERA_CACHE_BYTES`):
@@ -97,8 +97,10 @@ async def _render(
     site_name: str,
     lang: str,
 ) -> Rendered:
+    """The page of `plan` with `outcomes`, rendered by the page stream with the stand-in
+    nonce, and split around it."""
     loop = asyncio.get_running_loop()
-    tasks = {}
+    tasks: dict[Placement, asyncio.Future[Outcome]] = {}
     for placement, outcome in zip(plan.placements, outcomes, strict=True):
         tasks[placement] = done = loop.create_future()
         done.set_result(outcome)

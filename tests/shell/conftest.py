@@ -17,3 +17,21 @@ def fresh_engine_state():
     breakers.forget(())
     ejections.clear()
     retry_budget.recent.clear()
+
+
+class Clock:
+    """The fragment cache's clock, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The fragment cache on a fake clock."""
+    fake = Clock()
+    monkeypatch.setattr(cache, "clock", fake)
+    return fake

@@ -20,21 +20,6 @@ KEY = b"k" * 32
 HTML = "text/html; charset=utf-8"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    fake = Clock()
-    monkeypatch.setattr(cache, "clock", fake)
-    return fake
-
-
 def reply(body: str, cache_control: str | None = None, status: int = 200, **headers) -> Reply:
     found = {"Content-Type": HTML, **{k.replace("_", "-"): v for k, v in headers.items()}}
     if cache_control:

@@ -8,7 +8,6 @@ import re
 import pytest
 
 from shell.engine import close_connections, rendered
-from shell.engine.cache import cache
 from tessera.runtime.visitor import visitor_cookie_value
 from tests.httpserver import Reply, serve
 from tests.shell.test_page import HTML, VISITOR_KEY, Recorder, app_for, never_disconnect, request
@@ -33,20 +32,6 @@ ROUTES = {
     "/recs/SKU-1": Reply(body=b"<p>recs</p>", headers={**HTML, "Cache-Control": KEPT}),
     "/recs/SKU-2": Reply(body=b"<p>recs 2</p>", headers={**HTML, "Cache-Control": KEPT}),
 }
-
-
-class Clock:
-    now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    fake = Clock()
-    monkeypatch.setattr(cache, "clock", fake)
-    return fake
 
 
 @pytest.fixture
@@ -173,3 +158,27 @@ def test_a_head_request_for_a_page_of_fresh_copies_gets_no_body(clock):
     (_, head, get), _, _ = pages(["/product/SKU-1"] * 3, methods=["GET", "HEAD", "GET"])
     assert head.start["status"] == 200 and "ok hit" in head.headers["server-timing"]
     assert head.body == "" and "<h1>Kettle</h1>" in get.body
+
+
+def test_a_page_asked_for_again_is_kept_over_one_that_was_not(clock, renders):
+    kettle, teapot = "/product/SKU-1", "/product/SKU-2"
+
+    async def scenario():
+        async with serve(dict(ROUTES)) as server:
+            app = app_for(server.url, [])
+            for path in (kettle, kettle, teapot, teapot):  # both kept, the Teapot's last
+                await app(request(path), never_disconnect, Recorder(server))
+            app.rendered.max_bytes = app.rendered.bytes  # room for these two only
+            await app(request(kettle), never_disconnect, Recorder(server))  # now the Kettle's
+            server.routes["/product/SKU-3"] = ROUTES["/product/SKU-2"]
+            server.routes["/buybox/SKU-3"] = ROUTES["/buybox/SKU-2"]
+            server.routes["/recs/SKU-3"] = ROUTES["/recs/SKU-2"]
+            for _ in range(2):  # a third page pushes one out
+                await app(request("/product/SKU-3"), never_disconnect, Recorder(server))
+            for path in (kettle, teapot):
+                await app(request(path), never_disconnect, Recorder(server))
+            await close_connections()
+
+    asyncio.run(scenario())
+    # Rendered again at the end: only the Teapot's page, the one least recently asked for.
+    assert renders == ["Kettle", "Teapot", "Teapot", "Teapot"]
